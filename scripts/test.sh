@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need, then runs them.
+#
+#   Azurite (npm)           -> .tools/node_modules   (Blob Storage stand-in; tests start it on loopback)
+#   Python helpers (PyPI)   -> .tools/venv           (scipy reference values, aiosmtpd, checkov)
+#   Chromium (Debian)       -> /usr/bin/chromium     (report rendering tests)
+#
+# Nothing is skipped: if a component cannot be installed or started, the suite fails and says why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+tools="$root/.tools"
+mkdir -p "$tools"
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "Python test helpers"
+if [ ! -x "$tools/venv/bin/python" ]; then
+  python3 -m venv "$tools/venv"
+fi
+"$tools/venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+# checkov pins many packages of its own: it gets a venv of its own.
+if [ ! -x "$tools/iac-venv/bin/checkov" ]; then
+  python3 -m venv "$tools/iac-venv"
+fi
+"$tools/iac-venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-iac.txt
+
+say "Azurite"
+if [ ! -x "$tools/node_modules/.bin/azurite-blob" ]; then
+  (cd "$tools" && npm install --silent --no-audit --no-fund --prefix "$tools" azurite@3.35.0)
+fi
+
+say "Chromium"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
+export DRIFTSCAN_PYTHON="$tools/venv/bin/python"
+export DRIFTSCAN_CHECKOV="$tools/iac-venv/bin/checkov"
+export DRIFTSCAN_AZURITE_BIN="$tools/node_modules/.bin/azurite-blob"
+export DRIFTSCAN_CHROMIUM="$(command -v chromium)"
+export DRIFTSCAN_REQUIRE_COMPONENTS=1
+
+say "cargo test"
+cargo test --all-targets -- --test-threads=2

@@ -1,0 +1,3 @@
+//! Per-feature drift metrics, each defined once.
+
+pub mod names;

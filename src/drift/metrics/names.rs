@@ -1,0 +1,37 @@
+//! Metric names, defined once.
+//!
+//! The first four are Azure ML's (`azureml-datadrift`), so existing dashboards and KQL queries over
+//! `customMetrics` keep working; the others follow Azure ML model monitoring v2 and Evidently.
+
+/// Dataset level: Matthews correlation of the domain classifier on its held-out half, clipped to [0, 1].
+pub const DATADRIFT_COEFFICIENT: &str = "datadrift_coefficient";
+/// Per column: the classifier's total-gain importance of the feature, normalised to sum to 1.
+pub const DATADRIFT_CONTRIBUTION: &str = "datadrift_contribution";
+/// Per numeric column: `scipy.stats.wasserstein_distance` on the raw values.
+pub const WASSERSTEIN_DISTANCE: &str = "wasserstein_distance";
+/// Per numeric column: `scipy.stats.energy_distance` on the raw values.
+pub const ENERGY_DISTANCE: &str = "energy_distance";
+/// Per numeric column: Wasserstein distance divided by the baseline standard deviation.
+pub const NORMALIZED_WASSERSTEIN_DISTANCE: &str = "normalized_wasserstein_distance";
+/// Per column: Jensen–Shannon distance (base 2, in [0, 1]) between binned or categorical frequencies.
+pub const JENSEN_SHANNON_DISTANCE: &str = "jensen_shannon_distance";
+/// Per numeric column: population stability index over baseline-decile bins.
+pub const POPULATION_STABILITY_INDEX: &str = "population_stability_index";
+/// Per numeric column: two-sample Kolmogorov–Smirnov statistic (sup |F - G|).
+pub const TWO_SAMPLE_KS_STATISTIC: &str = "two_sample_ks_statistic";
+/// Per categorical column: Pearson chi-squared statistic of the 2 x k contingency table.
+pub const CHI_SQUARED: &str = "chi_squared";
+/// Per categorical column: p-value of [`CHI_SQUARED`].
+pub const CHI_SQUARED_P_VALUE: &str = "chi_squared_p_value";
+/// Per categorical column: share of target rows whose category never occurs in the baseline.
+pub const UNSEEN_CATEGORY_RATE: &str = "unseen_category_rate";
+/// Per column: share of baseline rows that are missing (empty, null).
+pub const BASELINE_MISSING_RATE: &str = "baseline_missing_rate";
+/// Per column: share of target rows that are missing (empty, null).
+pub const TARGET_MISSING_RATE: &str = "target_missing_rate";
+/// Per column: target missing rate minus baseline missing rate.
+pub const MISSING_RATE_CHANGE: &str = "missing_rate_change";
+/// Dataset level: ROC AUC of the domain classifier on its held-out half.
+pub const CLASSIFIER_ROC_AUC: &str = "classifier_roc_auc";
+/// Dataset level: the coefficient's no-drift noise floor at this sample size (see `ClassifierSummary`).
+pub const DATADRIFT_NOISE_FLOOR: &str = "datadrift_noise_floor";

@@ -1,0 +1,9 @@
+//! Two profiles in, one [`result::RunResult`] out.
+//!
+//! `metrics` computes per-feature distances from the two profiles' sketches, `classifier` trains the
+//! domain classifier on the two row samples, `distributions` prepares histograms and KDEs for plotting,
+//! and `scan` is the orchestrator: the only place that wires `data`, `profile` and `drift` together.
+
+pub mod metrics;
+pub mod result;
+pub mod scan;
