@@ -1,0 +1,294 @@
+//! The embedded default: a folder on disk with the same keys as Blob Storage.
+//!
+//! Writes go to a temporary file in the target's folder and are renamed over it, so a reader sees
+//! the old or the new document, never half of one. Conditional writes take an exclusive OS lock
+//! (`flock`) on a sidecar `.{name}.driftscan-lock` file for the compare-and-rename, which serialises
+//! writers of one key across threads and processes. Versions are content hashes, so they stay
+//! valid across restarts and are the same for equal bytes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::{Key, Object, PutCondition, Store, StoreError, Version};
+
+/// Suffixes of the store's own sidecar files: hidden from listings, refused as key names.
+pub const INTERNAL_SUFFIXES: [&str; 2] = [".driftscan-lock", ".driftscan-tmp"];
+
+/// Whether a file name is one of the store's own sidecar files.
+pub fn is_internal(name: &str) -> bool {
+    INTERNAL_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A store in a local folder.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    /// A store rooted at `root`, created if missing.
+    pub fn new(root: impl Into<PathBuf>) -> Result<LocalStore, StoreError> {
+        let root = root.into();
+        fs::create_dir_all(&root).map_err(|source| StoreError::Io {
+            op: "creating the store folder",
+            key: root.display().to_string(),
+            source,
+        })?;
+        Ok(LocalStore { root })
+    }
+
+    /// A read-only view of the whole file system, for absolute data locations. Keys are checked
+    /// like any other, so nothing climbs; writes are refused by the caller never issuing them.
+    pub fn filesystem_root() -> LocalStore {
+        LocalStore { root: PathBuf::from("/") }
+    }
+
+    /// The folder this store lives in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &Key) -> PathBuf {
+        let mut p = self.root.clone();
+        for seg in key.segments() {
+            p.push(seg);
+        }
+        p
+    }
+}
+
+fn version_of(bytes: &[u8]) -> Version {
+    Version(hex::encode(&Sha256::digest(bytes)[..16]))
+}
+
+fn io_err<'a>(op: &'static str, key: &'a Key) -> impl FnOnce(io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io {
+        op,
+        key: key.to_string(),
+        source,
+    }
+}
+
+fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        // A folder where a file is asked for: no object by that key.
+        Err(e) if e.kind() == io::ErrorKind::IsADirectory => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Holds the sidecar lock of one key; released when dropped (closing the file releases `flock`).
+struct KeyLock(#[allow(dead_code)] File);
+
+fn lock_key(path: &Path) -> io::Result<KeyLock> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+    let lock_path = path.with_file_name(format!(".{name}{}", INTERNAL_SUFFIXES[0]));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)?;
+    file.lock()?;
+    Ok(KeyLock(file))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.{}{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
+        INTERNAL_SUFFIXES[1]
+    ));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl LocalStore {
+    fn put_blocking(&self, key: &Key, bytes: &[u8], cond: &PutCondition) -> Result<Version, StoreError> {
+        if key.is_root() {
+            return Err(StoreError::InvalidKey {
+                key: String::new(),
+                reason: "cannot write to the store root".into(),
+            });
+        }
+        let path = self.path(key);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io_err("creating folders for", key))?;
+        }
+        let _lock = lock_key(&path).map_err(io_err("locking", key))?;
+        let current = read_optional(&path).map_err(io_err("reading", key))?;
+        let allowed = match (cond, &current) {
+            (PutCondition::Overwrite, _) => true,
+            (PutCondition::Create, existing) => existing.is_none(),
+            (PutCondition::Match(v), Some(existing)) => &version_of(existing) == v,
+            (PutCondition::Match(_), None) => false,
+        };
+        if !allowed {
+            return Err(StoreError::Conflict { key: key.to_string() });
+        }
+        write_atomically(&path, bytes).map_err(io_err("writing", key))?;
+        Ok(version_of(bytes))
+    }
+
+    fn list_blocking(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
+        let mut out = Vec::new();
+        let start = self.path(prefix);
+        let mut stack = vec![(start, prefix.clone())];
+        while let Some((dir, key)) = stack.pop() {
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => continue,
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        op: "listing",
+                        key: key.to_string(),
+                        source,
+                    });
+                }
+            };
+            for entry in entries {
+                let entry = entry.map_err(io_err("listing", &key))?;
+                let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                    continue;
+                };
+                if is_internal(&name) {
+                    continue;
+                }
+                // Names that are not valid keys (odd characters) cannot be addressed: skip them.
+                let Ok(child) = key.join(&name) else { continue };
+                let ft = entry.file_type().map_err(io_err("listing", &key))?;
+                if ft.is_dir() {
+                    stack.push((entry.path(), child));
+                } else {
+                    out.push(child);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Store for LocalStore {
+    async fn get(&self, key: &Key) -> Result<Option<Object>, StoreError> {
+        let path = self.path(key);
+        let key2 = key.clone();
+        let bytes = tokio::task::spawn_blocking(move || read_optional(&path))
+            .await
+            .map_err(|e| StoreError::Io {
+                op: "reading",
+                key: key2.to_string(),
+                source: io::Error::other(e),
+            })?
+            .map_err(io_err("reading", key))?;
+        Ok(bytes.map(|b| Object {
+            version: version_of(&b),
+            bytes: Bytes::from(b),
+        }))
+    }
+
+    async fn put(&self, key: &Key, bytes: Bytes, cond: PutCondition) -> Result<Version, StoreError> {
+        let this = self.clone();
+        let key2 = key.clone();
+        tokio::task::spawn_blocking(move || this.put_blocking(&key2, &bytes, &cond))
+            .await
+            .map_err(|e| StoreError::Io {
+                op: "writing",
+                key: key.to_string(),
+                source: io::Error::other(e),
+            })?
+    }
+
+    async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        let path = self.path(key);
+        let key2 = key.clone();
+        tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
+            let _lock = match lock_key(&path) {
+                Ok(l) => l,
+                // No folder: no object.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(io_err("locking", &key2)(e)),
+            };
+            match fs::remove_file(&path) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(io_err("deleting", &key2)(e)),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Io {
+            op: "deleting",
+            key: key.to_string(),
+            source: io::Error::other(e),
+        })?
+    }
+
+    async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
+        let this = self.clone();
+        let prefix2 = prefix.clone();
+        tokio::task::spawn_blocking(move || this.list_blocking(&prefix2))
+            .await
+            .map_err(|e| StoreError::Io {
+                op: "listing",
+                key: prefix.to_string(),
+                source: io::Error::other(e),
+            })?
+    }
+
+    async fn list_folders(&self, prefix: &Key) -> Result<Vec<String>, StoreError> {
+        let dir = self.path(prefix);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(io_err("listing", prefix)(e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_err("listing", prefix))?;
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                if let Some(name) = entry.file_name().to_str() {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn sibling_container(&self, container: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+        Err(StoreError::Unsupported {
+            location: format!("az://{container}"),
+            reason: "the store is a local folder; `az://` locations need the store in Blob Storage (`--store az://...`)".into(),
+        })
+    }
+
+    fn filesystem(&self) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+        Ok(std::sync::Arc::new(LocalStore::filesystem_root()))
+    }
+}
