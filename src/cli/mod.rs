@@ -5,6 +5,10 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod detectors;
+pub mod functions;
+pub mod serve;
+
 /// How the process ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -43,7 +47,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run the REST API and Azure Functions custom handler.
+    Serve(serve::ServeArgs),
+    /// Create, inspect, change, run and backfill detectors.
+    Detectors(detectors::DetectorsArgs),
+    /// Generate and package the Azure Functions app.
+    Functions(functions::FunctionsArgs),
+}
 
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
@@ -59,7 +70,11 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {}
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Detectors(args) => detectors::run(args),
+        Command::Functions(args) => functions::run(args),
+    }
 }
 
 /// Prints an error and its causes on one line; a broken pipe is not an error worth reporting.

@@ -155,8 +155,9 @@ pub fn generate(out: &Path, detectors: &[Detector]) -> Result<Generated, LayoutE
 }
 
 /// Zips an app folder and the handler binary into a deployable package (zip deploy / Flex
-/// Consumption blob). `host.json` and every `*/function.json` are taken from `app_dir`; the binary
-/// is stored as `driftscan` with mode 0755. Returns the entry names.
+/// Consumption blob). `host.json` and every `*/function.json` (or `functions/*/function.json`)
+/// are taken from `app_dir`; the binary is stored as `driftscan` with mode 0755. Returns the
+/// entry names.
 pub fn package(app_dir: &Path, binary: &Path, out: &Path) -> Result<Vec<String>, LayoutError> {
     if !app_dir.join("host.json").is_file() {
         return Err(LayoutError::NoHostJson(app_dir.to_path_buf()));
@@ -165,13 +166,21 @@ pub fn package(app_dir: &Path, binary: &Path, out: &Path) -> Result<Vec<String>,
         return Err(LayoutError::NoBinary(binary.to_path_buf()));
     }
     let mut entries: Vec<(String, PathBuf, u32)> = vec![("host.json".into(), app_dir.join("host.json"), 0o644)];
-    let mut dirs: Vec<_> = fs::read_dir(app_dir)
-        .map_err(io("listing", app_dir))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("function.json").is_file())
-        .collect();
-    dirs.sort();
+    // Function folders at the app root (as `generate` writes them) and, for the repository's
+    // layout, below `functions/`; both land at the root of the package, where the host looks.
+    let mut dirs = Vec::new();
+    for parent in [app_dir.to_path_buf(), app_dir.join("functions")] {
+        if !parent.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(&parent).map_err(io("listing", &parent))? {
+            let p = entry.map_err(io("listing", &parent))?.path();
+            if p.join("function.json").is_file() {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
     for d in dirs {
         let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         entries.push((format!("{name}/function.json"), d.join("function.json"), 0o644));
