@@ -110,11 +110,13 @@ pub const TIMER_MARGIN_HOURS: u32 = 2;
 /// Snapshot template of the legacy `azureml-monitoring` ModelDataCollector (AKS), relative to the
 /// root of the storage holding the `modeldata` container's content. The three `*` segments are the
 /// subscription, resource group and workspace, which a detector does not know: they are listed.
-pub const LEGACY_SNAPSHOTS: &str = "modeldata/*/*/*/{service}/{model}/{version}/inputs/{yyyy}/{MM}/{dd}/";
+pub const LEGACY_SNAPSHOTS: &str =
+    "modeldata/*/*/*/{service}/{model}/{version}/inputs/{yyyy}/{MM}/{dd}/";
 
 /// Snapshot template of the `azureml-ai-monitoring` collector (managed online endpoints): the
 /// service is the endpoint, `*` is any deployment, and every hour folder of the day is read.
-pub const COLLECTOR_SNAPSHOTS: &str = "modelDataCollector/{service}/*/model_inputs/{yyyy}/{MM}/{dd}/{HH}/";
+pub const COLLECTOR_SNAPSHOTS: &str =
+    "modelDataCollector/{service}/*/model_inputs/{yyyy}/{MM}/{dd}/{HH}/";
 
 /// Why a detector definition, a date range or a template was rejected.
 ///
@@ -478,7 +480,11 @@ impl Frequency {
     /// Splits `start..=end` into the windows that cover it (the first and last may reach outside
     /// the range, since windows are aligned to the frequency). More than
     /// [`MAX_BACKFILL_CYCLES`] windows is an error, as in Azure ML.
-    pub fn backfill_windows(self, start: NaiveDate, end: NaiveDate) -> Result<Vec<Window>, ConfigError> {
+    pub fn backfill_windows(
+        self,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Window>, ConfigError> {
         if end < start {
             return Err(ConfigError::DateOrder { start, end });
         }
@@ -580,7 +586,9 @@ impl SnapshotTemplate {
         let mut seen = Vec::new();
         while let Some(open) = rest.find('{') {
             let after = &rest[open + 1..];
-            let close = after.find('}').ok_or_else(|| bad("has a `{` without a closing `}`"))?;
+            let close = after
+                .find('}')
+                .ok_or_else(|| bad("has a `{` without a closing `}`"))?;
             let name = &after[..close];
             if !PLACEHOLDERS.contains(&name) {
                 return Err(bad(&format!(
@@ -604,15 +612,19 @@ impl SnapshotTemplate {
         if key.split('/').any(|s| s == ".." || s == ".") || key.contains('\\') {
             return Err(bad("may not contain `.` or `..` segments or backslashes"));
         }
-        if let DataRoot::Container(c) = &root {
-            if c.is_empty() || c.contains('{') {
-                return Err(bad("names no container after `az://`"));
-            }
+        if let DataRoot::Container(c) = &root
+            && (c.is_empty() || c.contains('{'))
+        {
+            return Err(bad("names no container after `az://`"));
         }
         Ok(SnapshotTemplate {
             template: shorthand.to_string(),
             root,
-            parts: key.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            parts: key
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
         })
     }
 
@@ -713,34 +725,99 @@ mod tests {
             "services":["s"],"baseline":"b.csv"});
         let cases: Vec<(serde_json::Value, &str)> = vec![
             (serde_json::json!({"name":"../x"}), "field `name`: `../x`"),
-            (serde_json::json!({"model_name":"m/1"}), "field `model_name`: `m/1`"),
-            (serde_json::json!({"model_name":".."}), "field `model_name`: `..`"),
-            (serde_json::json!({"model_version":0}), "field `model_version`: `0`"),
-            (serde_json::json!({"services":[]}), "field `services`: the list is empty"),
-            (serde_json::json!({"services":["ok","bad/x"]}), "field `services`: `bad/x`"),
-            (serde_json::json!({"services":["a","a"]}), "`a` is listed more than once"),
-            (serde_json::json!({"baseline":""}), "field `baseline`: empty"),
-            (serde_json::json!({"baseline":"../etc/passwd"}), "field `baseline`: `../etc/passwd`"),
-            (serde_json::json!({"drift_threshold":1.5}), "field `drift_threshold`: `1.5`"),
-            (serde_json::json!({"drift_threshold":-0.1}), "field `drift_threshold`: `-0.1`"),
-            (serde_json::json!({"feature_list":["a,b"]}), "field `feature_list`: `a,b`"),
-            (serde_json::json!({"feature_list":["-x"]}), "field `feature_list`: `-x`"),
-            (serde_json::json!({"latency":1001}), "field `latency`: `1001`"),
-            (serde_json::json!({"alert":{"emails":["nobody"]}}), "field `alert.emails`: `nobody`"),
-            (serde_json::json!({"alert":{"webhook":"ftp://x"}}), "field `alert.webhook`: `ftp://x`"),
-            (serde_json::json!({"alert":{"webhook":"https://"}}), "field `alert.webhook`"),
-            (serde_json::json!({"snapshots":"data/{yyyy}/{MM}"}), "has no `{dd}`"),
-            (serde_json::json!({"snapshots":"data/{foo}/{yyyy}/{MM}/{dd}"}), "unknown placeholder `{foo}`"),
-            (serde_json::json!({"snapshots":"data/../{yyyy}/{MM}/{dd}"}), "field `snapshots`"),
-            (serde_json::json!({"colour":"red"}), "unknown field `colour`"),
+            (
+                serde_json::json!({"model_name":"m/1"}),
+                "field `model_name`: `m/1`",
+            ),
+            (
+                serde_json::json!({"model_name":".."}),
+                "field `model_name`: `..`",
+            ),
+            (
+                serde_json::json!({"model_version":0}),
+                "field `model_version`: `0`",
+            ),
+            (
+                serde_json::json!({"services":[]}),
+                "field `services`: the list is empty",
+            ),
+            (
+                serde_json::json!({"services":["ok","bad/x"]}),
+                "field `services`: `bad/x`",
+            ),
+            (
+                serde_json::json!({"services":["a","a"]}),
+                "`a` is listed more than once",
+            ),
+            (
+                serde_json::json!({"baseline":""}),
+                "field `baseline`: empty",
+            ),
+            (
+                serde_json::json!({"baseline":"../etc/passwd"}),
+                "field `baseline`: `../etc/passwd`",
+            ),
+            (
+                serde_json::json!({"drift_threshold":1.5}),
+                "field `drift_threshold`: `1.5`",
+            ),
+            (
+                serde_json::json!({"drift_threshold":-0.1}),
+                "field `drift_threshold`: `-0.1`",
+            ),
+            (
+                serde_json::json!({"feature_list":["a,b"]}),
+                "field `feature_list`: `a,b`",
+            ),
+            (
+                serde_json::json!({"feature_list":["-x"]}),
+                "field `feature_list`: `-x`",
+            ),
+            (
+                serde_json::json!({"latency":1001}),
+                "field `latency`: `1001`",
+            ),
+            (
+                serde_json::json!({"alert":{"emails":["nobody"]}}),
+                "field `alert.emails`: `nobody`",
+            ),
+            (
+                serde_json::json!({"alert":{"webhook":"ftp://x"}}),
+                "field `alert.webhook`: `ftp://x`",
+            ),
+            (
+                serde_json::json!({"alert":{"webhook":"https://"}}),
+                "field `alert.webhook`",
+            ),
+            (
+                serde_json::json!({"snapshots":"data/{yyyy}/{MM}"}),
+                "has no `{dd}`",
+            ),
+            (
+                serde_json::json!({"snapshots":"data/{foo}/{yyyy}/{MM}/{dd}"}),
+                "unknown placeholder `{foo}`",
+            ),
+            (
+                serde_json::json!({"snapshots":"data/../{yyyy}/{MM}/{dd}"}),
+                "field `snapshots`",
+            ),
+            (
+                serde_json::json!({"colour":"red"}),
+                "unknown field `colour`",
+            ),
         ];
         for (patch, expected) in cases {
             let mut v = base.clone();
             for (k, val) in patch.as_object().unwrap() {
                 v[k] = val.clone();
             }
-            let err = Detector::from_json(v.to_string().as_bytes()).unwrap_err().to_string();
-            assert!(err.contains(expected), "patch {patch}: got `{err}`, want `{expected}`");
+            let err = Detector::from_json(v.to_string().as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(expected),
+                "patch {patch}: got `{err}`, want `{expected}`"
+            );
         }
         Detector::from_json(base.to_string().as_bytes()).unwrap();
     }
@@ -750,8 +827,18 @@ mod tests {
         let ok: Vec<String> = (0..200).map(|i| format!("f{i}")).collect();
         assert!(validate_features(&ok).is_ok());
         let too_many: Vec<String> = (0..201).map(|i| format!("f{i}")).collect();
-        assert!(matches!(validate_features(&too_many), Err(ConfigError::TooManyFeatures(201))));
-        for good in ["x", "age", "$bad".trim_start_matches('$'), "a b", "a.b-c_d", &"a".repeat(64)] {
+        assert!(matches!(
+            validate_features(&too_many),
+            Err(ConfigError::TooManyFeatures(201))
+        ));
+        for good in [
+            "x",
+            "age",
+            "$bad".trim_start_matches('$'),
+            "a b",
+            "a.b-c_d",
+            &"a".repeat(64),
+        ] {
             assert!(validate_features(&[good.to_string()]).is_ok(), "{good}");
         }
         for bad in ["", "a ", &"a".repeat(65), "a,b", "$x"] {
@@ -771,7 +858,14 @@ mod tests {
             (Frequency::Month, "2026-12-31", "2026-12-01", "2026-12-31"),
         ];
         for (f, date, start, end) in cases {
-            assert_eq!(f.window_containing(d(date)), Window { start: d(start), end: d(end) }, "{f:?} {date}");
+            assert_eq!(
+                f.window_containing(d(date)),
+                Window {
+                    start: d(start),
+                    end: d(end)
+                },
+                "{f:?} {date}"
+            );
         }
     }
 
@@ -780,26 +874,101 @@ mod tests {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let cases = [
             // now, frequency, latency hours, window start, window end
-            ("2026-11-25T02:00:00Z", Frequency::Day, 0, "2026-11-24", "2026-11-24"),
-            ("2026-11-25T00:00:00Z", Frequency::Day, 0, "2026-11-24", "2026-11-24"),
-            ("2026-11-25T05:00:00Z", Frequency::Day, 6, "2026-11-23", "2026-11-23"),
-            ("2026-11-25T06:00:00Z", Frequency::Day, 6, "2026-11-24", "2026-11-24"),
-            ("2026-11-25T02:00:00Z", Frequency::Day, 48, "2026-11-22", "2026-11-22"),
+            (
+                "2026-11-25T02:00:00Z",
+                Frequency::Day,
+                0,
+                "2026-11-24",
+                "2026-11-24",
+            ),
+            (
+                "2026-11-25T00:00:00Z",
+                Frequency::Day,
+                0,
+                "2026-11-24",
+                "2026-11-24",
+            ),
+            (
+                "2026-11-25T05:00:00Z",
+                Frequency::Day,
+                6,
+                "2026-11-23",
+                "2026-11-23",
+            ),
+            (
+                "2026-11-25T06:00:00Z",
+                Frequency::Day,
+                6,
+                "2026-11-24",
+                "2026-11-24",
+            ),
+            (
+                "2026-11-25T02:00:00Z",
+                Frequency::Day,
+                48,
+                "2026-11-22",
+                "2026-11-22",
+            ),
             // Wednesday: last complete week is Mon 16 - Sun 22.
-            ("2026-11-25T02:00:00Z", Frequency::Week, 0, "2026-11-16", "2026-11-22"),
+            (
+                "2026-11-25T02:00:00Z",
+                Frequency::Week,
+                0,
+                "2026-11-16",
+                "2026-11-22",
+            ),
             // Monday 23rd 02:00: week 16-22 just completed.
-            ("2026-11-23T02:00:00Z", Frequency::Week, 0, "2026-11-16", "2026-11-22"),
+            (
+                "2026-11-23T02:00:00Z",
+                Frequency::Week,
+                0,
+                "2026-11-16",
+                "2026-11-22",
+            ),
             // ...but not with 3 hours of latency.
-            ("2026-11-23T02:00:00Z", Frequency::Week, 3, "2026-11-09", "2026-11-15"),
-            ("2026-12-01T02:00:00Z", Frequency::Month, 0, "2026-11-01", "2026-11-30"),
-            ("2026-11-30T23:00:00Z", Frequency::Month, 0, "2026-10-01", "2026-10-31"),
-            ("2026-03-01T00:00:00Z", Frequency::Month, 0, "2026-02-01", "2026-02-28"),
-            ("2026-03-02T00:00:00Z", Frequency::Month, 25, "2026-01-01", "2026-01-31"),
+            (
+                "2026-11-23T02:00:00Z",
+                Frequency::Week,
+                3,
+                "2026-11-09",
+                "2026-11-15",
+            ),
+            (
+                "2026-12-01T02:00:00Z",
+                Frequency::Month,
+                0,
+                "2026-11-01",
+                "2026-11-30",
+            ),
+            (
+                "2026-11-30T23:00:00Z",
+                Frequency::Month,
+                0,
+                "2026-10-01",
+                "2026-10-31",
+            ),
+            (
+                "2026-03-01T00:00:00Z",
+                Frequency::Month,
+                0,
+                "2026-02-01",
+                "2026-02-28",
+            ),
+            (
+                "2026-03-02T00:00:00Z",
+                Frequency::Month,
+                25,
+                "2026-01-01",
+                "2026-01-31",
+            ),
         ];
         for (now, f, lat, start, end) in cases {
             assert_eq!(
                 f.due_window(t(now), lat),
-                Window { start: d(start), end: d(end) },
+                Window {
+                    start: d(start),
+                    end: d(end)
+                },
                 "{now} {f:?} latency {lat}"
             );
         }
@@ -807,29 +976,47 @@ mod tests {
 
     #[test]
     fn backfill_splits_into_cycles() {
-        let days = Frequency::Day.backfill_windows(d("2026-11-01"), d("2026-11-30")).unwrap();
+        let days = Frequency::Day
+            .backfill_windows(d("2026-11-01"), d("2026-11-30"))
+            .unwrap();
         assert_eq!(days.len(), 30);
         assert_eq!(days[29].start, d("2026-11-30"));
-        let weeks = Frequency::Week.backfill_windows(d("2026-11-04"), d("2026-11-18")).unwrap();
+        let weeks = Frequency::Week
+            .backfill_windows(d("2026-11-04"), d("2026-11-18"))
+            .unwrap();
         assert_eq!(
             weeks.iter().map(|w| w.start).collect::<Vec<_>>(),
             vec![d("2026-11-02"), d("2026-11-09"), d("2026-11-16")]
         );
-        let months = Frequency::Month.backfill_windows(d("2026-01-15"), d("2026-03-01")).unwrap();
+        let months = Frequency::Month
+            .backfill_windows(d("2026-01-15"), d("2026-03-01"))
+            .unwrap();
         assert_eq!(months.len(), 3);
-        assert_eq!(Frequency::Day.backfill_windows(d("2026-11-05"), d("2026-11-05")).unwrap().len(), 1);
+        assert_eq!(
+            Frequency::Day
+                .backfill_windows(d("2026-11-05"), d("2026-11-05"))
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn backfill_over_thirty_cycles_is_rejected_with_the_count() {
-        let err = Frequency::Day.backfill_windows(d("2026-11-01"), d("2026-12-01")).unwrap_err();
+        let err = Frequency::Day
+            .backfill_windows(d("2026-11-01"), d("2026-12-01"))
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "backfill from 2026-11-01 to 2026-12-01: 31 Day cycles, at most 30 are allowed"
         );
-        let err = Frequency::Week.backfill_windows(d("2026-01-01"), d("2026-12-31")).unwrap_err();
+        let err = Frequency::Week
+            .backfill_windows(d("2026-01-01"), d("2026-12-31"))
+            .unwrap_err();
         assert!(err.to_string().contains("53 Week cycles"), "{err}");
-        let err = Frequency::Day.backfill_windows(d("2026-11-02"), d("2026-11-01")).unwrap_err();
+        let err = Frequency::Day
+            .backfill_windows(d("2026-11-02"), d("2026-11-01"))
+            .unwrap_err();
         assert!(err.to_string().contains("before `start_date`"), "{err}");
     }
 
@@ -871,18 +1058,33 @@ mod tests {
         assert_eq!(t.root, DataRoot::Store);
         assert_eq!(
             rendered(&t, "2026-03-05"),
-            vec!["modeldata", "~^.+$", "~^.+$", "~^.+$", "aks-prod", "churn", "2", "inputs", "2026", "03|3", "05|5"]
+            vec![
+                "modeldata",
+                "~^.+$",
+                "~^.+$",
+                "~^.+$",
+                "aks-prod",
+                "churn",
+                "2",
+                "inputs",
+                "2026",
+                "03|3",
+                "05|5"
+            ]
         );
         assert_eq!(rendered(&t, "2026-11-25")[9..], ["11", "25"]);
     }
 
     #[test]
     fn collector_template_reads_every_hour() {
-        let t = SnapshotTemplate::parse(&format!("az://workspaceblobstore/{COLLECTOR_SNAPSHOTS}")).unwrap();
+        let t = SnapshotTemplate::parse(&format!("az://workspaceblobstore/{COLLECTOR_SNAPSHOTS}"))
+            .unwrap();
         assert_eq!(t.root, DataRoot::Container("workspaceblobstore".into()));
         assert_eq!(t.parts[0], "modelDataCollector");
         let segs = t.render("ep", "m", 1, d("2026-11-05"));
-        let Segment::Any(hour) = &segs[7] else { panic!("hour segment") };
+        let Segment::Any(hour) = &segs[7] else {
+            panic!("hour segment")
+        };
         for ok in ["00", "0", "9", "23"] {
             assert!(hour.is_match(ok), "{ok}");
         }
@@ -895,8 +1097,17 @@ mod tests {
 
     #[test]
     fn locations_split_into_roots() {
-        assert_eq!(split_location("a/b.csv"), (DataRoot::Store, "a/b.csv".into()));
-        assert_eq!(split_location("az://c/a/b.csv"), (DataRoot::Container("c".into()), "a/b.csv".into()));
-        assert_eq!(split_location("/data/b.csv"), (DataRoot::Folder, "data/b.csv".into()));
+        assert_eq!(
+            split_location("a/b.csv"),
+            (DataRoot::Store, "a/b.csv".into())
+        );
+        assert_eq!(
+            split_location("az://c/a/b.csv"),
+            (DataRoot::Container("c".into()), "a/b.csv".into())
+        );
+        assert_eq!(
+            split_location("/data/b.csv"),
+            (DataRoot::Folder, "data/b.csv".into())
+        );
     }
 }

@@ -56,8 +56,12 @@ macro_rules! call {
         let resp = at::call_service(&$app, $req.to_request()).await;
         let status = resp.status();
         let body = at::read_body(resp).await;
-        let json: Value = serde_json::from_slice(&body)
-            .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+        let json: Value = serde_json::from_slice(&body).unwrap_or_else(|e| {
+            panic!(
+                "response is not JSON ({e}): {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
         (status, json)
     }};
 }
@@ -69,11 +73,21 @@ async fn crud(s: Arc<dyn Store>) {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body["status"], "ready");
 
-    let (st, body) = call!(app, at::TestRequest::post().uri("/api/detectors").set_json(detector_json("churn")));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors")
+            .set_json(detector_json("churn"))
+    );
     assert_eq!(st, StatusCode::CREATED, "{body}");
     assert_eq!(body["drift_threshold"], 0.2);
     assert_eq!(body["enabled"], true);
-    let (st, body) = call!(app, at::TestRequest::post().uri("/api/detectors").set_json(detector_json("churn")));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors")
+            .set_json(detector_json("churn"))
+    );
     assert_eq!(st, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "already_exists");
 
@@ -87,24 +101,48 @@ async fn crud(s: Arc<dyn Store>) {
     changed.as_object_mut().unwrap().remove("name");
     changed["drift_threshold"] = json!(0.35);
     changed["frequency"] = json!("Week");
-    let (st, body) = call!(app, at::TestRequest::put().uri("/api/detectors/churn").set_json(&changed));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::put()
+            .uri("/api/detectors/churn")
+            .set_json(&changed)
+    );
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["drift_threshold"], 0.35);
-    let (st, _) = call!(app, at::TestRequest::put().uri("/api/detectors/other").set_json(&changed));
+    let (st, _) = call!(
+        app,
+        at::TestRequest::put()
+            .uri("/api/detectors/other")
+            .set_json(&changed)
+    );
     assert_eq!(st, StatusCode::CREATED);
 
-    let (st, body) = call!(app, at::TestRequest::post().uri("/api/detectors/churn/disable"));
-    assert_eq!((st, body["enabled"].clone()), (StatusCode::OK, json!(false)));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post().uri("/api/detectors/churn/disable")
+    );
+    assert_eq!(
+        (st, body["enabled"].clone()),
+        (StatusCode::OK, json!(false))
+    );
     let (_, body) = call!(app, at::TestRequest::get().uri("/api/detectors/churn"));
     assert_eq!(body["enabled"], false);
-    let (st, body) = call!(app, at::TestRequest::post().uri("/api/detectors/churn/enable"));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post().uri("/api/detectors/churn/enable")
+    );
     assert_eq!((st, body["enabled"].clone()), (StatusCode::OK, json!(true)));
 
     let (st, _) = call!(app, at::TestRequest::delete().uri("/api/detectors/other"));
     assert_eq!(st, StatusCode::OK);
     let (st, body) = call!(app, at::TestRequest::delete().uri("/api/detectors/other"));
     assert_eq!(st, StatusCode::NOT_FOUND, "{body}");
-    assert!(s.get(&Key::parse("detectors/churn.json").unwrap()).await.unwrap().is_some());
+    assert!(
+        s.get(&Key::parse("detectors/churn.json").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[actix_web::test]
@@ -122,57 +160,202 @@ async fn detector_crud_on_azurite() {
 /// Bad requests: 4xx, a JSON error, and the store exactly as before.
 async fn bad_requests(s: Arc<dyn Store>) {
     let app = at::init_service(functions::app(AppState::new(Arc::clone(&s)))).await;
-    let (st, _) = call!(app, at::TestRequest::post().uri("/api/detectors").set_json(detector_json("churn")));
+    let (st, _) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors")
+            .set_json(detector_json("churn"))
+    );
     assert_eq!(st, StatusCode::CREATED);
     let before = snapshot(&*s).await;
 
     let mut too_many = detector_json("big");
     too_many["feature_list"] = json!((0..201).map(|i| format!("f{i}")).collect::<Vec<_>>());
     let cases: Vec<(at::TestRequest, StatusCode, &str, &str)> = vec![
-        (at::TestRequest::get().uri("/api/detectors/nope"), StatusCode::NOT_FOUND, "not_found", "`nope` does not exist"),
-        (at::TestRequest::post().uri("/api/detectors/nope/run").set_json(json!({"target_date": "2026-11-01"})),
-            StatusCode::NOT_FOUND, "not_found", "`nope`"),
-        (at::TestRequest::get().uri("/api/detectors/nope/output"), StatusCode::NOT_FOUND, "not_found", "`nope`"),
-        (at::TestRequest::post().uri("/api/detectors/nope/enable"), StatusCode::NOT_FOUND, "not_found", "`nope`"),
-        (at::TestRequest::post().uri("/api/detectors").set_json(detector_json("../x")),
-            StatusCode::BAD_REQUEST, "invalid_detector", "field `name`: `../x`"),
-        (at::TestRequest::put().uri("/api/detectors/..%2Fx").set_json(detector_json("../x")),
-            StatusCode::BAD_REQUEST, "invalid_name", "`../x`"),
-        (at::TestRequest::get().uri("/api/detectors/..%2F..%2Fetc"), StatusCode::BAD_REQUEST, "invalid_name", "../../etc"),
-        (at::TestRequest::delete().uri("/api/detectors/a.b"), StatusCode::BAD_REQUEST, "invalid_name", "`a.b`"),
-        (at::TestRequest::put().uri("/api/detectors/churn").set_json(detector_json("other")),
-            StatusCode::BAD_REQUEST, "invalid_detector", "differs from the detector in the URL"),
-        (at::TestRequest::post().uri("/api/detectors").set_json(too_many),
-            StatusCode::BAD_REQUEST, "invalid_detector", "201 features given"),
-        (at::TestRequest::post().uri("/api/detectors").insert_header(("content-type", "application/json")).set_payload("{\"name\": \"x\","),
-            StatusCode::BAD_REQUEST, "invalid_json", "request body"),
-        (at::TestRequest::post().uri("/api/detectors").set_payload(""),
-            StatusCode::BAD_REQUEST, "invalid_json", "empty"),
-        (at::TestRequest::post().uri("/api/detectors/churn/run").set_payload("[1,2"),
-            StatusCode::BAD_REQUEST, "invalid_json", "request body"),
-        (at::TestRequest::post().uri("/api/detectors/churn/run").set_json(json!({"target_date": "2026-13-01"})),
-            StatusCode::BAD_REQUEST, "invalid_date", "field `target_date`: `2026-13-01`"),
-        (at::TestRequest::post().uri("/api/detectors/churn/run").set_json(json!({"target_date": "2999-01-01"})),
-            StatusCode::BAD_REQUEST, "invalid_date", "in the future"),
-        (at::TestRequest::post().uri("/api/detectors/churn/run").set_json(json!({"target_date": "2026-11-01", "colour": 1})),
-            StatusCode::BAD_REQUEST, "invalid_json", "unknown field `colour`"),
-        (at::TestRequest::post().uri("/api/detectors/churn/run").set_json(json!({"target_date": "2026-11-01", "drift_threshold": 2})),
-            StatusCode::BAD_REQUEST, "invalid_detector", "field `drift_threshold`: `2`"),
-        (at::TestRequest::post().uri("/api/detectors/churn/run").set_json(json!({"target_date": "2026-11-01", "services": ["../s"]})),
-            StatusCode::BAD_REQUEST, "invalid_detector", "field `services`: `../s`"),
-        (at::TestRequest::post().uri("/api/detectors/churn/backfill").set_json(json!({"start_date": "2026-01-01", "end_date": "2026-03-01"})),
-            StatusCode::BAD_REQUEST, "backfill_too_long", "60 Day cycles, at most 30"),
-        (at::TestRequest::post().uri("/api/detectors/churn/backfill").set_json(json!({"start_date": "2026-03-01", "end_date": "2026-02-01"})),
-            StatusCode::BAD_REQUEST, "invalid_date", "before `start_date`"),
-        (at::TestRequest::post().uri("/api/detectors/churn/backfill").set_json(json!({"start_date": "01/02/2026", "end_date": "2026-02-01"})),
-            StatusCode::BAD_REQUEST, "invalid_date", "field `start_date`: `01/02/2026`"),
-        (at::TestRequest::get().uri("/api/detectors/churn/output?start=2026-11-05&end=2026-11-01"),
-            StatusCode::BAD_REQUEST, "invalid_date", "before `start_date`"),
-        (at::TestRequest::get().uri("/api/detectors/churn/output?start=yesterday"),
-            StatusCode::BAD_REQUEST, "invalid_date", "field `start`: `yesterday`"),
-        (at::TestRequest::get().uri("/api/detectors/churn/output?colour=red"),
-            StatusCode::BAD_REQUEST, "invalid_query", "colour"),
-        (at::TestRequest::get().uri("/api/nothing/here"), StatusCode::NOT_FOUND, "not_found", "no route"),
+        (
+            at::TestRequest::get().uri("/api/detectors/nope"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "`nope` does not exist",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/nope/run")
+                .set_json(json!({"target_date": "2026-11-01"})),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "`nope`",
+        ),
+        (
+            at::TestRequest::get().uri("/api/detectors/nope/output"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "`nope`",
+        ),
+        (
+            at::TestRequest::post().uri("/api/detectors/nope/enable"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "`nope`",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors")
+                .set_json(detector_json("../x")),
+            StatusCode::BAD_REQUEST,
+            "invalid_detector",
+            "field `name`: `../x`",
+        ),
+        (
+            at::TestRequest::put()
+                .uri("/api/detectors/..%2Fx")
+                .set_json(detector_json("../x")),
+            StatusCode::BAD_REQUEST,
+            "invalid_name",
+            "`../x`",
+        ),
+        (
+            at::TestRequest::get().uri("/api/detectors/..%2F..%2Fetc"),
+            StatusCode::BAD_REQUEST,
+            "invalid_name",
+            "../../etc",
+        ),
+        (
+            at::TestRequest::delete().uri("/api/detectors/a.b"),
+            StatusCode::BAD_REQUEST,
+            "invalid_name",
+            "`a.b`",
+        ),
+        (
+            at::TestRequest::put()
+                .uri("/api/detectors/churn")
+                .set_json(detector_json("other")),
+            StatusCode::BAD_REQUEST,
+            "invalid_detector",
+            "differs from the detector in the URL",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors")
+                .set_json(too_many),
+            StatusCode::BAD_REQUEST,
+            "invalid_detector",
+            "201 features given",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors")
+                .insert_header(("content-type", "application/json"))
+                .set_payload("{\"name\": \"x\","),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "request body",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors")
+                .set_payload(""),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "empty",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/run")
+                .set_payload("[1,2"),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "request body",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/run")
+                .set_json(json!({"target_date": "2026-13-01"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "field `target_date`: `2026-13-01`",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/run")
+                .set_json(json!({"target_date": "2999-01-01"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "in the future",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/run")
+                .set_json(json!({"target_date": "2026-11-01", "colour": 1})),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "unknown field `colour`",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/run")
+                .set_json(json!({"target_date": "2026-11-01", "drift_threshold": 2})),
+            StatusCode::BAD_REQUEST,
+            "invalid_detector",
+            "field `drift_threshold`: `2`",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/run")
+                .set_json(json!({"target_date": "2026-11-01", "services": ["../s"]})),
+            StatusCode::BAD_REQUEST,
+            "invalid_detector",
+            "field `services`: `../s`",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/backfill")
+                .set_json(json!({"start_date": "2026-01-01", "end_date": "2026-03-01"})),
+            StatusCode::BAD_REQUEST,
+            "backfill_too_long",
+            "60 Day cycles, at most 30",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/backfill")
+                .set_json(json!({"start_date": "2026-03-01", "end_date": "2026-02-01"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "before `start_date`",
+        ),
+        (
+            at::TestRequest::post()
+                .uri("/api/detectors/churn/backfill")
+                .set_json(json!({"start_date": "01/02/2026", "end_date": "2026-02-01"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "field `start_date`: `01/02/2026`",
+        ),
+        (
+            at::TestRequest::get()
+                .uri("/api/detectors/churn/output?start=2026-11-05&end=2026-11-01"),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "before `start_date`",
+        ),
+        (
+            at::TestRequest::get().uri("/api/detectors/churn/output?start=yesterday"),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "field `start`: `yesterday`",
+        ),
+        (
+            at::TestRequest::get().uri("/api/detectors/churn/output?colour=red"),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "colour",
+        ),
+        (
+            at::TestRequest::get().uri("/api/nothing/here"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no route",
+        ),
     ];
     for (req, status, code, message) in cases {
         let (st, body) = call!(app, req);
@@ -182,7 +365,11 @@ async fn bad_requests(s: Arc<dyn Store>) {
         let msg = body["error"]["message"].as_str().unwrap();
         assert!(msg.contains(message), "`{msg}` should contain `{message}`");
     }
-    assert_eq!(snapshot(&*s).await, before, "a rejected request changed the store");
+    assert_eq!(
+        snapshot(&*s).await,
+        before,
+        "a rejected request changed the store"
+    );
 }
 
 #[actix_web::test]
@@ -205,80 +392,210 @@ async fn timer_contract_with_host_payloads() {
     let app = at::init_service(functions::app(AppState::new(Arc::clone(&s)))).await;
     let mut def = detector_json("churn");
     def["enabled"] = json!(false);
-    call!(app, at::TestRequest::post().uri("/api/detectors").set_json(&def));
+    call!(
+        app,
+        at::TestRequest::post().uri("/api/detectors").set_json(&def)
+    );
     let before = snapshot(&*s).await;
 
     let status = json!({"Last": "2026-11-19T02:00:00.0096035+00:00", "Next": "2026-11-20T02:00:00+00:00",
                         "LastUpdated": "2026-11-19T02:00:00.0096035+00:00"});
     // Disabled: nothing happens and the logs say so.
-    let (st, body) = call!(app, at::TestRequest::post().uri("/drift-churn")
-        .set_json(timer_envelope("drift-churn", status.clone(), false, "2026-11-20T02:00:00.0012345Z")));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/drift-churn")
+            .set_json(timer_envelope(
+                "drift-churn",
+                status.clone(),
+                false,
+                "2026-11-20T02:00:00.0012345Z"
+            ))
+    );
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body["Outputs"], json!({}));
     assert_eq!(body["ReturnValue"], Value::Null);
-    assert!(body["Logs"][0].as_str().unwrap().contains("`churn` is disabled; timer run skipped"), "{body}");
+    assert!(
+        body["Logs"][0]
+            .as_str()
+            .unwrap()
+            .contains("`churn` is disabled; timer run skipped"),
+        "{body}"
+    );
     assert_eq!(snapshot(&*s).await, before);
 
     // Unknown detector: answered, logged, nothing written.
-    let (st, body) = call!(app, at::TestRequest::post().uri("/drift-gone")
-        .set_json(timer_envelope("drift-gone", Value::Null, false, "2026-11-20T02:00:00Z")));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/drift-gone")
+            .set_json(timer_envelope(
+                "drift-gone",
+                Value::Null,
+                false,
+                "2026-11-20T02:00:00Z"
+            ))
+    );
     assert_eq!(st, StatusCode::OK);
-    assert!(body["Logs"][0].as_str().unwrap().contains("`gone` does not exist"), "{body}");
+    assert!(
+        body["Logs"][0]
+            .as_str()
+            .unwrap()
+            .contains("`gone` does not exist"),
+        "{body}"
+    );
     // Not a timer function at all.
-    let (st, body) = call!(app, at::TestRequest::post().uri("/somethingElse").set_json(json!({"Data": {}})));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/somethingElse")
+            .set_json(json!({"Data": {}}))
+    );
     assert_eq!(st, StatusCode::NOT_FOUND);
-    assert!(body["Logs"][0].as_str().unwrap().contains("drift-<detector>"));
+    assert!(
+        body["Logs"][0]
+            .as_str()
+            .unwrap()
+            .contains("drift-<detector>")
+    );
     // Malformed envelope.
-    let (st, body) = call!(app, at::TestRequest::post().uri("/drift-churn").set_payload("{\"Data\":"));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/drift-churn")
+            .set_payload("{\"Data\":")
+    );
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(body["Logs"][0].as_str().unwrap().contains("invocation payload"));
+    assert!(
+        body["Logs"][0]
+            .as_str()
+            .unwrap()
+            .contains("invocation payload")
+    );
     assert_eq!(snapshot(&*s).await, before);
 
-    call!(app, at::TestRequest::post().uri("/api/detectors/churn/enable"));
+    call!(
+        app,
+        at::TestRequest::post().uri("/api/detectors/churn/enable")
+    );
     // A good result already stored for 2026-11-19 ...
-    let mut good = result("churn", "aks-prod", day("2026-11-19"), RunStatus::Succeeded, 0.42);
+    let mut good = result(
+        "churn",
+        "aks-prod",
+        day("2026-11-19"),
+        RunStatus::Succeeded,
+        0.42,
+    );
     good.model_name = "churn".into();
     good.model_version = 2;
     store::record_run(&*s, &good).await.unwrap();
     // ... then the timer fires past due (due 2026-11-20 02:00, delivered days later) with a
     // baseline that does not exist: the run fails, is recorded, and the good result stays.
-    let (st, body) = call!(app, at::TestRequest::post().uri("/drift-churn")
-        .set_json(timer_envelope("drift-churn", status, true, "2026-11-24T09:13:00.1234567+00:00")));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/drift-churn")
+            .set_json(timer_envelope(
+                "drift-churn",
+                status,
+                true,
+                "2026-11-24T09:13:00.1234567+00:00"
+            ))
+    );
     assert_eq!(st, StatusCode::OK, "{body}");
     let logs = body["Logs"].as_array().unwrap();
-    assert!(logs[0].as_str().unwrap().contains("scoring 2026-11-19 to 2026-11-19"), "{body}");
+    assert!(
+        logs[0]
+            .as_str()
+            .unwrap()
+            .contains("scoring 2026-11-19 to 2026-11-19"),
+        "{body}"
+    );
     assert!(logs[0].as_str().unwrap().contains("past due"), "{body}");
     assert!(logs[1].as_str().unwrap().contains("Failed"), "{body}");
-    assert!(logs[1].as_str().unwrap().contains("earlier succeeded result is kept"), "{body}");
-    let (_, out) = call!(app, at::TestRequest::get().uri("/api/detectors/churn/output?start=2026-11-01&end=2026-11-30"));
-    assert_eq!(out["results"][0]["result"].as_array().unwrap().len(), 1, "{out}");
+    assert!(
+        logs[1]
+            .as_str()
+            .unwrap()
+            .contains("earlier succeeded result is kept"),
+        "{body}"
+    );
+    let (_, out) = call!(
+        app,
+        at::TestRequest::get().uri("/api/detectors/churn/output?start=2026-11-01&end=2026-11-30")
+    );
+    assert_eq!(
+        out["results"][0]["result"].as_array().unwrap().len(),
+        1,
+        "{out}"
+    );
     assert_eq!(out["results"][0]["result"][0]["has_drift"], true);
-    assert_eq!(out["metrics"][0]["metrics"][0]["dataset_metrics"][0]["value"], 0.42);
+    assert_eq!(
+        out["metrics"][0]["metrics"][0]["dataset_metrics"][0]["value"],
+        0.42
+    );
     let failed = &out["unsuccessful_runs"][0];
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["run_type"], "Scheduler");
     assert_eq!(failed["beside_succeeded_result"], true);
-    assert!(failed["error"].as_str().unwrap().contains("baseline `training/churn.csv` has no data files"), "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("baseline `training/churn.csv` has no data files"),
+        "{failed}"
+    );
 
     // Null ScheduleStatus, on time: scores the day before the host's UtcNow; with no result
     // there yet, the failure is the date's record.
-    let (st, body) = call!(app, at::TestRequest::post().uri("/drift-churn")
-        .set_json(timer_envelope("drift-churn", Value::Null, false, "2026-11-23T02:00:00.0000001+00:00")));
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/drift-churn")
+            .set_json(timer_envelope(
+                "drift-churn",
+                Value::Null,
+                false,
+                "2026-11-23T02:00:00.0000001+00:00"
+            ))
+    );
     assert_eq!(st, StatusCode::OK, "{body}");
-    assert!(body["Logs"][0].as_str().unwrap().contains("scoring 2026-11-22 to 2026-11-22"), "{body}");
-    let h = store::service_history(&*s, "churn", "aks-prod", day("2026-11-22"), day("2026-11-22")).await.unwrap();
+    assert!(
+        body["Logs"][0]
+            .as_str()
+            .unwrap()
+            .contains("scoring 2026-11-22 to 2026-11-22"),
+        "{body}"
+    );
+    let h = store::service_history(
+        &*s,
+        "churn",
+        "aks-prod",
+        day("2026-11-22"),
+        day("2026-11-22"),
+    )
+    .await
+    .unwrap();
     assert_eq!(h.results[0].run.status, RunStatus::Failed);
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     let code = buf.get(9..12)?.parse().ok()?;
@@ -316,23 +633,50 @@ async fn spawned_handler_is_ready_within_200_ms_and_serves_the_api() {
         if let Some((code, _)) = http_get(port, "/") {
             break (code, started.elapsed());
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "handler never answered on port {port}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "handler never answered on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(2));
     };
     println!("handler ready after {} ms", ready.1.as_millis());
     assert_eq!(ready.0, 200);
-    assert!(ready.1 < Duration::from_millis(200), "ready after {:?}", ready.1);
+    assert!(
+        ready.1 < Duration::from_millis(200),
+        "ready after {:?}",
+        ready.1
+    );
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let r = client.post(format!("{base}/api/detectors")).json(&detector_json("sock")).send().await.unwrap();
+    let r = client
+        .post(format!("{base}/api/detectors"))
+        .json(&detector_json("sock"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 201);
-    let r = client.get(format!("{base}/api/detectors/sock")).send().await.unwrap();
+    let r = client
+        .get(format!("{base}/api/detectors/sock"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["services"], json!(["aks-prod"]));
-    let r = client.post(format!("{base}/api/detectors")).body("{oops").send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["services"],
+        json!(["aks-prod"])
+    );
+    let r = client
+        .post(format!("{base}/api/detectors"))
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "invalid_json");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_json"
+    );
     // The definition is where DESIGN.md says.
     assert!(dir.path().join("detectors/sock.json").is_file());
 }
@@ -342,14 +686,21 @@ async fn spawned_handler_is_ready_within_200_ms_and_serves_the_api() {
 fn repository_app_files_match_the_generated_layout() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &std::path::Path| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+        serde_json::from_str(
+            &std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+        .unwrap()
     };
     let host = read(&root.join("host.json"));
     assert_eq!(host, layout::host_json());
     assert_eq!(host["customHandler"]["enableForwardingHttpRequest"], true);
     assert_eq!(host["extensionBundle"]["version"], "[4.*, 5.0.0)");
     for (name, def) in layout::http_functions() {
-        assert_eq!(read(&root.join("functions").join(name).join("function.json")), def, "{name}");
+        assert_eq!(
+            read(&root.join("functions").join(name).join("function.json")),
+            def,
+            "{name}"
+        );
     }
 }
 
@@ -392,43 +743,119 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
     let o = cli(&store, &["detectors", "list"]);
     let listed = String::from_utf8_lossy(&o.stdout).to_string();
     assert_eq!(listed.lines().count(), 3, "{listed}");
-    assert!(listed.contains("off\tchurn v2\tDay\taks-prod\tdisabled"), "{listed}");
+    assert!(
+        listed.contains("off\tchurn v2\tDay\taks-prod\tdisabled"),
+        "{listed}"
+    );
     let o = cli(&store, &["detectors", "get", "../x"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("`../x` is not a valid detector name"));
 
     let app = dir.path().join("app");
-    let o = cli(&store, &["functions", "generate", "--store", store.to_str().unwrap(), "--out", app.to_str().unwrap()]);
+    let o = cli(
+        &store,
+        &[
+            "functions",
+            "generate",
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            app.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let timer = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(app.join(name).join("function.json")).unwrap()).unwrap()
+        serde_json::from_str(
+            &std::fs::read_to_string(app.join(name).join("function.json")).unwrap(),
+        )
+        .unwrap()
     };
-    assert_eq!(timer("drift-daily")["bindings"][0]["schedule"], "0 0 2 * * *");
-    assert_eq!(timer("drift-weekly")["bindings"][0]["schedule"], "0 0 8 * * 1");
+    assert_eq!(
+        timer("drift-daily")["bindings"][0]["schedule"],
+        "0 0 2 * * *"
+    );
+    assert_eq!(
+        timer("drift-weekly")["bindings"][0]["schedule"],
+        "0 0 8 * * 1"
+    );
     assert_eq!(timer("drift-weekly")["bindings"][0]["type"], "timerTrigger");
     assert!(!app.join("drift-off").exists());
     assert!(app.join("detector-action/function.json").is_file());
 
     // Disable one: regenerating removes its timer.
-    assert!(cli(&store, &["detectors", "disable", "weekly"]).status.success());
-    let o = cli(&store, &["functions", "generate", "--store", store.to_str().unwrap(), "--out", app.to_str().unwrap()]);
+    assert!(
+        cli(&store, &["detectors", "disable", "weekly"])
+            .status
+            .success()
+    );
+    let o = cli(
+        &store,
+        &[
+            "functions",
+            "generate",
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            app.to_str().unwrap(),
+        ],
+    );
     assert!(String::from_utf8_lossy(&o.stdout).contains("removed  drift-weekly"));
     assert!(!app.join("drift-weekly").exists());
 
     let zip_path = dir.path().join("app.zip");
-    let o = cli(&store, &["functions", "package", "--app-dir", app.to_str().unwrap(),
-        "--binary", env!("CARGO_BIN_EXE_driftscan"), "--out", zip_path.to_str().unwrap()]);
+    let o = cli(
+        &store,
+        &[
+            "functions",
+            "package",
+            "--app-dir",
+            app.to_str().unwrap(),
+            "--binary",
+            env!("CARGO_BIN_EXE_driftscan"),
+            "--out",
+            zip_path.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
     let mut names: Vec<String> = zip.file_names().map(str::to_string).collect();
     names.sort();
-    assert_eq!(names, ["detector-action/function.json", "detector/function.json", "detectors/function.json",
-        "drift-daily/function.json", "driftscan", "host.json"]);
-    assert_eq!(zip.by_name("driftscan").unwrap().unix_mode().map(|m| m & 0o777), Some(0o755));
-    let o = cli(&store, &["functions", "package", "--app-dir", dir.path().to_str().unwrap(), "--out", "/dev/null"]);
+    assert_eq!(
+        names,
+        [
+            "detector-action/function.json",
+            "detector/function.json",
+            "detectors/function.json",
+            "drift-daily/function.json",
+            "driftscan",
+            "host.json"
+        ]
+    );
+    assert_eq!(
+        zip.by_name("driftscan")
+            .unwrap()
+            .unix_mode()
+            .map(|m| m & 0o777),
+        Some(0o755)
+    );
+    let o = cli(
+        &store,
+        &[
+            "functions",
+            "package",
+            "--app-dir",
+            dir.path().to_str().unwrap(),
+            "--out",
+            "/dev/null",
+        ],
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("has no host.json"));
 
-    assert!(cli(&store, &["detectors", "delete", "daily"]).status.success());
+    assert!(
+        cli(&store, &["detectors", "delete", "daily"])
+            .status
+            .success()
+    );
     let o = cli(&store, &["detectors", "delete", "daily"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
 }

@@ -10,8 +10,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use driftscan::detector::{Detector, SnapshotTemplate, Window};
-use driftscan::drift::result::{DatasetSummary, Metric, RunInfo, RunResult, RunStatus, RunType, SchemaChanges};
-use driftscan::store::{self, BlobStore, Key, LocalStore, PutCondition, Recorded, Store, StoreError, keys};
+use driftscan::drift::result::{
+    DatasetSummary, Metric, RunInfo, RunResult, RunStatus, RunType, SchemaChanges,
+};
+use driftscan::store::{
+    self, BlobStore, Key, LocalStore, PutCondition, Recorded, Store, StoreError, keys,
+};
 use sha2::{Digest, Sha256};
 
 /// A running Azurite blob service on a free loopback port with one container; stopped on drop.
@@ -33,7 +37,8 @@ fn azurite_bin() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("DRIFTSCAN_AZURITE_BIN") {
         return Some(PathBuf::from(p));
     }
-    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/.bin/azurite-blob");
+    let local =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/.bin/azurite-blob");
     local.exists().then_some(local)
 }
 
@@ -46,15 +51,27 @@ pub fn start_azurite() -> Option<Azurite> {
             !required,
             "Azurite is required (DRIFTSCAN_REQUIRE_COMPONENTS=1) but DRIFTSCAN_AZURITE_BIN is not set; run scripts/test.sh"
         );
-        eprintln!("SKIPPED: Azurite not found (set DRIFTSCAN_AZURITE_BIN); Blob Storage half of this test not run");
+        eprintln!(
+            "SKIPPED: Azurite not found (set DRIFTSCAN_AZURITE_BIN); Blob Storage half of this test not run"
+        );
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = tempfile::tempdir().unwrap();
     let child = Command::new(&bin)
         // `--inMemoryPersistence` cannot be combined with `--location`; the data goes to a
         // temporary folder removed with the instance.
-        .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--location"])
+        .args([
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+            "--location",
+        ])
         .arg(dir.path())
         .args(["--skipApiVersionCheck", "--loose", "--disableTelemetry"])
         .stdout(Stdio::null())
@@ -69,9 +86,15 @@ pub fn start_azurite() -> Option<Azurite> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = az.child.try_wait() {
-            panic!("Azurite `{}` exited with {status} before listening", bin.display());
+            panic!(
+                "Azurite `{}` exited with {status} before listening",
+                bin.display()
+            );
         }
-        assert!(Instant::now() < deadline, "Azurite did not listen on port {port} within 20 s");
+        assert!(
+            Instant::now() < deadline,
+            "Azurite did not listen on port {port} within 20 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Some(az)
@@ -86,8 +109,15 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     }
     let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
     let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new().chain_update(&ipad).chain_update(msg).finalize();
-    Sha256::new().chain_update(&opad).chain_update(inner).finalize().into()
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(&opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 impl Azurite {
@@ -106,7 +136,9 @@ impl Azurite {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;
         let account = store::blob::AZURITE_ACCOUNT;
-        let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let date = chrono::Utc::now()
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
         let version = "2021-08-06";
         let string_to_sign = format!(
             "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n/{account}/{account}/{name}\nrestype:container"
@@ -122,18 +154,31 @@ impl Azurite {
             .send()
             .await
             .expect("container PUT reaches Azurite");
-        assert_eq!(resp.status().as_u16(), 201, "creating container `{name}`: {}", resp.text().await.unwrap_or_default());
+        assert_eq!(
+            resp.status().as_u16(),
+            201,
+            "creating container `{name}`: {}",
+            resp.text().await.unwrap_or_default()
+        );
     }
 
     /// A blob store in a fresh container.
     pub async fn store(&self, container: &str) -> Arc<dyn Store> {
         self.create_container(container).await;
-        Arc::new(BlobStore::with_connection_string(container, "", &self.connection_string()).unwrap())
+        Arc::new(
+            BlobStore::with_connection_string(container, "", &self.connection_string()).unwrap(),
+        )
     }
 }
 
 /// A minimal result document for store tests.
-pub fn result(detector: &str, service: &str, date: NaiveDate, status: RunStatus, coefficient: f64) -> RunResult {
+pub fn result(
+    detector: &str,
+    service: &str,
+    date: NaiveDate,
+    status: RunStatus,
+    coefficient: f64,
+) -> RunResult {
     RunResult {
         schema_version: "1.0".into(),
         datetime: date,
@@ -176,29 +221,65 @@ async fn suite(s: Arc<dyn Store>) {
     let k = Key::parse("a/b/c.json").unwrap();
     // put / get round trip with versions
     assert!(s.get(&k).await.unwrap().is_none());
-    let v1 = s.put(&k, Bytes::from_static(b"one"), PutCondition::Overwrite).await.unwrap();
+    let v1 = s
+        .put(&k, Bytes::from_static(b"one"), PutCondition::Overwrite)
+        .await
+        .unwrap();
     let got = s.get(&k).await.unwrap().unwrap();
     assert_eq!(&got.bytes[..], b"one");
     assert_eq!(got.version, v1);
     // create-only on an existing key conflicts and changes nothing
-    let err = s.put(&k, Bytes::from_static(b"two"), PutCondition::Create).await.unwrap_err();
+    let err = s
+        .put(&k, Bytes::from_static(b"two"), PutCondition::Create)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     assert_eq!(&s.get(&k).await.unwrap().unwrap().bytes[..], b"one");
     // update with the current version works, with a stale one conflicts
-    let v2 = s.put(&k, Bytes::from_static(b"two"), PutCondition::Match(v1.clone())).await.unwrap();
+    let v2 = s
+        .put(
+            &k,
+            Bytes::from_static(b"two"),
+            PutCondition::Match(v1.clone()),
+        )
+        .await
+        .unwrap();
     assert_ne!(v1, v2);
-    let err = s.put(&k, Bytes::from_static(b"three"), PutCondition::Match(v1)).await.unwrap_err();
+    let err = s
+        .put(&k, Bytes::from_static(b"three"), PutCondition::Match(v1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     assert_eq!(&s.get(&k).await.unwrap().unwrap().bytes[..], b"two");
     // listing is recursive and sorted; folders list one level
     for key in ["a/b/d.json", "a/e.csv", "x/y z/1.csv"] {
-        s.put(&Key::parse(key).unwrap(), Bytes::from_static(b"-"), PutCondition::Create).await.unwrap();
+        s.put(
+            &Key::parse(key).unwrap(),
+            Bytes::from_static(b"-"),
+            PutCondition::Create,
+        )
+        .await
+        .unwrap();
     }
-    let listed: Vec<String> = s.list(&Key::parse("a").unwrap()).await.unwrap().iter().map(|k| k.to_string()).collect();
+    let listed: Vec<String> = s
+        .list(&Key::parse("a").unwrap())
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
     assert_eq!(listed, ["a/b/c.json", "a/b/d.json", "a/e.csv"]);
     assert_eq!(s.list_folders(&Key::root()).await.unwrap(), ["a", "x"]);
-    assert_eq!(s.list_folders(&Key::parse("x").unwrap()).await.unwrap(), ["y z"]);
-    assert!(s.list(&Key::parse("nothing/here").unwrap()).await.unwrap().is_empty());
+    assert_eq!(
+        s.list_folders(&Key::parse("x").unwrap()).await.unwrap(),
+        ["y z"]
+    );
+    assert!(
+        s.list(&Key::parse("nothing/here").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // delete says whether something went
     assert!(s.delete(&Key::parse("a/e.csv").unwrap()).await.unwrap());
     assert!(!s.delete(&Key::parse("a/e.csv").unwrap()).await.unwrap());
@@ -207,15 +288,24 @@ async fn suite(s: Arc<dyn Store>) {
     // path traversal: rejected before storage is touched
     let before = s.list(&Key::root()).await.unwrap();
     for bad in ["../x", "a/../../x", "/etc/passwd", "a/./b", "a\\..\\b"] {
-        assert!(matches!(Key::parse(bad), Err(StoreError::InvalidKey { .. })), "{bad}");
+        assert!(
+            matches!(Key::parse(bad), Err(StoreError::InvalidKey { .. })),
+            "{bad}"
+        );
     }
     assert!(keys::detector("../x").is_err());
     assert!(keys::run("d", "..", day("2026-01-01")).is_err());
     let mut evil = result("d", "..", day("2026-01-01"), RunStatus::Succeeded, 0.5);
-    assert!(matches!(store::record_run(&*s, &evil).await, Err(StoreError::InvalidKey { .. })));
+    assert!(matches!(
+        store::record_run(&*s, &evil).await,
+        Err(StoreError::InvalidKey { .. })
+    ));
     evil.service_name = "ok".into();
     evil.detector = "../../etc".into();
-    assert!(matches!(store::record_run(&*s, &evil).await, Err(StoreError::InvalidKey { .. })));
+    assert!(matches!(
+        store::record_run(&*s, &evil).await,
+        Err(StoreError::InvalidKey { .. })
+    ));
     assert_eq!(s.list(&Key::root()).await.unwrap(), before);
 
     // concurrent create: exactly one winner
@@ -223,7 +313,12 @@ async fn suite(s: Arc<dyn Store>) {
         .map(|i| {
             let s = Arc::clone(&s);
             tokio::spawn(async move {
-                s.put(&Key::parse("race/one.json").unwrap(), Bytes::from(format!("{i}")), PutCondition::Create).await
+                s.put(
+                    &Key::parse("race/one.json").unwrap(),
+                    Bytes::from(format!("{i}")),
+                    PutCondition::Create,
+                )
+                .await
             })
         })
         .collect();
@@ -246,24 +341,47 @@ async fn suite(s: Arc<dyn Store>) {
 async fn run_recording(s: &Arc<dyn Store>) {
     let d = day("2026-11-20");
     let first = result("det", "svc", d, RunStatus::Succeeded, 0.1);
-    assert_eq!(store::record_run(&**s, &first).await.unwrap(), Recorded::Result);
+    assert_eq!(
+        store::record_run(&**s, &first).await.unwrap(),
+        Recorded::Result
+    );
     let rerun = result("det", "svc", d, RunStatus::Succeeded, 0.7);
-    assert_eq!(store::record_run(&**s, &rerun).await.unwrap(), Recorded::Result);
+    assert_eq!(
+        store::record_run(&**s, &rerun).await.unwrap(),
+        Recorded::Result
+    );
     let failed = result("det", "svc", d, RunStatus::Failed, 0.0);
-    assert_eq!(store::record_run(&**s, &failed).await.unwrap(), Recorded::FailedAttempt);
+    assert_eq!(
+        store::record_run(&**s, &failed).await.unwrap(),
+        Recorded::FailedAttempt
+    );
     let nodata = result("det", "svc", d, RunStatus::NoData, 0.0);
-    assert_eq!(store::record_run(&**s, &nodata).await.unwrap(), Recorded::FailedAttempt);
-    let h = store::service_history(&**s, "det", "svc", d, d).await.unwrap();
+    assert_eq!(
+        store::record_run(&**s, &nodata).await.unwrap(),
+        Recorded::FailedAttempt
+    );
+    let h = store::service_history(&**s, "det", "svc", d, d)
+        .await
+        .unwrap();
     assert_eq!(h.results.len(), 1);
     assert_eq!(h.results[0].coefficient(), Some(0.7));
     assert_eq!(h.failed_attempts.len(), 1);
     assert_eq!(h.failed_attempts[0].run.status, RunStatus::NoData);
     // A failure on a date with no result is the date's record; a later success replaces it.
     let d2 = day("2026-11-21");
-    store::record_run(&**s, &result("det", "svc", d2, RunStatus::Failed, 0.0)).await.unwrap();
-    store::record_run(&**s, &result("det", "svc", d2, RunStatus::Succeeded, 0.3)).await.unwrap();
-    let h = store::service_history(&**s, "det", "svc", d, d2).await.unwrap();
-    assert_eq!(h.results.iter().map(|r| r.run.status).collect::<Vec<_>>(), [RunStatus::Succeeded; 2]);
+    store::record_run(&**s, &result("det", "svc", d2, RunStatus::Failed, 0.0))
+        .await
+        .unwrap();
+    store::record_run(&**s, &result("det", "svc", d2, RunStatus::Succeeded, 0.3))
+        .await
+        .unwrap();
+    let h = store::service_history(&**s, "det", "svc", d, d2)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.results.iter().map(|r| r.run.status).collect::<Vec<_>>(),
+        [RunStatus::Succeeded; 2]
+    );
 
     // Concurrency: rounds of a success and a failure racing on a fresh date.
     for round in 0..6u32 {
@@ -279,23 +397,37 @@ async fn run_recording(s: &Arc<dyn Store>) {
         };
         a.unwrap().unwrap();
         b.unwrap().unwrap();
-        let h = store::service_history(&**s, "det", "race", date, date).await.unwrap();
+        let h = store::service_history(&**s, "det", "race", date, date)
+            .await
+            .unwrap();
         assert_eq!(h.results.len(), 1, "round {round}");
-        assert_eq!(h.results[0].run.status, RunStatus::Succeeded, "round {round}: the success must survive");
+        assert_eq!(
+            h.results[0].run.status,
+            RunStatus::Succeeded,
+            "round {round}: the success must survive"
+        );
     }
     // Two successes racing: a valid document from one of them.
     let date = day("2026-09-01");
     let writers: Vec<_> = (0..4)
         .map(|i| {
             let s = Arc::clone(s);
-            let r = result("det", "race2", date, RunStatus::Succeeded, 0.1 * f64::from(i + 1));
+            let r = result(
+                "det",
+                "race2",
+                date,
+                RunStatus::Succeeded,
+                0.1 * f64::from(i + 1),
+            );
             tokio::spawn(async move { store::record_run(&*s, &r).await })
         })
         .collect();
     for w in writers {
         w.await.unwrap().unwrap();
     }
-    let h = store::service_history(&**s, "det", "race2", date, date).await.unwrap();
+    let h = store::service_history(&**s, "det", "race2", date, date)
+        .await
+        .unwrap();
     let c = h.results[0].coefficient().unwrap();
     assert!([0.1, 0.2, 0.30000000000000004, 0.4].contains(&c), "{c}");
 }
@@ -311,15 +443,29 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
         "modeldata/sub1/rg/ws/other/churn/2/inputs/2026/11/05/data.csv",
         "modeldata/sub1/rg/ws/svc/churn/1/inputs/2026/11/05/data.csv",
     ] {
-        s.put(&Key::parse(key).unwrap(), Bytes::from_static(b"a\n1\n"), PutCondition::Overwrite).await.unwrap();
+        s.put(
+            &Key::parse(key).unwrap(),
+            Bytes::from_static(b"a\n1\n"),
+            PutCondition::Overwrite,
+        )
+        .await
+        .unwrap();
     }
     let det = Detector::from_json(
         br#"{"name":"churn","model_name":"churn","model_version":2,"services":["svc"],"baseline":"b.csv"}"#,
     )
     .unwrap();
     let t = det.snapshot_template().unwrap();
-    let w = Window { start: day("2026-11-05"), end: day("2026-11-05") };
-    let found: Vec<String> = store::find_snapshot_files(&**s, &t, &det, "svc", &w).await.unwrap().iter().map(|k| k.to_string()).collect();
+    let w = Window {
+        start: day("2026-11-05"),
+        end: day("2026-11-05"),
+    };
+    let found: Vec<String> = store::find_snapshot_files(&**s, &t, &det, "svc", &w)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
     assert_eq!(
         found,
         [
@@ -327,10 +473,27 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
             "modeldata/sub1/rg/ws/svc/churn/2/inputs/2026/11/5/inputs_2.csv"
         ]
     );
-    let week = Window { start: day("2026-11-02"), end: day("2026-11-08") };
-    assert_eq!(store::find_snapshot_files(&**s, &t, &det, "svc", &week).await.unwrap().len(), 3);
-    let none = Window { start: day("2026-12-01"), end: day("2026-12-01") };
-    assert!(store::find_snapshot_files(&**s, &t, &det, "svc", &none).await.unwrap().is_empty());
+    let week = Window {
+        start: day("2026-11-02"),
+        end: day("2026-11-08"),
+    };
+    assert_eq!(
+        store::find_snapshot_files(&**s, &t, &det, "svc", &week)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let none = Window {
+        start: day("2026-12-01"),
+        end: day("2026-12-01"),
+    };
+    assert!(
+        store::find_snapshot_files(&**s, &t, &det, "svc", &none)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let hourly = SnapshotTemplate::parse("collector").unwrap();
     for key in [
         "modelDataCollector/svc/blue/model_inputs/2026/11/05/00/a.jsonl",
@@ -338,9 +501,21 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
         "modelDataCollector/svc/green/model_inputs/2026/11/05/07/c.jsonl",
         "modelDataCollector/svc/blue/model_outputs/2026/11/05/07/d.jsonl",
     ] {
-        s.put(&Key::parse(key).unwrap(), Bytes::from_static(b"{}\n"), PutCondition::Overwrite).await.unwrap();
+        s.put(
+            &Key::parse(key).unwrap(),
+            Bytes::from_static(b"{}\n"),
+            PutCondition::Overwrite,
+        )
+        .await
+        .unwrap();
     }
-    assert_eq!(store::find_snapshot_files(&**s, &hourly, &det, "svc", &w).await.unwrap().len(), 3);
+    assert_eq!(
+        store::find_snapshot_files(&**s, &hourly, &det, "svc", &w)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -350,7 +525,10 @@ async fn store_contract_on_local_folder() {
     suite(Arc::clone(&s)).await;
     // No temporary or lock files are visible through the store.
     let all = s.list(&Key::root()).await.unwrap();
-    assert!(all.iter().all(|k| !k.as_str().contains("driftscan-")), "{all:?}");
+    assert!(
+        all.iter().all(|k| !k.as_str().contains("driftscan-")),
+        "{all:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,10 +537,21 @@ async fn store_contract_on_azurite() {
     let s = az.store("suite").await;
     suite(s).await;
     // A prefix store sees only its own keys.
-    let prefixed: Arc<dyn Store> =
-        Arc::new(BlobStore::with_connection_string("suite", "tenant/a", &az.connection_string()).unwrap());
-    prefixed.put(&Key::parse("k.json").unwrap(), Bytes::from_static(b"p"), PutCondition::Create).await.unwrap();
-    assert_eq!(prefixed.list(&Key::root()).await.unwrap(), [Key::parse("k.json").unwrap()]);
+    let prefixed: Arc<dyn Store> = Arc::new(
+        BlobStore::with_connection_string("suite", "tenant/a", &az.connection_string()).unwrap(),
+    );
+    prefixed
+        .put(
+            &Key::parse("k.json").unwrap(),
+            Bytes::from_static(b"p"),
+            PutCondition::Create,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        prefixed.list(&Key::root()).await.unwrap(),
+        [Key::parse("k.json").unwrap()]
+    );
     assert_eq!(prefixed.describe(), "az://suite/tenant/a");
 }
 
@@ -370,6 +559,12 @@ async fn store_contract_on_azurite() {
 async fn local_store_refuses_az_locations_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
-    let err = store::find_baseline_files(&s, "az://data/train.csv").await.unwrap_err().to_string();
-    assert!(err.contains("`az://data`") && err.contains("Blob Storage"), "{err}");
+    let err = store::find_baseline_files(&s, "az://data/train.csv")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`az://data`") && err.contains("Blob Storage"),
+        "{err}"
+    );
 }

@@ -19,7 +19,12 @@ use crate::store::{self, PutCondition, Store, StoreError};
 #[derive(Debug, Args)]
 pub struct DetectorsArgs {
     /// Store location: a folder, or az://container[/prefix].
-    #[arg(long, env = "DRIFTSCAN_STORE", default_value = "./driftscan-store", global = true)]
+    #[arg(
+        long,
+        env = "DRIFTSCAN_STORE",
+        default_value = "./driftscan-store",
+        global = true
+    )]
     pub store: String,
     /// What to do.
     #[command(subcommand)]
@@ -87,7 +92,9 @@ pub enum DetectorAction {
 fn read_definition(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     if file.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut bytes).context("reading the definition from stdin")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading the definition from stdin")?;
     } else {
         bytes = std::fs::read(file).with_context(|| format!("reading `{}`", file.display()))?;
     }
@@ -116,7 +123,13 @@ fn print_outcome(o: &ServiceOutcome) {
             o.datadrift_coefficient.unwrap_or(f64::NAN),
             if o.has_drift { "DRIFT" } else { "no drift" }
         ),
-        s => println!("{}  {}  {:?}: {}", o.date, o.service, s, o.error.as_deref().unwrap_or("")),
+        s => println!(
+            "{}  {}  {:?}: {}",
+            o.date,
+            o.service,
+            s,
+            o.error.as_deref().unwrap_or("")
+        ),
     }
 }
 
@@ -126,7 +139,8 @@ pub fn run(args: DetectorsArgs) -> anyhow::Result<ExitStatus> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let store = store::open(&args.store).with_context(|| format!("opening store `{}`", args.store))?;
+    let store =
+        store::open(&args.store).with_context(|| format!("opening store `{}`", args.store))?;
     rt.block_on(dispatch(store, args.action))
 }
 
@@ -135,7 +149,9 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
         DetectorAction::Create { file } => {
             let d = Detector::from_json(&read_definition(&file)?)?;
             match store::put_detector(&*store, &d, PutCondition::Create).await {
-                Err(StoreError::Conflict { .. }) => bail!("detector `{}` already exists; use `update`", d.name),
+                Err(StoreError::Conflict { .. }) => {
+                    bail!("detector `{}` already exists; use `update`", d.name)
+                }
                 r => {
                     r?;
                 }
@@ -159,7 +175,10 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
         DetectorAction::Update { name, file } => {
             let d = Detector::from_json(&read_definition(&file)?)?;
             if d.name != name {
-                bail!("field `name`: `{}` differs from the detector named on the command line, `{name}`", d.name);
+                bail!(
+                    "field `name`: `{}` differs from the detector named on the command line, `{name}`",
+                    d.name
+                );
             }
             let Some((_, version)) = store::get_detector(&*store, &name).await? else {
                 bail!("detector `{name}` does not exist; use `create`");
@@ -193,8 +212,10 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
                 .backfill_windows(parse_date("--start", &start)?, parse_date("--end", &end)?)?;
             let bar = ProgressBar::new(windows.len() as u64);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cycles  {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cycles  {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             for w in windows {
                 bar.set_message(format!("{} .. {}", w.start, w.end));
@@ -212,7 +233,10 @@ async fn set_enabled(store: &dyn Store, name: &str, enabled: bool) -> anyhow::Re
     crate::detector::validate_name(name)?;
     match store::update_detector(store, name, |d| d.enabled = enabled).await? {
         Some(_) => {
-            println!("detector `{name}` {}", if enabled { "enabled" } else { "disabled" });
+            println!(
+                "detector `{name}` {}",
+                if enabled { "enabled" } else { "disabled" }
+            );
             Ok(())
         }
         None => bail!("detector `{name}` does not exist"),

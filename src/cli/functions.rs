@@ -47,7 +47,8 @@ pub enum FunctionsAction {
 pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitStatus> {
     match args.action {
         FunctionsAction::Generate { store, out } => {
-            let s = crate::store::open(&store).with_context(|| format!("opening store `{store}`"))?;
+            let s =
+                crate::store::open(&store).with_context(|| format!("opening store `{store}`"))?;
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -60,9 +61,17 @@ pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitStatus> {
             for r in &g.removed {
                 println!("removed  {r}");
             }
-            println!("wrote {} ({} timer functions)", out.display(), g.timers.len());
+            println!(
+                "wrote {} ({} timer functions)",
+                out.display(),
+                g.timers.len()
+            );
         }
-        FunctionsAction::Package { app_dir, binary, out } => {
+        FunctionsAction::Package {
+            app_dir,
+            binary,
+            out,
+        } => {
             let entries = layout::package(&app_dir, &binary, &out)?;
             println!("wrote {} ({} entries)", out.display(), entries.len());
         }

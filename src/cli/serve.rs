@@ -36,7 +36,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let store = crate::store::open(&args.store).with_context(|| format!("opening store `{}`", args.store))?;
+    let store = crate::store::open(&args.store)
+        .with_context(|| format!("opening store `{}`", args.store))?;
     let state = AppState::new(store);
     let describe = state.store.describe();
     actix_web::rt::System::new().block_on(async move {

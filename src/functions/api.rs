@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use super::host::{InvocationRequest, InvocationResponse};
 use super::runner::{self, ServiceOutcome};
 use super::{ApiError, AppState};
-use crate::detector::{ConfigError, Detector, TIMER_FUNCTION_PREFIX, Window, parse_date, validate_name};
+use crate::detector::{
+    ConfigError, Detector, TIMER_FUNCTION_PREFIX, Window, parse_date, validate_name,
+};
 use crate::drift::result::{RunResult, RunStatus, RunType};
 use crate::store::{self, PutCondition, StoreError};
 
@@ -67,9 +69,13 @@ async fn load(state: &AppState, name: &str) -> Result<Detector, ApiError> {
 
 fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("invalid_json", "the request body is empty; a JSON object is expected"));
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body is empty; a JSON object is expected",
+        ));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("request body: {e}")))
 }
 
 fn not_in_future(field: &'static str, date: NaiveDate) -> Result<(), ApiError> {
@@ -88,7 +94,10 @@ async fn list_detectors(state: web::Data<AppState>) -> Result<HttpResponse, ApiE
     Ok(HttpResponse::Ok().json(json!({ "detectors": detectors })))
 }
 
-async fn create_detector(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create_detector(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let _: Value = parse_body(&body)?;
     let detector = Detector::from_json(&body)?;
     match store::put_detector(&*state.store, &detector, PutCondition::Create).await {
@@ -96,13 +105,19 @@ async fn create_detector(state: web::Data<AppState>, body: web::Bytes) -> Result
         Err(StoreError::Conflict { .. }) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_exists",
-            format!("detector `{}` already exists; PUT /api/detectors/{} replaces it", detector.name, detector.name),
+            format!(
+                "detector `{}` already exists; PUT /api/detectors/{} replaces it",
+                detector.name, detector.name
+            ),
         )),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn get_detector(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get_detector(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(load(&state, &name).await?))
 }
 
@@ -114,7 +129,10 @@ async fn put_detector(
     checked_name(&name)?;
     let mut value: Value = parse_body(&body)?;
     let Some(obj) = value.as_object_mut() else {
-        return Err(ApiError::bad_request("invalid_json", "request body: a JSON object is expected"));
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "request body: a JSON object is expected",
+        ));
     };
     match obj.get("name") {
         None => {
@@ -124,7 +142,10 @@ async fn put_detector(
         Some(other) => {
             return Err(ApiError::bad_request(
                 "invalid_detector",
-                format!("field `name`: `{}` differs from the detector in the URL, `{name}`", other.as_str().unwrap_or(&other.to_string())),
+                format!(
+                    "field `name`: `{}` differs from the detector in the URL, `{name}`",
+                    other.as_str().unwrap_or(&other.to_string())
+                ),
             ));
         }
     }
@@ -141,33 +162,54 @@ async fn put_detector(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("detector `{name}` kept changing; retry")))
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        format!("detector `{name}` kept changing; retry"),
+    ))
 }
 
-async fn delete_detector(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn delete_detector(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     checked_name(&name)?;
     let key = store::keys::detector(&name)?;
     if state.store.delete(&key).await? {
         Ok(HttpResponse::Ok().json(json!({"deleted": name.as_str(),
             "note": "run history under runs/ is kept"})))
     } else {
-        Err(ApiError::not_found(format!("detector `{name}` does not exist")))
+        Err(ApiError::not_found(format!(
+            "detector `{name}` does not exist"
+        )))
     }
 }
 
-async fn set_enabled(state: &AppState, name: &str, enabled: bool) -> Result<HttpResponse, ApiError> {
+async fn set_enabled(
+    state: &AppState,
+    name: &str,
+    enabled: bool,
+) -> Result<HttpResponse, ApiError> {
     checked_name(name)?;
     match store::update_detector(&*state.store, name, |d| d.enabled = enabled).await? {
         Some(d) => Ok(HttpResponse::Ok().json(d)),
-        None => Err(ApiError::not_found(format!("detector `{name}` does not exist"))),
+        None => Err(ApiError::not_found(format!(
+            "detector `{name}` does not exist"
+        ))),
     }
 }
 
-async fn enable(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn enable(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     set_enabled(&state, &name, true).await
 }
 
-async fn disable(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn disable(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     set_enabled(&state, &name, false).await
 }
 
@@ -184,7 +226,11 @@ struct RunRequest {
     drift_threshold: Option<f64>,
 }
 
-async fn run(state: web::Data<AppState>, name: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn run(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     checked_name(&name)?;
     let req: RunRequest = parse_body(&body)?;
     let date = parse_date("target_date", &req.target_date)?;
@@ -204,7 +250,11 @@ struct BackfillRequest {
     end_date: String,
 }
 
-async fn backfill(state: web::Data<AppState>, name: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn backfill(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     checked_name(&name)?;
     let req: BackfillRequest = parse_body(&body)?;
     let start = parse_date("start_date", &req.start_date)?;
@@ -216,7 +266,8 @@ async fn backfill(state: web::Data<AppState>, name: web::Path<String>, body: web
     for w in &windows {
         runs.extend(runner::run_window(&state.store, &detector, *w, RunType::BackFill).await?);
     }
-    Ok(HttpResponse::Ok().json(json!({"detector": detector.name, "cycles": windows.len(), "runs": runs})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"detector": detector.name, "cycles": windows.len(), "runs": runs})))
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,7 +301,11 @@ fn output_range(detector: &Detector, q: &OutputQuery) -> Result<(NaiveDate, Naiv
     Ok((start, end))
 }
 
-async fn output(state: web::Data<AppState>, name: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn output(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     checked_name(&name)?;
     let q = web::Query::<OutputQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
@@ -260,9 +315,12 @@ async fn output(state: web::Data<AppState>, name: web::Path<String>, req: HttpRe
     let mut metrics = Vec::new();
     let mut unsuccessful = Vec::new();
     for service in &detector.services {
-        let history = store::service_history(&*state.store, &detector.name, service, start, end).await?;
-        let (ok, other): (Vec<RunResult>, Vec<RunResult>) =
-            history.results.into_iter().partition(|r| r.run.status == RunStatus::Succeeded);
+        let history =
+            store::service_history(&*state.store, &detector.name, service, start, end).await?;
+        let (ok, other): (Vec<RunResult>, Vec<RunResult>) = history
+            .results
+            .into_iter()
+            .partition(|r| r.run.status == RunStatus::Succeeded);
         results.push(json!({
             "drift_type": "ModelBased",
             "service_name": service,
@@ -300,12 +358,17 @@ async fn output(state: web::Data<AppState>, name: web::Path<String>, req: HttpRe
     })))
 }
 
-async fn report(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn report(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     load(&state, &name).await?;
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "not_implemented",
-        format!("the HTML report of detector `{name}` is not available in this build; GET /api/detectors/{name}/output returns the data"),
+        format!(
+            "the HTML report of detector `{name}` is not available in this build; GET /api/detectors/{name}/output returns the data"
+        ),
     ))
 }
 
@@ -318,32 +381,57 @@ fn envelope(status: StatusCode, logs: Vec<String>) -> HttpResponse {
 }
 
 /// A timer invocation: `POST /drift-{detector}` with the host's envelope.
-async fn timer(state: web::Data<AppState>, function: web::Path<String>, body: web::Bytes) -> HttpResponse {
+async fn timer(
+    state: web::Data<AppState>,
+    function: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
     let Some(name) = function.strip_prefix(TIMER_FUNCTION_PREFIX) else {
         return envelope(
             StatusCode::NOT_FOUND,
-            vec![format!("no function `{function}`: timer functions are named `{TIMER_FUNCTION_PREFIX}<detector>`")],
+            vec![format!(
+                "no function `{function}`: timer functions are named `{TIMER_FUNCTION_PREFIX}<detector>`"
+            )],
         );
     };
-    let invocation: InvocationRequest = match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
-        Ok(i) => i,
-        Err(e) => return envelope(StatusCode::BAD_REQUEST, vec![format!("invocation payload of `{function}`: {e}")]),
-    };
+    let invocation: InvocationRequest =
+        match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
+            Ok(i) => i,
+            Err(e) => {
+                return envelope(
+                    StatusCode::BAD_REQUEST,
+                    vec![format!("invocation payload of `{function}`: {e}")],
+                );
+            }
+        };
     if let Err(e) = validate_name(name) {
-        return envelope(StatusCode::BAD_REQUEST, vec![format!("function `{function}`: {e}")]);
+        return envelope(
+            StatusCode::BAD_REQUEST,
+            vec![format!("function `{function}`: {e}")],
+        );
     }
     let detector = match store::get_detector(&*state.store, name).await {
         Ok(Some((d, _))) => d,
         Ok(None) => {
             return envelope(
                 StatusCode::OK,
-                vec![format!("detector `{name}` does not exist; nothing to do (regenerate the functions to remove this timer)")],
+                vec![format!(
+                    "detector `{name}` does not exist; nothing to do (regenerate the functions to remove this timer)"
+                )],
             );
         }
-        Err(e) => return envelope(StatusCode::INTERNAL_SERVER_ERROR, vec![runner::error_chain(&e)]),
+        Err(e) => {
+            return envelope(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![runner::error_chain(&e)],
+            );
+        }
     };
     if !detector.enabled {
-        return envelope(StatusCode::OK, vec![format!("detector `{name}` is disabled; timer run skipped")]);
+        return envelope(
+            StatusCode::OK,
+            vec![format!("detector `{name}` is disabled; timer run skipped")],
+        );
     }
     let timer = invocation.timer().unwrap_or_default();
     let due = invocation.due_time(Utc::now());
@@ -353,7 +441,11 @@ async fn timer(state: web::Data<AppState>, function: web::Path<String>, body: we
         window.start,
         window.end,
         due.to_rfc3339(),
-        if timer.is_past_due { ", past due: catching up" } else { "" }
+        if timer.is_past_due {
+            ", past due: catching up"
+        } else {
+            ""
+        }
     )];
     match runner::run_window(&state.store, &detector, window, RunType::Scheduler).await {
         Ok(outcomes) => {
@@ -372,14 +464,21 @@ async fn timer(state: web::Data<AppState>, function: web::Path<String>, body: we
                         o.date,
                         status,
                         o.error.unwrap_or_default(),
-                        if o.recorded == "failed_attempt" { "; the earlier succeeded result is kept" } else { "" }
+                        if o.recorded == "failed_attempt" {
+                            "; the earlier succeeded result is kept"
+                        } else {
+                            ""
+                        }
                     ),
                 });
             }
             envelope(StatusCode::OK, logs)
         }
         Err(e) => {
-            logs.push(format!("could not record the run: {}", runner::error_chain(&e)));
+            logs.push(format!(
+                "could not record the run: {}",
+                runner::error_chain(&e)
+            ));
             envelope(StatusCode::INTERNAL_SERVER_ERROR, logs)
         }
     }

@@ -70,10 +70,14 @@ pub fn parse_host_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| {
-            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-                .map(|n| n.and_utc())
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S%.f",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+            .map(|n| n.and_utc())
         })?;
     (t.timestamp() > 0).then_some(t)
 }
@@ -86,7 +90,9 @@ impl InvocationRequest {
             .values()
             .find(|v| {
                 v.as_object().is_some_and(|o| {
-                    o.contains_key("IsPastDue") || o.contains_key("Schedule") || o.contains_key("ScheduleStatus")
+                    o.contains_key("IsPastDue")
+                        || o.contains_key("Schedule")
+                        || o.contains_key("ScheduleStatus")
                 })
             })
             .and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -94,7 +100,12 @@ impl InvocationRequest {
 
     /// `Metadata.sys.UtcNow`, when the host sent one.
     pub fn utc_now(&self) -> Option<DateTime<Utc>> {
-        let s = self.metadata.as_ref()?.get("sys")?.get("UtcNow")?.as_str()?;
+        let s = self
+            .metadata
+            .as_ref()?
+            .get("sys")?
+            .get("UtcNow")?
+            .as_str()?;
         parse_host_time(s)
     }
 
@@ -121,16 +132,29 @@ mod tests {
     #[test]
     fn host_timestamps_parse_leniently() {
         let cases = [
-            ("2026-09-24T13:08:00.0096035+00:00", Some("2026-09-24T13:08:00.009603500Z")),
+            (
+                "2026-09-24T13:08:00.0096035+00:00",
+                Some("2026-09-24T13:08:00.009603500Z"),
+            ),
             ("2026-09-24T13:09:00+00:00", Some("2026-09-24T13:09:00Z")),
-            ("2023-09-07T11:40:45.004275Z", Some("2023-09-07T11:40:45.004275Z")),
-            ("2026-09-24T15:09:00.1234567+02:00", Some("2026-09-24T13:09:00.123456700Z")),
-            ("2019-11-20T18:04:05.123456", Some("2019-11-20T18:04:05.123456Z")),
+            (
+                "2023-09-07T11:40:45.004275Z",
+                Some("2023-09-07T11:40:45.004275Z"),
+            ),
+            (
+                "2026-09-24T15:09:00.1234567+02:00",
+                Some("2026-09-24T13:09:00.123456700Z"),
+            ),
+            (
+                "2019-11-20T18:04:05.123456",
+                Some("2019-11-20T18:04:05.123456Z"),
+            ),
             ("0001-01-01T00:00:00+00:00", None),
             ("yesterday", None),
         ];
         for (input, want) in cases {
-            let got = parse_host_time(input).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+            let got = parse_host_time(input)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
             assert_eq!(got.as_deref(), want, "{input}");
         }
     }
@@ -145,14 +169,20 @@ mod tests {
                 "Metadata":{"sys":{"MethodName":"drift-x","UtcNow":"2026-11-25T09:00:00.5Z","RandGuid":"x"}}}"#,
         )
         .unwrap();
-        assert_eq!(req.due_time(now), parse_host_time("2026-11-23T02:00:00Z").unwrap());
+        assert_eq!(
+            req.due_time(now),
+            parse_host_time("2026-11-23T02:00:00Z").unwrap()
+        );
         let on_time: InvocationRequest = serde_json::from_str(
             r#"{"Data":{"timer":{"ScheduleStatus":null,"IsPastDue":false}},
                 "Metadata":{"sys":{"UtcNow":"2026-11-25T02:00:00.0000001Z"}}}"#,
         )
         .unwrap();
         assert!(on_time.timer().unwrap().schedule_status.is_none());
-        assert_eq!(on_time.due_time(now), parse_host_time("2026-11-25T02:00:00.0000001Z").unwrap());
+        assert_eq!(
+            on_time.due_time(now),
+            parse_host_time("2026-11-25T02:00:00.0000001Z").unwrap()
+        );
         let bare: InvocationRequest = serde_json::from_str(r#"{"Data":{},"Metadata":{}}"#).unwrap();
         assert_eq!(bare.due_time(now), now);
     }

@@ -46,7 +46,9 @@ pub enum LayoutError {
     #[error("`{0}` has no host.json; run `driftscan functions generate --out {0}` first")]
     NoHostJson(PathBuf),
     /// The handler binary is missing.
-    #[error("handler binary `{0}` not found; build it with `cargo build --release` or pass --binary")]
+    #[error(
+        "handler binary `{0}` not found; build it with `cargo build --release` or pass --binary"
+    )]
     NoBinary(PathBuf),
 }
 
@@ -92,8 +94,14 @@ pub fn http_functions() -> Vec<(&'static str, Value)> {
     };
     vec![
         ("detectors", http("detectors", &["get", "post"])),
-        ("detector", http("detectors/{name}", &["get", "put", "delete"])),
-        ("detector-action", http("detectors/{name}/{action}", &["get", "post"])),
+        (
+            "detector",
+            http("detectors/{name}", &["get", "put", "delete"]),
+        ),
+        (
+            "detector-action",
+            http("detectors/{name}/{action}", &["get", "post"]),
+        ),
     ]
 }
 
@@ -134,7 +142,11 @@ pub fn generate(out: &Path, detectors: &[Detector]) -> Result<Generated, LayoutE
         write_json(&dir.join("function.json"), &def)?;
     }
     let mut result = Generated::default();
-    let wanted: Vec<String> = detectors.iter().filter(|d| d.enabled).map(Detector::timer_function_name).collect();
+    let wanted: Vec<String> = detectors
+        .iter()
+        .filter(|d| d.enabled)
+        .map(Detector::timer_function_name)
+        .collect();
     for d in detectors.iter().filter(|d| d.enabled) {
         let dir = out.join(d.timer_function_name());
         fs::create_dir_all(&dir).map_err(io("creating", &dir))?;
@@ -144,7 +156,10 @@ pub fn generate(out: &Path, detectors: &[Detector]) -> Result<Generated, LayoutE
     for entry in fs::read_dir(out).map_err(io("listing", out))? {
         let entry = entry.map_err(io("listing", out))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(TIMER_FUNCTION_PREFIX) && !wanted.contains(&name) && entry.path().join("function.json").exists() {
+        if name.starts_with(TIMER_FUNCTION_PREFIX)
+            && !wanted.contains(&name)
+            && entry.path().join("function.json").exists()
+        {
             fs::remove_dir_all(entry.path()).map_err(io("removing", &entry.path()))?;
             result.removed.push(name);
         }
@@ -165,7 +180,8 @@ pub fn package(app_dir: &Path, binary: &Path, out: &Path) -> Result<Vec<String>,
     if !binary.is_file() {
         return Err(LayoutError::NoBinary(binary.to_path_buf()));
     }
-    let mut entries: Vec<(String, PathBuf, u32)> = vec![("host.json".into(), app_dir.join("host.json"), 0o644)];
+    let mut entries: Vec<(String, PathBuf, u32)> =
+        vec![("host.json".into(), app_dir.join("host.json"), 0o644)];
     // Function folders at the app root (as `generate` writes them) and, for the repository's
     // layout, below `functions/`; both land at the root of the package, where the host looks.
     let mut dirs = Vec::new();
@@ -182,8 +198,15 @@ pub fn package(app_dir: &Path, binary: &Path, out: &Path) -> Result<Vec<String>,
     }
     dirs.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
     for d in dirs {
-        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        entries.push((format!("{name}/function.json"), d.join("function.json"), 0o644));
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        entries.push((
+            format!("{name}/function.json"),
+            d.join("function.json"),
+            0o644,
+        ));
     }
     entries.push((HANDLER_EXECUTABLE.into(), binary.to_path_buf(), 0o755));
 

@@ -133,7 +133,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidKey { .. } => ApiError::bad_request("invalid_name", e.to_string()),
-            StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            StoreError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             other => {
                 tracing::error!(message = "Store error.", error = %runner::error_chain(&other));
                 ApiError::new(

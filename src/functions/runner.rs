@@ -109,7 +109,13 @@ pub async fn run_window(
                         ),
                     ),
                     Err(RunError::Store(e)) if is_fatal(&e) => return Err(e),
-                    Err(e) => unsuccessful(detector, service, window, RunStatus::Failed, error_chain(&e)),
+                    Err(e) => unsuccessful(
+                        detector,
+                        service,
+                        window,
+                        RunStatus::Failed,
+                        error_chain(&e),
+                    ),
                 }
             }
         };
@@ -180,7 +186,13 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A result for a run that did not score: no data, or failed with a reason.
-pub fn unsuccessful(detector: &Detector, service: &str, window: Window, status: RunStatus, reason: String) -> RunResult {
+pub fn unsuccessful(
+    detector: &Detector,
+    service: &str,
+    window: Window,
+    status: RunStatus,
+    reason: String,
+) -> RunResult {
     RunResult {
         schema_version: crate::drift::result::SCHEMA_VERSION.to_string(),
         datetime: window.start,
@@ -257,17 +269,26 @@ async fn blocking<T: Send + 'static>(
 
 /// The baseline profile: a `.profile` file as is, otherwise the cached profile of the baseline's
 /// current content (`baselines/{detector}/{hash}.profile`), built and cached on first use.
-async fn baseline_profile(store: &Arc<dyn Store>, detector: &Detector) -> Result<(Arc<Profile>, DatasetSummary), RunError> {
+async fn baseline_profile(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+) -> Result<(Arc<Profile>, DatasetSummary), RunError> {
     let (data, files) = store::find_baseline_files(store, &detector.baseline).await?;
     if files.is_empty() {
         return Err(RunError::NoBaseline(detector.baseline.clone()));
     }
     if detector.baseline.ends_with(".profile") {
         let key = files[0].clone();
-        let obj = data.get(&key).await?.ok_or_else(|| RunError::NoBaseline(detector.baseline.clone()))?;
+        let obj = data
+            .get(&key)
+            .await?
+            .ok_or_else(|| RunError::NoBaseline(detector.baseline.clone()))?;
         let key_name = key.to_string();
         let profile = blocking("reading the baseline profile", move || {
-            Profile::from_bytes(&obj.bytes).map_err(|source| RunError::CachedProfile { key: key_name, source })
+            Profile::from_bytes(&obj.bytes).map_err(|source| RunError::CachedProfile {
+                key: key_name,
+                source,
+            })
         })
         .await?;
         let summary = DatasetSummary {
@@ -288,13 +309,18 @@ async fn baseline_profile(store: &Arc<dyn Store>, detector: &Detector) -> Result
     if let Some(obj) = store.get(&cache_key).await? {
         let key_name = cache_key.to_string();
         let cached = blocking("reading the cached baseline profile", move || {
-            Profile::from_bytes(&obj.bytes).map_err(|source| RunError::CachedProfile { key: key_name, source })
+            Profile::from_bytes(&obj.bytes).map_err(|source| RunError::CachedProfile {
+                key: key_name,
+                source,
+            })
         })
         .await;
         match cached {
             Ok(p) => return Ok((Arc::new(p), summary)),
             // A cache written by another version: rebuild and replace it.
-            Err(e) => tracing::warn!(message = "Rebuilding unreadable cached baseline profile.", key = %cache_key, error = %error_chain(&e)),
+            Err(e) => {
+                tracing::warn!(message = "Rebuilding unreadable cached baseline profile.", key = %cache_key, error = %error_chain(&e))
+            }
         }
     }
     let source_name = detector.baseline.clone();
@@ -309,10 +335,15 @@ async fn baseline_profile(store: &Arc<dyn Store>, detector: &Detector) -> Result
     let profile = Arc::new(profile);
     let p2 = Arc::clone(&profile);
     let bytes = blocking("encoding the baseline profile", move || Ok(p2.to_bytes())).await?;
-    match store.put(&cache_key, bytes.into(), PutCondition::Overwrite).await {
+    match store
+        .put(&cache_key, bytes.into(), PutCondition::Overwrite)
+        .await
+    {
         Ok(_) => {}
         // Caching is an optimisation: a run does not fail because the cache could not be written.
-        Err(e) => tracing::warn!(message = "Could not cache the baseline profile.", key = %cache_key, error = %error_chain(&e)),
+        Err(e) => {
+            tracing::warn!(message = "Could not cache the baseline profile.", key = %cache_key, error = %error_chain(&e))
+        }
     }
     Ok((profile, summary))
 }
@@ -326,9 +357,12 @@ async fn score_service(
     baseline: &Arc<Profile>,
     baseline_summary: &DatasetSummary,
 ) -> Result<Option<RunResult>, RunError> {
-    let template = detector
-        .snapshot_template()
-        .map_err(|e| RunError::Store(StoreError::InvalidKey { key: String::new(), reason: e.to_string() }))?;
+    let template = detector.snapshot_template().map_err(|e| {
+        RunError::Store(StoreError::InvalidKey {
+            key: String::new(),
+            reason: e.to_string(),
+        })
+    })?;
     let data = store::store_for_root(store, &template.root)?;
     let files = store::find_snapshot_files(&*data, &template, detector, service, &window).await?;
     if files.is_empty() {
@@ -351,11 +385,12 @@ async fn score_service(
     };
     let baseline = Arc::clone(baseline);
     let mut result = blocking("scoring the snapshot", move || {
-        let target = profile::build(&inputs, &profile_options()).map_err(|source| RunError::Profile {
-            side: "snapshot",
-            source_name: prefix,
-            source,
-        })?;
+        let target =
+            profile::build(&inputs, &profile_options()).map_err(|source| RunError::Profile {
+                side: "snapshot",
+                source_name: prefix,
+                source,
+            })?;
         scan::compare(&baseline, &target, &options, &context).map_err(RunError::Scan)
     })
     .await?;
@@ -370,7 +405,9 @@ async fn score_service(
 
 /// The folder the snapshot files share, for messages.
 fn common_prefix(files: &[Key]) -> String {
-    let Some(first) = files.first() else { return String::new() };
+    let Some(first) = files.first() else {
+        return String::new();
+    };
     let mut parts: Vec<&str> = first.segments().collect();
     parts.pop();
     for f in &files[1..] {

@@ -17,7 +17,9 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder};
 use object_store::path::Path;
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
+use object_store::{
+    GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
+};
 
 use super::{Key, Object, PutCondition, Store, StoreError, Version};
 
@@ -56,9 +58,12 @@ struct ConnectionString {
 fn parse_connection_string(cs: &str) -> Result<ConnectionString, String> {
     let mut out = ConnectionString::default();
     for part in cs.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| format!("`{}` is not a key=value pair", part.split('=').next().unwrap_or(part)))?;
+        let (k, v) = part.split_once('=').ok_or_else(|| {
+            format!(
+                "`{}` is not a key=value pair",
+                part.split('=').next().unwrap_or(part)
+            )
+        })?;
         match k.to_ascii_lowercase().as_str() {
             "accountname" => out.account = Some(v.to_string()),
             "accountkey" => out.key = Some(v.to_string()),
@@ -70,7 +75,8 @@ fn parse_connection_string(cs: &str) -> Result<ConnectionString, String> {
         }
     }
     if out.development {
-        out.account.get_or_insert_with(|| AZURITE_ACCOUNT.to_string());
+        out.account
+            .get_or_insert_with(|| AZURITE_ACCOUNT.to_string());
         out.key.get_or_insert_with(|| AZURITE_KEY.to_string());
         out.blob_endpoint
             .get_or_insert_with(|| format!("http://127.0.0.1:10000/{AZURITE_ACCOUNT}"));
@@ -96,24 +102,40 @@ impl BlobStore {
     /// string in `AZURE_STORAGE_CONNECTION_STRING` when set, `from_env()` otherwise.
     pub fn from_env(container: &str, prefix: &str) -> Result<BlobStore, StoreError> {
         match std::env::var("AZURE_STORAGE_CONNECTION_STRING") {
-            Ok(cs) if !cs.trim().is_empty() => BlobStore::with_connection_string(container, prefix, &cs),
+            Ok(cs) if !cs.trim().is_empty() => {
+                BlobStore::with_connection_string(container, prefix, &cs)
+            }
             _ => BlobStore::build(container, prefix, Credentials::Environment),
         }
     }
 
     /// Opens `container` (below `prefix`) with an explicit connection string.
-    pub fn with_connection_string(container: &str, prefix: &str, cs: &str) -> Result<BlobStore, StoreError> {
-        BlobStore::build(container, prefix, Credentials::ConnectionString(cs.to_string()))
+    pub fn with_connection_string(
+        container: &str,
+        prefix: &str,
+        cs: &str,
+    ) -> Result<BlobStore, StoreError> {
+        BlobStore::build(
+            container,
+            prefix,
+            Credentials::ConnectionString(cs.to_string()),
+        )
     }
 
-    fn build(container: &str, prefix: &str, credentials: Credentials) -> Result<BlobStore, StoreError> {
+    fn build(
+        container: &str,
+        prefix: &str,
+        credentials: Credentials,
+    ) -> Result<BlobStore, StoreError> {
         let location = format!("az://{container}/{prefix}");
         if container.is_empty() {
             return Err(config_err(&location, "no container name after `az://`"));
         }
         let prefix_key = Key::parse(prefix)?;
         let builder = match &credentials {
-            Credentials::Environment => MicrosoftAzureBuilder::from_env().with_container_name(container),
+            Credentials::Environment => {
+                MicrosoftAzureBuilder::from_env().with_container_name(container)
+            }
             Credentials::ConnectionString(cs) => {
                 let parsed = parse_connection_string(cs)
                     .map_err(|e| config_err(&location, format!("connection string: {e}")))?;
@@ -167,7 +189,9 @@ impl BlobStore {
 /// `object_store` percent-encodes characters it does not allow in a path part; keys are shown
 /// and compared decoded.
 fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn blob_err(op: &'static str, key: &Key, source: object_store::Error) -> StoreError {
@@ -181,7 +205,11 @@ fn blob_err(op: &'static str, key: &Key, source: object_store::Error) -> StoreEr
 #[async_trait]
 impl Store for BlobStore {
     async fn get(&self, key: &Key) -> Result<Option<Object>, StoreError> {
-        match self.inner.get_opts(&self.path(key), GetOptions::default()).await {
+        match self
+            .inner
+            .get_opts(&self.path(key), GetOptions::default())
+            .await
+        {
             Ok(res) => {
                 let e_tag = res.meta.e_tag.clone().unwrap_or_default();
                 let bytes = res.bytes().await.map_err(|e| blob_err("reading", key, e))?;
@@ -195,7 +223,12 @@ impl Store for BlobStore {
         }
     }
 
-    async fn put(&self, key: &Key, bytes: Bytes, cond: PutCondition) -> Result<Version, StoreError> {
+    async fn put(
+        &self,
+        key: &Key,
+        bytes: Bytes,
+        cond: PutCondition,
+    ) -> Result<Version, StoreError> {
         if key.is_root() {
             return Err(StoreError::InvalidKey {
                 key: String::new(),
@@ -214,13 +247,22 @@ impl Store for BlobStore {
             mode,
             ..Default::default()
         };
-        match self.inner.put_opts(&self.path(key), PutPayload::from_bytes(bytes), opts).await {
+        match self
+            .inner
+            .put_opts(&self.path(key), PutPayload::from_bytes(bytes), opts)
+            .await
+        {
             Ok(r) => Ok(Version(r.e_tag.unwrap_or_default())),
-            Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
-                Err(StoreError::Conflict { key: key.to_string() })
-            }
+            Err(
+                object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. },
+            ) => Err(StoreError::Conflict {
+                key: key.to_string(),
+            }),
             // An If-Match on a blob that was deleted meanwhile answers 404.
-            Err(object_store::Error::NotFound { .. }) => Err(StoreError::Conflict { key: key.to_string() }),
+            Err(object_store::Error::NotFound { .. }) => Err(StoreError::Conflict {
+                key: key.to_string(),
+            }),
             Err(e) => Err(blob_err("writing", key, e)),
         }
     }
@@ -243,11 +285,18 @@ impl Store for BlobStore {
         let p = self.path(prefix);
         let metas: Vec<_> = self
             .inner
-            .list(if p.as_ref().is_empty() { None } else { Some(&p) })
+            .list(if p.as_ref().is_empty() {
+                None
+            } else {
+                Some(&p)
+            })
             .try_collect()
             .await
             .map_err(|e| blob_err("listing", prefix, e))?;
-        let mut keys: Vec<Key> = metas.iter().filter_map(|m| self.key_of(&m.location)).collect();
+        let mut keys: Vec<Key> = metas
+            .iter()
+            .filter_map(|m| self.key_of(&m.location))
+            .collect();
         keys.sort();
         Ok(keys)
     }
@@ -256,7 +305,11 @@ impl Store for BlobStore {
         let p = self.path(prefix);
         let res = self
             .inner
-            .list_with_delimiter(if p.as_ref().is_empty() { None } else { Some(&p) })
+            .list_with_delimiter(if p.as_ref().is_empty() {
+                None
+            } else {
+                Some(&p)
+            })
             .await
             .map_err(|e| blob_err("listing", prefix, e))?;
         let mut out: Vec<String> = res
@@ -277,7 +330,11 @@ impl Store for BlobStore {
     }
 
     fn sibling_container(&self, container: &str) -> Result<Arc<dyn Store>, StoreError> {
-        Ok(Arc::new(BlobStore::build(container, "", self.credentials.clone())?))
+        Ok(Arc::new(BlobStore::build(
+            container,
+            "",
+            self.credentials.clone(),
+        )?))
     }
 
     fn filesystem(&self) -> Result<Arc<dyn Store>, StoreError> {
@@ -300,13 +357,29 @@ mod tests {
         .unwrap();
         assert_eq!(cs.account.as_deref(), Some("devstoreaccount1"));
         assert_eq!(cs.key.as_deref(), Some("a2V5"));
-        assert_eq!(cs.blob_endpoint.as_deref(), Some("http://127.0.0.1:10000/devstoreaccount1"));
+        assert_eq!(
+            cs.blob_endpoint.as_deref(),
+            Some("http://127.0.0.1:10000/devstoreaccount1")
+        );
         let dev = parse_connection_string("UseDevelopmentStorage=true").unwrap();
         assert_eq!(dev.key.as_deref(), Some(AZURITE_KEY));
-        let sas = parse_connection_string("AccountName=a;SharedAccessSignature=?sv=1&sig=x%2B").unwrap();
+        let sas =
+            parse_connection_string("AccountName=a;SharedAccessSignature=?sv=1&sig=x%2B").unwrap();
         assert_eq!(sas.sas.as_deref(), Some("sv=1&sig=x%2B"));
-        assert!(parse_connection_string("AccountName=a").unwrap_err().contains("neither"));
-        assert!(parse_connection_string("AccountKey=k").unwrap_err().contains("AccountName"));
-        assert!(parse_connection_string("garbage").unwrap_err().contains("key=value"));
+        assert!(
+            parse_connection_string("AccountName=a")
+                .unwrap_err()
+                .contains("neither")
+        );
+        assert!(
+            parse_connection_string("AccountKey=k")
+                .unwrap_err()
+                .contains("AccountName")
+        );
+        assert!(
+            parse_connection_string("garbage")
+                .unwrap_err()
+                .contains("key=value")
+        );
     }
 }

@@ -31,7 +31,11 @@ impl Key {
         for seg in segments {
             let seg = seg.as_ref();
             check_segment(seg).map_err(|reason| StoreError::InvalidKey {
-                key: segments.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("/"),
+                key: segments
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<_>>()
+                    .join("/"),
                 reason,
             })?;
             if !out.is_empty() {
@@ -101,10 +105,15 @@ fn check_segment(seg: &str) -> Result<(), String> {
         return Err(format!("segment `{seg}` contains a path separator"));
     }
     if seg.chars().any(char::is_control) {
-        return Err(format!("segment `{}` contains a control character", seg.escape_debug()));
+        return Err(format!(
+            "segment `{}` contains a control character",
+            seg.escape_debug()
+        ));
     }
     if super::local::is_internal(seg) {
-        return Err(format!("segment `{seg}` uses a name reserved for the store's own files"));
+        return Err(format!(
+            "segment `{seg}` uses a name reserved for the store's own files"
+        ));
     }
     Ok(())
 }
@@ -130,7 +139,11 @@ pub fn detectors_prefix() -> Key {
 /// `baselines/{detector}/{content-hash}.profile`; the hash must be lower-case hex.
 pub fn baseline(detector: &str, content_hash: &str) -> Result<Key, StoreError> {
     validate_name(detector).map_err(|e| invalid(format!("baselines/{detector}"), e))?;
-    if content_hash.is_empty() || !content_hash.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+    if content_hash.is_empty()
+        || !content_hash
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
         return Err(invalid(
             format!("baselines/{detector}/{content_hash}.profile"),
             format!("content hash `{content_hash}` is not lower-case hex"),
@@ -149,7 +162,12 @@ pub fn failed_run(detector: &str, service: &str, date: NaiveDate) -> Result<Key,
     run_with_suffix(detector, service, date, "failed.json")
 }
 
-fn run_with_suffix(detector: &str, service: &str, date: NaiveDate, suffix: &str) -> Result<Key, StoreError> {
+fn run_with_suffix(
+    detector: &str,
+    service: &str,
+    date: NaiveDate,
+    suffix: &str,
+) -> Result<Key, StoreError> {
     validate_name(detector).map_err(|e| invalid(format!("runs/{detector}"), e))?;
     Key::from_segments(&[
         "runs",
@@ -193,11 +211,26 @@ mod tests {
     fn keys_follow_the_layout() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
         assert_eq!(detector("churn").unwrap().as_str(), "detectors/churn.json");
-        assert_eq!(baseline("churn", "ab01").unwrap().as_str(), "baselines/churn/ab01.profile");
-        assert_eq!(run("churn", "aks prod", day).unwrap().as_str(), "runs/churn/aks prod/2026/03/05.json");
-        assert_eq!(failed_run("churn", "s", day).unwrap().as_str(), "runs/churn/s/2026/03/05.failed.json");
-        assert_eq!(parse_run_key("runs/churn/s/2026/03/05.json"), Some((day, false)));
-        assert_eq!(parse_run_key("runs/churn/s/2026/03/05.failed.json"), Some((day, true)));
+        assert_eq!(
+            baseline("churn", "ab01").unwrap().as_str(),
+            "baselines/churn/ab01.profile"
+        );
+        assert_eq!(
+            run("churn", "aks prod", day).unwrap().as_str(),
+            "runs/churn/aks prod/2026/03/05.json"
+        );
+        assert_eq!(
+            failed_run("churn", "s", day).unwrap().as_str(),
+            "runs/churn/s/2026/03/05.failed.json"
+        );
+        assert_eq!(
+            parse_run_key("runs/churn/s/2026/03/05.json"),
+            Some((day, false))
+        );
+        assert_eq!(
+            parse_run_key("runs/churn/s/2026/03/05.failed.json"),
+            Some((day, true))
+        );
         assert_eq!(parse_run_key("runs/churn/s/2026/03/xx.json"), None);
     }
 
@@ -222,7 +255,10 @@ mod tests {
             Key::parse("a/x.driftscan-lock").err(),
         ];
         for (i, e) in bad.into_iter().enumerate() {
-            assert!(matches!(e, Some(StoreError::InvalidKey { .. })), "case {i}: {e:?}");
+            assert!(
+                matches!(e, Some(StoreError::InvalidKey { .. })),
+                "case {i}: {e:?}"
+            );
         }
         assert_eq!(Key::parse("a//b/").unwrap().as_str(), "a/b");
     }

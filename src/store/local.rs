@@ -48,7 +48,9 @@ impl LocalStore {
     /// A read-only view of the whole file system, for absolute data locations. Keys are checked
     /// like any other, so nothing climbs; writes are refused by the caller never issuing them.
     pub fn filesystem_root() -> LocalStore {
-        LocalStore { root: PathBuf::from("/") }
+        LocalStore {
+            root: PathBuf::from("/"),
+        }
     }
 
     /// The folder this store lives in.
@@ -91,7 +93,10 @@ fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
 struct KeyLock(#[allow(dead_code)] File);
 
 fn lock_key(path: &Path) -> io::Result<KeyLock> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("object");
     let lock_path = path.with_file_name(format!(".{name}{}", INTERNAL_SUFFIXES[0]));
     let file = OpenOptions::new()
         .create(true)
@@ -103,7 +108,10 @@ fn lock_key(path: &Path) -> io::Result<KeyLock> {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("object");
     let tmp = path.with_file_name(format!(
         ".{name}.{}.{}{}",
         std::process::id(),
@@ -123,7 +131,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 impl LocalStore {
-    fn put_blocking(&self, key: &Key, bytes: &[u8], cond: &PutCondition) -> Result<Version, StoreError> {
+    fn put_blocking(
+        &self,
+        key: &Key,
+        bytes: &[u8],
+        cond: &PutCondition,
+    ) -> Result<Version, StoreError> {
         if key.is_root() {
             return Err(StoreError::InvalidKey {
                 key: String::new(),
@@ -143,7 +156,9 @@ impl LocalStore {
             (PutCondition::Match(_), None) => false,
         };
         if !allowed {
-            return Err(StoreError::Conflict { key: key.to_string() });
+            return Err(StoreError::Conflict {
+                key: key.to_string(),
+            });
         }
         write_atomically(&path, bytes).map_err(io_err("writing", key))?;
         Ok(version_of(bytes))
@@ -156,7 +171,14 @@ impl LocalStore {
         while let Some((dir, key)) = stack.pop() {
             let entries = match fs::read_dir(&dir) {
                 Ok(e) => e,
-                Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    continue;
+                }
                 Err(source) => {
                     return Err(StoreError::Io {
                         op: "listing",
@@ -207,7 +229,12 @@ impl Store for LocalStore {
         }))
     }
 
-    async fn put(&self, key: &Key, bytes: Bytes, cond: PutCondition) -> Result<Version, StoreError> {
+    async fn put(
+        &self,
+        key: &Key,
+        bytes: Bytes,
+        cond: PutCondition,
+    ) -> Result<Version, StoreError> {
         let this = self.clone();
         let key2 = key.clone();
         tokio::task::spawn_blocking(move || this.put_blocking(&key2, &bytes, &cond))
@@ -259,7 +286,12 @@ impl Store for LocalStore {
         let dir = self.path(prefix);
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
                 return Ok(Vec::new());
             }
             Err(e) => return Err(io_err("listing", prefix)(e)),
@@ -267,10 +299,10 @@ impl Store for LocalStore {
         let mut out = Vec::new();
         for entry in entries {
             let entry = entry.map_err(io_err("listing", prefix))?;
-            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                if let Some(name) = entry.file_name().to_str() {
-                    out.push(name.to_string());
-                }
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false)
+                && let Some(name) = entry.file_name().to_str()
+            {
+                out.push(name.to_string());
             }
         }
         out.sort();

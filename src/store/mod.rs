@@ -144,7 +144,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The object under `key`, or `None`.
     async fn get(&self, key: &Key) -> Result<Option<Object>, StoreError>;
     /// Writes atomically under `cond`; returns the new version.
-    async fn put(&self, key: &Key, bytes: Bytes, cond: PutCondition) -> Result<Version, StoreError>;
+    async fn put(&self, key: &Key, bytes: Bytes, cond: PutCondition)
+    -> Result<Version, StoreError>;
     /// Removes `key`; `false` when there was nothing to remove.
     async fn delete(&self, key: &Key) -> Result<bool, StoreError>;
     /// Every key below `prefix` (recursive), sorted.
@@ -187,7 +188,10 @@ fn corrupt(key: &Key, e: impl std::error::Error + Send + Sync + 'static) -> Stor
 }
 
 /// Reads a stored detector with its version.
-pub async fn get_detector(store: &dyn Store, name: &str) -> Result<Option<(Detector, Version)>, StoreError> {
+pub async fn get_detector(
+    store: &dyn Store,
+    name: &str,
+) -> Result<Option<(Detector, Version)>, StoreError> {
     let key = keys::detector(name)?;
     match store.get(&key).await? {
         None => Ok(None),
@@ -199,15 +203,25 @@ pub async fn get_detector(store: &dyn Store, name: &str) -> Result<Option<(Detec
 }
 
 /// Writes a detector (already validated) under `cond`.
-pub async fn put_detector(store: &dyn Store, detector: &Detector, cond: PutCondition) -> Result<Version, StoreError> {
-    store.put(&keys::detector(&detector.name)?, to_json(detector), cond).await
+pub async fn put_detector(
+    store: &dyn Store,
+    detector: &Detector,
+    cond: PutCondition,
+) -> Result<Version, StoreError> {
+    store
+        .put(&keys::detector(&detector.name)?, to_json(detector), cond)
+        .await
 }
 
 /// Every stored detector, by name. Definitions that no longer parse are reported, not skipped.
 pub async fn list_detectors(store: &dyn Store) -> Result<Vec<Detector>, StoreError> {
     let mut out = Vec::new();
     for key in store.list(&keys::detectors_prefix()).await? {
-        let Some(name) = key.as_str().strip_prefix("detectors/").and_then(|n| n.strip_suffix(".json")) else {
+        let Some(name) = key
+            .as_str()
+            .strip_prefix("detectors/")
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
             continue;
         };
         if name.contains('/') {
@@ -273,7 +287,8 @@ pub async fn record_run(store: &dyn Store, result: &RunResult) -> Result<Recorde
                         .map(|prev| prev.run.status == RunStatus::Succeeded)
                         .unwrap_or(false);
                 if keep_existing {
-                    let failed = keys::failed_run(&result.detector, &result.service_name, result.datetime)?;
+                    let failed =
+                        keys::failed_run(&result.detector, &result.service_name, result.datetime)?;
                     store.put(&failed, bytes, PutCondition::Overwrite).await?;
                     return Ok(Recorded::FailedAttempt);
                 }
@@ -322,7 +337,9 @@ pub async fn service_history(
         if date < start || date > end {
             continue;
         }
-        let Some(obj) = store.get(&key).await? else { continue };
+        let Some(obj) = store.get(&key).await? else {
+            continue;
+        };
         let r: RunResult = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&key, e))?;
         if failed {
             history.failed_attempts.push(r);
@@ -336,7 +353,10 @@ pub async fn service_history(
 }
 
 /// The store that holds keys of `root`.
-pub fn store_for_root(store: &Arc<dyn Store>, root: &DataRoot) -> Result<Arc<dyn Store>, StoreError> {
+pub fn store_for_root(
+    store: &Arc<dyn Store>,
+    root: &DataRoot,
+) -> Result<Arc<dyn Store>, StoreError> {
     match root {
         DataRoot::Store => Ok(Arc::clone(store)),
         DataRoot::Container(c) => store.sibling_container(c),
@@ -381,10 +401,10 @@ pub async fn find_snapshot_files(
                     }
                     Segment::Any(re) => {
                         for name in store.list_folders(p).await? {
-                            if re.is_match(&name) {
-                                if let Ok(k) = p.join(&name) {
-                                    next.push(k);
-                                }
+                            if re.is_match(&name)
+                                && let Ok(k) = p.join(&name)
+                            {
+                                next.push(k);
                             }
                         }
                     }
@@ -419,14 +439,22 @@ pub async fn fetch_inputs(store: &dyn Store, keys: &[Key]) -> Result<Vec<Input>,
 }
 
 /// The files of a baseline location: the file itself, or the data files below a folder prefix.
-pub async fn find_baseline_files(store: &Arc<dyn Store>, location: &str) -> Result<(Arc<dyn Store>, Vec<Key>), StoreError> {
+pub async fn find_baseline_files(
+    store: &Arc<dyn Store>,
+    location: &str,
+) -> Result<(Arc<dyn Store>, Vec<Key>), StoreError> {
     let (root, key) = split_location(location);
     let data = store_for_root(store, &root)?;
     let key = Key::parse(&key)?;
     if !key.is_root() && data.get(&key).await?.is_some() {
         return Ok((data, vec![key]));
     }
-    let files: Vec<Key> = data.list(&key).await?.into_iter().filter(is_data_file).collect();
+    let files: Vec<Key> = data
+        .list(&key)
+        .await?
+        .into_iter()
+        .filter(is_data_file)
+        .collect();
     Ok((data, files))
 }
 
