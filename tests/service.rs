@@ -859,3 +859,199 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
     let o = cli(&store, &["detectors", "delete", "daily"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
 }
+
+/// Small deterministic generator for the synthetic data (xorshift64*; Box-Muller for normals),
+/// so the data does not depend on a crate's stream across releases.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self, mean: f64, sd: f64) -> f64 {
+        let (u1, u2) = (self.uniform(), self.uniform());
+        mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+}
+
+/// 2,000 rows of `age,income,plan`; `drift` moves age by two standard deviations and makes the
+/// premium plan common. Snapshots carry the legacy collector's bookkeeping columns.
+fn churn_csv(seed: u64, drift: bool, collector_columns: bool) -> String {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut out = String::from("age,income,plan");
+    if collector_columns {
+        out.push_str(",$aml_dc_correlation_id,$aml_dc_scoring_timestamp,$aml_service_name");
+    }
+    out.push('\n');
+    for i in 0..2000 {
+        let age = rng.normal(if drift { 60.0 } else { 40.0 }, 10.0);
+        let income = rng.normal(52_000.0, 9_000.0);
+        let u = rng.uniform();
+        let plan = match (drift, u) {
+            (false, u) if u < 0.6 => "basic",
+            (false, u) if u < 0.9 => "plus",
+            (true, u) if u < 0.2 => "basic",
+            (true, u) if u < 0.4 => "plus",
+            _ => "premium",
+        };
+        out.push_str(&format!("{age:.2},{income:.0},{plan}"));
+        if collector_columns {
+            out.push_str(&format!(
+                ",{seed:08x}-{i:06},2026-11-16T10:00:{:02}.123456,aks-prod",
+                i % 60
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The end-to-end scenario: baseline and a week of legacy-layout snapshots in the store,
+/// detector created through the API, the timer fired for each day with the host's envelope, then
+/// a backfill over the week; `output` has one result per day with the right `has_drift`.
+async fn week_of_scans(s: Arc<dyn Store>) {
+    use bytes::Bytes;
+    use driftscan::store::PutCondition;
+    let put = |key: String, body: String| {
+        let s = Arc::clone(&s);
+        async move {
+            s.put(
+                &Key::parse(&key).unwrap(),
+                Bytes::from(body),
+                PutCondition::Overwrite,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    put("training/churn.csv".into(), churn_csv(1, false, false)).await;
+    let drifted = [18u32, 21];
+    for d in 16..=22u32 {
+        let key = format!(
+            "modeldata/sub-1/rg-ml/ws-prod/aks-prod/churn/2/inputs/2026/11/{d}/inputs_{d}.csv"
+        );
+        put(
+            key,
+            churn_csv(100 + u64::from(d), drifted.contains(&d), true),
+        )
+        .await;
+    }
+    let app = at::init_service(functions::app(AppState::new(Arc::clone(&s)))).await;
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors")
+            .set_json(detector_json("churn"))
+    );
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+
+    for d in 16..=22u32 {
+        let now = format!("2026-11-{:02}T02:00:00.0123456+00:00", d + 1);
+        let status = json!({"Last": format!("2026-11-{d:02}T02:00:00.0096035+00:00"), "Next": now, "LastUpdated": now});
+        let (st, body) = call!(
+            app,
+            at::TestRequest::post()
+                .uri("/drift-churn")
+                .set_json(timer_envelope("drift-churn", status, false, &now))
+        );
+        assert_eq!(st, StatusCode::OK, "{body}");
+        let logs = body["Logs"].as_array().unwrap();
+        assert!(
+            logs[0]
+                .as_str()
+                .unwrap()
+                .contains(&format!("scoring 2026-11-{d} to 2026-11-{d}")),
+            "{body}"
+        );
+        let line = logs[1].as_str().unwrap();
+        assert!(
+            line.contains(&format!("has_drift={}", drifted.contains(&d))),
+            "day {d}: {line}"
+        );
+    }
+    // The baseline was profiled once and cached under its content hash.
+    let cached = s
+        .list(&Key::parse("baselines/churn").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    assert!(cached[0].as_str().ends_with(".profile"));
+
+    // A backfill over the week (and one day without data) reruns every date.
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors/churn/backfill")
+            .set_json(json!({"start_date": "2026-11-16", "end_date": "2026-11-23"}))
+    );
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["cycles"], 8);
+    assert_eq!(body["runs"][7]["status"], "no_data", "{body}");
+
+    let (st, out) = call!(
+        app,
+        at::TestRequest::get().uri("/api/detectors/churn/output?start=2026-11-16&end=2026-11-23")
+    );
+    assert_eq!(st, StatusCode::OK);
+    let results = out["results"][0]["result"].as_array().unwrap();
+    assert_eq!(results.len(), 7, "{out}");
+    for (i, r) in results.iter().enumerate() {
+        let d = 16 + i as u32;
+        assert_eq!(r["datetime"], format!("2026-11-{d}"));
+        assert_eq!(r["has_drift"], drifted.contains(&d), "day {d}: {r}");
+        assert_eq!(r["model_version"], 2);
+    }
+    let metrics = out["metrics"][0]["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 7);
+    for m in metrics {
+        assert_eq!(
+            m["run"]["run_type"], "BackFill",
+            "the backfill replaced the timer results"
+        );
+        assert_eq!(m["dataset_metrics"][0]["name"], "datadrift_coefficient");
+        let coefficient = m["dataset_metrics"][0]["value"].as_f64().unwrap();
+        assert_eq!(m["has_drift"], coefficient > 0.2);
+        assert!(
+            m["column_metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c.get("age").is_some()),
+            "{m}"
+        );
+    }
+    let nodata = &out["unsuccessful_runs"][0];
+    assert_eq!(
+        (nodata["datetime"].as_str(), nodata["status"].as_str()),
+        (Some("2026-11-23"), Some("no_data"))
+    );
+
+    // An ad-hoc run with an override: a threshold of 1 means no drift, and it replaces the date.
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors/churn/run")
+            .set_json(json!({"target_date": "2026-11-18", "drift_threshold": 1.0}))
+    );
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["runs"][0]["has_drift"], false);
+    assert_eq!(body["runs"][0]["recorded"], "result");
+}
+
+#[actix_web::test]
+async fn week_of_scans_on_local_folder() {
+    let (_d, s) = local_store();
+    week_of_scans(s).await;
+}
+
+#[actix_web::test]
+async fn week_of_scans_on_azurite() {
+    let Some(az) = start_azurite() else { return };
+    week_of_scans(az.store("e2e").await).await;
+}

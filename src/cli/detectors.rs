@@ -76,6 +76,17 @@ pub enum DetectorAction {
         #[arg(long)]
         date: String,
     },
+    /// Print results and metrics between two dates (Azure ML `get_output` shape) as JSON.
+    Output {
+        /// Detector name.
+        name: String,
+        /// First date, YYYY-MM-DD.
+        #[arg(long)]
+        start: String,
+        /// Last date, YYYY-MM-DD.
+        #[arg(long)]
+        end: String,
+    },
     /// Score every window from start to end (at most 30 cycles), with progress.
     Backfill {
         /// Detector name.
@@ -204,6 +215,14 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
             for o in runner::run_window(&store, &d, window, RunType::Adhoc).await? {
                 print_outcome(&o);
             }
+        }
+        DetectorAction::Output { name, start, end } => {
+            let d = load(&*store, &name).await?;
+            let (start, end) = (parse_date("--start", &start)?, parse_date("--end", &end)?);
+            if end < start {
+                return Err(crate::detector::ConfigError::DateOrder { start, end }.into());
+            }
+            print_json(&runner::output_document(&*store, &d, start, end).await?)?;
         }
         DetectorAction::Backfill { name, start, end } => {
             let d = load(&*store, &name).await?;

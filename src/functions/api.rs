@@ -13,7 +13,7 @@ use super::{ApiError, AppState};
 use crate::detector::{
     ConfigError, Detector, TIMER_FUNCTION_PREFIX, Window, parse_date, validate_name,
 };
-use crate::drift::result::{RunResult, RunStatus, RunType};
+use crate::drift::result::{RunStatus, RunType};
 use crate::store::{self, PutCondition, StoreError};
 
 /// Azure ML's default lookback of `get_output` when no start is given, in cycles.
@@ -311,51 +311,8 @@ async fn output(
         .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
     let detector = load(&state, &name).await?;
     let (start, end) = output_range(&detector, &q)?;
-    let mut results = Vec::new();
-    let mut metrics = Vec::new();
-    let mut unsuccessful = Vec::new();
-    for service in &detector.services {
-        let history =
-            store::service_history(&*state.store, &detector.name, service, start, end).await?;
-        let (ok, other): (Vec<RunResult>, Vec<RunResult>) = history
-            .results
-            .into_iter()
-            .partition(|r| r.run.status == RunStatus::Succeeded);
-        results.push(json!({
-            "drift_type": "ModelBased",
-            "service_name": service,
-            "result": ok.iter().map(|r| json!({
-                "has_drift": r.has_drift,
-                "datetime": r.datetime.to_string(),
-                "drift_threshold": r.drift_threshold,
-                "model_name": r.model_name,
-                "model_version": r.model_version,
-            })).collect::<Vec<_>>(),
-        }));
-        metrics.push(json!({"drift_type": "ModelBased", "service_name": service, "metrics": ok}));
-        // Dates whose record is a no-data or failed run, then failed attempts that were kept
-        // beside a succeeded result (which is in `results`).
-        let records = other.iter().map(|r| (r, false));
-        let attempts = history.failed_attempts.iter().map(|r| (r, true));
-        for (r, beside) in records.chain(attempts) {
-            unsuccessful.push(json!({
-                "service_name": r.service_name,
-                "datetime": r.datetime.to_string(),
-                "status": r.run.status,
-                "run_type": r.run.run_type,
-                "error": r.run.error,
-                "beside_succeeded_result": beside,
-            }));
-        }
-    }
-    Ok(HttpResponse::Ok().json(json!({
-        "detector": detector.name,
-        "start": start.to_string(),
-        "end": end.to_string(),
-        "results": results,
-        "metrics": metrics,
-        "unsuccessful_runs": unsuccessful,
-    })))
+    let doc = runner::output_document(&*state.store, &detector, start, end).await?;
+    Ok(HttpResponse::Ok().json(doc))
 }
 
 async fn report(

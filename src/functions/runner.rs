@@ -150,6 +150,64 @@ pub async fn run_window(
     Ok(outcomes)
 }
 
+/// The `get_output` document of a detector between two dates (inclusive): Azure ML's `results`
+/// and `metrics` lists, one entry per service, holding the succeeded result of each date, oldest
+/// first; no-data and failed records (and failed attempts kept beside a succeeded result) are
+/// listed under `unsuccessful_runs`.
+pub async fn output_document(
+    store: &dyn Store,
+    detector: &Detector,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<serde_json::Value, StoreError> {
+    use serde_json::json;
+    let mut results = Vec::new();
+    let mut metrics = Vec::new();
+    let mut unsuccessful = Vec::new();
+    for service in &detector.services {
+        let history = store::service_history(store, &detector.name, service, start, end).await?;
+        let (ok, other): (Vec<RunResult>, Vec<RunResult>) = history
+            .results
+            .into_iter()
+            .partition(|r| r.run.status == RunStatus::Succeeded);
+        let result: Vec<_> = ok
+            .iter()
+            .map(|r| {
+                json!({
+                    "has_drift": r.has_drift,
+                    "datetime": r.datetime.to_string(),
+                    "drift_threshold": r.drift_threshold,
+                    "model_name": r.model_name,
+                    "model_version": r.model_version,
+                })
+            })
+            .collect();
+        results
+            .push(json!({"drift_type": "ModelBased", "service_name": service, "result": result}));
+        metrics.push(json!({"drift_type": "ModelBased", "service_name": service, "metrics": ok}));
+        let records = other.iter().map(|r| (r, false));
+        let attempts = history.failed_attempts.iter().map(|r| (r, true));
+        for (r, beside) in records.chain(attempts) {
+            unsuccessful.push(json!({
+                "service_name": r.service_name,
+                "datetime": r.datetime.to_string(),
+                "status": r.run.status,
+                "run_type": r.run.run_type,
+                "error": r.run.error,
+                "beside_succeeded_result": beside,
+            }));
+        }
+    }
+    Ok(json!({
+        "detector": detector.name,
+        "start": start.to_string(),
+        "end": end.to_string(),
+        "results": results,
+        "metrics": metrics,
+        "unsuccessful_runs": unsuccessful,
+    }))
+}
+
 /// The sinks hook: every stored result passes here once.
 ///
 /// SINKS HOOK: connect `crate::sinks::publish(result, detector, &sink_config)` here (metrics to
