@@ -283,9 +283,9 @@ pub fn unsuccessful(
     }
 }
 
-/// Hex SHA-256 over each input's file name (last path segment), size and bytes, in order: the
-/// same recipe as the dataset reader's content hash, computed before profiling so that a cached
-/// profile is found without profiling again.
+/// Hex SHA-256 over, per input in order, its file name (last path segment), its size (u64,
+/// little-endian) and the SHA-256 of its bytes: the dataset reader's content hash, computed before
+/// profiling so that a cached baseline profile is found without profiling again.
 pub fn content_hash(inputs: &[Input]) -> String {
     let mut h = Sha256::new();
     for input in inputs {
@@ -293,7 +293,7 @@ pub fn content_hash(inputs: &[Input]) -> String {
             let file = name.rsplit('/').next().unwrap_or(name);
             h.update(file.as_bytes());
             h.update((bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
+            h.update(Sha256::digest(bytes));
         }
     }
     hex::encode(h.finalize())
