@@ -367,6 +367,17 @@ async fn run_recording(s: &Arc<dyn Store>) {
     assert_eq!(h.results[0].coefficient(), Some(0.7));
     assert_eq!(h.failed_attempts.len(), 1);
     assert_eq!(h.failed_attempts[0].run.status, RunStatus::NoData);
+    // The next success of the date supersedes the failed attempt.
+    let again = result("det", "svc", d, RunStatus::Succeeded, 0.6);
+    assert_eq!(
+        store::record_run(&**s, &again).await.unwrap(),
+        Recorded::Result
+    );
+    let h = store::service_history(&**s, "det", "svc", d, d)
+        .await
+        .unwrap();
+    assert_eq!(h.results[0].coefficient(), Some(0.6));
+    assert!(h.failed_attempts.is_empty());
     // A failure on a date with no result is the date's record; a later success replaces it.
     let d2 = day("2026-11-21");
     store::record_run(&**s, &result("det", "svc", d2, RunStatus::Failed, 0.0))

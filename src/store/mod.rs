@@ -271,7 +271,8 @@ pub enum Recorded {
 /// Stores a run result under `runs/{detector}/{service}/{yyyy}/{mm}/{dd}.json`.
 ///
 /// A rerun replaces the date's result, except that a run that did not succeed (failed or no data)
-/// never replaces a succeeded one: it goes to `{dd}.failed.json` instead. The decision and the
+/// never replaces a succeeded one: it goes to `{dd}.failed.json` instead, which the next success
+/// of the date removes. The decision and the
 /// write are one conditional update, retried when another run of the same date wrote in between,
 /// so concurrent runs cannot interleave into a state neither would have produced.
 pub async fn record_run(store: &dyn Store, result: &RunResult) -> Result<Recorded, StoreError> {
@@ -296,7 +297,15 @@ pub async fn record_run(store: &dyn Store, result: &RunResult) -> Result<Recorde
             }
         };
         match store.put(&key, bytes.clone(), cond).await {
-            Ok(_) => return Ok(Recorded::Result),
+            Ok(_) => {
+                if result.run.status == RunStatus::Succeeded {
+                    // A success supersedes earlier failed attempts of the date.
+                    let failed =
+                        keys::failed_run(&result.detector, &result.service_name, result.datetime)?;
+                    store.delete(&failed).await?;
+                }
+                return Ok(Recorded::Result);
+            }
             Err(StoreError::Conflict { .. }) => {
                 // Back off a little so that two writers do not keep colliding in lockstep.
                 let jitter = rand::random::<u64>() % (5 * (attempt as u64 + 1));
