@@ -579,3 +579,88 @@ async fn local_store_refuses_az_locations_with_a_clear_error() {
         "{err}"
     );
 }
+
+/// Answers the managed-identity token request like the Functions platform's local endpoint and
+/// every storage request with 404, recording what it was sent (first line and headers).
+fn fake_identity_and_storage() -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen2 = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line.to_ascii_lowercase());
+            }
+            let response = if head.starts_with("get /msi/token") {
+                let expires = chrono::Utc::now().timestamp() + 3600;
+                let body = format!(
+                    r#"{{"access_token":"fake-token","expires_on":"{expires}","resource":"https://storage.azure.com","token_type":"Bearer"}}"#
+                );
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 404 The specified blob does not exist.\r\nx-ms-error-code: BlobNotFound\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
+            };
+            seen2.lock().unwrap().push(head);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (port, seen)
+}
+
+/// In Azure Functions the store authenticates with the app's managed identity: the platform sets
+/// `IDENTITY_ENDPOINT` / `IDENTITY_HEADER`, driftscan asks that endpoint for a storage token and
+/// sends it as a bearer token. Checked against a loopback stand-in for both services.
+#[test]
+fn blob_store_uses_the_functions_managed_identity_endpoint() {
+    let (port, seen) = fake_identity_and_storage();
+    let out = Command::new(env!("CARGO_BIN_EXE_driftscan"))
+        .args(["detectors", "get", "churn", "--store", "az://drift/prod"])
+        .env_remove("AZURE_STORAGE_CONNECTION_STRING")
+        .env(
+            "IDENTITY_ENDPOINT",
+            format!("http://127.0.0.1:{port}/msi/token"),
+        )
+        .env("IDENTITY_HEADER", "platform-secret")
+        .env("AZURE_STORAGE_ACCOUNT_NAME", "driftacct")
+        .env("AZURE_STORAGE_ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env("AZURE_ALLOW_HTTP", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("detector `churn` does not exist in `az://drift/prod`"),
+        "{stderr}"
+    );
+    let seen = seen.lock().unwrap();
+    let token = seen
+        .iter()
+        .find(|h| h.starts_with("get /msi/token"))
+        .expect("token requested");
+    assert!(
+        token.contains("resource=https://storage.azure.com")
+            || token.contains("resource=https%3a%2f%2fstorage.azure.com"),
+        "{token}"
+    );
+    assert!(token.contains("api-version=2019-08-01"), "{token}");
+    assert!(
+        token.contains("x-identity-header: platform-secret"),
+        "{token}"
+    );
+    let blob = seen
+        .iter()
+        .find(|h| h.contains("/drift/prod/detectors/churn.json"))
+        .expect("blob requested");
+    assert!(blob.contains("authorization: bearer fake-token"), "{blob}");
+}
