@@ -27,6 +27,9 @@ pub enum RunError {
     /// Reading or writing the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The detector's snapshot template does not parse (stored before a rule changed).
+    #[error(transparent)]
+    Config(#[from] crate::detector::ConfigError),
     /// The baseline location holds no data file.
     #[error("baseline `{0}` has no data files (.csv, .parquet, .jsonl)")]
     NoBaseline(String),
@@ -415,12 +418,7 @@ async fn score_service(
     baseline: &Arc<Profile>,
     baseline_summary: &DatasetSummary,
 ) -> Result<Option<RunResult>, RunError> {
-    let template = detector.snapshot_template().map_err(|e| {
-        RunError::Store(StoreError::InvalidKey {
-            key: String::new(),
-            reason: e.to_string(),
-        })
-    })?;
+    let template = detector.snapshot_template()?;
     let data = store::store_for_root(store, &template.root)?;
     let files = store::find_snapshot_files(&*data, &template, detector, service, &window).await?;
     if files.is_empty() {
