@@ -68,7 +68,7 @@ where
                 _ => None,
             })
             .collect::<Vec<_>>();
-        *ctx.schema = Some(infer_kinds(&names, &texts));
+        ctx.set_schema(infer_kinds(&names, &texts));
     }
     let Some(schema) = ctx.schema.clone() else {
         // A first file with a header and no rows: the next file pins the schema.

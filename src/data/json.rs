@@ -439,7 +439,7 @@ where
         for (_, block) in &pending {
             let rows = parse_block(&ctx.name, block)?;
             if !rows.is_empty() {
-                *ctx.schema = Some(infer(&rows));
+                ctx.set_schema(infer(&rows));
                 break;
             }
         }

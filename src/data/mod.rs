@@ -480,7 +480,25 @@ pub(crate) const BLOCK_SIZE: usize = 4 << 20;
 /// Reads every input in order, decodes chunks in parallel and runs `process` on each chunk on
 /// the thread pool; `merge` receives the results on the calling thread in chunk order
 /// (file by file, chunk by chunk).
-pub fn scan<T, P, M>(inputs: &[Input], process: P, mut merge: M) -> Result<DatasetInfo, ReadError>
+pub fn scan<T, P, M>(inputs: &[Input], process: P, merge: M) -> Result<DatasetInfo, ReadError>
+where
+    T: Send,
+    P: Fn(&Chunk) -> T + Sync,
+    M: FnMut(T),
+{
+    scan_pinned(inputs, &[], process, merge)
+}
+
+/// [`scan`] with some column kinds fixed in advance, typically the baseline's kinds when reading
+/// a target, so that a column that is numeric in the baseline is read as numbers in the target
+/// too (its text values then count as invalid) instead of being typed from the target's data.
+/// Names absent from the data are ignored.
+pub fn scan_pinned<T, P, M>(
+    inputs: &[Input],
+    pinned: &[(String, ColumnKind)],
+    process: P,
+    mut merge: M,
+) -> Result<DatasetInfo, ReadError>
 where
     T: Send,
     P: Fn(&Chunk) -> T + Sync,
@@ -500,6 +518,7 @@ where
         let mut ctx = FileContext {
             index,
             key: file_key(&input.file_name(), source.len),
+            pinned,
             name: source.name.clone(),
             schema: &mut schema,
             warnings: &mut info.warnings,
@@ -545,9 +564,20 @@ pub(crate) struct FileContext<'a> {
     pub schema: &'a mut Option<DatasetSchema>,
     pub warnings: &'a mut Vec<String>,
     pub rows: u64,
+    pub pinned: &'a [(String, ColumnKind)],
 }
 
 impl FileContext<'_> {
+    /// Pins the dataset's schema, with the caller's fixed kinds applied.
+    pub fn set_schema(&mut self, mut schema: DatasetSchema) {
+        for c in &mut schema.columns {
+            if let Some((_, kind)) = self.pinned.iter().find(|(n, _)| n == &c.name) {
+                c.kind = *kind;
+            }
+        }
+        *self.schema = Some(schema);
+    }
+
     pub fn io_error(&self, source: std::io::Error) -> ReadError {
         ReadError::Io {
             file: self.name.clone(),

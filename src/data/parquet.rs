@@ -145,7 +145,7 @@ where
                 Err(reason) => schema.excluded.push((name.clone(), reason)),
             }
         }
-        *ctx.schema = Some(schema);
+        ctx.set_schema(schema);
     }
     let Some(schema) = ctx.schema.clone() else {
         return Ok(());

@@ -218,6 +218,9 @@ pub struct ProfileOptions {
     pub category_cap: usize,
     /// How to describe the source in the profile; by default the input names.
     pub source: Option<String>,
+    /// Column kinds fixed in advance (typically [`Profile::kinds`] of the baseline when
+    /// profiling a target); other columns are typed from the data. Default: none.
+    pub pinned_kinds: Vec<(String, ColumnKind)>,
 }
 
 impl Default for ProfileOptions {
@@ -228,6 +231,7 @@ impl Default for ProfileOptions {
             max_buckets: sketch::DEFAULT_MAX_BUCKETS,
             category_cap: text::DEFAULT_CATEGORY_CAP,
             source: None,
+            pinned_kinds: Vec::new(),
         }
     }
 }
@@ -261,6 +265,16 @@ pub enum ProfileError {
     /// Two profiles that cannot be merged.
     #[error("cannot merge profiles: {0}")]
     Incompatible(String),
+    /// A requested feature that is not a column of the data.
+    #[error("feature `{name}` is not a column of `{source_name}` (columns: {available})")]
+    UnknownFeature {
+        /// The requested name.
+        name: String,
+        /// The profile's source.
+        source_name: String,
+        /// The columns there are, comma-separated.
+        available: String,
+    },
 }
 
 /// The partial profile of one chunk, or of all chunks merged so far.
@@ -405,7 +419,7 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
             threshold.store(a.sample.threshold(), Ordering::Relaxed);
         }
     };
-    let info = data::scan(inputs, process, merge)?;
+    let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(ProfileError::Incompatible(e));
     }
@@ -470,6 +484,50 @@ impl Profile {
     /// A text column's counts by name.
     pub fn text(&self, name: &str) -> Option<&TextProfile> {
         self.column(name).and_then(ColumnProfile::text)
+    }
+
+    /// The kind of every column, to pin a target's reading to the baseline's types
+    /// ([`ProfileOptions::pinned_kinds`]).
+    pub fn kinds(&self) -> Vec<(String, ColumnKind)> {
+        self.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.kind()))
+            .collect()
+    }
+
+    /// The columns to compare and how. Without a list, every column with its
+    /// [`ColumnProfile::feature_type`] (excluded ones too, so their reasons can be reported).
+    /// With a list, exactly those columns, in the list's order, a text column always as
+    /// categorical (the user's choice overrides typing); a name that is not a column is an error.
+    pub fn features(
+        &self,
+        requested: Option<&[String]>,
+    ) -> Result<Vec<(&ColumnProfile, FeatureType)>, ProfileError> {
+        let Some(requested) = requested else {
+            return Ok(self.columns.iter().map(|c| (c, c.feature_type())).collect());
+        };
+        let mut out = Vec::with_capacity(requested.len());
+        for name in requested {
+            if out.iter().any(|(c, _): &(&ColumnProfile, FeatureType)| &c.name == name) {
+                continue;
+            }
+            let column = self.column(name).ok_or_else(|| ProfileError::UnknownFeature {
+                name: name.clone(),
+                source_name: self.source.clone(),
+                available: self
+                    .columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+            let kind = match column.kind() {
+                ColumnKind::Numeric => FeatureType::Numeric,
+                ColumnKind::Text => FeatureType::Categorical,
+            };
+            out.push((column, kind));
+        }
+        Ok(out)
     }
 
     /// Every column's feature type, in column order.
