@@ -302,8 +302,14 @@ pub fn content_hash(inputs: &[Input]) -> String {
     hex::encode(h.finalize())
 }
 
-fn profile_options() -> ProfileOptions {
-    ProfileOptions {}
+/// Profiling options of one side: the source named in messages and results and, for a
+/// snapshot, the baseline's column kinds, so that both sides type a column the same way.
+fn profile_options(source: String, baseline: Option<&Profile>) -> ProfileOptions {
+    ProfileOptions {
+        source: Some(source),
+        pinned_kinds: baseline.map(Profile::kinds).unwrap_or_default(),
+        ..ProfileOptions::default()
+    }
 }
 
 /// Runs CPU-heavy engine work off the async threads; a panic becomes [`RunError::Panicked`].
@@ -386,7 +392,8 @@ async fn baseline_profile(
     }
     let source_name = detector.baseline.clone();
     let profile = blocking("profiling the baseline", move || {
-        profile::build(&inputs, &profile_options()).map_err(|source| RunError::Profile {
+        let options = profile_options(source_name.clone(), None);
+        profile::build(&inputs, &options).map_err(|source| RunError::Profile {
             side: "baseline",
             source_name,
             source,
@@ -426,7 +433,7 @@ async fn score_service(
     }
     let inputs = store::fetch_inputs(&*data, &files).await?;
     let prefix = common_prefix(&files);
-    let options = ScanOptions {
+    let scan_options = ScanOptions {
         features: detector.feature_list.clone(),
         threshold: detector.drift_threshold,
         seed: seed(&detector.name, service, window.start),
@@ -441,13 +448,13 @@ async fn score_service(
     };
     let baseline = Arc::clone(baseline);
     let mut result = blocking("scoring the snapshot", move || {
-        let target =
-            profile::build(&inputs, &profile_options()).map_err(|source| RunError::Profile {
-                side: "snapshot",
-                source_name: prefix,
-                source,
-            })?;
-        scan::compare(&baseline, &target, &options, &context).map_err(RunError::Scan)
+        let options = profile_options(prefix.clone(), Some(&baseline));
+        let target = profile::build(&inputs, &options).map_err(|source| RunError::Profile {
+            side: "snapshot",
+            source_name: prefix,
+            source,
+        })?;
+        scan::compare(&baseline, &target, &scan_options, &context).map_err(RunError::Scan)
     })
     .await?;
     if result.baseline.source.is_empty() {
