@@ -1,0 +1,1 @@
+//! Histograms, KDEs and category frequencies for plotting.
