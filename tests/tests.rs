@@ -1,1 +1,4 @@
 //! Integration tests: one binary, one module per area.
+
+// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
+mod classifier;

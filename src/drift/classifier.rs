@@ -313,7 +313,8 @@ impl ForustBooster {
             .set_iterations(params.iterations)
             .set_learning_rate(params.learning_rate)
             .set_max_depth(params.max_depth)
-            .set_gamma(params.gamma)
+            // Pruning happens after growth (see `prune`), so forust itself must not pre-prune.
+            .set_gamma(0.0)
             .set_min_leaf_weight(params.min_leaf_weight)
             .set_l2(params.l2)
             .set_nbins(params.nbins)
@@ -345,7 +346,23 @@ impl Booster for ForustBooster {
         let matrix = forust_ml::Matrix::new(&x.data, x.rows, x.cols);
         self.model
             .fit_unweighted(&matrix, y, None)
-            .map_err(|e| ClassifierError::Booster(e.to_string()))
+            .map_err(|e| ClassifierError::Booster(e.to_string()))?;
+        let gamma = self.params.gamma;
+        for tree in &mut self.model.trees {
+            let splits: Vec<SplitNode> = tree
+                .nodes
+                .iter()
+                .map(|n| SplitNode {
+                    is_leaf: n.is_leaf,
+                    children: [n.left_child, n.right_child, n.missing_node],
+                    gain: n.split_gain,
+                })
+                .collect();
+            for idx in prune(&splits, gamma) {
+                tree.nodes[idx].is_leaf = true;
+            }
+        }
+        Ok(())
     }
 
     fn predict_proba(&self, x: &FeatureMatrix) -> Vec<f64> {
@@ -358,20 +375,13 @@ impl Booster for ForustBooster {
     }
 
     fn feature_importance(&self, cols: usize) -> Vec<f64> {
-        // forust stores each split's gain net of `gamma`; add it back so that a feature's
-        // importance is the total loss reduction of its splits.
-        let net = self
+        // Trees are grown with forust's own `gamma` at 0, so a split's stored gain is its whole
+        // loss reduction; pruned splits are leaves now and no longer count.
+        let gain = self
             .model
             .calculate_feature_importance(ImportanceMethod::TotalGain, false);
-        let splits = self
-            .model
-            .calculate_feature_importance(ImportanceMethod::Weight, false);
         (0..cols)
-            .map(|c| {
-                let g = net.get(&c).copied().unwrap_or(0.0) as f64;
-                let k = splits.get(&c).copied().unwrap_or(0.0) as f64;
-                (g + k * self.params.gamma as f64).max(0.0)
-            })
+            .map(|c| (gain.get(&c).copied().unwrap_or(0.0) as f64).max(0.0))
             .collect()
     }
 
@@ -382,6 +392,50 @@ impl Booster for ForustBooster {
             p.iterations, p.max_depth, p.learning_rate, p.gamma, p.min_leaf_weight
         )
     }
+}
+
+/// One split of a grown tree, as [`prune`] needs it (forust's node type is private).
+#[derive(Debug, Clone, Copy)]
+struct SplitNode {
+    is_leaf: bool,
+    children: [usize; 3],
+    gain: f32,
+}
+
+/// Bottom-up pruning as XGBoost applies its `gamma`: a split whose gain is below `gamma` becomes
+/// a leaf (with its own weight) when nothing below it is kept. Returns the nodes that become
+/// leaves.
+///
+/// Pruning after growth, rather than refusing weak splits while growing, is what lets the
+/// classifier see interactions: when two features' correlation flips while their marginals stay
+/// put, the first split on either feature gains nothing by itself, yet the splits under it do.
+fn prune(nodes: &[SplitNode], gamma: f32) -> Vec<usize> {
+    // Post-order walk without recursion; `kept[i]` says whether node i's subtree keeps a split.
+    let mut kept = vec![false; nodes.len()];
+    let mut pruned = Vec::new();
+    let mut stack = vec![(0usize, false)];
+    while let Some((idx, children_done)) = stack.pop() {
+        let Some(node) = nodes.get(idx) else { continue };
+        if node.is_leaf {
+            continue;
+        }
+        let mut children = node.children.to_vec();
+        children.sort_unstable();
+        children.dedup();
+        children.retain(|&c| c != idx && c < nodes.len());
+        if !children_done {
+            stack.push((idx, true));
+            stack.extend(children.iter().map(|&c| (c, false)));
+            continue;
+        }
+        let below = children.iter().any(|&c| kept[c]);
+        if below || node.gain >= gamma {
+            kept[idx] = true;
+        } else {
+            pruned.push(idx);
+        }
+    }
+    pruned
 }
 
 /// Scores drift between two row samples: coefficient, contributions and noise floor.
