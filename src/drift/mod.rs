@@ -5,6 +5,8 @@
 //! and `scan` is the orchestrator: the only place that wires `data`, `profile` and `drift` together.
 
 pub mod diff;
+pub mod classifier;
+pub mod distributions;
 pub mod metrics;
 pub mod result;
 pub mod scan;
