@@ -5,6 +5,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod report;
+
 /// How the process ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -43,7 +45,10 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Write a detector's stored history as one self-contained HTML page.
+    Report(report::ReportArgs),
+}
 
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
@@ -59,7 +64,9 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {}
+    match cli.command {
+        Command::Report(args) => report::run(args),
+    }
 }
 
 /// Prints an error and its causes on one line; a broken pipe is not an error worth reporting.
