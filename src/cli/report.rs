@@ -7,18 +7,20 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::Args;
 
 use super::ExitStatus;
 use crate::detector::Detector;
 use crate::drift::result::{RunResult, RunStatus};
-use crate::report::{render_history, Period, ReportOptions};
+use crate::report::{Period, ReportOptions, render_history};
 
 /// Arguments of `driftscan report`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example: driftscan report --store ./store --detector churn --start 2026-11-01 --out churn.html")]
+#[command(
+    after_help = "Example: driftscan report --store ./store --detector churn --start 2026-11-01 --out churn.html"
+)]
 pub struct ReportArgs {
     /// Store folder holding `detectors/` and `runs/`.
     #[arg(long, value_name = "DIR")]
@@ -53,7 +55,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitStatus> {
     {
         bail!("`--start` {s} is after `--end` {e}");
     }
-    let name_ok = regex::Regex::new(r"^[a-zA-Z0-9][\w\-]{0,35}$").is_ok_and(|re| re.is_match(&args.detector));
+    let name_ok =
+        regex::Regex::new(r"^[a-zA-Z0-9][\w\-]{0,35}$").is_ok_and(|re| re.is_match(&args.detector));
     if !name_ok {
         bail!(
             "detector name `{}` is not valid: 1 to 36 letters, digits, `_` or `-`, starting with a letter or digit",
@@ -97,11 +100,18 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitStatus> {
                     .iter()
                     .filter(|r| r.datetime == date && r.run.status == RunStatus::Succeeded)
                     .max_by(|a, b| {
-                        a.coefficient().unwrap_or(f64::NAN).total_cmp(&b.coefficient().unwrap_or(f64::NAN))
+                        a.coefficient()
+                            .unwrap_or(f64::NAN)
+                            .total_cmp(&b.coefficient().unwrap_or(f64::NAN))
                     })
                     .map(|r| r.service_name.clone())
             })
-            .or_else(|| results.iter().find(|r| r.datetime == date).map(|r| r.service_name.clone()))
+            .or_else(|| {
+                results
+                    .iter()
+                    .find(|r| r.datetime == date)
+                    .map(|r| r.service_name.clone())
+            })
             .unwrap_or_else(|| "any service".to_string());
         (service, date)
     });
@@ -131,7 +141,8 @@ fn read_detector(store: &Path, name: &str) -> anyhow::Result<Option<Detector>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading detector `{}`", path.display())),
     };
-    let d = serde_json::from_slice(&bytes).with_context(|| format!("parsing detector `{}`", path.display()))?;
+    let d = serde_json::from_slice(&bytes)
+        .with_context(|| format!("parsing detector `{}`", path.display()))?;
     Ok(Some(d))
 }
 
@@ -149,18 +160,27 @@ fn read_runs(
         return Ok(out);
     }
     for service in sorted_entries(dir)? {
-        let Some(svc) = service.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+        let Some(svc) = service
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
         if !service.is_dir() || (!services.is_empty() && !services.contains(&svc)) {
             continue;
         }
         for year in sorted_entries(&service)? {
             for month in sorted_entries(&year)? {
                 for day in sorted_entries(&month)? {
-                    let Some(date) = date_of(&year, &month, &day) else { continue };
+                    let Some(date) = date_of(&year, &month, &day) else {
+                        continue;
+                    };
                     if start.is_some_and(|s| date < s) || end.is_some_and(|e| date > e) {
                         continue;
                     }
-                    let bytes = fs::read(&day).with_context(|| format!("reading run result `{}`", day.display()))?;
+                    let bytes = fs::read(&day)
+                        .with_context(|| format!("reading run result `{}`", day.display()))?;
                     let r: RunResult = serde_json::from_slice(&bytes)
                         .with_context(|| format!("parsing run result `{}`", day.display()))?;
                     out.push(r);
@@ -195,8 +215,12 @@ fn date_of(year: &Path, month: &Path, day: &Path) -> Option<NaiveDate> {
 fn write_page(out: &Path, html: &str) -> anyhow::Result<()> {
     if out.as_os_str() == "-" {
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(html.as_bytes()).context("writing the report to standard output")?;
-        return stdout.flush().context("writing the report to standard output");
+        stdout
+            .write_all(html.as_bytes())
+            .context("writing the report to standard output")?;
+        return stdout
+            .flush()
+            .context("writing the report to standard output");
     }
     fs::write(out, html).with_context(|| format!("writing the report to `{}`", out.display()))
 }

@@ -11,7 +11,7 @@ use super::escape::escape;
 use super::format::{coef, count, num, pct};
 use super::sections::{self, Comparison};
 use super::verdict::{Level, Verdict};
-use super::{banner, dataset_line, facts, footer, page, ReportOptions};
+use super::{ReportOptions, banner, dataset_line, facts, footer, page};
 use crate::drift::metrics::names;
 use crate::drift::result::{DatasetSummary, FeatureKind, FeatureReport, Metric, SchemaChanges};
 
@@ -61,7 +61,11 @@ pub fn diff_verdict(v: &DiffView) -> Verdict {
     let moved: Vec<(&str, f64)> = v
         .features
         .iter()
-        .filter_map(|f| distance(v, f).filter(|(_, d)| *d > MOVED_THRESHOLD).map(|(_, d)| (f.name.as_str(), d)))
+        .filter_map(|f| {
+            distance(v, f)
+                .filter(|(_, d)| *d > MOVED_THRESHOLD)
+                .map(|(_, d)| (f.name.as_str(), d))
+        })
         .collect();
     let s = &v.schema;
     let mut schema = Vec::new();
@@ -92,14 +96,22 @@ pub fn diff_verdict(v: &DiffView) -> Verdict {
         num(MOVED_THRESHOLD)
     );
     if !sorted.is_empty() {
-        let top: Vec<String> = sorted.iter().take(3).map(|(n, d)| format!("{n} ({})", num(*d))).collect();
+        let top: Vec<String> = sorted
+            .iter()
+            .take(3)
+            .map(|(n, d)| format!("{n} ({})", num(*d)))
+            .collect();
         let _ = write!(detail, " Most moved: {}.", top.join(", "));
     }
     if let Some(c) = v.coefficient.filter(|c| c.is_finite()) {
         let _ = write!(detail, " Domain-classifier coefficient: {}.", coef(c));
     }
     Verdict {
-        level: if moved.is_empty() && schema.is_empty() { Level::NoDrift } else { Level::Drift },
+        level: if moved.is_empty() && schema.is_empty() {
+            Level::NoDrift
+        } else {
+            Level::Drift
+        },
         headline,
         detail,
     }
@@ -162,7 +174,10 @@ pub fn render_diff(v: &DiffView, opts: &ReportOptions) -> String {
         stat(&mut body, s.map(|s| s.baseline.std));
         stat(&mut body, s.map(|s| s.target.std));
         let q = &f.quality;
-        for (m, r) in [(q.missing.baseline, q.rows.baseline), (q.missing.target, q.rows.target)] {
+        for (m, r) in [
+            (q.missing.baseline, q.rows.baseline),
+            (q.missing.target, q.rows.target),
+        ] {
             if r == 0 {
                 body.push_str("<td>\u{2013}</td>");
             } else {
@@ -184,7 +199,12 @@ pub fn render_diff(v: &DiffView, opts: &ReportOptions) -> String {
         warnings: &v.warnings,
         sides: ("old", "new"),
     };
-    if v.column_metrics.iter().flat_map(|m| m.values()).flatten().any(|m| m.name == names::DATADRIFT_CONTRIBUTION) {
+    if v.column_metrics
+        .iter()
+        .flat_map(|m| m.values())
+        .flatten()
+        .any(|m| m.name == names::DATADRIFT_CONTRIBUTION)
+    {
         body.push_str(&sections::contributions(&c, opts));
     }
     body.push_str(&sections::metrics_table(&c));

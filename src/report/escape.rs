@@ -56,7 +56,10 @@ mod tests {
     fn escape_neutralises_markup_in_text_and_attributes() {
         let cases = [
             ("plain", "plain"),
-            ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+            (
+                "<script>alert(1)</script>",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
             (
                 "<img src=x onerror=alert(1)>",
                 "&lt;img src=x onerror=alert(1)&gt;",

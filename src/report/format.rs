@@ -12,7 +12,12 @@ pub fn num(v: f64) -> String {
     }
     let a = v.abs();
     if !(1e-3..1e6).contains(&a) {
-        return format!("{v:.2e}");
+        // `1.50e-5` -> `1.5e-5`, `3.00e-5` -> `3e-5`.
+        let s = format!("{v:.2e}");
+        return match s.split_once('e') {
+            Some((m, e)) => format!("{}e{e}", trim_zeros(m.to_string())),
+            None => s,
+        };
     }
     let digits = (4 - 1 - a.log10().floor() as i32).clamp(0, 6) as usize;
     trim_zeros(format!("{v:.digits$}"))
@@ -44,7 +49,7 @@ pub fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202F}');
         }
         out.push(c);
@@ -68,7 +73,11 @@ pub fn px(v: f64) -> String {
 fn trim_zeros(s: String) -> String {
     if s.contains('.') && !s.contains('e') {
         let t = s.trim_end_matches('0').trim_end_matches('.');
-        if t == "-0" { "0".to_string() } else { t.to_string() }
+        if t == "-0" {
+            "0".to_string()
+        } else {
+            t.to_string()
+        }
     } else {
         s
     }
@@ -121,6 +130,8 @@ mod tests {
             (-2.5, "-2.5"),
             (0.000_012_3, "1.23e-5"),
             (12_345_678.0, "1.23e7"),
+            (0.000_03, "3e-5"),
+            (0.000_015, "1.5e-5"),
             (f64::NAN, "n/a"),
             (f64::INFINITY, "n/a"),
         ];
@@ -145,7 +156,10 @@ mod tests {
         let t = nice_ticks(0.0, 0.43, 5);
         assert_eq!(t.first().copied(), Some(0.0));
         assert!(*t.last().unwrap() >= 0.43);
-        assert!(t.iter().all(|v| (v * 10.0 - (v * 10.0).round()).abs() < 1e-9));
+        assert!(
+            t.iter()
+                .all(|v| (v * 10.0 - (v * 10.0).round()).abs() < 1e-9)
+        );
         let t = nice_ticks(-3.2, 17.9, 6);
         assert!(t[0] <= -3.2 && *t.last().unwrap() >= 17.9);
         // A constant column still gets an axis.

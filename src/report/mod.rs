@@ -43,7 +43,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use diff::{render_diff, DiffView, MOVED_THRESHOLD};
+pub use diff::{DiffView, MOVED_THRESHOLD, render_diff};
 pub use escape::escape;
 pub use verdict::{Level, Verdict};
 
@@ -133,7 +133,12 @@ fn facts(rows: &[(&str, String)]) -> String {
 fn dataset_line(d: &crate::drift::result::DatasetSummary) -> String {
     let mut s = format!("{} — {} rows", d.source, count(d.rows));
     if d.files > 0 {
-        let _ = write!(s, " from {} file{}", d.files, if d.files == 1 { "" } else { "s" });
+        let _ = write!(
+            s,
+            " from {} file{}",
+            d.files,
+            if d.files == 1 { "" } else { "s" }
+        );
     }
     s
 }
@@ -150,9 +155,18 @@ fn status_name(s: RunStatus) -> &'static str {
 fn cards(r: &RunResult) -> String {
     let mut out = String::from("<div class=\"cards\">");
     let card = |out: &mut String, value: String, label: &str| {
-        let _ = write!(out, "<div class=\"card\"><b>{}</b><span>{}</span></div>", escape(&value), escape(label));
+        let _ = write!(
+            out,
+            "<div class=\"card\"><b>{}</b><span>{}</span></div>",
+            escape(&value),
+            escape(label)
+        );
     };
-    card(&mut out, coef(r.coefficient().unwrap_or(f64::NAN)), "drift coefficient");
+    card(
+        &mut out,
+        coef(r.coefficient().unwrap_or(f64::NAN)),
+        "drift coefficient",
+    );
     card(&mut out, coef(r.drift_threshold), "threshold");
     if let Some(k) = &r.classifier {
         card(
@@ -163,16 +177,24 @@ fn cards(r: &RunResult) -> String {
         card(&mut out, num(k.roc_auc), "classifier ROC AUC");
         card(
             &mut out,
-            format!("{} / {}", count(k.baseline_sample_rows as u64), count(k.target_sample_rows as u64)),
+            format!(
+                "{} / {}",
+                count(k.baseline_sample_rows as u64),
+                count(k.target_sample_rows as u64)
+            ),
             "rows sampled (baseline / target)",
         );
     }
-    card(&mut out, count(r.features.len().max(r.column_metrics.len()) as u64), "features compared");
+    card(
+        &mut out,
+        count(r.features.len().max(r.column_metrics.len()) as u64),
+        "features compared",
+    );
     out.push_str("</div>\n");
     if let Some(k) = &r.classifier {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"note\">Domain classifier: {}; trained on {} rows, scored on {}; importance: {}; seed {}. Noise floor: {} baseline-vs-baseline repetitions of {} rows per side.</p>\n",
+            "<p class=\"note\">Domain classifier: {}; trained on {} rows, scored on {}; importance: {}; seed {}. Noise floor: {} baseline-vs-baseline repetitions of {} rows per side.</p>",
             escape(&k.model),
             count(k.train_rows as u64),
             count(k.test_rows as u64),
@@ -190,10 +212,14 @@ fn cards(r: &RunResult) -> String {
 fn run_body(r: &RunResult, opts: &ReportOptions) -> (String, usize) {
     let mut out = String::new();
     if r.run.status != RunStatus::Succeeded {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"note\">This run {}: {}</p>\n",
-            if r.run.status == RunStatus::Failed { "failed" } else { "found no data" },
+            "<p class=\"note\">This run {}: {}</p>",
+            if r.run.status == RunStatus::Failed {
+                "failed"
+            } else {
+                "found no data"
+            },
             escape(r.run.error.as_deref().unwrap_or("no reason was recorded."))
         );
         return (out, 0);
@@ -221,7 +247,10 @@ const NAV: &str = "<p class=\"note\"><a href=\"#contributions\">Contributions</a
 
 /// One comparison of one service on one date against the baseline, as a complete page.
 pub fn render_run(r: &RunResult, opts: &ReportOptions) -> String {
-    let title = format!("Drift report: {} · {} · {}", r.detector, r.service_name, r.datetime);
+    let title = format!(
+        "Drift report: {} · {} · {}",
+        r.detector, r.service_name, r.datetime
+    );
     let mut body = String::with_capacity(64 * 1024);
     let _ = writeln!(body, "<h1>{}</h1>", escape(&title));
     body.push_str(&banner(&verdict::for_run(r)));
@@ -248,12 +277,21 @@ fn run_facts(r: &RunResult) -> Vec<(&'static str, String)> {
     );
     vec![
         ("Detector", r.detector.clone()),
-        ("Model", format!("{}, version {}", r.model_name, r.model_version)),
+        (
+            "Model",
+            format!("{}, version {}", r.model_name, r.model_version),
+        ),
         ("Service", r.service_name.clone()),
         ("Scoring date", window),
         ("Baseline", dataset_line(&r.baseline)),
         ("Target", dataset_line(&r.target)),
-        ("Threshold", format!("drift when the coefficient is above {}", coef(r.drift_threshold))),
+        (
+            "Threshold",
+            format!(
+                "drift when the coefficient is above {}",
+                coef(r.drift_threshold)
+            ),
+        ),
         ("Run", run),
     ]
 }
@@ -267,8 +305,15 @@ pub fn render_history(
     period: Option<Period>,
     opts: &ReportOptions,
 ) -> String {
-    let mut rs: Vec<&RunResult> = results.iter().filter(|r| period.is_none_or(|p| p.contains(r.datetime))).collect();
-    rs.sort_by(|a, b| a.datetime.cmp(&b.datetime).then_with(|| a.service_name.cmp(&b.service_name)));
+    let mut rs: Vec<&RunResult> = results
+        .iter()
+        .filter(|r| period.is_none_or(|p| p.contains(r.datetime)))
+        .collect();
+    rs.sort_by(|a, b| {
+        a.datetime
+            .cmp(&b.datetime)
+            .then_with(|| a.service_name.cmp(&b.service_name))
+    });
     let name = detector
         .map(|d| d.name.clone())
         .or_else(|| rs.first().map(|r| r.detector.clone()))
@@ -294,12 +339,24 @@ pub fn render_history(
         }
     }
     let shown_period = period.or_else(|| match (rs.first(), rs.last()) {
-        (Some(a), Some(b)) => Some(Period { start: a.datetime, end: b.datetime }),
+        (Some(a), Some(b)) => Some(Period {
+            start: a.datetime,
+            end: b.datetime,
+        }),
         _ => None,
     });
-    let scored = rs.iter().filter(|r| r.run.status == RunStatus::Succeeded).count();
-    let failed = rs.iter().filter(|r| r.run.status == RunStatus::Failed).count();
-    let no_data = rs.iter().filter(|r| r.run.status == RunStatus::NoData).count();
+    let scored = rs
+        .iter()
+        .filter(|r| r.run.status == RunStatus::Succeeded)
+        .count();
+    let failed = rs
+        .iter()
+        .filter(|r| r.run.status == RunStatus::Failed)
+        .count();
+    let no_data = rs
+        .iter()
+        .filter(|r| r.run.status == RunStatus::NoData)
+        .count();
     let mut rows: Vec<(&str, String)> = vec![("Detector", name.clone())];
     let model = detector
         .map(|d| (d.model_name.clone(), d.model_version))
@@ -307,23 +364,46 @@ pub fn render_history(
     if let Some((m, ver)) = model {
         rows.push(("Model", format!("{m}, version {ver}")));
     }
-    rows.push(("Services", if services.is_empty() { "\u{2013}".into() } else { services.join(", ") }));
-    if let Some(b) = detector.map(|d| d.baseline.clone()).or_else(|| rs.last().map(|r| r.baseline.source.clone())) {
+    rows.push((
+        "Services",
+        if services.is_empty() {
+            "\u{2013}".into()
+        } else {
+            services.join(", ")
+        },
+    ));
+    if let Some(b) = detector
+        .map(|d| d.baseline.clone())
+        .or_else(|| rs.last().map(|r| r.baseline.source.clone()))
+    {
         rows.push(("Baseline", b));
     }
     rows.push((
         "Period",
-        shown_period.map(|p| format!("{} to {}", p.start, p.end)).unwrap_or_else(|| "\u{2013}".into()),
+        shown_period
+            .map(|p| format!("{} to {}", p.start, p.end))
+            .unwrap_or_else(|| "\u{2013}".into()),
     ));
     let mut th = format!("drift when the coefficient is above {}", coef(threshold));
     if let Some(f) = freq {
-        let _ = write!(th, "; scored every {}", match f { Frequency::Day => "day", Frequency::Week => "week", Frequency::Month => "month" });
+        let _ = write!(
+            th,
+            "; scored every {}",
+            match f {
+                Frequency::Day => "day",
+                Frequency::Week => "week",
+                Frequency::Month => "month",
+            }
+        );
     }
     if detector.is_some_and(|d| !d.enabled) {
         th.push_str("; detector disabled");
     }
     rows.push(("Threshold", th));
-    rows.push(("Runs", format!("{} scored, {failed} failed, {no_data} with no data", scored)));
+    rows.push((
+        "Runs",
+        format!("{} scored, {failed} failed, {no_data} with no data", scored),
+    ));
     body.push_str(&facts(&rows));
 
     // Coefficient over time.
@@ -334,23 +414,45 @@ pub fn render_history(
         match r.run.status {
             RunStatus::Succeeded => {
                 if let Some(c) = r.coefficient().filter(|c| c.is_finite()) {
-                    series.entry(r.service_name.as_str()).or_default().push((r.datetime, c));
+                    series
+                        .entry(r.service_name.as_str())
+                        .or_default()
+                        .push((r.datetime, c));
                 }
-                if let Some(n) = r.classifier.as_ref().map(|k| k.noise_floor.max).filter(|v| v.is_finite()) {
+                if let Some(n) = r
+                    .classifier
+                    .as_ref()
+                    .map(|k| k.noise_floor.max)
+                    .filter(|v| v.is_finite())
+                {
                     let e = noise.entry(r.datetime).or_insert(n);
                     *e = e.max(n);
                 }
             }
             s => not_scored.push((
                 r.datetime,
-                format!("{}: {}{}", r.service_name, status_name(s), r.run.error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default()),
+                format!(
+                    "{}: {}{}",
+                    r.service_name,
+                    status_name(s),
+                    r.run
+                        .error
+                        .as_deref()
+                        .map(|e| format!(" — {e}"))
+                        .unwrap_or_default()
+                ),
             )),
         }
     }
     // Order services as the detector lists them, so colours stay put between pages.
     let ts: Vec<svg::TimeSeries> = services
         .iter()
-        .filter_map(|s| series.get(s.as_str()).map(|p| svg::TimeSeries { name: s.clone(), points: p.clone() }))
+        .filter_map(|s| {
+            series.get(s.as_str()).map(|p| svg::TimeSeries {
+                name: s.clone(),
+                points: p.clone(),
+            })
+        })
         .collect();
     let noise: Vec<(NaiveDate, f64)> = noise.into_iter().collect();
     body.push_str("<h2 id=\"trend\">Drift coefficient over time</h2>\n");
@@ -358,7 +460,12 @@ pub fn render_history(
         body.push_str("<p class=\"note\">No runs in this period.</p>\n");
     } else {
         body.push_str("<p class=\"note\">One line per service. Dashed vermillion: the threshold; ringed points are above it. Grey band: the noise floor, the largest coefficient the same classifier gives on two halves of the baseline at the run's sample size; a coefficient inside it is indistinguishable from no drift. Crosses under the axis: runs that failed or found no data.</p>\n<div class=\"chart wide\">");
-        body.push_str(&svg::coefficient_over_time(&ts, threshold, &noise, &not_scored));
+        body.push_str(&svg::coefficient_over_time(
+            &ts,
+            threshold,
+            &noise,
+            &not_scored,
+        ));
         body.push_str("</div>\n");
     }
 
@@ -368,13 +475,18 @@ pub fn render_history(
         .filter(|r| r.run.status == RunStatus::Succeeded)
         .max_by(|a, b| {
             a.datetime.cmp(&b.datetime).then_with(|| {
-                a.coefficient().unwrap_or(f64::NAN).total_cmp(&b.coefficient().unwrap_or(f64::NAN))
+                a.coefficient()
+                    .unwrap_or(f64::NAN)
+                    .total_cmp(&b.coefficient().unwrap_or(f64::NAN))
             })
         })
         .copied();
     let mut selection_note = None;
     let detail = match &opts.detail_run {
-        Some((svc, date)) => match rs.iter().find(|r| &r.service_name == svc && r.datetime == *date) {
+        Some((svc, date)) => match rs
+            .iter()
+            .find(|r| &r.service_name == svc && r.datetime == *date)
+        {
             Some(r) => Some(*r),
             None => {
                 selection_note = Some(format!(
@@ -397,7 +509,12 @@ pub fn render_history(
             let mut totals: BTreeMap<&str, f64> = BTreeMap::new();
             for r in &runs {
                 for (f, v) in r.top_contributors(usize::MAX) {
-                    if let Some((k, _)) = r.column_metrics.iter().flat_map(|m| m.iter()).find(|(k, _)| **k == f) {
+                    if let Some((k, _)) = r
+                        .column_metrics
+                        .iter()
+                        .flat_map(|m| m.iter())
+                        .find(|(k, _)| **k == f)
+                    {
                         *totals.entry(k.as_str()).or_default() += v;
                     }
                 }
@@ -411,7 +528,10 @@ pub fn render_history(
                 .iter()
                 .map(|f| {
                     runs.iter()
-                        .map(|r| r.column_metric(f, crate::drift::metrics::names::DATADRIFT_CONTRIBUTION).unwrap_or(f64::NAN))
+                        .map(|r| {
+                            r.column_metric(f, crate::drift::metrics::names::DATADRIFT_CONTRIBUTION)
+                                .unwrap_or(f64::NAN)
+                        })
                         .collect()
                 })
                 .collect();
@@ -433,16 +553,29 @@ pub fn render_history(
             let status = if r.run.status == RunStatus::Succeeded && r.has_drift {
                 "<span class=\"tag drift\">drift</span>".to_string()
             } else {
-                format!("<span class=\"tag {0}\">{0}</span>", status_name(r.run.status))
+                format!(
+                    "<span class=\"tag {0}\">{0}</span>",
+                    status_name(r.run.status)
+                )
             };
             let c = r.coefficient().filter(|c| c.is_finite());
-            let n = r.classifier.as_ref().map(|k| k.noise_floor.max).filter(|v| v.is_finite());
+            let n = r
+                .classifier
+                .as_ref()
+                .map(|k| k.noise_floor.max)
+                .filter(|v| v.is_finite());
             let top = r
                 .top_contributors(1)
                 .first()
                 .map(|(f, v)| format!("{f} ({})", pct(*v)))
                 .unwrap_or_default();
-            let note = r.run.error.clone().unwrap_or_else(|| if r.warnings.is_empty() { String::new() } else { r.warnings.join(" ") });
+            let note = r.run.error.clone().unwrap_or_else(|| {
+                if r.warnings.is_empty() {
+                    String::new()
+                } else {
+                    r.warnings.join(" ")
+                }
+            });
             let _ = write!(
                 body,
                 "<tr{}><td>{}</td><td class=\"t\">{}</td><td class=\"t\">{status}</td>",
@@ -452,20 +585,35 @@ pub fn render_history(
             );
             for v in [c, n] {
                 match v {
-                    Some(v) => { let _ = write!(body, "<td data-v=\"{v}\">{}</td>", coef(v)); }
+                    Some(v) => {
+                        let _ = write!(body, "<td data-v=\"{v}\">{}</td>", coef(v));
+                    }
                     None => body.push_str("<td>\u{2013}</td>"),
                 }
             }
             if r.run.status == RunStatus::Succeeded {
-                let _ = write!(body, "<td data-v=\"{}\">{}</td>", r.target.rows, count(r.target.rows));
+                let _ = write!(
+                    body,
+                    "<td data-v=\"{}\">{}</td>",
+                    r.target.rows,
+                    count(r.target.rows)
+                );
             } else {
                 body.push_str("<td>\u{2013}</td>");
             }
-            let _ = writeln!(body, "<td class=\"t\">{}</td><td class=\"t\">{}</td></tr>", escape(&top), escape(&note));
+            let _ = writeln!(
+                body,
+                "<td class=\"t\">{}</td><td class=\"t wrap\">{}</td></tr>",
+                escape(&top),
+                escape(&note)
+            );
         }
         body.push_str("</tbody></table></div>\n");
     }
-    let unscored: Vec<&&RunResult> = rs.iter().filter(|r| r.run.status != RunStatus::Succeeded).collect();
+    let unscored: Vec<&&RunResult> = rs
+        .iter()
+        .filter(|r| r.run.status != RunStatus::Succeeded)
+        .collect();
     if !unscored.is_empty() {
         body.push_str("<h2 id=\"not-scored\">Runs that did not score</h2>\n<ul class=\"plain\">");
         for r in unscored.iter().rev() {

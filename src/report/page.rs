@@ -34,8 +34,9 @@ dl.facts dt{color:#555}dl.facts dd{margin:0;overflow-wrap:anywhere}
 .chart.wide svg{min-width:560px}
 .tw{overflow-x:auto;background:#fff;border:1px solid #e2e2de;border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.86em;font-variant-numeric:tabular-nums}
-th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:anywhere;min-width:9em}
+th,td{padding:4px 7px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:12em;max-width:24em}
+td.wrap{white-space:normal;min-width:16em}
 td.t,th.t{text-align:left}
 thead th{background:#f0f0ec;position:sticky;top:0;font-weight:600}
 table.sortable th{cursor:pointer;user-select:none}
@@ -106,7 +107,8 @@ mod tests {
         let start = page.find("<script>").unwrap() + "<script>".len();
         let end = page.find("</script>").unwrap();
         let script = &page[start..end];
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
         assert!(page.contains(&format!("'sha256-{hash}'")));
         assert_eq!(page.matches("<script").count(), 1);
     }

@@ -26,7 +26,9 @@ pub const TARGET: &str = "#E69F00";
 pub const THRESHOLD: &str = "#D55E00";
 /// Colours of services in time charts (Okabe–Ito without yellow, which is unreadable on white,
 /// and without vermillion, which is reserved for the threshold).
-pub const SERIES: [&str; 6] = ["#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
+pub const SERIES: [&str; 6] = [
+    "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+];
 const AXIS: &str = "#555";
 const INK: &str = "#222";
 const GRID: &str = "#e3e3e3";
@@ -43,7 +45,11 @@ struct Scale {
 
 impl Scale {
     fn new(d0: f64, d1: f64, r0: f64, r1: f64) -> Self {
-        let d1 = if (d1 - d0).abs() < f64::EPSILON { d0 + 1.0 } else { d1 };
+        let d1 = if (d1 - d0).abs() < f64::EPSILON {
+            d0 + 1.0
+        } else {
+            d1
+        };
         Scale { d0, d1, r0, r1 }
     }
 
@@ -65,7 +71,15 @@ fn open_svg(out: &mut String, w: f64, h: f64, label: &str) {
 }
 
 /// Horizontal grid lines and value labels on the left, plus the y axis title (rotated).
-fn y_axis(out: &mut String, y: &Scale, ticks: &[f64], x0: f64, x1: f64, title: &str, fmt: fn(f64) -> String) {
+fn y_axis(
+    out: &mut String,
+    y: &Scale,
+    ticks: &[f64],
+    x0: f64,
+    x1: f64,
+    title: &str,
+    fmt: fn(f64) -> String,
+) {
     for t in ticks {
         let yy = px(y.at(*t));
         let _ = write!(
@@ -127,8 +141,20 @@ fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, l
                 px(y - 10.0)
             );
         }
+        Swatch::Cross => {
+            let _ = write!(
+                out,
+                r#"<path d="M{} {}l8 8m0 -8l-8 8" stroke="{colour}" stroke-width="1.5"/>"#,
+                px(x + 4.0),
+                px(y - 9.0)
+            );
+        }
         Swatch::Line | Swatch::Dashed => {
-            let dash = if swatch == Swatch::Dashed { r#" stroke-dasharray="5 3""# } else { "" };
+            let dash = if swatch == Swatch::Dashed {
+                r#" stroke-dasharray="5 3""#
+            } else {
+                ""
+            };
             let _ = write!(
                 out,
                 r#"<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{colour}" stroke-width="2"{dash}/>"#,
@@ -153,6 +179,7 @@ fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, l
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Swatch {
     Box,
+    Cross,
     Line,
     Dashed,
 }
@@ -191,7 +218,10 @@ pub fn coefficient_over_time(
         None => return String::new(),
     };
     let (first, last) = if first == last {
-        (first.pred_opt().unwrap_or(first), last.succ_opt().unwrap_or(last))
+        (
+            first.pred_opt().unwrap_or(first),
+            last.succ_opt().unwrap_or(last),
+        )
     } else {
         (first, last)
     };
@@ -209,13 +239,31 @@ pub fn coefficient_over_time(
     let ytop = ticks.last().copied().unwrap_or(1.0);
     let y = Scale::new(0.0, ytop, h - bottom, top);
 
-    let mut out = String::with_capacity(4096 + 120 * series.iter().map(|s| s.points.len()).sum::<usize>());
-    open_svg(&mut out, w, h, "Drift coefficient over time, per service, with threshold and noise floor");
-    y_axis(&mut out, &y, &ticks, left, w - right, "drift coefficient (0–1)", num);
+    let mut out =
+        String::with_capacity(4096 + 120 * series.iter().map(|s| s.points.len()).sum::<usize>());
+    open_svg(
+        &mut out,
+        w,
+        h,
+        "Drift coefficient over time, per service, with threshold and noise floor",
+    );
+    y_axis(
+        &mut out,
+        &y,
+        &ticks,
+        left,
+        w - right,
+        "drift coefficient (0–1)",
+        num,
+    );
 
     // Noise floor band: 0 up to the largest no-drift coefficient seen at that date.
     if !noise_floor.is_empty() {
-        let mut nf: Vec<(NaiveDate, f64)> = noise_floor.iter().filter(|p| p.1.is_finite()).copied().collect();
+        let mut nf: Vec<(NaiveDate, f64)> = noise_floor
+            .iter()
+            .filter(|p| p.1.is_finite())
+            .copied()
+            .collect();
         nf.sort_by_key(|p| p.0);
         if !nf.is_empty() {
             let mut d = String::new();
@@ -228,7 +276,12 @@ pub fn coefficient_over_time(
                 let _ = write!(d, "H{}", px(x.r1));
                 let _ = write!(d, "V{}", px(y.at(0.0)));
             } else {
-                let _ = write!(d, "L{} {}", px(x.at(day(nf[nf.len() - 1].0))), px(y.at(0.0)));
+                let _ = write!(
+                    d,
+                    "L{} {}",
+                    px(x.at(day(nf[nf.len() - 1].0))),
+                    px(y.at(0.0))
+                );
             }
             let _ = write!(
                 out,
@@ -253,13 +306,24 @@ pub fn coefficient_over_time(
     let dense = series.iter().map(|s| s.points.len()).max().unwrap_or(0) > 62;
     for (i, s) in series.iter().enumerate() {
         let colour = SERIES[i % SERIES.len()];
-        let pts: Vec<(NaiveDate, f64)> = s.points.iter().filter(|p| p.1.is_finite()).copied().collect();
+        let pts: Vec<(NaiveDate, f64)> = s
+            .points
+            .iter()
+            .filter(|p| p.1.is_finite())
+            .copied()
+            .collect();
         if pts.is_empty() {
             continue;
         }
         let mut d = String::with_capacity(pts.len() * 14);
         for (j, (date, v)) in pts.iter().enumerate() {
-            let _ = write!(d, "{}{} {}", if j == 0 { 'M' } else { 'L' }, px(x.at(day(*date))), px(y.at(*v)));
+            let _ = write!(
+                d,
+                "{}{} {}",
+                if j == 0 { 'M' } else { 'L' },
+                px(x.at(day(*date))),
+                px(y.at(*v))
+            );
         }
         let _ = write!(
             out,
@@ -316,14 +380,28 @@ pub fn coefficient_over_time(
     // Legend across the top.
     let mut lx = left;
     for (i, s) in series.iter().enumerate() {
-        lx += legend_item(&mut out, lx, 18.0, Swatch::Line, SERIES[i % SERIES.len()], &s.name);
+        lx += legend_item(
+            &mut out,
+            lx,
+            18.0,
+            Swatch::Line,
+            SERIES[i % SERIES.len()],
+            &s.name,
+        );
     }
-    lx += legend_item(&mut out, lx, 18.0, Swatch::Dashed, THRESHOLD, &format!("threshold {}", num(threshold)));
+    lx += legend_item(
+        &mut out,
+        lx,
+        18.0,
+        Swatch::Dashed,
+        THRESHOLD,
+        &format!("threshold {}", num(threshold)),
+    );
     if !noise_floor.is_empty() {
         lx += legend_item(&mut out, lx, 18.0, Swatch::Box, NOISE, "noise floor");
     }
     if !not_scored.is_empty() {
-        legend_item(&mut out, lx, 18.0, Swatch::Line, THRESHOLD, "× not scored");
+        legend_item(&mut out, lx, 18.0, Swatch::Cross, THRESHOLD, "not scored");
     }
     out.push_str("</svg>");
     out
@@ -343,7 +421,8 @@ fn date_ticks(first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, String)> {
         }
     } else if span <= 120 {
         let step = ((span / 7) / 8 + 1) as u64 * 7;
-        let mut d = first + chrono::Days::new(((7 - first.weekday().num_days_from_monday()) % 7) as u64);
+        let mut d =
+            first + chrono::Days::new(((7 - first.weekday().num_days_from_monday()) % 7) as u64);
         while d <= last {
             out.push((d, d.format("%b %-d").to_string()));
             d = d + chrono::Days::new(step);
@@ -370,12 +449,19 @@ pub fn contribution_bars(items: &[(String, f64)], total: usize) -> String {
     let (left, right, top, bottom) = (200.0, 70.0, 10.0, 46.0);
     let w = 820.0;
     let h = top + bottom + row * items.len().max(1) as f64;
-    let vmax = items.iter().map(|i| i.1).filter(|v| v.is_finite()).fold(0.0f64, f64::max);
+    let vmax = items
+        .iter()
+        .map(|i| i.1)
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
     let ticks = nice_ticks(0.0, vmax.max(1e-9), 5);
     let x = Scale::new(0.0, ticks.last().copied().unwrap_or(1.0), left, w - right);
     let mut out = String::with_capacity(512 + items.len() * 260);
     let label = if total > items.len() {
-        format!("Contribution to drift of the {} largest of {total} features", items.len())
+        format!(
+            "Contribution to drift of the {} largest of {total} features",
+            items.len()
+        )
     } else {
         "Contribution to drift per feature".to_string()
     };
@@ -411,7 +497,13 @@ pub fn contribution_bars(items: &[(String, f64)], total: usize) -> String {
         );
     }
     let xt: Vec<(f64, String)> = ticks.iter().map(|t| (*t, pct(*t))).collect();
-    x_axis(&mut out, &x, &xt, base, "share of the classifier's importance (sums to 100%)");
+    x_axis(
+        &mut out,
+        &x,
+        &xt,
+        base,
+        "share of the classifier's importance (sums to 100%)",
+    );
     out.push_str("</svg>");
     out
 }
@@ -420,7 +512,12 @@ pub fn contribution_bars(items: &[(String, f64)], total: usize) -> String {
 /// overlaid, with each side's KDE as a line (solid baseline, dashed target). Returns `None` when
 /// the data cannot be drawn (no bins, mismatched lengths, no finite edges), so the caller can say
 /// so instead of showing an empty frame.
-pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&str, &str)) -> Option<String> {
+pub fn numeric_distribution(
+    name: &str,
+    hist: &Histogram,
+    kde: &Kde,
+    sides: (&str, &str),
+) -> Option<String> {
     let nb = hist.edges.len().checked_sub(1)?;
     if nb == 0
         || hist.baseline.len() != nb
@@ -439,7 +536,11 @@ pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&st
             .zip(hist.edges.windows(2))
             .map(|(c, e)| {
                 let width = e[1] - e[0];
-                if total > 0.0 && width > 0.0 && c.is_finite() { c.max(0.0) / (total * width) } else { 0.0 }
+                if total > 0.0 && width > 0.0 && c.is_finite() {
+                    c.max(0.0) / (total * width)
+                } else {
+                    0.0
+                }
             })
             .collect()
     };
@@ -448,7 +549,11 @@ pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&st
     let stride = n.div_ceil(200).max(1);
     let kde_pts: Vec<(f64, f64, f64)> = (0..n)
         .step_by(stride)
-        .chain(if n > 0 && (n - 1) % stride != 0 { Some(n - 1) } else { None })
+        .chain(if n > 0 && !(n - 1).is_multiple_of(stride) {
+            Some(n - 1)
+        } else {
+            None
+        })
         .map(|i| (kde.grid[i], kde.baseline[i], kde.target[i]))
         .filter(|p| p.0.is_finite())
         .collect();
@@ -477,7 +582,10 @@ pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&st
         &mut out,
         w,
         h,
-        &format!("Distribution of {name}: {} vs {}, histogram and density", sides.0, sides.1),
+        &format!(
+            "Distribution of {name}: {} vs {}, histogram and density",
+            sides.0, sides.1
+        ),
     );
     y_axis(&mut out, &y, &yticks, left, w - right, "density", num);
     for (dens, colour) in [(&db, BASELINE), (&dt, TARGET)] {
@@ -488,14 +596,25 @@ pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&st
             }
             let (x0, x1) = (x.at(hist.edges[i]), x.at(hist.edges[i + 1]));
             let (y0, y1) = (y.at(0.0), y.at(*v));
-            let _ = write!(d, "M{} {}V{}H{}V{}Z", px(x0), px(y0), px(y1), px(x1.max(x0 + 0.6)), px(y0));
+            let _ = write!(
+                d,
+                "M{} {}V{}H{}V{}Z",
+                px(x0),
+                px(y0),
+                px(y1),
+                px(x1.max(x0 + 0.6)),
+                px(y0)
+            );
         }
         let _ = write!(
             out,
             r#"<path d="{d}" fill="{colour}" fill-opacity="0.38" stroke="{colour}" stroke-opacity="0.6" stroke-width="0.5"/>"#
         );
     }
-    for (side, colour, dash) in [(1usize, BASELINE, ""), (2, TARGET, r#" stroke-dasharray="6 3""#)] {
+    for (side, colour, dash) in [
+        (1usize, BASELINE, ""),
+        (2, TARGET, r#" stroke-dasharray="6 3""#),
+    ] {
         if kde_pts.is_empty() {
             break;
         }
@@ -503,7 +622,13 @@ pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&st
         for (i, p) in kde_pts.iter().enumerate() {
             let v = if side == 1 { p.1 } else { p.2 };
             let v = if v.is_finite() { v } else { 0.0 };
-            let _ = write!(d, "{}{} {}", if i == 0 { 'M' } else { 'L' }, px(x.at(p.0)), px(y.at(v)));
+            let _ = write!(
+                d,
+                "{}{} {}",
+                if i == 0 { 'M' } else { 'L' },
+                px(x.at(p.0)),
+                px(y.at(v))
+            );
         }
         let _ = write!(
             out,
@@ -512,15 +637,31 @@ pub fn numeric_distribution(name: &str, hist: &Histogram, kde: &Kde, sides: (&st
     }
     let xt: Vec<(f64, String)> = xticks
         .iter()
-        .filter(|t| **t >= xlo - 1e-9 * xlo.abs().max(1.0) && **t <= xhi + 1e-9 * xhi.abs().max(1.0))
+        .filter(|t| {
+            **t >= xlo - 1e-9 * xlo.abs().max(1.0) && **t <= xhi + 1e-9 * xhi.abs().max(1.0)
+        })
         .map(|t| (*t, num(*t)))
         .collect();
     x_axis(&mut out, &x, &xt, h - bottom, &truncate(name, 60));
     let lx = left + 4.0;
     let used = legend_item(&mut out, lx, 16.0, Swatch::Box, BASELINE, sides.0);
     let used2 = legend_item(&mut out, lx + used, 16.0, Swatch::Box, TARGET, sides.1);
-    let used3 = legend_item(&mut out, lx + used + used2, 16.0, Swatch::Line, BASELINE, "KDE");
-    legend_item(&mut out, lx + used + used2 + used3, 16.0, Swatch::Dashed, TARGET, "KDE");
+    let used3 = legend_item(
+        &mut out,
+        lx + used + used2,
+        16.0,
+        Swatch::Line,
+        BASELINE,
+        &format!("{} KDE", sides.0),
+    );
+    legend_item(
+        &mut out,
+        lx + used + used2 + used3,
+        16.0,
+        Swatch::Dashed,
+        TARGET,
+        &format!("{} KDE", sides.1),
+    );
     out.push_str("</svg>");
     Some(out)
 }
@@ -536,7 +677,11 @@ pub fn categorical_distribution(
     sides: (&str, &str),
     max_rows: usize,
 ) -> Option<String> {
-    let n = categories.len().min(baseline.len()).min(target.len()).min(max_rows);
+    let n = categories
+        .len()
+        .min(baseline.len())
+        .min(target.len())
+        .min(max_rows);
     if n == 0 {
         return None;
     }
@@ -545,7 +690,9 @@ pub fn categorical_distribution(
     let w = 520.0;
     let h = top + bottom + row * n as f64;
     let clean = |v: f64| if v.is_finite() { v.max(0.0) } else { 0.0 };
-    let vmax = (0..n).flat_map(|i| [clean(baseline[i]), clean(target[i])]).fold(0.0f64, f64::max);
+    let vmax = (0..n)
+        .flat_map(|i| [clean(baseline[i]), clean(target[i])])
+        .fold(0.0f64, f64::max);
     let ticks = nice_ticks(0.0, vmax.max(0.01), 4);
     let x = Scale::new(0.0, ticks.last().copied().unwrap_or(1.0), left, w - right);
     let mut out = String::with_capacity(1024 + n * 420);
@@ -553,7 +700,10 @@ pub fn categorical_distribution(
         &mut out,
         w,
         h,
-        &format!("Categories of {name}: share of rows, {} vs {}", sides.0, sides.1),
+        &format!(
+            "Categories of {name}: share of rows, {} vs {}",
+            sides.0, sides.1
+        ),
     );
     let base = h - bottom;
     for t in &ticks {
@@ -588,7 +738,11 @@ pub fn categorical_distribution(
                 px(left),
                 px(by),
                 px((x.at(v) - left).max(0.5)),
-                if k == 1 { r#" fill-opacity="0.85""# } else { "" },
+                if k == 1 {
+                    r#" fill-opacity="0.85""#
+                } else {
+                    ""
+                },
                 px(x.at(v) + 4.0),
                 px(by + 9.0),
                 pct(v)
@@ -606,7 +760,11 @@ pub fn categorical_distribution(
 
 /// Contribution of the leading features over time as a heat map: one row per feature, one
 /// column per scoring date, darker = larger share. `values[f][d]` is NaN where there is no run.
-pub fn contribution_heatmap(features: &[String], dates: &[NaiveDate], values: &[Vec<f64>]) -> Option<String> {
+pub fn contribution_heatmap(
+    features: &[String],
+    dates: &[NaiveDate],
+    values: &[Vec<f64>],
+) -> Option<String> {
     if features.is_empty() || dates.is_empty() {
         return None;
     }
@@ -614,10 +772,24 @@ pub fn contribution_heatmap(features: &[String], dates: &[NaiveDate], values: &[
     let (left, right, top, bottom) = (200.0, 16.0, 28.0, 52.0);
     let w = 820.0;
     let h = top + bottom + row * features.len() as f64;
-    let cell = (w - left - right) / dates.len() as f64;
-    let vmax = values.iter().flatten().copied().filter(|v| v.is_finite()).fold(0.0f64, f64::max);
+    // Columns are calendar days, so a date without a run leaves a gap rather than shifting the rest.
+    let first = dates.iter().copied().min().unwrap_or(dates[0]);
+    let last = dates.iter().copied().max().unwrap_or(dates[0]);
+    let span = (last - first).num_days().max(0) as f64 + 1.0;
+    let cell = (w - left - right) / span;
+    let vmax = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
     let mut out = String::with_capacity(1024 + features.len() * dates.len() * 40);
-    open_svg(&mut out, w, h, "Contribution of the leading features over time");
+    open_svg(
+        &mut out,
+        w,
+        h,
+        "Contribution of the leading features over time",
+    );
     for (f, name) in features.iter().enumerate() {
         let yy = top + row * f as f64;
         let _ = write!(
@@ -630,16 +802,24 @@ pub fn contribution_heatmap(features: &[String], dates: &[NaiveDate], values: &[
         );
         // Runs of equal shade share one path, so a year of dates stays a handful of elements.
         let mut by_shade: Vec<String> = vec![String::new(); 9];
-        for (d, _) in dates.iter().enumerate() {
-            let v = values.get(f).and_then(|r| r.get(d)).copied().unwrap_or(f64::NAN);
+        for (d, date) in dates.iter().enumerate() {
+            let v = values
+                .get(f)
+                .and_then(|r| r.get(d))
+                .copied()
+                .unwrap_or(f64::NAN);
             if !v.is_finite() {
                 continue;
             }
-            let shade = if vmax > 0.0 { ((v / vmax) * 8.0).round().clamp(0.0, 8.0) as usize } else { 0 };
+            let shade = if vmax > 0.0 {
+                ((v / vmax) * 8.0).round().clamp(0.0, 8.0) as usize
+            } else {
+                0
+            };
             let _ = write!(
                 by_shade[shade],
                 "M{} {}h{}v{}h-{}Z",
-                px(left + cell * d as f64),
+                px(left + cell * (*date - first).num_days() as f64),
                 px(yy + 2.0),
                 px(cell.max(0.4)),
                 px(row - 4.0),
@@ -658,14 +838,18 @@ pub fn contribution_heatmap(features: &[String], dates: &[NaiveDate], values: &[
         }
     }
     let base = h - bottom;
-    let first = dates[0];
-    let last = dates[dates.len() - 1];
-    let x = Scale::new(0.0, dates.len() as f64, left, w - right);
+    let x = Scale::new(0.0, span, left, w - right);
     let ticks: Vec<(f64, String)> = date_ticks(first, last)
         .into_iter()
-        .filter_map(|(td, l)| dates.iter().position(|d| *d >= td).map(|i| (i as f64 + 0.5, l)))
+        .map(|(td, l)| ((td - first).num_days() as f64 + 0.5, l))
         .collect();
-    x_axis(&mut out, &x, &ticks, base, "scoring date (UTC); darker = larger share of the drift");
+    x_axis(
+        &mut out,
+        &x,
+        &ticks,
+        base,
+        "scoring date (UTC); darker = larger share of the drift",
+    );
     let _ = write!(
         out,
         r#"<text x="{}" y="16" fill="{AXIS}">lightest 0%, darkest {}</text>"#,
@@ -687,13 +871,28 @@ mod tests {
     #[test]
     fn malformed_histograms_are_refused_not_drawn() {
         let kde = Kde::default();
-        let bad_len = Histogram { edges: vec![0.0, 1.0, 2.0], baseline: vec![1.0], target: vec![1.0, 2.0], ..Default::default() };
+        let bad_len = Histogram {
+            edges: vec![0.0, 1.0, 2.0],
+            baseline: vec![1.0],
+            target: vec![1.0, 2.0],
+            ..Default::default()
+        };
         assert!(numeric_distribution("x", &bad_len, &kde, ("a", "b")).is_none());
-        let nan_edge = Histogram { edges: vec![0.0, f64::NAN], baseline: vec![1.0], target: vec![1.0], ..Default::default() };
+        let nan_edge = Histogram {
+            edges: vec![0.0, f64::NAN],
+            baseline: vec![1.0],
+            target: vec![1.0],
+            ..Default::default()
+        };
         assert!(numeric_distribution("x", &nan_edge, &kde, ("a", "b")).is_none());
         let empty = Histogram::default();
         assert!(numeric_distribution("x", &empty, &kde, ("a", "b")).is_none());
-        let zeros = Histogram { edges: vec![0.0, 1.0], baseline: vec![0.0], target: vec![0.0], ..Default::default() };
+        let zeros = Histogram {
+            edges: vec![0.0, 1.0],
+            baseline: vec![0.0],
+            target: vec![0.0],
+            ..Default::default()
+        };
         assert!(numeric_distribution("x", &zeros, &kde, ("a", "b")).is_none());
     }
 
@@ -723,7 +922,11 @@ mod tests {
     fn time_chart_rings_points_over_threshold_and_marks_missing_dates() {
         let series = vec![TimeSeries {
             name: "svc<1>".into(),
-            points: vec![(d("2026-11-01"), 0.1), (d("2026-11-02"), 0.43), (d("2026-11-04"), 0.05)],
+            points: vec![
+                (d("2026-11-01"), 0.1),
+                (d("2026-11-02"), 0.43),
+                (d("2026-11-04"), 0.05),
+            ],
         }];
         let svg = coefficient_over_time(
             &series,

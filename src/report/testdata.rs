@@ -23,20 +23,30 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
     let mut column_metrics = Vec::with_capacity(n);
     let weights: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect();
     let wsum: f64 = weights.iter().sum();
-    for i in 0..n {
+    for (i, weight) in weights.iter().enumerate() {
         let name = format!("feature_{i:03}_with_a_realistic_length");
         let shift = coefficient * 2.0 / (1.0 + i as f64);
         let rows = 10_000u64;
         let quality = FeatureQuality {
-            rows: SideBySide { baseline: rows, target: rows },
-            missing: SideBySide { baseline: 12, target: 40 + i as u64 },
-            invalid: SideBySide { baseline: 0, target: (i % 7 == 0) as u64 * 3 },
+            rows: SideBySide {
+                baseline: rows,
+                target: rows,
+            },
+            missing: SideBySide {
+                baseline: 12,
+                target: 40 + i as u64,
+            },
+            invalid: SideBySide {
+                baseline: 0,
+                target: (i % 7 == 0) as u64 * 3,
+            },
             non_finite: SideBySide::default(),
             unseen_category_rate: None,
         };
-        let mut metrics = vec![Metric::new(names::DATADRIFT_CONTRIBUTION, weights[i] / wsum)];
+        let mut metrics = vec![Metric::new(names::DATADRIFT_CONTRIBUTION, weight / wsum)];
         let (kind, distribution, stats, quality) = if i % 5 == 4 {
-            let categories: Vec<String> = (0..CATEGORIES).map(|c| format!("category_{c}")).collect();
+            let categories: Vec<String> =
+                (0..CATEGORIES).map(|c| format!("category_{c}")).collect();
             let base: Vec<f64> = (0..CATEGORIES).map(|c| 1.0 / (c as f64 + 2.0)).collect();
             let bs: f64 = base.iter().sum();
             let baseline: Vec<f64> = base.iter().map(|b| b / bs).collect();
@@ -45,25 +55,50 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
             metrics.push(Metric::new(names::CHI_SQUARED, 100.0 * shift));
             metrics.push(Metric::new(names::CHI_SQUARED_P_VALUE, 0.01));
             metrics.push(Metric::new(names::UNSEEN_CATEGORY_RATE, 0.02));
-            let quality = FeatureQuality { unseen_category_rate: Some(0.02), ..quality };
-            (FeatureKind::Categorical, Distribution::Categorical { categories, baseline, target }, None, quality)
-        } else {
-            let edges: Vec<f64> = (0..=BINS).map(|b| -4.0 + 9.0 * b as f64 / BINS as f64).collect();
-            let counts = |mu: f64| -> Vec<f64> {
-                edges.windows(2).map(|w| (pdf((w[0] + w[1]) / 2.0, mu, 1.0) * 2000.0).round()).collect()
+            let quality = FeatureQuality {
+                unseen_category_rate: Some(0.02),
+                ..quality
             };
-            let grid: Vec<f64> = (0..GRID).map(|g| -4.0 + 9.0 * g as f64 / (GRID - 1) as f64).collect();
+            (
+                FeatureKind::Categorical,
+                Distribution::Categorical {
+                    categories,
+                    baseline,
+                    target,
+                },
+                None,
+                quality,
+            )
+        } else {
+            let edges: Vec<f64> = (0..=BINS)
+                .map(|b| -4.0 + 9.0 * b as f64 / BINS as f64)
+                .collect();
+            let counts = |mu: f64| -> Vec<f64> {
+                edges
+                    .windows(2)
+                    .map(|w| (pdf((w[0] + w[1]) / 2.0, mu, 1.0) * 2000.0).round())
+                    .collect()
+            };
+            let grid: Vec<f64> = (0..GRID)
+                .map(|g| -4.0 + 9.0 * g as f64 / (GRID - 1) as f64)
+                .collect();
             let kde = Kde {
                 baseline: grid.iter().map(|x| pdf(*x, 0.0, 1.05)).collect(),
                 target: grid.iter().map(|x| pdf(*x, shift, 1.05)).collect(),
                 grid,
-                bandwidth: SideBySide { baseline: 0.16, target: 0.16 },
+                bandwidth: SideBySide {
+                    baseline: 0.16,
+                    target: 0.16,
+                },
             };
             let histogram = Histogram {
                 baseline: counts(0.0),
                 target: counts(shift),
                 edges,
-                outside: SideBySide { baseline: (0, 0), target: (0, 2) },
+                outside: SideBySide {
+                    baseline: (0, 0),
+                    target: (0, 2),
+                },
             };
             let stat = |mu: f64| NumericStats {
                 count: rows - 12,
@@ -71,7 +106,13 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
                 std: 1.0,
                 min: mu - 3.9,
                 max: mu + 3.8,
-                quantiles: vec![(0.05, mu - 1.64), (0.25, mu - 0.67), (0.5, mu), (0.75, mu + 0.67), (0.95, mu + 1.64)],
+                quantiles: vec![
+                    (0.05, mu - 1.64),
+                    (0.25, mu - 0.67),
+                    (0.5, mu),
+                    (0.75, mu + 0.67),
+                    (0.95, mu + 1.64),
+                ],
             };
             for (m, v) in [
                 (names::WASSERSTEIN_DISTANCE, shift),
@@ -86,14 +127,26 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
             (
                 FeatureKind::Numeric,
                 Distribution::Numeric { histogram, kde },
-                Some(SideBySide { baseline: stat(0.0), target: stat(shift) }),
+                Some(SideBySide {
+                    baseline: stat(0.0),
+                    target: stat(shift),
+                }),
                 quality,
             )
         };
         metrics.push(Metric::new(names::BASELINE_MISSING_RATE, 0.0012));
-        metrics.push(Metric::new(names::TARGET_MISSING_RATE, (40 + i) as f64 / 10_000.0));
+        metrics.push(Metric::new(
+            names::TARGET_MISSING_RATE,
+            (40 + i) as f64 / 10_000.0,
+        ));
         column_metrics.push(BTreeMap::from([(name.clone(), metrics)]));
-        features.push(FeatureReport { name, kind, quality, stats, distribution });
+        features.push(FeatureReport {
+            name,
+            kind,
+            quality,
+            stats,
+            distribution,
+        });
     }
     RunResult {
         schema_version: SCHEMA_VERSION.to_string(),
@@ -119,8 +172,18 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
             driftscan_version: "0.1.0".into(),
             window: Some((date, date)),
         },
-        baseline: DatasetSummary { source: "baselines/train.parquet".into(), files: 1, rows: 50_000, content_hash: None },
-        target: DatasetSummary { source: format!("snapshots/{service}/{date}"), files: 24, rows: 10_000, content_hash: None },
+        baseline: DatasetSummary {
+            source: "baselines/train.parquet".into(),
+            files: 1,
+            rows: 50_000,
+            content_hash: None,
+        },
+        target: DatasetSummary {
+            source: format!("snapshots/{service}/{date}"),
+            files: 24,
+            rows: 10_000,
+            content_hash: None,
+        },
         classifier: Some(ClassifierSummary {
             model: "gradient-boosted trees (forust-ml), 50 rounds, depth 4".into(),
             importance: "total_gain".into(),
@@ -131,7 +194,12 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
             train_rows: 10_000,
             test_rows: 10_000,
             seed: 42,
-            noise_floor: NoiseFloor { mean: 0.02, max: 0.04, repetitions: 5, rows_per_side: 5_000 },
+            noise_floor: NoiseFloor {
+                mean: 0.02,
+                max: 0.04,
+                repetitions: 5,
+                rows_per_side: 5_000,
+            },
             duration_ms: 900,
         }),
         features,

@@ -64,12 +64,20 @@ pub fn for_run(r: &RunResult) -> Verdict {
         RunStatus::Failed => Verdict {
             level: Level::Failed,
             headline: format!("Run failed for {} on {}", r.service_name, r.datetime),
-            detail: r.run.error.clone().unwrap_or_else(|| "No reason was recorded.".to_string()),
+            detail: r
+                .run
+                .error
+                .clone()
+                .unwrap_or_else(|| "No reason was recorded.".to_string()),
         },
         RunStatus::NoData => Verdict {
             level: Level::Nothing,
             headline: format!("No data to score for {} on {}", r.service_name, r.datetime),
-            detail: r.run.error.clone().unwrap_or_else(|| "No snapshot was found for the window.".to_string()),
+            detail: r
+                .run
+                .error
+                .clone()
+                .unwrap_or_else(|| "No snapshot was found for the window.".to_string()),
         },
         RunStatus::Succeeded => {
             let c = r.coefficient().unwrap_or(f64::NAN);
@@ -86,7 +94,11 @@ pub fn for_run(r: &RunResult) -> Verdict {
             if r.has_drift {
                 Verdict {
                     level: Level::Drift,
-                    headline: format!("Drift detected: coefficient {} > threshold {}", coef(c), coef(t)),
+                    headline: format!(
+                        "Drift detected: coefficient {} > threshold {}",
+                        coef(c),
+                        coef(t)
+                    ),
                     detail: if top_text.is_empty() {
                         String::new()
                     } else {
@@ -94,7 +106,11 @@ pub fn for_run(r: &RunResult) -> Verdict {
                     },
                 }
             } else {
-                let noise = r.classifier.as_ref().map(|k| k.noise_floor.max).filter(|v| v.is_finite());
+                let noise = r
+                    .classifier
+                    .as_ref()
+                    .map(|k| k.noise_floor.max)
+                    .filter(|v| v.is_finite());
                 let mut detail = match noise {
                     Some(n) if c.is_finite() && c <= n => format!(
                         "The coefficient is within the noise floor ({}) at this sample size.",
@@ -110,7 +126,11 @@ pub fn for_run(r: &RunResult) -> Verdict {
                 }
                 Verdict {
                     level: Level::NoDrift,
-                    headline: format!("No drift: coefficient {} \u{2264} threshold {}", coef(c), coef(t)),
+                    headline: format!(
+                        "No drift: coefficient {} \u{2264} threshold {}",
+                        coef(c),
+                        coef(t)
+                    ),
                     detail,
                 }
             }
@@ -137,13 +157,24 @@ fn unit(freq: Option<Frequency>, n: usize) -> &'static str {
 pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
     let scored: Vec<&RunResult> = results
         .iter()
-        .filter(|r| r.run.status == RunStatus::Succeeded && r.coefficient().is_some_and(f64::is_finite))
+        .filter(|r| {
+            r.run.status == RunStatus::Succeeded && r.coefficient().is_some_and(f64::is_finite)
+        })
         .collect();
-    let failed = results.iter().filter(|r| r.run.status == RunStatus::Failed).count();
-    let no_data = results.iter().filter(|r| r.run.status == RunStatus::NoData).count();
+    let failed = results
+        .iter()
+        .filter(|r| r.run.status == RunStatus::Failed)
+        .count();
+    let no_data = results
+        .iter()
+        .filter(|r| r.run.status == RunStatus::NoData)
+        .count();
     let mut not_scored = Vec::new();
     if failed > 0 {
-        not_scored.push(format!("{failed} run{} failed", if failed == 1 { "" } else { "s" }));
+        not_scored.push(format!(
+            "{failed} run{} failed",
+            if failed == 1 { "" } else { "s" }
+        ));
     }
     if no_data > 0 {
         not_scored.push(format!("{no_data} found no data"));
@@ -152,10 +183,18 @@ pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
 
     if scored.is_empty() {
         return if results.is_empty() {
-            Verdict { level: Level::Nothing, headline: "No runs in this period".into(), detail: String::new() }
+            Verdict {
+                level: Level::Nothing,
+                headline: "No runs in this period".into(),
+                detail: String::new(),
+            }
         } else {
             Verdict {
-                level: if failed > 0 { Level::Failed } else { Level::Nothing },
+                level: if failed > 0 {
+                    Level::Failed
+                } else {
+                    Level::Nothing
+                },
                 headline: "Nothing was scored in this period".into(),
                 detail: format!("{not_scored}."),
             }
@@ -165,12 +204,19 @@ pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
     let mut dates: Vec<NaiveDate> = scored.iter().map(|r| r.datetime).collect();
     dates.sort();
     dates.dedup();
-    let mut drift_dates: Vec<NaiveDate> = scored.iter().filter(|r| r.has_drift).map(|r| r.datetime).collect();
+    let mut drift_dates: Vec<NaiveDate> = scored
+        .iter()
+        .filter(|r| r.has_drift)
+        .map(|r| r.datetime)
+        .collect();
     drift_dates.sort();
     drift_dates.dedup();
     let worst = |rs: &mut dyn Iterator<Item = &&RunResult>| -> Option<RunResult> {
         rs.max_by(|a, b| {
-            let (ca, cb) = (a.coefficient().unwrap_or(f64::NAN), b.coefficient().unwrap_or(f64::NAN));
+            let (ca, cb) = (
+                a.coefficient().unwrap_or(f64::NAN),
+                b.coefficient().unwrap_or(f64::NAN),
+            );
             ca.total_cmp(&cb).then_with(|| a.datetime.cmp(&b.datetime))
         })
         .map(|r| (*r).clone())
@@ -178,7 +224,13 @@ pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
     let describe = |r: &RunResult| {
         let c = r.coefficient().unwrap_or(f64::NAN);
         let op = if r.has_drift { ">" } else { "\u{2264}" };
-        format!("{} on {}: {} {op} {}", r.service_name, r.datetime, coef(c), coef(r.drift_threshold))
+        format!(
+            "{} on {}: {} {op} {}",
+            r.service_name,
+            r.datetime,
+            coef(c),
+            coef(r.drift_threshold)
+        )
     };
     let latest_date = dates[dates.len() - 1];
     let latest = worst(&mut scored.iter().filter(|r| r.datetime == latest_date));
@@ -199,7 +251,8 @@ pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
             headline: format!(
                 "No drift in {n} {}{}",
                 unit(freq, n),
-                top.map(|r| format!(" \u{2014} highest: {}", describe(&r))).unwrap_or_default()
+                top.map(|r| format!(" \u{2014} highest: {}", describe(&r)))
+                    .unwrap_or_default()
             ),
             detail: join_sentences(detail),
         }
@@ -211,7 +264,8 @@ pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
                 "Drift detected in {} of {n} {}{}",
                 drift_dates.len(),
                 unit(freq, n),
-                top.map(|r| format!(" \u{2014} {}", describe(&r))).unwrap_or_default()
+                top.map(|r| format!(" \u{2014} {}", describe(&r)))
+                    .unwrap_or_default()
             ),
             detail: join_sentences(detail),
         }
