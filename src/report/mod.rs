@@ -104,7 +104,7 @@ fn footer(opts: &ReportOptions) -> String {
     if let Some(t) = opts.generated_at {
         let _ = write!(f, " at {}", t.format("%Y-%m-%d %H:%M UTC"));
     }
-    f.push_str(". Metric definitions: <code>docs/metrics.md</code>; this page: <code>docs/report.md</code>.");
+    f.push_str(". Metric names follow Azure ML's data drift detector (<code>datadrift_coefficient</code>, <code>datadrift_contribution</code>, <code>wasserstein_distance</code>, <code>energy_distance</code>); hover a table header for a definition.");
     f
 }
 

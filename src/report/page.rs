@@ -50,7 +50,7 @@ summary{cursor:pointer;padding:4px 0}summary .fname{font-weight:650;overflow-wra
 summary .sub{color:#555;font-size:.88em;margin-left:6px}
 .fd{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:12px;align-items:start;padding:6px 0 10px}
 .fd .chart{border:0;padding:0}
-@media (max-width:760px){.fd{grid-template-columns:1fr}.verdict .big{font-size:1.25em}main{padding:8px}}
+@media (max-width:760px){.fd{grid-template-columns:1fr}.verdict .big{font-size:1.25em}main{padding:8px}.chart svg{min-width:440px}.chart.wide svg{min-width:680px}}
 ul.plain{margin:.3em 0;padding-left:1.2em}
 footer{color:#666;font-size:.85em;margin-top:2.5em}
 code{font-size:.92em;overflow-wrap:anywhere}

@@ -62,7 +62,7 @@ impl Scale {
 fn open_svg(out: &mut String, w: f64, h: f64, label: &str) {
     let _ = write!(
         out,
-        r#"<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><title>{}</title>"#,
+        r#"<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><title>{}</title>"#,
         px(w),
         px(h),
         escape(label),
@@ -173,7 +173,7 @@ fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, l
         px(y),
         escape(&shown)
     );
-    28.0 + 7.0 * shown.chars().count() as f64
+    30.0 + 7.4 * shown.chars().count() as f64
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
