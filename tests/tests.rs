@@ -7,3 +7,4 @@ mod classifier;
 
 // Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
 mod distributions;
+mod report;

@@ -7,7 +7,10 @@ use anyhow::Context;
 use super::ExitStatus;
 use super::table::{Table, num, pct};
 use crate::drift::diff::{Change, DatasetDiff};
+use crate::drift::result::RunType;
+use crate::drift::scan::{RunContext, ScanOptions};
 use crate::profile::ProfileOptions;
+use crate::report::DiffView;
 
 /// Arguments of `driftscan diff`.
 #[derive(Debug, clap::Args)]
@@ -30,13 +33,21 @@ pub struct DiffArgs {
 pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     let options = ProfileOptions::default();
     let (old, new) = rayon::join(
-        || super::scan::load_profile(&args.old, &options).with_context(|| format!("reading `{}`", args.old)),
-        || super::scan::load_profile(&args.new, &options).with_context(|| format!("reading `{}`", args.new)),
+        || {
+            super::scan::load_profile(&args.old, &options)
+                .with_context(|| format!("reading `{}`", args.old))
+        },
+        || {
+            super::scan::load_profile(&args.new, &options)
+                .with_context(|| format!("reading `{}`", args.new))
+        },
     );
-    let diff = crate::drift::diff::diff(&old?, &new?);
+    let (old, new) = (old?, new?);
+    let diff = crate::drift::diff::diff(&old, &new);
     if let Some(path) = &args.report {
-        let html = crate::report::render_diff(&diff, &Default::default());
-        std::fs::write(path, html).with_context(|| format!("writing report `{}`", path.display()))?;
+        let html = crate::report::render_diff(&diff_view(&old, &new)?, &Default::default());
+        std::fs::write(path, html)
+            .with_context(|| format!("writing report `{}`", path.display()))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&diff)?);
@@ -44,6 +55,37 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
         print!("{}", render(&diff));
     }
     Ok(ExitStatus::Success)
+}
+
+/// The diff page shows the same per-column metrics and distributions as a scan (old as baseline,
+/// new as target) and the domain classifier's verdict on the two sets.
+fn diff_view(
+    old: &crate::profile::Profile,
+    new: &crate::profile::Profile,
+) -> anyhow::Result<DiffView> {
+    let options = ScanOptions {
+        features: None,
+        threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
+        seed: 42,
+    };
+    let context = RunContext {
+        detector: "diff".to_string(),
+        service_name: "local".to_string(),
+        model_name: "model".to_string(),
+        model_version: 1,
+        date: chrono::Utc::now().date_naive(),
+        run_type: RunType::Adhoc,
+    };
+    let r = crate::drift::scan::compare(old, new, &options, &context)?;
+    Ok(DiffView {
+        coefficient: r.coefficient(),
+        old: r.baseline,
+        new: r.target,
+        column_metrics: r.column_metrics,
+        features: r.features,
+        schema: r.schema,
+        warnings: r.warnings,
+    })
 }
 
 fn arrow(c: &Change, fmt: fn(Option<f64>) -> String) -> String {
@@ -71,7 +113,9 @@ pub fn render(diff: &DatasetDiff) -> String {
         out.push_str(&format!("retyped: {} ({} -> {})\n", r.name, r.old, r.new));
     }
     out.push('\n');
-    let mut table = Table::new(&["column", "kind", "missing", "mean", "std", "min", "max", "median", "distinct"]);
+    let mut table = Table::new(&[
+        "column", "kind", "missing", "mean", "std", "min", "max", "median", "distinct",
+    ]);
     for c in &diff.columns {
         let median = c
             .quantiles
@@ -101,7 +145,12 @@ pub fn render(diff: &DatasetDiff) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            out.push_str(&format!("\n{}: top categories\n  old: {}\n  new: {}\n", c.name, show(&top.old), show(&top.new)));
+            out.push_str(&format!(
+                "\n{}: top categories\n  old: {}\n  new: {}\n",
+                c.name,
+                show(&top.old),
+                show(&top.new)
+            ));
         }
     }
     out

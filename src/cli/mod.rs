@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod diff;
 pub mod profile;
+pub mod report;
 pub mod scan;
 pub mod table;
 
@@ -59,6 +60,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// The whole flow on generated data: training set, a week of snapshots, scan, report.
     Demo(demo::DemoArgs),
+    /// Write a detector's stored history as one self-contained HTML page.
+    Report(report::ReportArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Profile(args) => profile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

@@ -134,7 +134,12 @@ pub fn compare(
         seed: options.seed,
         ..ClassifierOptions::default()
     };
-    let outcome = classifier::score(&baseline.sample, &target.sample, &specs, &classifier_options)?;
+    let outcome = classifier::score(
+        &baseline.sample,
+        &target.sample,
+        &specs,
+        &classifier_options,
+    )?;
     let contribution: BTreeMap<&str, f64> = outcome
         .contributions
         .iter()
@@ -160,10 +165,16 @@ pub fn compare(
 
     let mut column_metrics = Vec::with_capacity(order.len());
     let mut features = Vec::with_capacity(order.len());
-    let mut per_feature: Vec<Option<(Vec<Metric>, FeatureReport)>> = per_feature.into_iter().map(Some).collect();
+    let mut per_feature: Vec<Option<(Vec<Metric>, FeatureReport)>> =
+        per_feature.into_iter().map(Some).collect();
     for i in order {
-        let Some((metrics, report)) = per_feature[i].take() else { continue };
-        let mut all = vec![Metric::new(names::DATADRIFT_CONTRIBUTION, contribution[chosen[i].name])];
+        let Some((metrics, report)) = per_feature[i].take() else {
+            continue;
+        };
+        let mut all = vec![Metric::new(
+            names::DATADRIFT_CONTRIBUTION,
+            contribution[chosen[i].name],
+        )];
         all.extend(metrics);
         column_metrics.push(BTreeMap::from([(chosen[i].name.to_string(), all)]));
         features.push(report);
@@ -297,8 +308,17 @@ fn choose_features<'a>(
         let hint = if schema.excluded.is_empty() && schema.missing_in_target.is_empty() {
             String::new()
         } else {
-            let mut left: Vec<String> = schema.excluded.iter().map(|(n, r)| format!("`{n}` ({r})")).collect();
-            left.extend(schema.missing_in_target.iter().map(|n| format!("`{n}` (not in the target)")));
+            let mut left: Vec<String> = schema
+                .excluded
+                .iter()
+                .map(|(n, r)| format!("`{n}` ({r})"))
+                .collect();
+            left.extend(
+                schema
+                    .missing_in_target
+                    .iter()
+                    .map(|n| format!("`{n}` (not in the target)")),
+            );
             format!("; left out: {}", left.join("; "))
         };
         return Err(ScanError::NoFeatures { hint });
@@ -308,24 +328,54 @@ fn choose_features<'a>(
 
 /// Metrics (without the contribution) and the report of one feature.
 fn describe_feature(f: &Chosen<'_>) -> Result<(Vec<Metric>, FeatureReport), ScanError> {
-    match (f.kind, f.baseline.numeric(), f.target.numeric(), f.baseline.text(), f.target.text()) {
+    match (
+        f.kind,
+        f.baseline.numeric(),
+        f.target.numeric(),
+        f.baseline.text(),
+        f.target.text(),
+    ) {
         (FeatureKind::Numeric, Some(b), Some(t), _, _) => {
             let distribution = distributions::numeric(
-                NumericSide { sketch: &b.sketch, std: b.std_sample() },
-                NumericSide { sketch: &t.sketch, std: t.std_sample() },
+                NumericSide {
+                    sketch: &b.sketch,
+                    std: b.std_sample(),
+                },
+                NumericSide {
+                    sketch: &t.sketch,
+                    std: t.std_sample(),
+                },
             )
-            .map_err(|source| ScanError::Distribution { name: f.name.to_string(), source })?;
+            .map_err(|source| ScanError::Distribution {
+                name: f.name.to_string(),
+                source,
+            })?;
             let report = FeatureReport {
                 name: f.name.to_string(),
                 kind: FeatureKind::Numeric,
                 quality: FeatureQuality {
-                    rows: SideBySide { baseline: b.rows, target: t.rows },
-                    missing: SideBySide { baseline: b.missing, target: t.missing },
-                    invalid: SideBySide { baseline: b.invalid, target: t.invalid },
-                    non_finite: SideBySide { baseline: b.non_finite, target: t.non_finite },
+                    rows: SideBySide {
+                        baseline: b.rows,
+                        target: t.rows,
+                    },
+                    missing: SideBySide {
+                        baseline: b.missing,
+                        target: t.missing,
+                    },
+                    invalid: SideBySide {
+                        baseline: b.invalid,
+                        target: t.invalid,
+                    },
+                    non_finite: SideBySide {
+                        baseline: b.non_finite,
+                        target: t.non_finite,
+                    },
                     unseen_category_rate: None,
                 },
-                stats: Some(SideBySide { baseline: numeric_stats(b), target: numeric_stats(t) }),
+                stats: Some(SideBySide {
+                    baseline: numeric_stats(b),
+                    target: numeric_stats(t),
+                }),
                 distribution,
             };
             Ok((metrics::numeric(b, t), report))
@@ -340,14 +390,25 @@ fn describe_feature(f: &Chosen<'_>) -> Result<(Vec<Metric>, FeatureReport), Scan
                 name: f.name.to_string(),
                 kind: FeatureKind::Categorical,
                 quality: FeatureQuality {
-                    rows: SideBySide { baseline: b.rows, target: t.rows },
-                    missing: SideBySide { baseline: b.missing, target: t.missing },
+                    rows: SideBySide {
+                        baseline: b.rows,
+                        target: t.rows,
+                    },
+                    missing: SideBySide {
+                        baseline: b.missing,
+                        target: t.missing,
+                    },
                     invalid: SideBySide::default(),
                     non_finite: SideBySide::default(),
                     unseen_category_rate: unseen,
                 },
                 stats: None,
-                distribution: distributions::categorical(&b.categories(), b.missing, &t.categories(), t.missing),
+                distribution: distributions::categorical(
+                    &b.categories(),
+                    b.missing,
+                    &t.categories(),
+                    t.missing,
+                ),
             };
             Ok((metrics, report))
         }
