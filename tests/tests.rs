@@ -2,6 +2,13 @@
 
 /// Drift engine: readers, profiles, metrics and diff (accuracy against scipy, bad input).
 mod engine;
+// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
+mod classifier;
+
+// Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
+mod distributions;
+mod report;
+
 /// REST API, timer invocations, readiness and the CLI of the service.
 mod service;
 /// Store contract on the local folder and on Azurite (also hosts the Azurite harness).

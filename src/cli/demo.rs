@@ -75,7 +75,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
 
     let last_day = 6;
     let target_path = snapshot_path(dir, last_day);
-    let target = super::scan::build_profile(&target_path.to_string_lossy(), &options)?;
+    let target_options = ProfileOptions {
+        pinned_kinds: baseline.kinds(),
+        ..ProfileOptions::default()
+    };
+    let target = super::scan::build_profile(&target_path.to_string_lossy(), &target_options)?;
     let context = RunContext {
         detector: "credit-risk-drift".to_string(),
         service_name: "credit-svc".to_string(),
@@ -93,7 +97,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     let result_path = dir.join("result.json");
     std::fs::write(&result_path, serde_json::to_string_pretty(&result)?)?;
     let report_path = dir.join("report.html");
-    std::fs::write(&report_path, crate::report::render_run(&result, &Default::default()))?;
+    std::fs::write(
+        &report_path,
+        crate::report::render_run(&result, &Default::default()),
+    )?;
 
     println!(
         "driftscan scan --baseline {} --target {}\n",

@@ -57,9 +57,14 @@ fn write_rows(out: &mut String, rng: &mut StdRng, rows: usize, drift: f64) {
         ("central", 0.1 - 0.02 * drift),
         ("islands", 0.08 * drift),
     ];
-    let devices: [(&str, f64); 3] = [("android", 0.46), ("ios", 0.38 - 0.1 * drift), ("web", 0.16 + 0.1 * drift)];
+    let devices: [(&str, f64); 3] = [
+        ("android", 0.46),
+        ("ios", 0.38 - 0.1 * drift),
+        ("web", 0.16 + 0.1 * drift),
+    ];
     for _ in 0..rows {
-        let age = age_dist.sample(rng).clamp(18.0, 90.0).round();
+        let age: f64 = age_dist.sample(rng);
+        let age = age.clamp(18.0, 90.0).round();
         let income: f64 = income_dist.sample(rng);
         // The income -> limit link weakens under drift: limits follow income less, noise more.
         let link = 1.0 - 0.6 * drift;
@@ -161,7 +166,10 @@ mod tests {
         let b = dir.path().join("b.csv");
         write_baseline(&a, 500, 7).expect("write");
         write_baseline(&b, 500, 7).expect("write");
-        let (ta, tb) = (std::fs::read(&a).expect("read"), std::fs::read(&b).expect("read"));
+        let (ta, tb) = (
+            std::fs::read(&a).expect("read"),
+            std::fs::read(&b).expect("read"),
+        );
         assert_eq!(ta, tb);
         let text = String::from_utf8(ta).expect("utf8");
         assert_eq!(text.lines().count(), 501);
@@ -169,7 +177,10 @@ mod tests {
         let snap = dir.path().join("s.csv");
         write_snapshot(&snap, 6, 300, 7).expect("write");
         let text = std::fs::read_to_string(&snap).expect("read");
-        assert!(text.lines().all(|l| l.split(',').count() == COLUMNS.len() + 8));
+        assert!(
+            text.lines()
+                .all(|l| l.split(',').count() == COLUMNS.len() + 8)
+        );
         assert!(text.contains("islands"), "drifted day has the new region");
     }
 }

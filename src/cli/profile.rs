@@ -25,14 +25,19 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("profiling `{}`", args.input))?;
     let bytes = profile.to_bytes();
     // Write beside the destination, then rename: a reader never sees half a profile.
-    let dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing into `{}`", dir.display()))?;
+    let dir = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing into `{}`", dir.display()))?;
     std::io::Write::write_all(&mut tmp, &bytes)?;
     tmp.persist(&args.out)
         .with_context(|| format!("writing profile `{}`", args.out.display()))?;
     eprintln!(
         "Profiled {} rows into {} ({} bytes).",
-        profile.rows(),
+        profile.rows,
         args.out.display(),
         bytes.len()
     );

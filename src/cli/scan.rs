@@ -53,14 +53,22 @@ pub struct ScanArgs {
 /// Runs `driftscan scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     if !(0.0..=1.0).contains(&args.threshold) {
-        bail!("--threshold must be between 0 and 1, got `{}`", args.threshold);
+        bail!(
+            "--threshold must be between 0 and 1, got `{}`",
+            args.threshold
+        );
     }
     let options = ProfileOptions::default();
-    let (baseline, target) = rayon::join(
-        || load_profile(&args.baseline, &options).with_context(|| format!("reading baseline `{}`", args.baseline)),
-        || build_profile(&args.target, &options).with_context(|| format!("reading target `{}`", args.target)),
-    );
-    let (baseline, target) = (baseline?, target?);
+    let baseline = load_profile(&args.baseline, &options)
+        .with_context(|| format!("reading baseline `{}`", args.baseline))?;
+    // The target is read with the baseline's column types, so a day whose first rows look
+    // different cannot change how a column is compared.
+    let target_options = ProfileOptions {
+        pinned_kinds: baseline.kinds(),
+        ..ProfileOptions::default()
+    };
+    let target = build_profile(&args.target, &target_options)
+        .with_context(|| format!("reading target `{}`", args.target))?;
     let context = RunContext {
         detector: "adhoc".to_string(),
         service_name: "local".to_string(),
@@ -78,7 +86,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
 
     if let Some(path) = &args.report {
         let html = crate::report::render_run(&result, &Default::default());
-        std::fs::write(path, html).with_context(|| format!("writing report `{}`", path.display()))?;
+        std::fs::write(path, html)
+            .with_context(|| format!("writing report `{}`", path.display()))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -98,7 +107,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
 /// Reads a cached profile (`*.profile`) or profiles a dataset.
 pub fn load_profile(spec: &str, options: &ProfileOptions) -> anyhow::Result<Profile> {
     if spec.ends_with(".profile") {
-        let bytes = std::fs::read(Path::new(spec)).with_context(|| format!("reading profile `{spec}`"))?;
+        let bytes =
+            std::fs::read(Path::new(spec)).with_context(|| format!("reading profile `{spec}`"))?;
         return Ok(Profile::from_bytes(&bytes)?);
     }
     build_profile(spec, options)
@@ -125,7 +135,11 @@ pub fn render_summary(result: &RunResult) -> String {
         }
     }
     let coefficient = result.coefficient().unwrap_or(f64::NAN);
-    let verdict = if result.has_drift { "DRIFT" } else { "no drift" };
+    let verdict = if result.has_drift {
+        "DRIFT"
+    } else {
+        "no drift"
+    };
     out.push_str(&format!(
         "{verdict}: datadrift_coefficient {} (threshold {}",
         num(Some(coefficient)),

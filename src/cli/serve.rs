@@ -1,7 +1,8 @@
 //! `driftscan serve`: the custom handler (and the local REST server).
 //!
 //! Listens on `FUNCTIONS_CUSTOMHANDLER_PORT` when the Functions host starts it, or on `--port`;
-//! the store comes from `--store` or the `DRIFTSCAN_STORE` app setting.
+//! the store comes from `--store` or the `DRIFTSCAN_STORE` app setting. Logs go to stderr
+//! (collected by the Functions host); `RUST_LOG=info` adds one line per recorded run.
 
 use anyhow::Context;
 use clap::Args;
@@ -29,13 +30,6 @@ pub struct ServeArgs {
 
 /// Serves until interrupted.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitStatus> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     let store = crate::store::open(&args.store)
         .with_context(|| format!("opening store `{}`", args.store))?;
     let state = AppState::new(store);

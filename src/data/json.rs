@@ -291,9 +291,7 @@ fn infer(rows: &[Row]) -> DatasetSchema {
     for name in order {
         let (numeric, nested) = stats[&name];
         if is_aml_bookkeeping(&name) {
-            schema
-                .excluded
-                .push((name, super::AML_REASON.to_string()));
+            schema.excluded.push((name, super::AML_REASON.to_string()));
         } else if nested {
             schema
                 .excluded
@@ -510,7 +508,12 @@ mod tests {
 {"specversion":"1.0","id":"y","data":[{"LIMIT_BAL":1,"AGE":null,"SEX":"1"}]}
 "#;
         let (chunks, info) = read(text).unwrap();
-        let names: Vec<&str> = info.schema.columns.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = info
+            .schema
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(names, vec!["LIMIT_BAL", "AGE", "SEX"]);
         assert_eq!(info.files[0].rows, 3);
         assert_eq!(info.schema.columns[2].kind, ColumnKind::Text);
@@ -525,6 +528,10 @@ mod tests {
         let (_, info) = read("{\"z\":1,\"a\":\"x\"}\n{\"z\":2,\"a\":\"y\"}\n").unwrap();
         assert_eq!(info.schema.columns[0].name, "z");
         let e = read("{\"z\":1}\n{\"z\":\n").unwrap_err();
-        assert!(e.to_string().starts_with("`t.jsonl` line 2: not valid JSON lines"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("`t.jsonl` line 2: not valid JSON lines"),
+            "{e}"
+        );
     }
 }

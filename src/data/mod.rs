@@ -82,9 +82,8 @@ impl Input {
 
     /// The file format, from the name's extension.
     pub fn format(&self) -> Result<Format, ReadError> {
-        Format::from_name(&self.name()).ok_or_else(|| ReadError::UnknownFormat {
-            file: self.name(),
-        })
+        Format::from_name(&self.name())
+            .ok_or_else(|| ReadError::UnknownFormat { file: self.name() })
     }
 }
 
@@ -402,8 +401,8 @@ pub(crate) fn coerce(array: &ArrayRef, kind: ColumnKind) -> Result<ChunkColumn, 
         ColumnKind::Numeric => {
             let dt = array.data_type();
             if dt.is_numeric() {
-                let cast = arrow::compute::cast(array, &DataType::Float64)
-                    .map_err(|e| e.to_string())?;
+                let cast =
+                    arrow::compute::cast(array, &DataType::Float64).map_err(|e| e.to_string())?;
                 let values = cast
                     .as_any()
                     .downcast_ref::<Float64Array>()
@@ -613,9 +612,7 @@ impl FileContext<'_> {
         let extra: Vec<&str> = file_names
             .iter()
             .filter(|n| {
-                schema.position(n).is_none()
-                    && !schema.is_excluded(n)
-                    && !is_aml_bookkeeping(n)
+                schema.position(n).is_none() && !schema.is_excluded(n) && !is_aml_bookkeeping(n)
             })
             .map(String::as_str)
             .collect();
@@ -859,9 +856,7 @@ pub(crate) fn infer_kinds(names: &[String], texts: &[Option<StringArray>]) -> Da
     let mut schema = DatasetSchema::default();
     for (name, text) in names.iter().zip(texts) {
         if is_aml_bookkeeping(name) {
-            schema
-                .excluded
-                .push((name.clone(), AML_REASON.to_string()));
+            schema.excluded.push((name.clone(), AML_REASON.to_string()));
             continue;
         }
         let Some(text) = text else { continue };

@@ -13,8 +13,8 @@ use parquet::file::reader::ChunkReader;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Chunk, ColumnKind, DatasetSchema, FileContext, Input, ReadError, SchemaColumn, arrange,
-    coerce, is_aml_bookkeeping, merge_window, process_window, window_len,
+    Chunk, ColumnKind, DatasetSchema, FileContext, Input, ReadError, SchemaColumn, arrange, coerce,
+    is_aml_bookkeeping, merge_window, process_window, window_len,
 };
 
 /// Rows per record batch: large enough to amortise per-batch work, small enough for memory.
@@ -70,12 +70,10 @@ where
                     let mut hasher = Sha256::new();
                     let mut buf = vec![0u8; 1 << 20];
                     loop {
-                        let n = hash_file
-                            .read(&mut buf)
-                            .map_err(|source| ReadError::Io {
-                                file: name.clone(),
-                                source,
-                            })?;
+                        let n = hash_file.read(&mut buf).map_err(|source| ReadError::Io {
+                            file: name.clone(),
+                            source,
+                        })?;
                         if n == 0 {
                             break;
                         }
@@ -170,27 +168,28 @@ where
     let window = window_len();
     let mut index = 0usize;
     let mut pending: Vec<(usize, arrow::array::RecordBatch)> = Vec::with_capacity(window);
-    let decode = |(index, batch): (usize, arrow::array::RecordBatch)| -> Result<Option<Chunk>, ReadError> {
-        let rows = batch.num_rows();
-        if rows == 0 {
-            return Ok(None);
-        }
-        let columns = arrange(&schema, &mapping, rows, |i, kind| {
-            let name = &names[i];
-            match batch.column_by_name(name) {
-                Some(a) => coerce(a, kind),
-                None => Ok(super::ChunkColumn::nulls(kind, rows)),
+    let decode =
+        |(index, batch): (usize, arrow::array::RecordBatch)| -> Result<Option<Chunk>, ReadError> {
+            let rows = batch.num_rows();
+            if rows == 0 {
+                return Ok(None);
             }
-        })
-        .map_err(|reason| err(&reason))?;
-        Ok(Some(Chunk {
-            file: file_index,
-            file_key,
-            index,
-            rows,
-            columns,
-        }))
-    };
+            let columns = arrange(&schema, &mapping, rows, |i, kind| {
+                let name = &names[i];
+                match batch.column_by_name(name) {
+                    Some(a) => coerce(a, kind),
+                    None => Ok(super::ChunkColumn::nulls(kind, rows)),
+                }
+            })
+            .map_err(|reason| err(&reason))?;
+            Ok(Some(Chunk {
+                file: file_index,
+                file_key,
+                index,
+                rows,
+                columns,
+            }))
+        };
     let mut rows = 0u64;
     let mut batches = batches;
     loop {
@@ -216,8 +215,8 @@ where
 #[cfg(test)]
 pub(crate) fn write_parquet(batch: &arrow::array::RecordBatch) -> bytes::Bytes {
     let mut buf = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)
-        .expect("writer");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None).expect("writer");
     w.write(batch).expect("write");
     w.close().expect("close");
     bytes::Bytes::from(buf)
@@ -227,17 +226,26 @@ pub(crate) fn write_parquet(batch: &arrow::array::RecordBatch) -> bytes::Bytes {
 mod tests {
     use super::*;
     use crate::data::{ChunkColumn, scan};
-    use bytes::Bytes;
     use arrow::array::{
         Array, ArrayRef, BooleanArray, Date32Array, Int64Array, RecordBatch, StringArray,
     };
+    use bytes::Bytes;
 
     #[test]
     fn types_are_mapped_and_unsupported_excluded() {
         let batch = RecordBatch::try_from_iter(vec![
-            ("n", Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])) as ArrayRef),
-            ("s", Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef),
-            ("b", Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef),
+            (
+                "n",
+                Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])) as ArrayRef,
+            ),
+            (
+                "s",
+                Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef,
+            ),
+            (
+                "b",
+                Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef,
+            ),
             ("d", Arc::new(Date32Array::from(vec![1, 2, 3])) as ArrayRef),
         ])
         .unwrap();
@@ -247,10 +255,19 @@ mod tests {
         };
         let mut chunks = Vec::new();
         let info = scan(&[input], |c| c.clone(), |c| chunks.push(c)).unwrap();
-        let kinds: Vec<_> = info.schema.columns.iter().map(|c| (c.name.as_str(), c.kind)).collect();
+        let kinds: Vec<_> = info
+            .schema
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind))
+            .collect();
         assert_eq!(
             kinds,
-            vec![("n", ColumnKind::Numeric), ("s", ColumnKind::Text), ("b", ColumnKind::Text)]
+            vec![
+                ("n", ColumnKind::Numeric),
+                ("s", ColumnKind::Text),
+                ("b", ColumnKind::Text)
+            ]
         );
         assert_eq!(info.schema.excluded.len(), 1);
         assert_eq!(info.schema.excluded[0].0, "d");
@@ -274,6 +291,10 @@ mod tests {
             bytes: Bytes::from_static(b"this is not parquet at all"),
         };
         let e = scan(&[input], |c| c.rows, |_| {}).unwrap_err();
-        assert!(e.to_string().starts_with("`bad.parquet`: cannot read Parquet:"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("`bad.parquet`: cannot read Parquet:"),
+            "{e}"
+        );
     }
 }

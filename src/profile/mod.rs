@@ -508,19 +508,24 @@ impl Profile {
         };
         let mut out = Vec::with_capacity(requested.len());
         for name in requested {
-            if out.iter().any(|(c, _): &(&ColumnProfile, FeatureType)| &c.name == name) {
+            if out
+                .iter()
+                .any(|(c, _): &(&ColumnProfile, FeatureType)| &c.name == name)
+            {
                 continue;
             }
-            let column = self.column(name).ok_or_else(|| ProfileError::UnknownFeature {
-                name: name.clone(),
-                source_name: self.source.clone(),
-                available: self
-                    .columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+            let column = self
+                .column(name)
+                .ok_or_else(|| ProfileError::UnknownFeature {
+                    name: name.clone(),
+                    source_name: self.source.clone(),
+                    available: self
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
             let kind = match column.kind() {
                 ColumnKind::Numeric => FeatureType::Numeric,
                 ColumnKind::Text => FeatureType::Categorical,
@@ -543,7 +548,10 @@ impl Profile {
     /// row sample keeps the smallest priorities of both.
     pub fn merge(&mut self, other: &Profile) -> Result<(), ProfileError> {
         let shape = |p: &Profile| -> Vec<(String, ColumnKind)> {
-            p.columns.iter().map(|c| (c.name.clone(), c.kind())).collect()
+            p.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.kind()))
+                .collect()
         };
         if shape(self) != shape(other) {
             return Err(ProfileError::Incompatible(format!(
@@ -619,7 +627,10 @@ mod tests {
         // 40 rows, 20 distinct: an identifier, excluded.
         let ids: Vec<String> = (0..40).map(|i| format!("id{}", i % 20)).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        assert!(matches!(text_column(&ids).feature_type(), FeatureType::Excluded(_)));
+        assert!(matches!(
+            text_column(&ids).feature_type(),
+            FeatureType::Excluded(_)
+        ));
     }
 
     #[test]
@@ -639,7 +650,12 @@ mod tests {
         let input = mem("a.csv", "x,c\n1,a\n2,b\n,a\nnan,\n5.5,b\n");
         let p = build(std::slice::from_ref(&input), &ProfileOptions::default()).unwrap();
         let bytes = p.to_bytes();
-        assert_eq!(bytes, build(&[input], &ProfileOptions::default()).unwrap().to_bytes());
+        assert_eq!(
+            bytes,
+            build(&[input], &ProfileOptions::default())
+                .unwrap()
+                .to_bytes()
+        );
         let back = Profile::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_bytes(), bytes);
         assert_eq!(back.columns, p.columns);
@@ -650,15 +666,27 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_rejected_clearly() {
-        assert!(matches!(Profile::from_bytes(b"hello"), Err(ProfileError::NotAProfile)));
+        assert!(matches!(
+            Profile::from_bytes(b"hello"),
+            Err(ProfileError::NotAProfile)
+        ));
         let input = mem("a.csv", "x\n1\n2\n");
-        let mut bytes = build(&[input], &ProfileOptions::default()).unwrap().to_bytes();
+        let mut bytes = build(&[input], &ProfileOptions::default())
+            .unwrap()
+            .to_bytes();
         bytes[8] = 99;
         let e = Profile::from_bytes(&bytes).unwrap_err();
-        assert!(e.to_string().starts_with("profile format version 99 is not supported"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("profile format version 99 is not supported"),
+            "{e}"
+        );
         bytes[8] = FORMAT_VERSION as u8;
         let n = bytes.len();
         bytes.truncate(n - 5);
-        assert!(matches!(Profile::from_bytes(&bytes), Err(ProfileError::Corrupt(_))));
+        assert!(matches!(
+            Profile::from_bytes(&bytes),
+            Err(ProfileError::Corrupt(_))
+        ));
     }
 }
