@@ -351,6 +351,18 @@ async fn bad_requests(s: Arc<dyn Store>) {
             "colour",
         ),
         (
+            at::TestRequest::get().uri("/api/detectors/nope/report"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "`nope`",
+        ),
+        (
+            at::TestRequest::get().uri("/api/detectors/churn/report?run=soon"),
+            StatusCode::BAD_REQUEST,
+            "invalid_date",
+            "field `run`: `soon`",
+        ),
+        (
             at::TestRequest::get().uri("/api/nothing/here"),
             StatusCode::NOT_FOUND,
             "not_found",
@@ -1026,10 +1038,44 @@ async fn week_of_scans(s: Arc<dyn Store>) {
             "{m}"
         );
     }
+    // The cache key is the baseline's content hash, as the result reports it.
+    let hash = cached[0]
+        .as_str()
+        .trim_start_matches("baselines/churn/")
+        .trim_end_matches(".profile");
+    assert_eq!(
+        metrics[0]["baseline"]["content_hash"], hash,
+        "{}",
+        metrics[0]["baseline"]
+    );
     let nodata = &out["unsuccessful_runs"][0];
     assert_eq!(
         (nodata["datetime"].as_str(), nodata["status"].as_str()),
         (Some("2026-11-23"), Some("no_data"))
+    );
+
+    // The report page renders the same history.
+    let resp = at::call_service(
+        &app,
+        at::TestRequest::get()
+            .uri("/api/detectors/churn/report?start=2026-11-16&end=2026-11-23&run=2026-11-18")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    let html = String::from_utf8(at::read_body(resp).await.to_vec()).unwrap();
+    assert!(
+        html.contains("churn") && html.contains("<svg"),
+        "report page: {} bytes",
+        html.len()
     );
 
     // An ad-hoc run with an override: a threshold of 1 means no drift, and it replaces the date.

@@ -38,8 +38,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/detectors/{name}/run", web::post().to(run))
         .route("/api/detectors/{name}/backfill", web::post().to(backfill))
         .route("/api/detectors/{name}/output", web::get().to(output))
-        // REPORT ROUTE: `crate::report` renders the HTML page from the stored results; connect it
-        // here (same name check and 404 as `output`). Until then the route answers 501.
+        // The HTML page of `crate::report`, rendered from the stored results on request.
         .route("/api/detectors/{name}/report", web::get().to(report))
         .route("/{function}", web::post().to(timer));
 }
@@ -315,18 +314,62 @@ async fn output(
     Ok(HttpResponse::Ok().json(doc))
 }
 
+/// The detector's history between `start` and `end` (same defaults as `output`) as one
+/// self-contained HTML page; `run=YYYY-MM-DD` picks the date shown feature by feature.
 async fn report(
     state: web::Data<AppState>,
     name: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    load(&state, &name).await?;
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        format!(
-            "the HTML report of detector `{name}` is not available in this build; GET /api/detectors/{name}/output returns the data"
-        ),
-    ))
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ReportQuery {
+        #[serde(default)]
+        start: Option<String>,
+        #[serde(default)]
+        end: Option<String>,
+        #[serde(default)]
+        run: Option<String>,
+    }
+    checked_name(&name)?;
+    let q = web::Query::<ReportQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
+    let run = q.run.as_deref().map(|r| parse_date("run", r)).transpose()?;
+    let detector = load(&state, &name).await?;
+    let range = OutputQuery {
+        start: q.start.clone(),
+        end: q.end.clone(),
+    };
+    let (start, end) = output_range(&detector, &range)?;
+    let mut results = Vec::new();
+    for service in &detector.services {
+        let history =
+            store::service_history(&*state.store, &detector.name, service, start, end).await?;
+        results.extend(history.results);
+    }
+    let detail_run = run.map(|date| {
+        let service = results
+            .iter()
+            .filter(|r| r.datetime == date && r.run.status == RunStatus::Succeeded)
+            .max_by(|a, b| {
+                let (ca, cb) = (a.coefficient(), b.coefficient());
+                ca.unwrap_or(f64::NAN).total_cmp(&cb.unwrap_or(f64::NAN))
+            })
+            .map(|r| r.service_name.clone())
+            .or_else(|| detector.services.first().cloned())
+            .unwrap_or_default();
+        (service, date)
+    });
+    let options = crate::report::ReportOptions {
+        detail_run,
+        generated_at: Some(Utc::now()),
+        ..Default::default()
+    };
+    let period = crate::report::Period { start, end };
+    let html = crate::report::render_history(Some(&detector), &results, Some(period), &options);
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 fn envelope(status: StatusCode, logs: Vec<String>) -> HttpResponse {

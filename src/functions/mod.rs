@@ -18,7 +18,7 @@
 //! | POST | `/api/detectors/{name}/run` | ad-hoc run: `target_date`, optional `services`, `feature_list`, `drift_threshold` |
 //! | POST | `/api/detectors/{name}/backfill` | `start_date`, `end_date`, at most 30 cycles |
 //! | GET | `/api/detectors/{name}/output?start=&end=` | results and metrics, Azure ML `get_output` shape |
-//! | GET | `/api/detectors/{name}/report` | HTML report (route reserved) |
+//! | GET | `/api/detectors/{name}/report` | the history as one HTML page ([`crate::report`]) |
 //! | POST | `/drift-{name}` | timer invocation for detector `{name}` |
 
 mod api;

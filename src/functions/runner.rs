@@ -286,14 +286,15 @@ pub fn unsuccessful(
     }
 }
 
-/// Hex SHA-256 over, per input in order, its file name (last path segment), its size (u64,
-/// little-endian) and the SHA-256 of its bytes: the dataset reader's content hash, computed before
+/// Hex SHA-256 over, per input in order, its file name (last path segment, length-prefixed), its
+/// size (u64, little-endian) and the SHA-256 of its bytes: the dataset reader's content hash, computed before
 /// profiling so that a cached baseline profile is found without profiling again.
 pub fn content_hash(inputs: &[Input]) -> String {
     let mut h = Sha256::new();
     for input in inputs {
         if let Input::Memory { name, bytes } = input {
-            let file = name.rsplit('/').next().unwrap_or(name);
+            let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+            h.update((file.len() as u64).to_le_bytes());
             h.update(file.as_bytes());
             h.update((bytes.len() as u64).to_le_bytes());
             h.update(Sha256::digest(bytes));
