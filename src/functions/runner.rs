@@ -127,7 +127,7 @@ pub async fn run_window(
         result.run.started_at = started_at;
         result.run.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let recorded = store::record_run(&**store, &result).await?;
-        publish_to_sinks(&result, detector);
+        publish_to_sinks(&result, detector).await;
         tracing::info!(
             message = "Run recorded.",
             detector = %detector.name,
@@ -211,12 +211,13 @@ pub async fn output_document(
     }))
 }
 
-/// The sinks hook: every stored result passes here once.
+/// The sinks hook: every stored result passes here once, after it is recorded.
 ///
-/// SINKS HOOK: connect `crate::sinks::publish(result, detector, &sink_config)` here (metrics to
-/// Application Insights or JSON lines, alerts by email / webhook). Until then the result is
-/// logged, which is what the terminal sink does.
-fn publish_to_sinks(result: &RunResult, detector: &Detector) {
+/// SINKS HOOK: connect `crate::sinks::publish(result, detector, &config).await` here (metrics to
+/// Application Insights or JSON lines, alerts by email / webhook), with the `SinkConfig` read once
+/// from the environment (e.g. a `OnceLock`). Until then drift is logged as a warning, which is
+/// what the terminal sink does.
+async fn publish_to_sinks(result: &RunResult, detector: &Detector) {
     if result.has_drift {
         tracing::warn!(
             message = "Drift detected.",
