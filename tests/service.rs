@@ -814,6 +814,9 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("removed  drift-weekly"));
     assert!(!app.join("drift-weekly").exists());
 
+    // A stand-in for the release binary: the debug build is hundreds of MB to deflate.
+    let handler = dir.path().join("handler-build");
+    std::fs::write(&handler, b"\x7fELF stand-in for the release build").unwrap();
     let zip_path = dir.path().join("app.zip");
     let o = cli(
         &store,
@@ -823,7 +826,7 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
             "--app-dir",
             app.to_str().unwrap(),
             "--binary",
-            env!("CARGO_BIN_EXE_driftscan"),
+            handler.to_str().unwrap(),
             "--out",
             zip_path.to_str().unwrap(),
         ],
@@ -843,6 +846,9 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
             "host.json"
         ]
     );
+    let mut packed = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("driftscan").unwrap(), &mut packed).unwrap();
+    assert_eq!(packed, std::fs::read(&handler).unwrap());
     assert_eq!(
         zip.by_name("driftscan")
             .unwrap()
@@ -861,7 +867,74 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
             "/dev/null",
         ],
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("has no host.json"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("has no host.json"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // A run through the CLI is recorded like any other: here the baseline is missing.
+    let o = cli(
+        &store,
+        &["detectors", "run", "daily", "--date", "2026-11-02"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        stdout.contains(
+            "2026-11-02  aks-prod  Failed: baseline `training/churn.csv` has no data files"
+        ),
+        "{stdout}"
+    );
+    let o = cli(
+        &store,
+        &[
+            "detectors",
+            "output",
+            "daily",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-11-30",
+        ],
+    );
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["unsuccessful_runs"][0]["status"], "failed");
+    assert_eq!(out["unsuccessful_runs"][0]["run_type"], "Adhoc");
+    assert!(store.join("runs/daily/aks-prod/2026/11/02.json").is_file());
+    let o = cli(
+        &store,
+        &[
+            "detectors",
+            "backfill",
+            "daily",
+            "--start",
+            "2026-10-01",
+            "--end",
+            "2026-10-03",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(
+        lines.lines().filter(|l| l.contains("Failed")).count(),
+        3,
+        "{lines}"
+    );
+    let o = cli(
+        &store,
+        &[
+            "detectors",
+            "backfill",
+            "daily",
+            "--start",
+            "2026-01-01",
+            "--end",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("365 Day cycles, at most 30 are allowed"));
 
     assert!(
         cli(&store, &["detectors", "delete", "daily"])
