@@ -1174,3 +1174,93 @@ async fn week_of_scans_on_azurite() {
     let Some(az) = start_azurite() else { return };
     week_of_scans(az.store("e2e").await).await;
 }
+
+/// Collector records as `azureml-ai-monitoring` writes them: one JSON object per line, rows in
+/// `data` (records orient), batched requests per line.
+fn collector_jsonl(seed: u64, drift: bool, lines: usize) -> String {
+    let csv = churn_csv(seed, drift, false);
+    let rows: Vec<Value> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            json!({"age": f[0].parse::<f64>().unwrap(), "income": f[1].parse::<f64>().unwrap(), "plan": f[2]})
+        })
+        .collect();
+    let per_line = rows.len().div_ceil(lines);
+    let mut out = String::new();
+    for (i, chunk) in rows.chunks(per_line).enumerate() {
+        let record = json!({
+            "specversion": "1.0", "id": format!("{seed}-{i}"),
+            "source": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/churn-ep/deployments/blue",
+            "type": "azureml.inference.model_inputs", "datacontenttype": "application/json",
+            "time": "2026-11-20T10:00:00Z", "data": chunk, "correlationid": format!("c{i}"),
+            "xrequestid": format!("r{i}"), "modelversion": "default",
+            "collectdatatype": "pandas.core.frame.DataFrame", "agent": "azureml-ai-monitoring/0.1.0b4"
+        });
+        out.push_str(&record.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// A detector on the JSON-lines collector layout: every hour folder of the day is read, through
+/// an ad-hoc run of the API.
+#[actix_web::test]
+async fn collector_layout_is_read_hour_by_hour() {
+    use bytes::Bytes;
+    use driftscan::store::PutCondition;
+    let (_d, s) = local_store();
+    let put = |key: &str, body: String| {
+        let s = Arc::clone(&s);
+        let key = Key::parse(key).unwrap();
+        async move {
+            s.put(&key, Bytes::from(body), PutCondition::Overwrite)
+                .await
+                .unwrap()
+        }
+    };
+    put("training/churn.csv", churn_csv(1, false, false)).await;
+    for (day, drift) in [(20u32, false), (21, true)] {
+        for (hour, seed) in [("03", 1u64), ("17", 2)] {
+            let key = format!(
+                "modelDataCollector/churn-ep/blue/model_inputs/2026/11/{day}/{hour}/{seed}.jsonl"
+            );
+            put(&key, collector_jsonl(u64::from(day) * 10 + seed, drift, 20)).await;
+        }
+    }
+    let app = at::init_service(functions::app(AppState::new(Arc::clone(&s)))).await;
+    let mut def = detector_json("endpoint");
+    def["services"] = json!(["churn-ep"]);
+    def["snapshots"] = json!("collector");
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post().uri("/api/detectors").set_json(&def)
+    );
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    for (day, drift) in [(20, false), (21, true)] {
+        let (st, body) = call!(
+            app,
+            at::TestRequest::post()
+                .uri("/api/detectors/endpoint/run")
+                .set_json(json!({"target_date": format!("2026-11-{day}")}))
+        );
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(body["runs"][0]["status"], "succeeded", "{body}");
+        assert_eq!(body["runs"][0]["has_drift"], drift, "{body}");
+    }
+    let h = store::service_history(
+        &*s,
+        "endpoint",
+        "churn-ep",
+        day("2026-11-20"),
+        day("2026-11-21"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        h.results[0].target.files, 2,
+        "both hour files of the day were read"
+    );
+    assert_eq!(h.results[0].target.rows, 4000);
+}
