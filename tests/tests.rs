@@ -1,1 +1,5 @@
 //! Integration tests: one binary, one module per area.
+
+// Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
+// (aiosmtpd), webhook.
+mod sinks;

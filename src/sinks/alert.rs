@@ -156,10 +156,12 @@ fn report_link(base: &Url, result: &RunResult) -> Option<String> {
     let mut url = base.clone();
     let end = result.datetime;
     let start = end - Days::days(REPORT_DAYS - 1);
-    url.path_segments_mut()
-        .ok()?
-        .pop_if_empty()
-        .extend(["api", "detectors", &result.detector, "report"]);
+    url.path_segments_mut().ok()?.pop_if_empty().extend([
+        "api",
+        "detectors",
+        &result.detector,
+        "report",
+    ]);
     url.query_pairs_mut()
         .clear()
         .append_pair("start", &start.format("%Y-%m-%d").to_string())
@@ -219,11 +221,19 @@ mod tests {
         );
         assert_eq!(
             m.report_url.as_deref(),
-            Some("https://func.example.net/api/detectors/credit/report?start=2026-10-26&end=2026-11-24")
+            Some(
+                "https://func.example.net/api/detectors/credit/report?start=2026-10-26&end=2026-11-24"
+            )
         );
-        assert!(m.text.contains("  1. income: 50.0 %\n  2. a<b>: 30.0 %\n  3. age: 20.0 %"));
+        assert!(
+            m.text
+                .contains("  1. income: 50.0 %\n  2. a<b>: 30.0 %\n  3. age: 20.0 %")
+        );
         assert!(m.html.contains("<li>a&lt;b&gt;: 30.0 %</li>"));
-        assert_eq!(m.webhook_payload()["driftscan"]["top_features"][0]["feature"], "income");
+        assert_eq!(
+            m.webhook_payload()["driftscan"]["top_features"][0]["feature"],
+            "income"
+        );
     }
 
     #[test]

@@ -433,7 +433,10 @@ async fn upload_batch(
                 if retry.is_empty() {
                     return;
                 }
-                tracing::warn!(message = "Some telemetry items not accepted; will retry them.", items = retry.len());
+                tracing::warn!(
+                    message = "Some telemetry items not accepted; will retry them.",
+                    items = retry.len()
+                );
                 (retry, retry_after)
             }
         };
@@ -446,7 +449,11 @@ async fn upload_batch(
                 report.retried += pending.len();
             }
             None => {
-                tracing::error!(message = "Telemetry retry budget spent; items dropped.", items = retry.len(), elapsed_ms = deadline.elapsed().as_millis() as u64);
+                tracing::error!(
+                    message = "Telemetry retry budget spent; items dropped.",
+                    items = retry.len(),
+                    elapsed_ms = deadline.elapsed().as_millis() as u64
+                );
                 report.dropped += retry.len();
                 report.errors.push(format!(
                     "{} item(s) dropped: gave up after {:.1} s ({} attempt(s))",
@@ -506,7 +513,13 @@ async fn post(
         // A token endpoint that is down is as transient as an ingestion endpoint that is down.
         let token = cfg
             .tokens
-            .token(http, endpoint, MONITOR_RESOURCE, client_id.as_deref(), timeout)
+            .token(
+                http,
+                endpoint,
+                MONITOR_RESOURCE,
+                client_id.as_deref(),
+                timeout,
+            )
             .await
             .map_err(|e| PostError::Retryable(e.to_string()))?;
         request = request.bearer_auth(token);
@@ -591,11 +604,26 @@ mod tests {
     #[test]
     fn bad_connection_strings_say_what_is_wrong() {
         let rows: [(String, &str); 5] = [
-            ("IngestionEndpoint=https://h/".into(), "`InstrumentationKey` is missing"),
-            ("InstrumentationKey=k;garbage".into(), "segment `garbage` is not `Key=Value`"),
-            ("InstrumentationKey=k;Authorization=aad".into(), "`Authorization=aad` is not supported"),
-            ("InstrumentationKey=k;IngestionEndpoint=ftp://h".into(), "must be an http(s) URL"),
-            (format!("InstrumentationKey={}", "k".repeat(5000)), "the limit is 4096"),
+            (
+                "IngestionEndpoint=https://h/".into(),
+                "`InstrumentationKey` is missing",
+            ),
+            (
+                "InstrumentationKey=k;garbage".into(),
+                "segment `garbage` is not `Key=Value`",
+            ),
+            (
+                "InstrumentationKey=k;Authorization=aad".into(),
+                "`Authorization=aad` is not supported",
+            ),
+            (
+                "InstrumentationKey=k;IngestionEndpoint=ftp://h".into(),
+                "must be an http(s) URL",
+            ),
+            (
+                format!("InstrumentationKey={}", "k".repeat(5000)),
+                "the limit is 4096",
+            ),
         ];
         for (input, expected) in rows {
             let err = ConnectionString::parse(&input).unwrap_err().to_string();
@@ -622,16 +650,25 @@ mod tests {
         for status in [408, 429, 439, 503] {
             assert!(matches!(
                 classify(status, Some(Duration::from_secs(1)), b"", 2),
-                Verdict::RetryAll { retry_after: Some(_), .. }
+                Verdict::RetryAll {
+                    retry_after: Some(_),
+                    ..
+                }
             ));
         }
-        assert!(matches!(classify(500, None, b"oops", 2), Verdict::RetryAll { .. }));
+        assert!(matches!(
+            classify(500, None, b"oops", 2),
+            Verdict::RetryAll { .. }
+        ));
         assert!(matches!(
             classify(500, None, br#"{"errors":[{"index":1,"statusCode":500}]}"#, 2),
             Verdict::Partial { ref retry, .. } if retry == &vec![1]
         ));
         for status in [400, 401, 403, 404, 413] {
-            assert!(matches!(classify(status, None, b"", 2), Verdict::Fatal { .. }));
+            assert!(matches!(
+                classify(status, None, b"", 2),
+                Verdict::Fatal { .. }
+            ));
         }
     }
 }

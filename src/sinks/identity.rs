@@ -31,7 +31,8 @@ pub struct IdentityEndpoint {
 impl IdentityEndpoint {
     /// Finds the endpoint in the environment given by `lookup`, preferring the current protocol.
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
-        if let (Some(url), Some(secret)) = (lookup("IDENTITY_ENDPOINT"), lookup("IDENTITY_HEADER")) {
+        if let (Some(url), Some(secret)) = (lookup("IDENTITY_ENDPOINT"), lookup("IDENTITY_HEADER"))
+        {
             return Some(IdentityEndpoint {
                 url,
                 secret,
@@ -111,8 +112,8 @@ async fn fetch(
         endpoint: endpoint.url.clone(),
         reason,
     };
-    let mut url = url::Url::parse(&endpoint.url)
-        .map_err(|e| identity_err(format!("not a URL: {e}")))?;
+    let mut url =
+        url::Url::parse(&endpoint.url).map_err(|e| identity_err(format!("not a URL: {e}")))?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("resource", resource);
@@ -146,10 +147,7 @@ async fn fetch(
         .await
         .map_err(|e| identity_err(e.to_string()))?;
     if !status.is_success() {
-        return Err(identity_err(format!(
-            "status {status}: {}",
-            snippet(&body)
-        )));
+        return Err(identity_err(format!("status {status}: {}", snippet(&body))));
     }
     let parsed: TokenResponse = serde_json::from_slice(&body)
         .map_err(|e| identity_err(format!("unreadable token response: {e}")))?;
@@ -186,7 +184,9 @@ fn parse_legacy_date(s: &str) -> Option<u64> {
     let [date, time, half, offset] = parts.as_slice() else {
         return None;
     };
-    let naive = chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%m/%d/%Y %H:%M:%S").ok()?;
+    let naive =
+        chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%m/%d/%Y %H:%M:%S")
+            .ok()?;
     let naive = if half.eq_ignore_ascii_case("PM") && chrono::Timelike::hour(&naive) < 12 {
         naive + chrono::Duration::hours(12)
     } else if half.eq_ignore_ascii_case("AM") && chrono::Timelike::hour(&naive) == 12 {

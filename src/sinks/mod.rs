@@ -138,7 +138,11 @@ impl SinkConfig {
     /// The platform's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER` (or `MSI_ENDPOINT`/`MSI_SECRET`),
     /// `WEBSITE_SITE_NAME` and `WEBSITE_INSTANCE_ID` are read too.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SinkError> {
-        let get = |k: &str| lookup(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            lookup(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let invalid = |var: &'static str, value: &str, reason: &str| SinkError::InvalidSetting {
             var,
             value: value.to_string(),
@@ -206,9 +210,17 @@ impl SinkConfig {
                 let identity = identity::IdentityEndpoint::from_lookup(&|k| get(k));
                 let batch_size = match get("DRIFTSCAN_APPINSIGHTS_BATCH_SIZE") {
                     None => appinsights::DEFAULT_BATCH_SIZE,
-                    Some(v) => v.parse::<usize>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(
-                        || invalid("DRIFTSCAN_APPINSIGHTS_BATCH_SIZE", &v, "expected a whole number from 1 to 10000"),
-                    )?,
+                    Some(v) => v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=10_000).contains(n))
+                        .ok_or_else(|| {
+                            invalid(
+                                "DRIFTSCAN_APPINSIGHTS_BATCH_SIZE",
+                                &v,
+                                "expected a whole number from 1 to 10000",
+                            )
+                        })?,
                 };
                 Some(AppInsightsConfig {
                     connection,
@@ -246,24 +258,43 @@ impl SinkConfig {
                 let port = match get("DRIFTSCAN_SMTP_PORT") {
                     None => tls.default_port(),
                     Some(v) => v.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                        invalid("DRIFTSCAN_SMTP_PORT", &v, "expected a port number from 1 to 65535")
+                        invalid(
+                            "DRIFTSCAN_SMTP_PORT",
+                            &v,
+                            "expected a port number from 1 to 65535",
+                        )
                     })?,
                 };
-                let credentials = match (get("DRIFTSCAN_SMTP_USER"), get("DRIFTSCAN_SMTP_PASSWORD")) {
+                let credentials = match (get("DRIFTSCAN_SMTP_USER"), get("DRIFTSCAN_SMTP_PASSWORD"))
+                {
                     (Some(u), Some(p)) => Some((u, p)),
                     (None, None) => None,
                     (Some(u), None) => {
-                        return Err(invalid("DRIFTSCAN_SMTP_USER", &u, "DRIFTSCAN_SMTP_PASSWORD is not set"));
+                        return Err(invalid(
+                            "DRIFTSCAN_SMTP_USER",
+                            &u,
+                            "DRIFTSCAN_SMTP_PASSWORD is not set",
+                        ));
                     }
                     (None, Some(_)) => {
-                        return Err(invalid("DRIFTSCAN_SMTP_PASSWORD", "***", "DRIFTSCAN_SMTP_USER is not set"));
+                        return Err(invalid(
+                            "DRIFTSCAN_SMTP_PASSWORD",
+                            "***",
+                            "DRIFTSCAN_SMTP_USER is not set",
+                        ));
                     }
                 };
                 let from_raw = get("DRIFTSCAN_SMTP_FROM")
                     .unwrap_or_else(|| "driftscan <driftscan@localhost>".to_string());
-                let from = from_raw.parse().map_err(|e: lettre::address::AddressError| {
-                    invalid("DRIFTSCAN_SMTP_FROM", &from_raw, &format!("not a mail address: {e}"))
-                })?;
+                let from = from_raw
+                    .parse()
+                    .map_err(|e: lettre::address::AddressError| {
+                        invalid(
+                            "DRIFTSCAN_SMTP_FROM",
+                            &from_raw,
+                            &format!("not a mail address: {e}"),
+                        )
+                    })?;
                 Some(SmtpConfig {
                     host,
                     port,
@@ -281,7 +312,11 @@ impl SinkConfig {
                     invalid("DRIFTSCAN_REPORT_BASE_URL", &v, &format!("not a URL: {e}"))
                 })?;
                 if !matches!(u.scheme(), "http" | "https") || u.cannot_be_a_base() {
-                    return Err(invalid("DRIFTSCAN_REPORT_BASE_URL", &v, "expected an http(s) URL"));
+                    return Err(invalid(
+                        "DRIFTSCAN_REPORT_BASE_URL",
+                        &v,
+                        "expected an http(s) URL",
+                    ));
                 }
                 Some(u)
             }
@@ -387,7 +422,10 @@ impl Dimensions {
                 "scoring_date".to_string(),
                 self.scoring_date.format("%Y-%m-%d").to_string(),
             ),
-            ("drift_threshold".to_string(), self.drift_threshold.to_string()),
+            (
+                "drift_threshold".to_string(),
+                self.drift_threshold.to_string(),
+            ),
             ("has_drift".to_string(), self.has_drift.to_string()),
         ])
     }
@@ -498,7 +536,11 @@ impl PublishReport {
 ///
 /// Never fails: every problem is logged and counted in the returned report. Returns within about
 /// [`RetryPolicy::total`] of `config.retry` (channels run concurrently, each within that budget).
-pub async fn publish(result: &RunResult, detector: &Detector, config: &SinkConfig) -> PublishReport {
+pub async fn publish(
+    result: &RunResult,
+    detector: &Detector,
+    config: &SinkConfig,
+) -> PublishReport {
     let started = Instant::now();
     let time = Utc::now();
     let dims = Dimensions::of(result);
@@ -534,7 +576,15 @@ pub async fn publish(result: &RunResult, detector: &Detector, config: &SinkConfi
         }
         let mut report = ChannelReport::new("appinsights", cfg.track_url(), envelopes.len());
         if !envelopes.is_empty() {
-            appinsights::upload(&config.http, cfg, envelopes, &policy, &deadline, &mut report).await;
+            appinsights::upload(
+                &config.http,
+                cfg,
+                envelopes,
+                &policy,
+                &deadline,
+                &mut report,
+            )
+            .await;
         }
         Some(report)
     };
@@ -564,7 +614,15 @@ pub async fn publish(result: &RunResult, detector: &Detector, config: &SinkConfi
             format!("{}:{}", smtp.host, smtp.port),
             detector.alert.emails.len(),
         );
-        email::send(smtp, &detector.alert.emails, a, &policy, &deadline, &mut report).await;
+        email::send(
+            smtp,
+            &detector.alert.emails,
+            a,
+            &policy,
+            &deadline,
+            &mut report,
+        )
+        .await;
         Some(report)
     };
 

@@ -8,11 +8,11 @@
 
 use std::time::SystemTime;
 
+use super::ChannelReport;
 use super::alert::AlertMessage;
 use super::appinsights::error_chain;
 use super::identity::snippet;
 use super::retry::{Deadline, RetryPolicy, parse_retry_after};
-use super::ChannelReport;
 
 /// Posts the alert to `url`.
 pub(crate) async fn send(
@@ -56,10 +56,7 @@ pub(crate) async fn send(
                 }
                 (reason, retry_after)
             }
-            Err(e) => (
-                format!("webhook {shown} failed: {}", error_chain(&e)),
-                None,
-            ),
+            Err(e) => (format!("webhook {shown} failed: {}", error_chain(&e)), None),
         };
         report.errors.push(reason.clone());
         retry_no += 1;
@@ -101,7 +98,10 @@ mod tests {
             redact("https://hooks.slack.com/services/T000/B000/XXXX"),
             "https://hooks.slack.com/…"
         );
-        assert_eq!(redact("http://127.0.0.1:9000/hook"), "http://127.0.0.1:9000/…");
+        assert_eq!(
+            redact("http://127.0.0.1:9000/hook"),
+            "http://127.0.0.1:9000/…"
+        );
         assert_eq!(redact("not a url"), "<invalid webhook URL>");
     }
 }
