@@ -5,6 +5,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod infra;
+
 /// How the process ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -43,7 +45,10 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Deployment helpers: generate infra/ parameters from stored detectors.
+    Infra(infra::InfraArgs),
+}
 
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
@@ -59,7 +64,9 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {}
+    match cli.command {
+        Command::Infra(args) => infra::run(args),
+    }
 }
 
 /// Prints an error and its causes on one line; a broken pipe is not an error worth reporting.
