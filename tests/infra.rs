@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use clap::Parser;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -498,19 +499,28 @@ fn store_with_detectors() -> tempfile::TempDir {
     tmp
 }
 
-fn driftscan(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_driftscan"))
-        .args(args)
-        .output()
-        .expect("run driftscan")
+/// Runs `driftscan infra params ARGS --out FILE` in this process (the binary in a shared target
+/// folder may be rebuilt by another checkout meanwhile) and returns the file, or the error chain
+/// as `main` prints it.
+fn infra_params(args: &[&str]) -> Result<String, String> {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut argv = vec!["driftscan", "infra", "params"];
+    argv.extend_from_slice(args);
+    argv.extend_from_slice(&["--out", out.path().to_str().unwrap()]);
+    let cli = driftscan::cli::Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    match driftscan::cli::run(cli) {
+        Ok(status) => {
+            assert_eq!(status, driftscan::cli::ExitStatus::Success);
+            Ok(std::fs::read_to_string(out.path()).unwrap())
+        }
+        Err(e) => Err(format!("{e:#}")),
+    }
 }
 
 #[test]
 fn infra_params_writes_bicepparam_from_stored_detectors() {
     let store = store_with_detectors();
-    let out = driftscan(&[
-        "infra",
-        "params",
+    let text = infra_params(&[
         "--store",
         store.path().to_str().unwrap(),
         "--format",
@@ -519,13 +529,8 @@ fn infra_params_writes_bicepparam_from_stored_detectors() {
         "drift-demo",
         "--alert-email",
         "oncall@example.com",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    ])
+    .unwrap();
     let body = text.split_once("using 'main.bicep'").expect("using line").1;
     assert_eq!(
         body,
@@ -563,24 +568,16 @@ param detectors = [
 fn infra_params_writes_tfvars_that_parse_and_are_formatted() {
     let store = store_with_detectors();
     let out_file = store.path().join("drift.auto.tfvars");
-    let out = driftscan(&[
-        "infra",
-        "params",
+    let text = infra_params(&[
         "--store",
         store.path().to_str().unwrap(),
         "--format",
         "tfvars",
         "--alert-email",
         "oncall@example.com",
-        "--out",
-        out_file.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2 detector(s)"));
+    ])
+    .unwrap();
+    std::fs::write(&out_file, text).unwrap();
 
     if let Ok(fmt) = Command::new("terraform")
         .args(["fmt", "-check"])
@@ -631,29 +628,23 @@ fn infra_params_rejects_bad_definitions_naming_file_and_value() {
         r#"{"name":"bad","drift_threshold":3}"#,
     )
     .unwrap();
-    let out = driftscan(&[
-        "infra",
-        "params",
+    let err = infra_params(&[
         "--store",
         store.path().to_str().unwrap(),
         "--format",
         "tfvars",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    ])
+    .unwrap_err();
     assert!(
         err.contains("bad.json") && err.contains("drift_threshold `3` is not between 0 and 1"),
         "{err}"
     );
 
-    let out = driftscan(&[
-        "infra",
-        "params",
-        "--store",
-        "/nonexistent/store",
-        "--format",
-        "tfvars",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/store/detectors"));
+    let err = infra_params(&["--store", "/nonexistent/store", "--format", "tfvars"]).unwrap_err();
+    assert!(
+        err.contains("reading `/nonexistent/store/detectors`"),
+        "{err}"
+    );
+    let err = infra_params(&["--store", "/tmp", "--format", "yaml"]).unwrap_err();
+    assert!(err.contains("invalid value 'yaml'"), "{err}");
 }
