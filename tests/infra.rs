@@ -362,7 +362,7 @@ fn the_function_app_runs_the_custom_handler_on_flex_consumption_with_the_promise
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
         "DRIFTSCAN_STORE",
-        "DRIFTSCAN_MODELDATA",
+        "AZURE_STORAGE_ACCOUNT_NAME",
         "DRIFTSCAN_REPORT_BASE_URL",
     ] {
         assert!(

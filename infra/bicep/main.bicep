@@ -252,14 +252,17 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__accountName: storage.name
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-    DRIFTSCAN_STORE: '${storage.properties.primaryEndpoints.blob}${storeContainer}'
-    DRIFTSCAN_MODELDATA: modelDataReader.outputs.containerUrl
+    // The store is `az://<container>` in the account object_store finds in AZURE_STORAGE_ACCOUNT_NAME,
+    // reached with the managed identity.
+    AZURE_STORAGE_ACCOUNT_NAME: storage.name
+    DRIFTSCAN_STORE: 'az://${storeContainer}'
     DRIFTSCAN_REPORT_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
   }
   dependsOn: [
     hostStorageOwner
     storeContributor
     metricsPublisher
+    modelDataReader
   ]
 }
 
@@ -339,5 +342,6 @@ output functionAppName string = functionApp.name
 output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
 output storageAccountName string = storage.name
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+output modelDataContainerUrl string = modelDataReader.outputs.containerUrl
 output appInsightsName string = appInsights.name
 output principalId string = functionApp.identity.principalId

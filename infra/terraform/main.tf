@@ -195,14 +195,17 @@ resource "azapi_resource" "app_settings" {
       AzureWebJobsStorage__accountName          = azurerm_storage_account.st.name
       APPLICATIONINSIGHTS_CONNECTION_STRING     = azurerm_application_insights.ai.connection_string
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "Authorization=AAD"
-      DRIFTSCAN_STORE                           = "${azurerm_storage_account.st.primary_blob_endpoint}${local.store_container}"
-      DRIFTSCAN_MODELDATA                       = "${local.model_data_endpoint}${var.model_data_container}"
-      DRIFTSCAN_REPORT_BASE_URL                 = "https://${local.host_name}"
+      # The store is `az://<container>` in the account object_store finds in
+      # AZURE_STORAGE_ACCOUNT_NAME, reached with the managed identity.
+      AZURE_STORAGE_ACCOUNT_NAME = azurerm_storage_account.st.name
+      DRIFTSCAN_STORE            = "az://${local.store_container}"
+      DRIFTSCAN_REPORT_BASE_URL  = "https://${local.host_name}"
     }
   }
   depends_on = [
     azurerm_role_assignment.host_storage_owner,
     azurerm_role_assignment.store_contributor,
     azurerm_role_assignment.metrics_publisher,
+    azurerm_role_assignment.model_data_reader,
   ]
 }

@@ -18,6 +18,11 @@ output "deployment_container_url" {
   value       = "${azurerm_storage_account.st.primary_blob_endpoint}${local.deployment_container}"
 }
 
+output "model_data_container_url" {
+  description = "Container the model data is read from."
+  value       = "${local.model_data_endpoint}${var.model_data_container}"
+}
+
 output "app_insights_name" {
   description = "Application Insights resource receiving the metrics."
   value       = azurerm_application_insights.ai.name
