@@ -679,3 +679,42 @@ pub async fn publish(
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The service may run `publish` on a spawned task, which needs a `Send` future.
+    #[test]
+    fn publish_can_run_on_a_spawned_task() {
+        let result: RunResult = serde_json::from_value(serde_json::json!({
+            "schema_version": "1.0", "datetime": "2026-11-24", "detector": "d",
+            "service_name": "s", "model_name": "m", "model_version": 1,
+            "drift_threshold": 0.2, "has_drift": false, "dataset_metrics": [],
+            "column_metrics": [],
+            "run": {"run_type": "Adhoc", "status": "no_data", "started_at": "2026-11-25T02:00:00Z",
+                    "duration_ms": 0, "driftscan_version": "0.1.0"},
+            "baseline": {"source": "b", "files": 0, "rows": 0},
+            "target": {"source": "t", "files": 0, "rows": 0}
+        }))
+        .unwrap();
+        let detector: Detector = serde_json::from_value(serde_json::json!({
+            "name": "d", "model_name": "m", "model_version": 1, "services": ["s"], "baseline": "b"
+        }))
+        .unwrap();
+        let config =
+            SinkConfig::from_lookup(|k| (k == "DRIFTSCAN_METRICS_FILE").then(|| "off".to_string()))
+                .unwrap();
+        let fut = publish(&result, &detector, &config);
+        assert_send(&fut);
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(fut);
+        assert!(report.metrics.is_empty() && report.alerts.is_empty() && !report.alerted);
+        assert!(report.fully_delivered());
+    }
+}
