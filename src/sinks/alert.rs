@@ -32,6 +32,7 @@ pub struct AlertMessage {
     pub coefficient: f64,
     /// Top contributing features and their shares (0 to 1), largest first.
     pub top_features: Vec<(String, f64)>,
+    coefficient_line: String,
     webhook: Value,
 }
 
@@ -127,6 +128,7 @@ impl AlertMessage {
             report_url,
             coefficient,
             top_features,
+            coefficient_line: format!("{coef_s} (threshold {thr_s})"),
             webhook,
         })
     }
@@ -135,6 +137,110 @@ impl AlertMessage {
     /// is Teams' notification line, `driftscan` carries the same facts as data for other receivers.
     pub fn webhook_payload(&self) -> &Value {
         &self.webhook
+    }
+
+    /// The body for the webhook at `url`, shaped for the receiver its host shows:
+    ///
+    /// * Slack (`*.slack.com`): the generic body plus `blocks`, so the message is formatted;
+    /// * Teams workflows (Power Automate, `*.logic.azure.com`, `*.powerplatform.com`), which post
+    ///   only Adaptive Cards: the generic body plus a `message` with one card in `attachments`;
+    /// * anything else, including Teams' older connector webhooks: the generic body.
+    pub fn webhook_payload_for(&self, url: &Url) -> Value {
+        let mut body = self.webhook.clone();
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        if host == "slack.com" || host.ends_with(".slack.com") {
+            body["blocks"] = self.slack_blocks();
+        } else if host.ends_with(".logic.azure.com")
+            || host.ends_with(".powerplatform.com")
+            || host.contains("powerautomate")
+        {
+            body["type"] = json!("message");
+            body["attachments"] = json!([{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": self.adaptive_card(),
+            }]);
+        }
+        body
+    }
+
+    fn facts(&self) -> Vec<(String, String)> {
+        let d = &self.webhook["driftscan"];
+        let s = |k: &str| d[k].as_str().unwrap_or("").to_string();
+        vec![
+            ("Detector".into(), s("detector")),
+            (
+                "Model".into(),
+                format!("{} (version {})", s("model_name"), d["model_version"]),
+            ),
+            ("Service".into(), s("service")),
+            (
+                "Scoring date".into(),
+                format!("{} ({} run)", s("scoring_date"), s("run_type")),
+            ),
+            ("Coefficient".into(), self.coefficient_line.clone()),
+        ]
+    }
+
+    fn slack_blocks(&self) -> Value {
+        // Slack mrkdwn: only &, < and > need escaping.
+        let esc = |t: &str| {
+            t.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let mut facts: Vec<String> = self
+            .facts()
+            .iter()
+            .map(|(k, v)| format!("*{k}:* {}", esc(v)))
+            .collect();
+        if !self.top_features.is_empty() {
+            let top: Vec<String> = self
+                .top_features
+                .iter()
+                .enumerate()
+                .map(|(i, (f, share))| format!("{}. `{}` {:.1} %", i + 1, esc(f), share * 100.0))
+                .collect();
+            facts.push(format!("*Top contributing features:*\n{}", top.join("\n")));
+        }
+        let mut blocks = vec![
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}*", esc(&self.subject))}}),
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": facts.join("\n")}}),
+        ];
+        if let Some(u) = &self.report_url {
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn",
+                "text": format!("<{}|Open the drift report>", esc(u))}}));
+        }
+        Value::Array(blocks)
+    }
+
+    fn adaptive_card(&self) -> Value {
+        let facts: Vec<Value> = self
+            .facts()
+            .into_iter()
+            .map(|(title, value)| json!({"title": title, "value": value}))
+            .collect();
+        let mut body = vec![
+            json!({"type": "TextBlock", "text": self.subject, "weight": "Bolder", "size": "Medium", "wrap": true}),
+            json!({"type": "FactSet", "facts": facts}),
+        ];
+        if !self.top_features.is_empty() {
+            body.push(json!({"type": "TextBlock", "text": "Top contributing features", "weight": "Bolder", "wrap": true}));
+            body.push(json!({"type": "FactSet", "facts": self.top_features.iter()
+                .map(|(f, share)| json!({"title": f, "value": format!("{:.1} %", share * 100.0)}))
+                .collect::<Vec<_>>()}));
+        }
+        let mut card = json!({
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": body,
+        });
+        if let Some(u) = &self.report_url {
+            card["actions"] =
+                json!([{"type": "Action.OpenUrl", "title": "Open the drift report", "url": u}]);
+        }
+        card
     }
 }
 
@@ -233,6 +339,63 @@ mod tests {
         assert_eq!(
             m.webhook_payload()["driftscan"]["top_features"][0]["feature"],
             "income"
+        );
+    }
+
+    #[test]
+    fn webhook_bodies_follow_the_receiver() {
+        let base = Url::parse("https://func.example.net/").unwrap();
+        let m = AlertMessage::for_result(&result(0.4321, true), Some(&base)).unwrap();
+
+        let generic = m.webhook_payload_for(&Url::parse("https://hooks.example.com/x").unwrap());
+        assert_eq!(&generic, m.webhook_payload());
+        let legacy_teams = m.webhook_payload_for(
+            &Url::parse("https://contoso.webhook.office.com/webhookb2/abc").unwrap(),
+        );
+        assert_eq!(&legacy_teams, m.webhook_payload());
+
+        let slack =
+            m.webhook_payload_for(&Url::parse("https://hooks.slack.com/services/T0/B0/x").unwrap());
+        assert!(
+            slack["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("[driftscan] Drift detected")
+        );
+        let blocks = slack["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), 3);
+        let facts = blocks[1]["text"]["text"].as_str().unwrap();
+        assert!(
+            facts.contains("*Coefficient:* 0.43 (threshold 0.20)"),
+            "{facts}"
+        );
+        assert!(facts.contains("2. `a&lt;b&gt;` 30.0 %"), "{facts}");
+        assert_eq!(
+            blocks[2]["text"]["text"],
+            "<https://func.example.net/api/detectors/credit/report?start=2026-10-26&amp;end=2026-11-24|Open the drift report>"
+        );
+
+        let teams = m.webhook_payload_for(
+            &Url::parse("https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke").unwrap(),
+        );
+        assert_eq!(teams["type"], "message");
+        let card = &teams["attachments"][0];
+        assert_eq!(
+            card["contentType"],
+            "application/vnd.microsoft.card.adaptive"
+        );
+        assert_eq!(card["content"]["type"], "AdaptiveCard");
+        assert_eq!(
+            card["content"]["body"][1]["facts"][0],
+            json!({"title": "Detector", "value": "credit"})
+        );
+        assert_eq!(
+            card["content"]["body"][3]["facts"][0],
+            json!({"title": "income", "value": "50.0 %"})
+        );
+        assert_eq!(
+            card["content"]["actions"][0]["url"],
+            m.report_url.clone().unwrap()
         );
     }
 

@@ -1,8 +1,9 @@
 //! Alert as a JSON POST to an incoming webhook (Slack, Microsoft Teams, or any JSON receiver).
 //!
 //! Slack and Teams both display a top-level `text`; Teams also shows `summary` in the
-//! notification; the `driftscan` object carries the same facts as data (see
-//! [`super::alert::AlertMessage::webhook_payload`]). Network errors, 408, 429 and 5xx are retried
+//! notification; the `driftscan` object carries the same facts as data. Slack gets formatted
+//! `blocks` and Teams workflows an Adaptive Card besides (see
+//! [`super::alert::AlertMessage::webhook_payload_for`]). Network errors, 408, 429 and 5xx are retried
 //! within the channel's deadline (honouring `Retry-After`); other 4xx mean the URL or payload is
 //! wrong and are not.
 
@@ -24,13 +25,17 @@ pub(crate) async fn send(
     report: &mut ChannelReport,
 ) {
     let shown = redact(url);
+    let payload = match url::Url::parse(url) {
+        Ok(u) => alert.webhook_payload_for(&u),
+        Err(_) => alert.webhook_payload().clone(),
+    };
     let mut retry_no = 0u32;
     loop {
         report.attempts += 1;
         let response = http
             .post(url)
             .timeout(policy.request_timeout_within(deadline))
-            .json(alert.webhook_payload())
+            .json(&payload)
             .send()
             .await;
         let (reason, retry_after) = match response {
