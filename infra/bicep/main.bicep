@@ -330,6 +330,8 @@ resource driftAlerts 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
       ]
     }
     autoMitigate: true
+    // The customMetrics rows only exist after the first scan has published.
+    skipQueryValidation: true
     actions: {
       actionGroups: [
         actionGroups[i].id
