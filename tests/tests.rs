@@ -9,6 +9,13 @@ mod classifier;
 mod distributions;
 mod report;
 
+// Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
+// (aiosmtpd), webhook.
+mod sinks;
+
+// infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
+mod infra;
+
 /// REST API, timer invocations, readiness and the CLI of the service.
 mod service;
 /// Store contract on the local folder and on Azurite (also hosts the Azurite harness).

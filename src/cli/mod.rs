@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod demo;
 pub mod demo_data;
 pub mod diff;
+pub mod infra;
 pub mod profile;
 pub mod report;
 pub mod scan;
@@ -72,6 +73,8 @@ pub enum Command {
     Detectors(detectors::DetectorsArgs),
     /// Generate and package the Azure Functions app.
     Functions(functions::FunctionsArgs),
+    /// Deployment helpers: generate infra/ parameters from stored detectors.
+    Infra(infra::InfraArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -98,6 +101,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Serve(args) => serve::run(args),
         Command::Detectors(args) => detectors::run(args),
         Command::Functions(args) => functions::run(args),
+        Command::Infra(args) => infra::run(args),
     }
 }
 
