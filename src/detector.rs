@@ -155,8 +155,10 @@ pub enum ConfigError {
     /// `baseline` is empty.
     #[error("field `baseline`: empty; give a dataset location or a cached `.profile`")]
     NoBaseline,
-    /// A location contains a `..` segment or a backslash.
-    #[error("field `{field}`: `{value}` may not contain `..` segments or backslashes")]
+    /// A location contains a `..` segment or a backslash, or is the file-system root.
+    #[error(
+        "field `{field}`: `{value}` may not contain `..` segments or backslashes, nor be the root folder"
+    )]
     Location {
         /// Field name.
         field: &'static str,
@@ -255,7 +257,8 @@ fn is_model_or_service_name(name: &str) -> bool {
 /// A location may be relative to the store, `az://...` or an absolute folder; it never climbs.
 fn check_location(field: &'static str, value: &str) -> Result<(), ConfigError> {
     let climbs = value.split('/').any(|seg| seg == "..");
-    if climbs || value.contains('\\') {
+    let whole_filesystem = value.trim_matches('/').is_empty();
+    if climbs || whole_filesystem || value.contains('\\') {
         return Err(ConfigError::Location {
             field,
             value: value.to_string(),
@@ -753,6 +756,7 @@ mod tests {
                 serde_json::json!({"baseline":""}),
                 "field `baseline`: empty",
             ),
+            (serde_json::json!({"baseline":"/"}), "field `baseline`: `/`"),
             (
                 serde_json::json!({"baseline":"../etc/passwd"}),
                 "field `baseline`: `../etc/passwd`",

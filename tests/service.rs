@@ -1101,6 +1101,7 @@ async fn week_of_scans(s: Arc<dyn Store>) {
         );
         assert_eq!(m["dataset_metrics"][0]["name"], "datadrift_coefficient");
         let coefficient = m["dataset_metrics"][0]["value"].as_f64().unwrap();
+        println!("{}: datadrift_coefficient {coefficient:.4}", m["datetime"]);
         assert_eq!(m["has_drift"], coefficient > 0.2);
         assert!(
             m["column_metrics"]

@@ -455,6 +455,12 @@ pub async fn find_baseline_files(
     let (root, key) = split_location(location);
     let data = store_for_root(store, &root)?;
     let key = Key::parse(&key)?;
+    if key.is_root() && root == DataRoot::Folder {
+        return Err(StoreError::Unsupported {
+            location: location.to_string(),
+            reason: "the whole file system is not a baseline; name a file or folder".into(),
+        });
+    }
     if !key.is_root() && data.get(&key).await?.is_some() {
         return Ok((data, vec![key]));
     }
