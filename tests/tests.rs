@@ -1,2 +1,10 @@
 //! Integration tests: one binary, one module per area.
+
+/// Drift engine: readers, profiles, metrics and diff (accuracy against scipy, bad input).
+mod engine;
+// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
+mod classifier;
+
+// Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
+mod distributions;
 mod report;

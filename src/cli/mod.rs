@@ -5,7 +5,13 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod demo;
+pub mod demo_data;
+pub mod diff;
+pub mod profile;
 pub mod report;
+pub mod scan;
+pub mod table;
 
 /// How the process ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +52,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Compare a target dataset with a baseline dataset or cached baseline profile.
+    Scan(scan::ScanArgs),
+    /// Profile a dataset once and cache the profile (e.g. the baseline).
+    Profile(profile::ProfileArgs),
+    /// What changed between two datasets (e.g. two training sets).
+    Diff(diff::DiffArgs),
+    /// The whole flow on generated data: training set, a week of snapshots, scan, report.
+    Demo(demo::DemoArgs),
     /// Write a detector's stored history as one self-contained HTML page.
     Report(report::ReportArgs),
 }
@@ -64,9 +78,24 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    init_logging();
     match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Profile(args) => profile::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
     }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Prints an error and its causes on one line; a broken pipe is not an error worth reporting.

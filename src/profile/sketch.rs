@@ -50,6 +50,23 @@ pub struct ValueSketch {
     pending: Vec<u64>,
 }
 
+/// The stored state of a [`ValueSketch`] (see [`ValueSketch::to_parts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SketchParts {
+    /// Most buckets kept.
+    pub max_buckets: u64,
+    /// Bits dropped from each key.
+    pub shift: u32,
+    /// `(bucket key, count)`, ascending by key.
+    pub buckets: Vec<(u64, u64)>,
+    /// Number of values.
+    pub count: u64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
 /// One bucket of a sketch, in value space: `count` values in `[lo, hi]`; `lo == hi` when exact.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bucket {
@@ -248,6 +265,66 @@ impl ValueSketch {
             }
         }
         below
+    }
+
+    /// The sketch's state, for the binary profile format: budget, shift, `(key, count)` buckets,
+    /// count, min, max. Values still buffered are included.
+    pub fn to_parts(&self) -> SketchParts {
+        if !self.pending.is_empty() {
+            let mut s = self.clone();
+            s.flush();
+            return s.to_parts();
+        }
+        SketchParts {
+            max_buckets: self.max_buckets as u64,
+            shift: self.shift,
+            buckets: self.buckets.clone(),
+            count: self.count,
+            min: self.min,
+            max: self.max,
+        }
+    }
+
+    /// Rebuilds a sketch from [`ValueSketch::to_parts`], checking that the parts are consistent
+    /// (ascending keys, positive counts summing to `count`, a shift below 64, within budget).
+    pub fn from_parts(parts: SketchParts) -> Result<ValueSketch, String> {
+        let SketchParts {
+            max_buckets,
+            shift,
+            buckets,
+            count,
+            min,
+            max,
+        } = parts;
+        if shift >= 64 {
+            return Err(format!("sketch shift {shift} out of range"));
+        }
+        let max_buckets = usize::try_from(max_buckets).map_err(|_| "bucket budget too large")?;
+        if max_buckets < 2 || buckets.len() > max_buckets {
+            return Err(format!(
+                "sketch holds {} buckets, budget {max_buckets}",
+                buckets.len()
+            ));
+        }
+        if buckets.windows(2).any(|w| w[0].0 >= w[1].0) || buckets.iter().any(|b| b.1 == 0) {
+            return Err("sketch buckets out of order or empty".to_string());
+        }
+        let total: u128 = buckets.iter().map(|b| b.1 as u128).sum();
+        if total != count as u128 {
+            return Err(format!("sketch counts sum to {total}, expected {count}"));
+        }
+        if count > 0 && !(min.is_finite() && max.is_finite() && min <= max) {
+            return Err(format!("sketch range [{min}, {max}] is not valid"));
+        }
+        Ok(ValueSketch {
+            max_buckets,
+            shift,
+            buckets,
+            count,
+            min,
+            max,
+            pending: Vec::new(),
+        })
     }
 
     fn assert_flushed(&self) {

@@ -1,0 +1,537 @@
+//! JSON lines: one object per line, in either of two shapes.
+//!
+//! * A plain row: `{"age": 54, "sex": "F"}`.
+//! * An Azure ML model-data-collector record (`azureml-ai-monitoring`), whose `data` field holds
+//!   an array of row objects: each object in `data` is a row; the envelope fields (`specversion`,
+//!   `id`, `time`, `correlationid`, ...) are not. A line may also be a bare array of row objects.
+//!
+//! Columns are ordered as their keys first appear. JSON numbers are numeric, strings and booleans
+//! text; a key whose first-chunk values include objects or arrays is excluded. A key that first
+//! appears after the first chunk is not read (the schema is pinned by then).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{Float64Builder, StringArray, StringBuilder};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::value::{Parsed, parse_number};
+use super::{
+    Block, BlockReader, Chunk, ChunkColumn, ColumnKind, DatasetSchema, FileContext, ReadError,
+    SchemaColumn, Source, is_aml_bookkeeping, merge_window, process_window, window_len,
+};
+
+/// One JSON value as a column sees it.
+#[derive(Debug, Clone, PartialEq)]
+enum JVal {
+    Null,
+    Num(f64, bool),
+    Str(String),
+    Bool(bool),
+    Nested,
+}
+
+struct JValVisitor;
+
+impl<'de> Visitor<'de> for JValVisitor {
+    type Value = JVal;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<JVal, E> {
+        Ok(JVal::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<JVal, E> {
+        Ok(JVal::Num(v as f64, true))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<JVal, E> {
+        Ok(JVal::Num(v as f64, true))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<JVal, E> {
+        Ok(JVal::Num(v, false))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<JVal, E> {
+        Ok(JVal::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<JVal, E> {
+        Ok(JVal::Str(v))
+    }
+    fn visit_unit<E>(self) -> Result<JVal, E> {
+        Ok(JVal::Null)
+    }
+    fn visit_none<E>(self) -> Result<JVal, E> {
+        Ok(JVal::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<JVal, D::Error> {
+        d.deserialize_any(JValVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JVal, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(JVal::Nested)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JVal, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(JVal::Nested)
+    }
+}
+
+impl<'de> Deserialize<'de> for JVal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JVal, D::Error> {
+        d.deserialize_any(JValVisitor)
+    }
+}
+
+/// A row: keys in file order.
+type Row = Vec<(String, JVal)>;
+
+fn read_row<'de, A: MapAccess<'de>>(mut map: A) -> Result<Row, A::Error> {
+    let mut row = Vec::new();
+    while let Some(key) = map.next_key::<String>()? {
+        let v = map.next_value::<JVal>()?;
+        row.push((key, v));
+    }
+    Ok(row)
+}
+
+/// The `data` field of a collector record: rows, or something else (then it is a plain column).
+enum DataField {
+    Rows(Vec<Row>),
+    Other(JVal),
+}
+
+/// An element of an array: a row object or not.
+enum Element {
+    Row(Row),
+    Other,
+}
+
+struct ElementVisitor;
+
+impl<'de> Visitor<'de> for ElementVisitor {
+    type Value = Element;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Element, A::Error> {
+        read_row(map).map(Element::Row)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Element::Other)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Element, E> {
+        Ok(Element::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Element, E> {
+        Ok(Element::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Element, E> {
+        Ok(Element::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Element, E> {
+        Ok(Element::Other)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Element, E> {
+        Ok(Element::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Element, E> {
+        Ok(Element::Other)
+    }
+}
+
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Element, D::Error> {
+        d.deserialize_any(ElementVisitor)
+    }
+}
+
+fn read_rows<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Vec<Row>>, A::Error> {
+    let mut rows = Vec::new();
+    let mut all_rows = true;
+    while let Some(e) = seq.next_element::<Element>()? {
+        match e {
+            Element::Row(r) => rows.push(r),
+            Element::Other => all_rows = false,
+        }
+    }
+    Ok(all_rows.then_some(rows))
+}
+
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = DataField;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<DataField, A::Error> {
+        Ok(match read_rows(seq)? {
+            Some(rows) => DataField::Rows(rows),
+            None => DataField::Other(JVal::Nested),
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DataField, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(DataField::Other(JVal::Nested))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<DataField, E> {
+        Ok(DataField::Other(JVal::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<DataField, E> {
+        Ok(DataField::Other(JVal::Num(v as f64, true)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<DataField, E> {
+        Ok(DataField::Other(JVal::Num(v as f64, true)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<DataField, E> {
+        Ok(DataField::Other(JVal::Num(v, false)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<DataField, E> {
+        Ok(DataField::Other(JVal::Str(v.to_string())))
+    }
+    fn visit_unit<E>(self) -> Result<DataField, E> {
+        Ok(DataField::Other(JVal::Null))
+    }
+}
+
+impl<'de> Deserialize<'de> for DataField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DataField, D::Error> {
+        d.deserialize_any(DataVisitor)
+    }
+}
+
+/// The rows one line holds.
+struct Line(Vec<Row>);
+
+struct LineVisitor;
+
+impl<'de> Visitor<'de> for LineVisitor {
+    type Value = Line;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object (a row, or a collector record with a `data` array)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Line, A::Error> {
+        let mut row = Vec::new();
+        let mut data_rows = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "data" {
+                match map.next_value::<DataField>()? {
+                    DataField::Rows(rows) => data_rows = Some(rows),
+                    DataField::Other(v) => row.push((key, v)),
+                }
+            } else {
+                row.push((key, map.next_value::<JVal>()?));
+            }
+        }
+        Ok(Line(match data_rows {
+            Some(rows) => rows,
+            None => vec![row],
+        }))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Line, A::Error> {
+        match read_rows(seq)? {
+            Some(rows) => Ok(Line(rows)),
+            None => Err(de::Error::custom(
+                "expected an array of row objects, found other values in it",
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Line {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Line, D::Error> {
+        d.deserialize_any(LineVisitor)
+    }
+}
+
+/// Parses the lines of a block into rows.
+fn parse_block(file: &str, block: &Block) -> Result<Vec<Row>, ReadError> {
+    let mut rows = Vec::new();
+    let mut line_no = block.first_line;
+    for line in block.bytes.split(|&b| b == b'\n') {
+        let this = line_no;
+        line_no += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let text = std::str::from_utf8(line).map_err(|_| ReadError::NotUtf8 {
+            file: file.to_string(),
+            line: this,
+            column: None,
+        })?;
+        let parsed: Line = serde_json::from_str(text).map_err(|e| ReadError::Json {
+            file: file.to_string(),
+            line: this,
+            reason: format!("not valid JSON lines: {e}"),
+        })?;
+        rows.extend(parsed.0);
+    }
+    Ok(rows)
+}
+
+fn infer(rows: &[Row]) -> DatasetSchema {
+    let mut order: Vec<String> = Vec::new();
+    let mut stats: HashMap<String, (bool, bool)> = HashMap::new(); // (all numbers, any nested)
+    for row in rows {
+        for (k, v) in row {
+            let e = stats.entry(k.clone()).or_insert_with(|| {
+                order.push(k.clone());
+                (true, false)
+            });
+            match v {
+                JVal::Null | JVal::Num(..) => {}
+                JVal::Nested => e.1 = true,
+                _ => e.0 = false,
+            }
+        }
+    }
+    let mut schema = DatasetSchema::default();
+    for name in order {
+        let (numeric, nested) = stats[&name];
+        if is_aml_bookkeeping(&name) {
+            schema.excluded.push((name, super::AML_REASON.to_string()));
+        } else if nested {
+            schema
+                .excluded
+                .push((name, "nested JSON values (objects or arrays)".to_string()));
+        } else {
+            schema.columns.push(SchemaColumn {
+                name,
+                kind: if numeric {
+                    ColumnKind::Numeric
+                } else {
+                    ColumnKind::Text
+                },
+            });
+        }
+    }
+    schema
+}
+
+struct Plan {
+    file: String,
+    file_index: usize,
+    file_key: u64,
+    schema: Arc<DatasetSchema>,
+    positions: HashMap<String, usize>,
+}
+
+fn build_chunk(plan: &Plan, index: usize, rows: &[Row]) -> Option<Chunk> {
+    if rows.is_empty() {
+        return None;
+    }
+    enum B {
+        Num(Float64Builder, u64),
+        Text(StringBuilder),
+    }
+    let n = rows.len();
+    let mut builders: Vec<B> = plan
+        .schema
+        .columns
+        .iter()
+        .map(|c| match c.kind {
+            ColumnKind::Numeric => B::Num(Float64Builder::with_capacity(n), 0),
+            ColumnKind::Text => B::Text(StringBuilder::with_capacity(n, n * 8)),
+        })
+        .collect();
+    let mut set = vec![false; builders.len()];
+    for row in rows {
+        set.iter_mut().for_each(|s| *s = false);
+        for (k, v) in row {
+            let Some(&i) = plan.positions.get(k) else {
+                continue;
+            };
+            if set[i] {
+                continue;
+            }
+            set[i] = true;
+            match &mut builders[i] {
+                B::Num(b, invalid) => match v {
+                    JVal::Null => b.append_null(),
+                    JVal::Num(x, _) => b.append_value(*x),
+                    JVal::Str(s) => match parse_number(s) {
+                        Parsed::Missing => b.append_null(),
+                        Parsed::Number(x) => b.append_value(x),
+                        Parsed::Invalid => {
+                            *invalid += 1;
+                            b.append_null()
+                        }
+                    },
+                    JVal::Bool(_) | JVal::Nested => {
+                        *invalid += 1;
+                        b.append_null()
+                    }
+                },
+                B::Text(b) => match v {
+                    JVal::Null | JVal::Nested => b.append_null(),
+                    JVal::Str(s) if s.is_empty() => b.append_null(),
+                    JVal::Str(s) => b.append_value(s),
+                    JVal::Bool(x) => b.append_value(if *x { "true" } else { "false" }),
+                    JVal::Num(x, true) if x.abs() < 9.0e15 => {
+                        b.append_value(format!("{}", *x as i64))
+                    }
+                    JVal::Num(x, _) => b.append_value(format!("{x}")),
+                },
+            }
+        }
+        for (i, s) in set.iter().enumerate() {
+            if !s {
+                match &mut builders[i] {
+                    B::Num(b, _) => b.append_null(),
+                    B::Text(b) => b.append_null(),
+                }
+            }
+        }
+    }
+    let columns = builders
+        .into_iter()
+        .map(|b| match b {
+            B::Num(mut b, invalid) => ChunkColumn::Numeric {
+                values: b.finish(),
+                invalid,
+            },
+            B::Text(mut b) => {
+                let a: StringArray = b.finish();
+                ChunkColumn::Text(a)
+            }
+        })
+        .collect();
+    Some(Chunk {
+        file: plan.file_index,
+        file_key: plan.file_key,
+        index,
+        rows: n,
+        columns,
+    })
+}
+
+pub(super) fn scan_file<T, P, M>(
+    source: &mut Source,
+    ctx: &mut FileContext,
+    process: &P,
+    merge: &mut M,
+) -> Result<[u8; 32], ReadError>
+where
+    T: Send,
+    P: Fn(&Chunk) -> T + Sync,
+    M: FnMut(T),
+{
+    use sha2::Digest;
+    let mut reader = BlockReader::new(false);
+    let window = window_len();
+    let mut next_index = 0usize;
+    let mut pending: Vec<(usize, Block)> = Vec::new();
+    while pending.len() < window {
+        match reader.next_block(source).map_err(|e| ctx.io_error(e))? {
+            Some(b) => {
+                pending.push((next_index, b));
+                next_index += 1;
+            }
+            None => break,
+        }
+    }
+    if ctx.schema.is_none() {
+        // Pin the schema from the first block that holds rows.
+        for (_, block) in &pending {
+            let rows = parse_block(&ctx.name, block)?;
+            if !rows.is_empty() {
+                ctx.set_schema(infer(&rows));
+                break;
+            }
+        }
+    }
+    let Some(schema) = ctx.schema.clone() else {
+        return Ok(reader.hasher.finalize().into());
+    };
+    let positions = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.clone(), i))
+        .collect();
+    let plan = Plan {
+        file: ctx.name.clone(),
+        file_index: ctx.index,
+        file_key: ctx.key,
+        schema: Arc::new(schema),
+        positions,
+    };
+    let decode = |(index, block): (usize, Block)| -> Result<Option<Chunk>, ReadError> {
+        let rows = parse_block(&plan.file, &block)?;
+        Ok(build_chunk(&plan, index, &rows))
+    };
+    while !pending.is_empty() {
+        let (results, next) = rayon::join(
+            || process_window(std::mem::take(&mut pending), &decode, process),
+            || -> std::io::Result<Vec<(usize, Block)>> {
+                let mut out = Vec::new();
+                while out.len() < window {
+                    match reader.next_block(source)? {
+                        Some(b) => {
+                            out.push((next_index, b));
+                            next_index += 1;
+                        }
+                        None => break,
+                    }
+                }
+                Ok(out)
+            },
+        );
+        ctx.rows += merge_window(results, merge)?;
+        pending = next.map_err(|e| ctx.io_error(e))?;
+    }
+    Ok(reader.hasher.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Input, scan};
+    use arrow::array::Array;
+    use bytes::Bytes;
+
+    fn read(text: &str) -> Result<(Vec<Chunk>, crate::data::DatasetInfo), ReadError> {
+        let input = Input::Memory {
+            name: "t.jsonl".into(),
+            bytes: Bytes::copy_from_slice(text.as_bytes()),
+        };
+        let mut chunks = Vec::new();
+        let info = scan(&[input], |c| c.clone(), |c| chunks.push(c))?;
+        Ok((chunks, info))
+    }
+
+    #[test]
+    fn collector_records_are_flattened_and_envelope_ignored() {
+        let text = r#"{"specversion":"1.0","id":"x","data":[{"LIMIT_BAL":502970,"AGE":54,"SEX":"2"},{"LIMIT_BAL":293458,"AGE":35,"SEX":"1"}],"correlationid":"c"}
+{"specversion":"1.0","id":"y","data":[{"LIMIT_BAL":1,"AGE":null,"SEX":"1"}]}
+"#;
+        let (chunks, info) = read(text).unwrap();
+        let names: Vec<&str> = info
+            .schema
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(names, vec!["LIMIT_BAL", "AGE", "SEX"]);
+        assert_eq!(info.files[0].rows, 3);
+        assert_eq!(info.schema.columns[2].kind, ColumnKind::Text);
+        match &chunks[0].columns[1] {
+            ChunkColumn::Numeric { values, .. } => assert_eq!(values.null_count(), 1),
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn plain_rows_keep_key_order_and_bad_line_is_named() {
+        let (_, info) = read("{\"z\":1,\"a\":\"x\"}\n{\"z\":2,\"a\":\"y\"}\n").unwrap();
+        assert_eq!(info.schema.columns[0].name, "z");
+        let e = read("{\"z\":1}\n{\"z\":\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("`t.jsonl` line 2: not valid JSON lines"),
+            "{e}"
+        );
+    }
+}

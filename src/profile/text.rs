@@ -1,0 +1,144 @@
+//! Profile of one text column: exact category counts up to a cap.
+//!
+//! Up to `cap` distinct categories (default [`DEFAULT_CATEGORY_CAP`]) every count is exact, and
+//! profiling two halves and merging gives the same counts as profiling the whole. Past the cap
+//! the column is marked `overflowed`: after each chunk only the `cap` most frequent categories
+//! are kept (ties broken by label) and the rows of the dropped ones are added to `other`. The
+//! kept counts are then lower bounds of the true counts, accurate for categories that are
+//! frequent throughout the data (the classic "frequent items" trade-off); such a column has far
+//! too many categories to be compared as categorical unless the user names it, and then only its
+//! top categories plus "other" are compared.
+
+use std::collections::{BTreeMap, HashMap};
+
+use arrow::array::{Array, StringArray};
+
+use super::numeric::ratio;
+
+/// Default number of distinct categories counted exactly.
+pub const DEFAULT_CATEGORY_CAP: usize = 10_000;
+
+/// Category counts of a text column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextProfile {
+    /// Rows seen.
+    pub rows: u64,
+    /// Empty or null values.
+    pub missing: u64,
+    /// Rows per category (missing values excluded).
+    pub counts: BTreeMap<String, u64>,
+    /// Rows whose category was dropped at the cap.
+    pub other: u64,
+    /// True once more than `cap` distinct categories were seen.
+    pub overflowed: bool,
+    /// Most categories kept.
+    pub cap: usize,
+}
+
+impl TextProfile {
+    /// An empty profile that counts at most `cap` categories exactly.
+    pub fn new(cap: usize) -> Self {
+        TextProfile {
+            rows: 0,
+            missing: 0,
+            counts: BTreeMap::new(),
+            other: 0,
+            overflowed: false,
+            cap: cap.max(1),
+        }
+    }
+
+    /// Adds one chunk of values.
+    pub fn add(&mut self, values: &StringArray) {
+        self.rows += values.len() as u64;
+        self.missing += values.null_count() as u64;
+        let mut local: HashMap<&str, u64> = HashMap::new();
+        for v in values.iter().flatten() {
+            *local.entry(v).or_insert(0) += 1;
+        }
+        for (k, c) in local {
+            match self.counts.get_mut(k) {
+                Some(n) => *n += c,
+                None => {
+                    self.counts.insert(k.to_string(), c);
+                }
+            }
+        }
+        self.enforce_cap();
+    }
+
+    /// Adds everything `other` summarises.
+    pub fn merge(&mut self, other: &TextProfile) {
+        self.rows += other.rows;
+        self.missing += other.missing;
+        self.other += other.other;
+        self.overflowed |= other.overflowed;
+        for (k, c) in &other.counts {
+            *self.counts.entry(k.clone()).or_insert(0) += c;
+        }
+        self.enforce_cap();
+    }
+
+    fn enforce_cap(&mut self) {
+        if self.counts.len() <= self.cap {
+            return;
+        }
+        let mut all: Vec<(String, u64)> = std::mem::take(&mut self.counts).into_iter().collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.other += all[self.cap..].iter().map(|e| e.1).sum::<u64>();
+        all.truncate(self.cap);
+        self.counts = all.into_iter().collect();
+        self.overflowed = true;
+    }
+
+    /// Categories by count, largest first, then by label.
+    pub fn categories(&self) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        v
+    }
+
+    /// Distinct non-missing categories (a lower bound when `overflowed`).
+    pub fn distinct(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Rows with a value.
+    pub fn present(&self) -> u64 {
+        self.rows - self.missing
+    }
+
+    /// Empty or null values over rows (0 without rows).
+    pub fn missing_rate(&self) -> f64 {
+        ratio(self.missing, self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_merge_are_exact_below_cap() {
+        let a = StringArray::from(vec![Some("a"), Some("b"), None, Some("a")]);
+        let b = StringArray::from(vec![Some("c"), Some("a")]);
+        let mut x = TextProfile::new(10);
+        x.add(&a);
+        let mut y = TextProfile::new(10);
+        y.add(&b);
+        x.merge(&y);
+        assert_eq!((x.rows, x.missing), (6, 1));
+        assert_eq!(x.categories(), vec![("a", 3), ("b", 1), ("c", 1)]);
+        assert!(!x.overflowed);
+    }
+
+    #[test]
+    fn cap_keeps_most_frequent_and_counts_the_rest() {
+        let a = StringArray::from(vec!["a", "a", "a", "b", "b", "c", "d"]);
+        let mut x = TextProfile::new(2);
+        x.add(&a);
+        assert!(x.overflowed);
+        assert_eq!(x.categories(), vec![("a", 3), ("b", 2)]);
+        assert_eq!(x.other, 2);
+    }
+}
