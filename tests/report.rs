@@ -1041,6 +1041,8 @@ mod cli {
         assert!(html.contains("Drift detected in 7 of 30 days"));
         assert!(html.contains("Run in detail: scoring-eu on 2026-11-24"));
         assert!(html.contains("58 scored, 1 failed, 1 with no data"));
+        // Per-feature detail survives for the run shown (trend, heat map, contributions, features).
+        assert_eq!(html.matches("<svg").count(), 2 + 1 + data::CHARTED);
     }
 
     #[test]
@@ -1069,6 +1071,7 @@ mod cli {
         assert!(html.contains("2026-11-01 to 2026-11-10"));
         assert!(html.contains("No drift in 10 days"));
         assert!(html.contains("Run in detail: scoring-us on 2026-11-05"));
+        assert_eq!(html.matches("<svg").count(), 2 + 1 + data::CHARTED);
         assert!(!html.contains("<td class=\"t\">scoring-eu</td>"));
     }
 

@@ -324,8 +324,7 @@ pub fn render_history(
         .map(|d| d.drift_threshold)
         .or_else(|| rs.last().map(|r| r.drift_threshold))
         .unwrap_or(crate::detector::DEFAULT_DRIFT_THRESHOLD);
-    let owned: Vec<RunResult> = rs.iter().map(|r| (*r).clone()).collect();
-    let v = verdict::for_history(&owned, freq);
+    let v = verdict::for_history(&rs, freq);
 
     let mut body = String::with_capacity(256 * 1024);
     let _ = writeln!(body, "<h1>{}</h1>", escape(&title));

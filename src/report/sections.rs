@@ -328,6 +328,16 @@ pub(crate) fn feature_details(c: &Comparison, opts: &ReportOptions) -> (String, 
                 sub.push(format!("{label} {}", if rate { pct(v) } else { num(v) }));
             }
         }
+        if let Some(f) = f {
+            let q = &f.quality;
+            if q.rows.baseline > 0 && q.rows.target > 0 {
+                let mb = q.missing.baseline as f64 / q.rows.baseline as f64;
+                let mt = q.missing.target as f64 / q.rows.target as f64;
+                if (mt - mb).abs() > 0.01 {
+                    sub.push(format!("missing {} \u{2192} {}", pct(mb), pct(mt)));
+                }
+            }
+        }
         if !sub.is_empty() {
             let _ = write!(
                 out,

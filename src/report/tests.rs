@@ -107,7 +107,7 @@ fn verdict_of_a_history_counts_drifting_days_and_names_the_worst_run() {
         "No drift in 3 weeks \u{2014} highest: svc-a on 2026-11-19: 0.12 \u{2264} 0.20"
     );
 
-    let v = verdict::for_history(&[], None);
+    let v = verdict::for_history::<RunResult>(&[], None);
     assert_eq!(
         (v.level, v.headline.as_str()),
         (Level::Nothing, "No runs in this period")

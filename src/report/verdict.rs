@@ -154,9 +154,14 @@ fn unit(freq: Option<Frequency>, n: usize) -> &'static str {
 
 /// Verdict of a detector's history: how many scoring periods drifted, the worst run, the latest
 /// state, and how many runs did not score.
-pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
+pub fn for_history<R: std::borrow::Borrow<RunResult>>(
+    results: &[R],
+    freq: Option<Frequency>,
+) -> Verdict {
+    let results: Vec<&RunResult> = results.iter().map(|r| r.borrow()).collect();
     let scored: Vec<&RunResult> = results
         .iter()
+        .copied()
         .filter(|r| {
             r.run.status == RunStatus::Succeeded && r.coefficient().is_some_and(f64::is_finite)
         })
