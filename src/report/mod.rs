@@ -566,6 +566,7 @@ pub fn render_history(
             let top = r
                 .top_contributors(1)
                 .first()
+                .filter(|(_, v)| *v > 0.0)
                 .map(|(f, v)| format!("{f} ({})", pct(*v)))
                 .unwrap_or_default();
             let note = r.run.error.clone().unwrap_or_else(|| {

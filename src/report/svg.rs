@@ -111,12 +111,21 @@ fn x_axis(out: &mut String, x: &Scale, ticks: &[(f64, String)], y0: f64, title: 
         px(y0)
     );
     for (v, label) in ticks {
-        let xx = px(x.at(*v));
+        let at = x.at(*v);
+        let xx = px(at);
+        // A label centred on the last tick may run past the chart's edge: end it at the edge.
+        let half = 3.8 * label.chars().count() as f64;
+        let (anchor, tx) = if at + half > x.r1 + 10.0 {
+            ("end", x.r1 + 10.0)
+        } else {
+            ("middle", at)
+        };
         let _ = write!(
             out,
-            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{AXIS}"/><text x="{xx}" y="{}" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{AXIS}"/><text x="{}" y="{}" text-anchor="{anchor}" fill="{AXIS}">{}</text>"#,
             px(y0),
             px(y0 + 4.0),
+            px(tx),
             px(y0 + 17.0),
             escape(label)
         );

@@ -51,6 +51,25 @@ fn verdict_of_a_quiet_run_says_when_it_is_noise() {
         "{}",
         v.detail
     );
+    // A classifier that found nothing says so, and credits no feature.
+    let mut r = testdata::run(day("2026-11-20"), "svc-a", 3, 0.0);
+    r.column_metrics
+        .iter_mut()
+        .flat_map(|m| m.values_mut())
+        .flatten()
+        .for_each(|m| {
+            if m.name == crate::drift::metrics::names::DATADRIFT_CONTRIBUTION {
+                m.value = 0.0;
+            }
+        });
+    let v = verdict::for_run(&r);
+    assert_eq!(
+        v.detail,
+        "The classifier could not tell target rows from baseline rows."
+    );
+    let html = render_run(&r, &ReportOptions::default());
+    assert!(html.contains("No feature contributed"));
+    assert_eq!(html.matches("<svg").count(), 3, "feature charts only");
     // Exactly at the threshold is not drift (strict comparison, as in Azure ML).
     let r = testdata::run(day("2026-11-20"), "svc-a", 3, 0.2);
     assert_eq!(

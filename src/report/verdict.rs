@@ -82,7 +82,9 @@ pub fn for_run(r: &RunResult) -> Verdict {
         RunStatus::Succeeded => {
             let c = r.coefficient().unwrap_or(f64::NAN);
             let t = r.drift_threshold;
-            let top = r.top_contributors(3);
+            // A feature with no contribution explains nothing: leave it out of the sentence.
+            let mut top = r.top_contributors(3);
+            top.retain(|(_, v)| *v > 0.0);
             let top_text = if top.is_empty() {
                 String::new()
             } else {
@@ -112,7 +114,10 @@ pub fn for_run(r: &RunResult) -> Verdict {
                     .map(|k| k.noise_floor.max)
                     .filter(|v| v.is_finite());
                 let mut detail = match noise {
-                    Some(n) if c.is_finite() && c <= n => format!(
+                    _ if c == 0.0 => {
+                        "The classifier could not tell target rows from baseline rows.".to_string()
+                    }
+                    Some(n) if c.is_finite() && n > 0.0 && c <= n => format!(
                         "The coefficient is within the noise floor ({}) at this sample size.",
                         coef(n)
                     ),
