@@ -458,7 +458,7 @@ pub fn render_history(
     if ts.is_empty() && not_scored.is_empty() {
         body.push_str("<p class=\"note\">No runs in this period.</p>\n");
     } else {
-        body.push_str("<p class=\"note\">One line per service. Dashed vermillion: the threshold; ringed points are above it. Grey band: the noise floor, the largest coefficient the same classifier gives on two halves of the baseline at the run's sample size; a coefficient inside it is indistinguishable from no drift. Crosses under the axis: runs that failed or found no data.</p>\n<div class=\"chart wide\">");
+        body.push_str("<p class=\"note\">One line per service. Dashed vermillion: the threshold; points above it are marked in vermillion. Grey band: the noise floor, the largest coefficient the same classifier gives on two halves of the baseline at the run's sample size; a coefficient inside it is indistinguishable from no drift. Crosses under the axis: runs that failed or found no data.</p>\n<div class=\"chart wide\">");
         body.push_str(&svg::coefficient_over_time(
             &ts,
             threshold,

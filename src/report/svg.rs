@@ -378,7 +378,11 @@ pub fn coefficient_over_time(
                 continue;
             }
             let (cx, cy) = (px(x.at(day(*date))), px(y.at(*v)));
-            let extra = if over {
+            // Dense series (a year of days): rings would merge into a band, so points over the
+            // threshold become small vermillion dots on the line instead.
+            let extra = if over && dense {
+                format!(r#" r="2.2" fill="{THRESHOLD}""#)
+            } else if over {
                 format!(r#" r="4.5" stroke="{THRESHOLD}" stroke-width="2""#)
             } else {
                 r#" r="3""#.to_string()

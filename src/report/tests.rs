@@ -286,6 +286,9 @@ fn history_of_a_year_with_200_features_stays_under_5_mb() {
         }
     }
     let html = render_history(Some(&detector()), &rs, None, &ReportOptions::default());
+    if let Some(dir) = std::env::var_os("DRIFTSCAN_REPORT_SAMPLES") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join("report-year.html"), &html);
+    }
     let mb = html.len() as f64 / 1e6;
     eprintln!("history page, 365 days x 2 services x 200 features: {mb:.2} MB");
     assert!(html.len() < 5_000_000, "{mb:.2} MB");
