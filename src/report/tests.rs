@@ -1,3 +1,6 @@
+//! Page-level unit tests: verdict sentences, escaping across whole pages, chart counts,
+//! history selection and the size bound of a year of runs.
+
 use super::testdata::{self, day};
 use super::*;
 use crate::detector::{AlertConfig, Detector, Frequency};
