@@ -8,3 +8,10 @@ mod classifier;
 // Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
 mod distributions;
 mod report;
+
+// Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
+// (aiosmtpd), webhook.
+mod sinks;
+
+// infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
+mod infra;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod demo;
 pub mod demo_data;
 pub mod diff;
+pub mod infra;
 pub mod profile;
 pub mod report;
 pub mod scan;
@@ -62,6 +63,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Write a detector's stored history as one self-contained HTML page.
     Report(report::ReportArgs),
+    /// Deployment helpers: generate infra/ parameters from stored detectors.
+    Infra(infra::InfraArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Diff(args) => diff::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
+        Command::Infra(args) => infra::run(args),
     }
 }
 

@@ -296,10 +296,14 @@ impl Partial {
     }
 }
 
-fn profile_column(column: &ChunkColumn, options: &ProfileOptions) -> ColumnStats {
+fn profile_column(
+    column: &ChunkColumn,
+    options: &ProfileOptions,
+    sketch_shift: u32,
+) -> ColumnStats {
     match column {
         ChunkColumn::Numeric { values, invalid } => {
-            let mut p = NumericProfile::new(options.max_buckets);
+            let mut p = NumericProfile::with_sketch_shift(options.max_buckets, sketch_shift);
             p.add(values, *invalid);
             ColumnStats::Numeric(p)
         }
@@ -388,15 +392,20 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         return Err(ProfileError::NoInputs);
     }
     let threshold = AtomicU64::new(u64::MAX);
+    // Sketch shift each numeric column has reached so far: a new chunk starts there instead of at
+    // exact keys (the result is the same, see `ValueSketch::with_shift`; only faster).
+    let sketch_shifts: Mutex<Vec<u32>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<String>> = Mutex::new(None);
     let process = |chunk: &Chunk| -> Partial {
         let t = threshold.load(Ordering::Relaxed);
+        let shifts = sketch_shifts.lock().map(|s| s.clone()).unwrap_or_default();
         let (columns, sample) = rayon::join(
             || {
                 chunk
                     .columns
                     .par_iter()
-                    .map(|c| profile_column(c, options))
+                    .enumerate()
+                    .map(|(i, c)| profile_column(c, options, shifts.get(i).copied().unwrap_or(0)))
                     .collect::<Vec<_>>()
             },
             || sample_chunk(chunk, options, t),
@@ -417,6 +426,16 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         }
         if let Some(a) = &acc {
             threshold.store(a.sample.threshold(), Ordering::Relaxed);
+            if let Ok(mut shifts) = sketch_shifts.lock() {
+                *shifts = a
+                    .columns
+                    .iter()
+                    .map(|c| match c {
+                        ColumnStats::Numeric(n) => n.sketch.shift(),
+                        ColumnStats::Text(_) => 0,
+                    })
+                    .collect();
+            }
         }
     };
     let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;

@@ -45,7 +45,8 @@ pub struct ValueSketch {
     count: u64,
     min: f64,
     max: f64,
-    /// Raw keys not yet folded into `buckets`.
+    /// Bucket keys (already shifted by `shift`) not yet folded into `buckets`. The shift only
+    /// changes in `flush` and `merge`, which empty this first, so every key here is at `shift`.
     #[serde(skip)]
     pending: Vec<u64>,
 }
@@ -120,6 +121,21 @@ impl ValueSketch {
         }
     }
 
+    /// An empty sketch whose buckets start `shift` keys wide, for a part of a dataset that will be
+    /// merged into a sketch already at least that coarse (profiling starts each chunk at the shift
+    /// the chunks merged so far reached, which saves re-sorting fine keys). The merged sketch is
+    /// the same as without the hint: the hint never exceeds the shift the whole dataset needs.
+    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
+        let mut sketch = ValueSketch::new(max_buckets);
+        sketch.shift = shift.min(63);
+        sketch
+    }
+
+    /// Current bucket width exponent: buckets hold `2^shift` consecutive keys.
+    pub fn shift(&self) -> u32 {
+        self.shift
+    }
+
     /// Adds one value. Non-finite values are the caller's to count; they are ignored here.
     #[inline]
     pub fn insert(&mut self, x: f64) {
@@ -127,12 +143,14 @@ impl ValueSketch {
             return;
         }
         if self.pending.capacity() == 0 {
-            self.pending.reserve_exact(PENDING_CAPACITY);
+            // Grown on demand: a sketch of a small chunk should not touch 256 KiB.
+            self.pending.reserve(4096);
         }
         self.min = self.min.min(x);
         self.max = self.max.max(x);
         self.count += 1;
-        self.pending.push(value_to_key(x));
+        // Shifted now, so the sort in `flush` only sees the bits that still matter.
+        self.pending.push(value_to_key(x) >> self.shift);
         if self.pending.len() >= PENDING_CAPACITY {
             self.flush();
         }
@@ -144,12 +162,8 @@ impl ValueSketch {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);
-        radsort::sort(&mut pending);
-        let shift = self.shift;
-        let mut folded: Vec<(u64, u64)> = Vec::with_capacity(pending.len().min(self.max_buckets));
-        for key in pending.drain(..) {
-            push_count(&mut folded, key >> shift, 1);
-        }
+        let folded = fold_sorted(&mut pending, self.max_buckets);
+        pending.clear();
         self.pending = pending;
         self.buckets = merge_sorted(&self.buckets, &folded);
         self.fit_budget();
@@ -157,8 +171,11 @@ impl ValueSketch {
 
     /// Adds every value of `other` to `self`. The result equals the sketch of both inputs together.
     pub fn merge(&mut self, other: &ValueSketch) {
-        let mut other = other.clone();
-        other.flush();
+        if !other.pending.is_empty() {
+            let mut other = other.clone();
+            other.flush();
+            return self.merge(&other);
+        }
         self.flush();
         let shift = self.shift.max(other.shift);
         let mine = rekey(&self.buckets, shift - self.shift);
@@ -171,11 +188,28 @@ impl ValueSketch {
         self.fit_budget();
     }
 
+    /// Raises the shift to the smallest one at which the buckets fit the budget, in one rekey.
+    ///
+    /// Two adjacent (distinct, ascending) keys fall into one bucket at shift `s` exactly when
+    /// their highest differing bit is below `s`; so counting the pairs by that bit tells how many
+    /// buckets every shift would leave, without trying them one by one.
     fn fit_budget(&mut self) {
-        while self.buckets.len() > self.max_buckets {
-            self.buckets = rekey(&self.buckets, 1);
-            self.shift += 1;
+        if self.buckets.len() <= self.max_buckets {
+            return;
         }
+        let mut pairs_by_bit = [0usize; 65];
+        for w in self.buckets.windows(2) {
+            pairs_by_bit[(64 - (w[0].0 ^ w[1].0).leading_zeros()) as usize] += 1;
+        }
+        // Buckets at extra shift e: 1 + pairs whose highest differing bit (1-based) is above e.
+        let mut remaining = self.buckets.len();
+        let mut extra = 0u32;
+        while remaining > self.max_buckets {
+            extra += 1;
+            remaining -= pairs_by_bit[extra as usize];
+        }
+        self.buckets = rekey(&self.buckets, extra);
+        self.shift += extra;
     }
 
     /// Number of finite values summarised.
@@ -332,6 +366,72 @@ impl ValueSketch {
     }
 }
 
+/// Sorts bucket keys and counts the repeats. A radix sort costs one pass per byte of the key, so
+/// keys are sorted as offsets from the smallest one in the narrowest integer that holds them:
+/// after the shift, a column's keys usually span fewer than 32 bits.
+fn fold_sorted(keys: &mut [u64], max_buckets: usize) -> Vec<(u64, u64)> {
+    if let Some(folded) = fold_few(keys) {
+        return folded;
+    }
+    let mut folded: Vec<(u64, u64)> = Vec::with_capacity(keys.len().min(max_buckets));
+    let Some(&first) = keys.first() else {
+        return folded;
+    };
+    let (lo, hi) = keys
+        .iter()
+        .fold((first, first), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let span = hi - lo;
+    if span <= u16::MAX as u64 {
+        let mut narrow: Vec<u16> = keys.iter().map(|&k| (k - lo) as u16).collect();
+        radsort::sort(&mut narrow);
+        narrow
+            .iter()
+            .for_each(|&k| push_count(&mut folded, lo + k as u64, 1));
+    } else if span <= u32::MAX as u64 {
+        let mut narrow: Vec<u32> = keys.iter().map(|&k| (k - lo) as u32).collect();
+        radsort::sort(&mut narrow);
+        narrow
+            .iter()
+            .for_each(|&k| push_count(&mut folded, lo + k as u64, 1));
+    } else {
+        radsort::sort(keys);
+        keys.iter().for_each(|&k| push_count(&mut folded, k, 1));
+    }
+    folded
+}
+
+/// Counts keys in a small hash table when they take few distinct values (integer codes,
+/// ratings, flags): one probe per key instead of a radix sort. `None` once there are too many.
+fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
+    const SLOTS: usize = 512;
+    const MAX_DISTINCT: usize = SLOTS / 4;
+    // No finite value's key is u64::MAX (that would be a NaN pattern), so it marks an empty slot.
+    let mut table = [(u64::MAX, 0u64); SLOTS];
+    let mut distinct = 0;
+    for &k in keys {
+        let mut slot = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize;
+        loop {
+            let entry = &mut table[slot];
+            if entry.0 == k {
+                entry.1 += 1;
+                break;
+            }
+            if entry.0 == u64::MAX {
+                distinct += 1;
+                if distinct > MAX_DISTINCT {
+                    return None;
+                }
+                *entry = (k, 1);
+                break;
+            }
+            slot = (slot + 1) % SLOTS;
+        }
+    }
+    let mut folded: Vec<(u64, u64)> = table.into_iter().filter(|e| e.0 != u64::MAX).collect();
+    folded.sort_unstable_by_key(|e| e.0);
+    Some(folded)
+}
+
 /// Appends `(key, count)` to an ascending list, adding to the last entry when the key repeats.
 #[inline]
 fn push_count(out: &mut Vec<(u64, u64)>, key: u64, count: u64) {
@@ -354,20 +454,29 @@ fn rekey(buckets: &[(u64, u64)], extra_shift: u32) -> Vec<(u64, u64)> {
 
 fn merge_sorted(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
     let mut out = Vec::with_capacity(a.len() + b.len());
+    merge_sorted_into(a, b, &mut out);
+    out
+}
+
+/// Merges two ascending `(key, count)` lists into `out` (cleared first), adding equal keys.
+fn merge_sorted_into(a: &[(u64, u64)], b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) {
+    out.clear();
+    out.reserve(a.len() + b.len());
+    let out_ref = out;
+    let out = &mut *out_ref;
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         if a[i].0 <= b[j].0 {
-            push_count(&mut out, a[i].0, a[i].1);
+            push_count(out, a[i].0, a[i].1);
             i += 1;
         } else {
-            push_count(&mut out, b[j].0, b[j].1);
+            push_count(out, b[j].0, b[j].1);
             j += 1;
         }
     }
     for &(k, c) in a[i..].iter().chain(&b[j..]) {
-        push_count(&mut out, k, c);
+        push_count(out, k, c);
     }
-    out
 }
 
 /// Value range of bucket `key` at `shift`, clamped to the observed `[min, max]`.
