@@ -78,7 +78,11 @@ fn no_drift_stays_below_005_at_every_size() {
             out.summary.mcc_raw,
             out.summary.roc_auc
         );
-        assert!(out.summary.noise_floor.max < 0.05, "{rows}: {:?}", out.summary.noise_floor);
+        assert!(
+            out.summary.noise_floor.max < 0.05,
+            "{rows}: {:?}",
+            out.summary.noise_floor
+        );
         assert_eq!(out.summary.baseline_sample_rows, rows);
         assert_eq!(out.summary.train_rows + out.summary.test_rows, 2 * rows);
     }
@@ -245,11 +249,21 @@ fn categorical_shift_and_unseen_categories_are_found() {
     // Baseline dictionary order differs from the target's: codes are matched by label.
     let base = build(
         normal_columns(rows, 6, 51),
-        categorical(rows, &[0.5, 0.3, 0.15, 0.05], &["red", "green", "blue", "black"], 52),
+        categorical(
+            rows,
+            &[0.5, 0.3, 0.15, 0.05],
+            &["red", "green", "blue", "black"],
+            52,
+        ),
     );
     let same = build(
         normal_columns(rows, 6, 53),
-        categorical(rows, &[0.05, 0.15, 0.3, 0.5], &["black", "blue", "green", "red"], 54),
+        categorical(
+            rows,
+            &[0.05, 0.15, 0.3, 0.5],
+            &["black", "blue", "green", "red"],
+            54,
+        ),
     );
     let out = classifier::score(&base, &same, &features, &ClassifierOptions::default()).unwrap();
     assert!(out.coefficient < 0.05, "same mix: {}", out.coefficient);
@@ -282,27 +296,35 @@ fn same_seed_same_result_other_seed_other_split() {
     a.summary.duration_ms = 0;
     b.summary.duration_ms = 0;
     assert_eq!(a, b);
-    let other = ClassifierOptions {
-        seed: 7,
-        ..options
-    };
+    let other = ClassifierOptions { seed: 7, ..options };
     let c = classifier::score(&base, &target, &numeric_specs(8), &other).unwrap();
     assert_eq!(c.summary.seed, 7);
-    assert_ne!(c.summary.mcc_raw, a.summary.mcc_raw, "another seed, another split");
+    assert_ne!(
+        c.summary.mcc_raw, a.summary.mcc_raw,
+        "another seed, another split"
+    );
 }
 
 #[test]
 fn unequal_sides_use_the_smaller_size_on_both() {
     let base = numeric_sample(normal_columns(4_000, 4, 71));
     let target = numeric_sample(normal_columns(700, 4, 72));
-    let out = classifier::score(&base, &target, &numeric_specs(4), &ClassifierOptions::default())
-        .unwrap();
+    let out = classifier::score(
+        &base,
+        &target,
+        &numeric_specs(4),
+        &ClassifierOptions::default(),
+    )
+    .unwrap();
     assert_eq!(out.summary.baseline_sample_rows, 700);
     assert_eq!(out.summary.target_sample_rows, 700);
     assert_eq!(out.summary.test_rows, 700);
     assert_eq!(out.summary.noise_floor.rows_per_side, 700);
     assert!(out.coefficient < 0.05);
-    assert!(out.contributions.iter().all(|c| c.1 == 0.0), "no split, no contribution");
+    assert!(
+        out.contributions.iter().all(|c| c.1 == 0.0),
+        "no split, no contribution"
+    );
 }
 
 #[test]

@@ -48,7 +48,10 @@ fn generate(spec: &Value) -> Vec<f64> {
                 if kind == "square" { x * x } else { x }
             })
             .collect(),
-        "pareto" => u20.iter().map(|&u| 1_048_576.0 / (u as f64 + 1.0)).collect(),
+        "pareto" => u20
+            .iter()
+            .map(|&u| 1_048_576.0 / (u as f64 + 1.0))
+            .collect(),
         "integer" => u20
             .chunks(8)
             .map(|c| c.iter().map(|&u| u >> 17).sum::<i64>() as f64)
@@ -222,7 +225,11 @@ fn reference_script_still_produces_the_fixture() {
     {
         assert_eq!(f["edges"], c["edges"], "{}: edges changed", c["name"]);
         for side in ["baseline_result", "target_result"] {
-            assert_eq!(f[side]["counts"], c[side]["counts"], "{}: counts changed", c["name"]);
+            assert_eq!(
+                f[side]["counts"], c[side]["counts"],
+                "{}: counts changed",
+                c["name"]
+            );
         }
     }
 }

@@ -843,10 +843,16 @@ fn noise_floor(
     if options.noise_floor_repetitions == 0 || half < MIN_ROWS_PER_SIDE {
         return Ok(NoiseFloor::default());
     }
-    let pool = encoder.encode(baseline, Side::Baseline, 0..baseline.len().min(2 * per_side))?;
+    let pool = encoder.encode(
+        baseline,
+        Side::Baseline,
+        0..baseline.len().min(2 * per_side),
+    )?;
     let mut coefficients = Vec::with_capacity(options.noise_floor_repetitions);
     for r in 0..options.noise_floor_repetitions {
-        let seed = options.seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(r as u64 + 1));
+        let seed = options
+            .seed
+            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(r as u64 + 1));
         let mut idx: Vec<usize> = (0..pool.rows).collect();
         SplitMix64::new(seed).shuffle(&mut idx);
         let x = pool.select(&idx[..2 * half]);

@@ -144,15 +144,21 @@ fn shared_edges(a: &ValueSketch, b: &ValueSketch) -> Option<Vec<f64>> {
         return None;
     }
     let fold = |f: &dyn Fn(&ValueSketch) -> f64, pick: fn(f64, f64) -> f64| {
-        present.iter().map(|s| f(s)).reduce(pick).unwrap_or(f64::NAN)
+        present
+            .iter()
+            .map(|s| f(s))
+            .reduce(pick)
+            .unwrap_or(f64::NAN)
     };
+    // Finite and increasing; sketches hold finite values only, so NaN cannot occur here.
+    let increasing = |lo: f64, hi: f64| hi.partial_cmp(&lo) == Some(std::cmp::Ordering::Greater);
     let mut lo = fold(&|s| s.quantile(0.005), f64::min);
     let mut hi = fold(&|s| s.quantile(0.995), f64::max);
-    if !(hi > lo) {
+    if !increasing(lo, hi) {
         lo = fold(&|s| s.min(), f64::min);
         hi = fold(&|s| s.max(), f64::max);
     }
-    if !(hi > lo) {
+    if !increasing(lo, hi) {
         // All values equal: numpy.histogram's default range for that case.
         lo -= 0.5;
         hi += 0.5;
@@ -192,10 +198,7 @@ fn histogram_counts(sketch: &ValueSketch, edges: &[f64]) -> (Vec<f64>, (u64, u64
         let share = |a: f64, b: f64| c * ((b.min(bucket.hi) - a.max(bucket.lo)).max(0.0) / width);
         below += share(f64::NEG_INFINITY, first);
         above += share(last, f64::INFINITY);
-        let (i0, i1) = (
-            bin_of(bucket.lo.max(first)),
-            bin_of(bucket.hi.min(last)),
-        );
+        let (i0, i1) = (bin_of(bucket.lo.max(first)), bin_of(bucket.hi.min(last)));
         for i in i0..=i1 {
             counts[i] += share(edges[i], edges[i + 1]);
         }
@@ -447,7 +450,9 @@ mod tests {
 
     #[test]
     fn wide_buckets_split_by_overlap_and_conserve_mass() {
-        let values: Vec<f64> = (0..20_000).map(|i| (i as f64 * 0.618).sin() * 5.0).collect();
+        let values: Vec<f64> = (0..20_000)
+            .map(|i| (i as f64 * 0.618).sin() * 5.0)
+            .collect();
         let mut coarse = ValueSketch::new(2048);
         values.iter().for_each(|&v| coarse.insert(v));
         coarse.flush();
