@@ -318,7 +318,7 @@ pub struct ForustBooster {
 
 impl ForustBooster {
     /// A booster with these parameters and seed.
-    pub fn new(params: &BoosterParams, seed: u64) -> Result<Self, ClassifierError> {
+    pub fn new(params: &BoosterParams, seed: u64) -> Self {
         let model = GradientBooster::default()
             .set_objective_type(ObjectiveType::LogLoss)
             .set_iterations(params.iterations)
@@ -336,10 +336,10 @@ impl ForustBooster {
             .set_base_score(0.0)
             .set_parallel(true)
             .set_seed(seed);
-        Ok(ForustBooster {
+        ForustBooster {
             params: params.clone(),
             model,
-        })
+        }
     }
 }
 
@@ -472,11 +472,14 @@ pub fn score(
         .len()
         .min(target.len())
         .min(options.max_rows_per_side);
-    let encoder = Encoder::new(baseline, target, features, per_side)?;
+    // The baseline's coding covers the rows the noise floor draws from as well.
+    let pool_rows = baseline.len().min(2 * per_side);
+    let encoder = Encoder::new(baseline, pool_rows, target, per_side, features)?;
     let x_base = encoder.encode(baseline, Side::Baseline, 0..per_side)?;
     let x_target = encoder.encode(target, Side::Target, 0..per_side)?;
     let x = stack(&x_base, &x_target);
-    let run = fit_and_score(&x, per_side, options, options.seed)?;
+    let mut booster = ForustBooster::new(&options.booster, options.seed);
+    let run = fit_and_score(&x, per_side, options.seed, &mut booster)?;
 
     let noise_floor = noise_floor(baseline, &encoder, per_side, options)?;
 
@@ -612,11 +615,13 @@ struct Encoder {
 }
 
 impl Encoder {
+    /// Codes from the first `baseline_rows` baseline rows and `target_rows` target rows.
     fn new(
         baseline: &RowSample,
+        baseline_rows: usize,
         target: &RowSample,
+        target_rows: usize,
         features: &[FeatureSpec],
-        rows: usize,
     ) -> Result<Self, ClassifierError> {
         let mut codes = Vec::with_capacity(features.len());
         for f in features {
@@ -624,8 +629,8 @@ impl Encoder {
                 codes.push(None);
                 continue;
             }
-            let base = label_counts(baseline, Side::Baseline, &f.name, rows)?;
-            let tgt = label_counts(target, Side::Target, &f.name, rows)?;
+            let base = label_counts(baseline, Side::Baseline, &f.name, baseline_rows)?;
+            let tgt = label_counts(target, Side::Target, &f.name, target_rows)?;
             let mut map = HashMap::new();
             for (label, _) in ordered(&base) {
                 let next = map.len() as f64;
@@ -796,8 +801,8 @@ struct Run {
 fn fit_and_score(
     x: &FeatureMatrix,
     per_side: usize,
-    options: &ClassifierOptions,
     seed: u64,
+    booster: &mut dyn Booster,
 ) -> Result<Run, ClassifierError> {
     let mut rng = SplitMix64::new(seed);
     let mut train = Vec::with_capacity(x.rows / 2 + 1);
@@ -816,7 +821,6 @@ fn fit_and_score(
     let x_test = x.select(&test);
     let y_test: Vec<bool> = test.iter().map(|&i| label(i) == 1.0).collect();
 
-    let mut booster = ForustBooster::new(&options.booster, seed)?;
     booster.fit(&x_train, &y_train)?;
     let proba = booster.predict_proba(&x_test);
     let predicted: Vec<bool> = proba.iter().map(|&p| p > 0.5).collect();
@@ -848,6 +852,7 @@ fn noise_floor(
         Side::Baseline,
         0..baseline.len().min(2 * per_side),
     )?;
+    let booster = |seed| ForustBooster::new(&options.booster, seed);
     let mut coefficients = Vec::with_capacity(options.noise_floor_repetitions);
     for r in 0..options.noise_floor_repetitions {
         let seed = options
@@ -856,7 +861,7 @@ fn noise_floor(
         let mut idx: Vec<usize> = (0..pool.rows).collect();
         SplitMix64::new(seed).shuffle(&mut idx);
         let x = pool.select(&idx[..2 * half]);
-        let run = fit_and_score(&x, half, options, seed)?;
+        let run = fit_and_score(&x, half, seed, &mut booster(seed))?;
         coefficients.push(run.mcc.clamp(0.0, 1.0));
     }
     Ok(NoiseFloor {
