@@ -8,7 +8,7 @@
 //! A column is numeric when every non-empty value parses as a number, else categorical; an empty
 //! field is missing. The CSV reader is deliberately tiny (comma-separated, no quoting): the
 //! script writes plain files. Timings: `fit_ms` is the coefficient and contributions alone,
-//! `total_ms` adds the noise floor.
+//! `total_ms` adds the noise floor; `*_cpu_ms` are the CPU times of the same calls (all threads).
 
 use std::time::Instant;
 
@@ -86,6 +86,19 @@ fn to_sample(header: &[String], rows: &[Vec<String>], numeric: &[bool]) -> RowSa
     }
 }
 
+/// CPU time of this process (all threads) in milliseconds, from `/proc/self/stat` (Linux); the
+/// wall time on a shared machine depends on what else runs, the CPU time much less.
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks are 100 per second on Linux unless the kernel was built otherwise.
+    Some((utime + stime) * 10.0)
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
@@ -122,17 +135,23 @@ fn main() -> anyhow::Result<()> {
         noise_floor_repetitions: 0,
         ..ClassifierOptions::default()
     };
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), cpu_ms());
     classifier::score(&baseline, &target, &features, &without_floor)?;
     let fit_ms = started.elapsed().as_secs_f64() * 1e3;
+    let fit_cpu_ms = cpu_ms()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
 
     let options = ClassifierOptions {
         seed,
         ..ClassifierOptions::default()
     };
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), cpu_ms());
     let outcome = classifier::score(&baseline, &target, &features, &options)?;
     let total_ms = started.elapsed().as_secs_f64() * 1e3;
+    let total_cpu_ms = cpu_ms()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
 
     let s = &outcome.summary;
     let doc = serde_json::json!({
@@ -146,6 +165,8 @@ fn main() -> anyhow::Result<()> {
                         "rows_per_side": s.noise_floor.rows_per_side},
         "fit_ms": fit_ms,
         "total_ms": total_ms,
+        "fit_cpu_ms": fit_cpu_ms,
+        "total_cpu_ms": total_cpu_ms,
         "model": s.model,
     });
     println!("{doc}");
