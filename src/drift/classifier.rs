@@ -992,6 +992,50 @@ mod tests {
         assert!((roc_auc(&t, &[0.5; 6]) - 0.5).abs() < 1e-12);
     }
 
+    fn split(children: [usize; 2], gain: f32) -> SplitNode {
+        SplitNode {
+            is_leaf: false,
+            children: [children[0], children[1], children[1]],
+            gain,
+        }
+    }
+
+    fn leaf() -> SplitNode {
+        SplitNode {
+            is_leaf: true,
+            children: [0; 3],
+            gain: 0.0,
+        }
+    }
+
+    #[test]
+    fn pruning_keeps_weak_splits_above_strong_ones() {
+        // 0 (gain 1) -> 1 (gain 40) -> leaves 3, 4
+        //            -> 2 (gain 3)  -> leaves 5, 6
+        let nodes = vec![
+            split([1, 2], 1.0),
+            split([3, 4], 40.0),
+            split([5, 6], 3.0),
+            leaf(),
+            leaf(),
+            leaf(),
+            leaf(),
+        ];
+        let mut pruned = prune(&nodes, 25.0);
+        pruned.sort();
+        assert_eq!(
+            pruned,
+            vec![2],
+            "only the weak subtree goes; the weak root stays"
+        );
+        // Nothing strong anywhere: the whole tree becomes one leaf, bottom-up.
+        let mut pruned = prune(&nodes, 50.0);
+        pruned.sort();
+        assert_eq!(pruned, vec![0, 1, 2]);
+        // A single leaf stays as it is.
+        assert!(prune(&[leaf()], 25.0).is_empty());
+    }
+
     #[test]
     fn shuffle_is_a_seeded_permutation() {
         let mut a: Vec<usize> = (0..100).collect();
