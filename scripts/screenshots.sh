@@ -9,7 +9,10 @@
 #
 # Chromium is taken from $DRIFTSCAN_CHROMIUM, else `chromium` on the PATH.
 set -euo pipefail
+here=$(pwd)
 cd "$(dirname "$0")/.."
+# Paths given on the command line are relative to where the script was started.
+abs() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$here" "$1" ;; esac; }
 
 chromium="${DRIFTSCAN_CHROMIUM:-$(command -v chromium || true)}"
 if [ -z "$chromium" ] || [ ! -x "$chromium" ]; then
@@ -31,7 +34,7 @@ shoot() { # html png width height
 }
 
 if [ "${1:-}" = "--samples" ]; then
-  dir=${2:-$(mktemp -d)}
+  dir=$(abs "${2:-$(mktemp -d)}")
   mkdir -p "$dir" docs/screenshots
   DRIFTSCAN_REPORT_SAMPLES="$dir" DRIFTSCAN_CHROMIUM="$chromium" DRIFTSCAN_REQUIRE_COMPONENTS=1 \
     cargo test --test tests report:: -- --test-threads=1 >&2
@@ -42,5 +45,7 @@ if [ "${1:-}" = "--samples" ]; then
 fi
 
 [ $# -ge 1 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
-[ -f "$1" ] || { echo "error: no such page \`$1\`" >&2; exit 2; }
-shoot "$1" "${2:-${1%.html}.png}" "${3:-1280}" "${4:-2000}"
+page=$(abs "$1")
+[ -f "$page" ] || { echo "error: no such page \`$1\`" >&2; exit 2; }
+out=$(abs "${2:-${1%.html}.png}")
+shoot "$page" "$out" "${3:-1280}" "${4:-2000}"

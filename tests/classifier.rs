@@ -386,3 +386,61 @@ fn bad_inputs_give_clear_errors() {
         "domain classifier: column `c` of the baseline row sample has code 9 but a dictionary of 1 categories"
     );
 }
+
+#[test]
+fn degenerate_columns_run_and_an_emptied_column_is_found() {
+    let names: Vec<String> = ["ok", "all_missing", "constant", "cat_missing", "cat_single"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let features = vec![
+        FeatureSpec::numeric("ok"),
+        FeatureSpec::numeric("all_missing"),
+        FeatureSpec::numeric("constant"),
+        FeatureSpec::categorical("cat_missing"),
+        FeatureSpec::categorical("cat_single"),
+    ];
+    let build = |rows: usize, seed: u64, ok_missing: bool| {
+        let mut ok = normal_columns(rows, 1, seed).remove(0);
+        if ok_missing {
+            ok.iter_mut().for_each(|v| *v = f64::NAN);
+        }
+        sample_of(
+            vec![
+                SampleColumn::Numeric(ok),
+                SampleColumn::Numeric(vec![f64::NAN; rows]),
+                SampleColumn::Numeric(vec![f64::INFINITY; rows]),
+                SampleColumn::Categorical {
+                    codes: vec![MISSING_CODE; rows],
+                    dictionary: vec![],
+                },
+                SampleColumn::Categorical {
+                    codes: vec![0; rows],
+                    dictionary: vec!["only".into()],
+                },
+            ],
+            names.clone(),
+        )
+    };
+    for rows in [10, 11, 300] {
+        let out = classifier::score(
+            &build(rows, 91, false),
+            &build(rows, 92, false),
+            &features,
+            &ClassifierOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{rows} rows: {e}"));
+        assert_eq!(out.coefficient, 0.0, "{rows} rows");
+        assert!(out.summary.roc_auc.is_finite());
+    }
+    // The one informative column goes missing in the target: found at once.
+    let out = classifier::score(
+        &build(300, 93, false),
+        &build(300, 94, true),
+        &features,
+        &ClassifierOptions::default(),
+    )
+    .unwrap();
+    assert!(out.coefficient > 0.9, "coefficient {}", out.coefficient);
+    assert_eq!(ranking(&out)[0], "ok", "{:?}", out.contributions);
+}

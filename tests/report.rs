@@ -917,6 +917,67 @@ fn console_check_catches_script_errors_and_refused_injections() {
 
 /// `driftscan report`, run in-process: the shared build folder's binary may belong to another
 /// branch at any moment, the library's `cli::run` is this one.
+/// The metrics table sorts when a header is clicked: numbers largest first on the first click,
+/// smallest first on the second, undefined values last both times. The click is made by a probe
+/// script appended to the page (with the policy line dropped so the probe may run).
+#[test]
+fn metrics_table_sorts_by_a_clicked_header() {
+    let Some(chromium) = browser::chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let r = data::run(data::day("2026-11-24"), "scoring-eu", 1.0, 0.43, 129);
+    let html = render_run(&r, &ReportOptions::default());
+    let policy_start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("page has a policy");
+    let policy_end = policy_start + html[policy_start..].find('>').expect("policy tag ends") + 1;
+    let probe = r#"<script>
+var t=document.querySelector('#metrics').nextElementSibling.nextElementSibling.querySelector('table');
+var ths=t.tHead.rows[0].cells,col=-1;for(var i=0;i<ths.length;i++){if(ths[i].textContent==='W/σ')col=i}
+function column(){return Array.prototype.map.call(t.tBodies[0].rows,function(r){return r.cells[col].getAttribute('data-v')||'-'}).join(' ')}
+ths[col].click();var first=column();ths[col].click();var second=column();
+var pre=document.createElement('pre');pre.id='probe';pre.textContent=first+'|'+second+'|'+ths[col].getAttribute('aria-sort');document.body.appendChild(pre);
+</script></body>"#;
+    let page_html =
+        format!("{}{}", &html[..policy_start], &html[policy_end..]).replacen("</body>", probe, 1);
+    let page = dir.path().join("sort.html");
+    std::fs::write(&page, page_html).expect("writing page");
+    let (dom, console) = browser::dom_and_console(&chromium, &page);
+    assert!(console.is_empty(), "console: {console:?}");
+    let start = dom.find("<pre id=\"probe\">").expect("probe ran") + "<pre id=\"probe\">".len();
+    let text = &dom[start..start + dom[start..].find("</pre>").expect("probe output ends")];
+    let parts: Vec<&str> = text.split('|').collect();
+    assert_eq!(parts.len(), 3, "{text}");
+    let parse = |s: &str| -> (Vec<f64>, usize) {
+        let vals: Vec<&str> = s.split(' ').collect();
+        let missing_from = vals.iter().position(|v| *v == "-").unwrap_or(vals.len());
+        assert!(
+            vals[missing_from..].iter().all(|v| *v == "-"),
+            "undefined values not last: {s}"
+        );
+        (
+            vals[..missing_from]
+                .iter()
+                .map(|v| v.parse().expect("numeric data-v"))
+                .collect(),
+            vals.len() - missing_from,
+        )
+    };
+    let (desc, missing) = parse(parts[0]);
+    assert!(desc.len() >= 6 && missing >= 4, "{text}");
+    assert!(
+        desc.windows(2).all(|w| w[0] >= w[1]),
+        "first click is not largest first: {desc:?}"
+    );
+    let (asc, _) = parse(parts[1]);
+    assert!(
+        asc.windows(2).all(|w| w[0] <= w[1]),
+        "second click is not smallest first: {asc:?}"
+    );
+    assert_eq!(parts[2], "ascending");
+}
+
 mod cli {
     use super::*;
     use clap::Parser;
@@ -980,6 +1041,8 @@ mod cli {
         assert!(html.contains("Drift detected in 7 of 30 days"));
         assert!(html.contains("Run in detail: scoring-eu on 2026-11-24"));
         assert!(html.contains("58 scored, 1 failed, 1 with no data"));
+        // Per-feature detail survives for the run shown (trend, heat map, contributions, features).
+        assert_eq!(html.matches("<svg").count(), 2 + 1 + data::CHARTED);
     }
 
     #[test]
@@ -1008,6 +1071,7 @@ mod cli {
         assert!(html.contains("2026-11-01 to 2026-11-10"));
         assert!(html.contains("No drift in 10 days"));
         assert!(html.contains("Run in detail: scoring-us on 2026-11-05"));
+        assert_eq!(html.matches("<svg").count(), 2 + 1 + data::CHARTED);
         assert!(!html.contains("<td class=\"t\">scoring-eu</td>"));
     }
 

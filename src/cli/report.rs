@@ -77,7 +77,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitStatus> {
             args.detector
         );
     }
-    let results = read_runs(&runs_dir, args.start, args.end, &args.services)?;
+    let results = read_runs(&runs_dir, args.start, args.end, &args.services, args.run)?;
     let period = match (args.start, args.end) {
         (None, None) => None,
         (start, end) => {
@@ -149,13 +149,19 @@ fn read_detector(store: &Path, name: &str) -> anyhow::Result<Option<Detector>> {
 /// Lists `runs/{name}/{service}/{yyyy}/{mm}/{dd}.json` by folder, keeps dates in range, and
 /// parses what is kept. Names that are not a date (temporary files of an atomic write, notes)
 /// are passed over; a result file that does not parse is an error naming it.
+///
+/// The page shows per-feature detail for one date only (`detail`, else the latest scored date),
+/// so the bulky per-feature distributions of every other run are dropped as soon as they are
+/// read: a year of 200-feature results would otherwise hold several hundred MB.
 fn read_runs(
     dir: &Path,
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
     services: &[String],
+    detail: Option<NaiveDate>,
 ) -> anyhow::Result<Vec<RunResult>> {
-    let mut out = Vec::new();
+    let mut out: Vec<RunResult> = Vec::new();
+    let mut latest_scored: Option<NaiveDate> = None;
     if !dir.is_dir() {
         return Ok(out);
     }
@@ -181,8 +187,20 @@ fn read_runs(
                     }
                     let bytes = fs::read(&day)
                         .with_context(|| format!("reading run result `{}`", day.display()))?;
-                    let r: RunResult = serde_json::from_slice(&bytes)
+                    let mut r: RunResult = serde_json::from_slice(&bytes)
                         .with_context(|| format!("parsing run result `{}`", day.display()))?;
+                    if r.run.status == RunStatus::Succeeded
+                        && latest_scored.is_none_or(|l| r.datetime > l)
+                    {
+                        latest_scored = Some(r.datetime);
+                        for o in out.iter_mut().filter(|o| Some(o.datetime) != detail) {
+                            o.features = Vec::new();
+                        }
+                    }
+                    let needed = Some(r.datetime) == detail || Some(r.datetime) == latest_scored;
+                    if !needed {
+                        r.features = Vec::new();
+                    }
                     out.push(r);
                 }
             }
@@ -223,4 +241,76 @@ fn write_page(out: &Path, html: &str) -> anyhow::Result<()> {
             .context("writing the report to standard output");
     }
     fs::write(out, html).with_context(|| format!("writing the report to `{}`", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata;
+
+    fn store(days: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for d in days {
+            for svc in ["a", "b"] {
+                let r = testdata::run(testdata::day(d), svc, 3, 0.3);
+                let folder = dir
+                    .path()
+                    .join(svc)
+                    .join(r.datetime.format("%Y/%m").to_string());
+                fs::create_dir_all(&folder).expect("run folder");
+                let json = serde_json::to_vec(&r).expect("result json");
+                fs::write(folder.join(r.datetime.format("%d.json").to_string()), json)
+                    .expect("write");
+            }
+        }
+        dir
+    }
+
+    fn with_features(rs: &[RunResult]) -> Vec<String> {
+        let mut v: Vec<String> = rs
+            .iter()
+            .filter(|r| !r.features.is_empty())
+            .map(|r| format!("{} {}", r.service_name, r.datetime))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn only_the_runs_shown_in_detail_keep_their_distributions() {
+        let dir = store(&["2026-10-30", "2026-11-01", "2026-11-02"]);
+        let rs = read_runs(dir.path(), None, None, &[], None).expect("read");
+        assert_eq!(rs.len(), 6);
+        assert_eq!(with_features(&rs), ["a 2026-11-02", "b 2026-11-02"]);
+        assert!(rs.iter().all(|r| !r.column_metrics.is_empty()));
+
+        let rs = read_runs(
+            dir.path(),
+            None,
+            None,
+            &[],
+            Some(testdata::day("2026-10-30")),
+        )
+        .expect("read");
+        assert_eq!(
+            with_features(&rs),
+            [
+                "a 2026-10-30",
+                "a 2026-11-02",
+                "b 2026-10-30",
+                "b 2026-11-02"
+            ]
+        );
+
+        let rs = read_runs(
+            dir.path(),
+            Some(testdata::day("2026-10-31")),
+            Some(testdata::day("2026-11-01")),
+            &["b".into()],
+            None,
+        )
+        .expect("read");
+        assert_eq!(with_features(&rs), ["b 2026-11-01"]);
+        assert_eq!(rs.len(), 1);
+    }
 }

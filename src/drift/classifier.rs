@@ -318,7 +318,7 @@ pub struct ForustBooster {
 
 impl ForustBooster {
     /// A booster with these parameters and seed.
-    pub fn new(params: &BoosterParams, seed: u64) -> Result<Self, ClassifierError> {
+    pub fn new(params: &BoosterParams, seed: u64) -> Self {
         let model = GradientBooster::default()
             .set_objective_type(ObjectiveType::LogLoss)
             .set_iterations(params.iterations)
@@ -336,10 +336,10 @@ impl ForustBooster {
             .set_base_score(0.0)
             .set_parallel(true)
             .set_seed(seed);
-        Ok(ForustBooster {
+        ForustBooster {
             params: params.clone(),
             model,
-        })
+        }
     }
 }
 
@@ -472,11 +472,14 @@ pub fn score(
         .len()
         .min(target.len())
         .min(options.max_rows_per_side);
-    let encoder = Encoder::new(baseline, target, features, per_side)?;
+    // The baseline's coding covers the rows the noise floor draws from as well.
+    let pool_rows = baseline.len().min(2 * per_side);
+    let encoder = Encoder::new(baseline, pool_rows, target, per_side, features)?;
     let x_base = encoder.encode(baseline, Side::Baseline, 0..per_side)?;
     let x_target = encoder.encode(target, Side::Target, 0..per_side)?;
     let x = stack(&x_base, &x_target);
-    let run = fit_and_score(&x, per_side, options, options.seed)?;
+    let mut booster = ForustBooster::new(&options.booster, options.seed);
+    let run = fit_and_score(&x, per_side, options.seed, &mut booster)?;
 
     let noise_floor = noise_floor(baseline, &encoder, per_side, options)?;
 
@@ -612,11 +615,13 @@ struct Encoder {
 }
 
 impl Encoder {
+    /// Codes from the first `baseline_rows` baseline rows and `target_rows` target rows.
     fn new(
         baseline: &RowSample,
+        baseline_rows: usize,
         target: &RowSample,
+        target_rows: usize,
         features: &[FeatureSpec],
-        rows: usize,
     ) -> Result<Self, ClassifierError> {
         let mut codes = Vec::with_capacity(features.len());
         for f in features {
@@ -624,8 +629,8 @@ impl Encoder {
                 codes.push(None);
                 continue;
             }
-            let base = label_counts(baseline, Side::Baseline, &f.name, rows)?;
-            let tgt = label_counts(target, Side::Target, &f.name, rows)?;
+            let base = label_counts(baseline, Side::Baseline, &f.name, baseline_rows)?;
+            let tgt = label_counts(target, Side::Target, &f.name, target_rows)?;
             let mut map = HashMap::new();
             for (label, _) in ordered(&base) {
                 let next = map.len() as f64;
@@ -796,8 +801,8 @@ struct Run {
 fn fit_and_score(
     x: &FeatureMatrix,
     per_side: usize,
-    options: &ClassifierOptions,
     seed: u64,
+    booster: &mut dyn Booster,
 ) -> Result<Run, ClassifierError> {
     let mut rng = SplitMix64::new(seed);
     let mut train = Vec::with_capacity(x.rows / 2 + 1);
@@ -816,7 +821,6 @@ fn fit_and_score(
     let x_test = x.select(&test);
     let y_test: Vec<bool> = test.iter().map(|&i| label(i) == 1.0).collect();
 
-    let mut booster = ForustBooster::new(&options.booster, seed)?;
     booster.fit(&x_train, &y_train)?;
     let proba = booster.predict_proba(&x_test);
     let predicted: Vec<bool> = proba.iter().map(|&p| p > 0.5).collect();
@@ -848,6 +852,7 @@ fn noise_floor(
         Side::Baseline,
         0..baseline.len().min(2 * per_side),
     )?;
+    let booster = |seed| ForustBooster::new(&options.booster, seed);
     let mut coefficients = Vec::with_capacity(options.noise_floor_repetitions);
     for r in 0..options.noise_floor_repetitions {
         let seed = options
@@ -856,7 +861,7 @@ fn noise_floor(
         let mut idx: Vec<usize> = (0..pool.rows).collect();
         SplitMix64::new(seed).shuffle(&mut idx);
         let x = pool.select(&idx[..2 * half]);
-        let run = fit_and_score(&x, half, options, seed)?;
+        let run = fit_and_score(&x, half, seed, &mut booster(seed))?;
         coefficients.push(run.mcc.clamp(0.0, 1.0));
     }
     Ok(NoiseFloor {
@@ -985,6 +990,50 @@ mod tests {
         assert!((roc_auc(&t, &s) - 0.6666666666666667).abs() < 1e-12);
         // All scores tied -> 0.5.
         assert!((roc_auc(&t, &[0.5; 6]) - 0.5).abs() < 1e-12);
+    }
+
+    fn split(children: [usize; 2], gain: f32) -> SplitNode {
+        SplitNode {
+            is_leaf: false,
+            children: [children[0], children[1], children[1]],
+            gain,
+        }
+    }
+
+    fn leaf() -> SplitNode {
+        SplitNode {
+            is_leaf: true,
+            children: [0; 3],
+            gain: 0.0,
+        }
+    }
+
+    #[test]
+    fn pruning_keeps_weak_splits_above_strong_ones() {
+        // 0 (gain 1) -> 1 (gain 40) -> leaves 3, 4
+        //            -> 2 (gain 3)  -> leaves 5, 6
+        let nodes = vec![
+            split([1, 2], 1.0),
+            split([3, 4], 40.0),
+            split([5, 6], 3.0),
+            leaf(),
+            leaf(),
+            leaf(),
+            leaf(),
+        ];
+        let mut pruned = prune(&nodes, 25.0);
+        pruned.sort();
+        assert_eq!(
+            pruned,
+            vec![2],
+            "only the weak subtree goes; the weak root stays"
+        );
+        // Nothing strong anywhere: the whole tree becomes one leaf, bottom-up.
+        let mut pruned = prune(&nodes, 50.0);
+        pruned.sort();
+        assert_eq!(pruned, vec![0, 1, 2]);
+        // A single leaf stays as it is.
+        assert!(prune(&[leaf()], 25.0).is_empty());
     }
 
     #[test]

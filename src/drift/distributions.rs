@@ -150,13 +150,15 @@ fn shared_edges(a: &ValueSketch, b: &ValueSketch) -> Option<Vec<f64>> {
             .reduce(pick)
             .unwrap_or(f64::NAN)
     };
+    // Finite and increasing; sketches hold finite values only, so NaN cannot occur here.
+    let increasing = |lo: f64, hi: f64| hi.partial_cmp(&lo) == Some(std::cmp::Ordering::Greater);
     let mut lo = fold(&|s| s.quantile(0.005), f64::min);
     let mut hi = fold(&|s| s.quantile(0.995), f64::max);
-    if !(hi > lo) {
+    if !increasing(lo, hi) {
         lo = fold(&|s| s.min(), f64::min);
         hi = fold(&|s| s.max(), f64::max);
     }
-    if !(hi > lo) {
+    if !increasing(lo, hi) {
         // All values equal: numpy.histogram's default range for that case.
         lo -= 0.5;
         hi += 0.5;

@@ -324,8 +324,7 @@ pub fn render_history(
         .map(|d| d.drift_threshold)
         .or_else(|| rs.last().map(|r| r.drift_threshold))
         .unwrap_or(crate::detector::DEFAULT_DRIFT_THRESHOLD);
-    let owned: Vec<RunResult> = rs.iter().map(|r| (*r).clone()).collect();
-    let v = verdict::for_history(&owned, freq);
+    let v = verdict::for_history(&rs, freq);
 
     let mut body = String::with_capacity(256 * 1024);
     let _ = writeln!(body, "<h1>{}</h1>", escape(&title));
@@ -459,7 +458,7 @@ pub fn render_history(
     if ts.is_empty() && not_scored.is_empty() {
         body.push_str("<p class=\"note\">No runs in this period.</p>\n");
     } else {
-        body.push_str("<p class=\"note\">One line per service. Dashed vermillion: the threshold; ringed points are above it. Grey band: the noise floor, the largest coefficient the same classifier gives on two halves of the baseline at the run's sample size; a coefficient inside it is indistinguishable from no drift. Crosses under the axis: runs that failed or found no data.</p>\n<div class=\"chart wide\">");
+        body.push_str("<p class=\"note\">One line per service. Dashed vermillion: the threshold; points above it are marked in vermillion. Grey band: the noise floor, the largest coefficient the same classifier gives on two halves of the baseline at the run's sample size; a coefficient inside it is indistinguishable from no drift. Crosses under the axis: runs that failed or found no data.</p>\n<div class=\"chart wide\">");
         body.push_str(&svg::coefficient_over_time(
             &ts,
             threshold,
@@ -567,6 +566,7 @@ pub fn render_history(
             let top = r
                 .top_contributors(1)
                 .first()
+                .filter(|(_, v)| *v > 0.0)
                 .map(|(f, v)| format!("{f} ({})", pct(*v)))
                 .unwrap_or_default();
             let note = r.run.error.clone().unwrap_or_else(|| {

@@ -34,8 +34,8 @@ dl.facts dt{color:#555}dl.facts dd{margin:0;overflow-wrap:anywhere}
 .chart.wide svg{min-width:560px}
 .tw{overflow-x:auto;background:#fff;border:1px solid #e2e2de;border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.86em;font-variant-numeric:tabular-nums}
-th,td{padding:4px 7px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:12em;max-width:24em}
+th,td{padding:4px 6px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:11em;max-width:22em}
 td.wrap{white-space:normal;min-width:16em}
 td.t,th.t{text-align:left}
 thead th{background:#f0f0ec;position:sticky;top:0;font-weight:600}

@@ -23,7 +23,7 @@ pub(crate) struct Comparison<'a> {
 }
 
 /// Known per-column metrics in display order: (name, column header, tooltip, shown as a rate).
-const COLUMNS: [(&str, &str, &str, bool); 13] = [
+const COLUMNS: [(&str, &str, &str, bool); 12] = [
     (
         names::DATADRIFT_CONTRIBUTION,
         "contribution",
@@ -96,13 +96,10 @@ const COLUMNS: [(&str, &str, &str, bool); 13] = [
         "Missing rate in the target: share of target rows that are missing",
         true,
     ),
-    (
-        names::MISSING_RATE_CHANGE,
-        "Δ miss.",
-        "Target missing rate minus baseline missing rate",
-        true,
-    ),
 ];
+
+/// Metrics left out of the table because two other columns already show them.
+const DERIVED: [&str; 1] = [names::MISSING_RATE_CHANGE];
 
 impl<'a> Comparison<'a> {
     fn lookup(&self) -> HashMap<&'a str, &'a [Metric]> {
@@ -207,6 +204,10 @@ pub(crate) fn contributions(c: &Comparison, opts: &ReportOptions) -> String {
         out.push_str("<p class=\"note\">No per-feature contributions: the domain classifier did not run.</p>\n");
         return out;
     }
+    if items.iter().all(|(_, v)| *v <= 0.0) {
+        out.push_str("<p class=\"note\">No feature contributed: the domain classifier could not tell target rows from baseline rows, so it used none of them. The distances in the table below still show how far each feature moved.</p>\n");
+        return out;
+    }
     let total = items.len();
     items.truncate(opts.contribution_bars.max(1));
     out.push_str("<p class=\"note\">Each feature's share of the domain classifier's importance: how much it helped tell target rows from baseline rows. Larger means it moved more, or moved in a way the classifier could use.");
@@ -246,7 +247,7 @@ pub(crate) fn metrics_table(c: &Comparison) -> String {
     let mut extra: Vec<&str> = present
         .iter()
         .copied()
-        .filter(|p| !COLUMNS.iter().any(|c| c.0 == *p))
+        .filter(|p| !COLUMNS.iter().any(|c| c.0 == *p) && !DERIVED.contains(p))
         .collect();
     extra.sort();
     for e in extra {
@@ -326,6 +327,16 @@ pub(crate) fn feature_details(c: &Comparison, opts: &ReportOptions) -> (String, 
         ] {
             if let Some(v) = metric_in(&lookup, name, metric).filter(|v| v.is_finite()) {
                 sub.push(format!("{label} {}", if rate { pct(v) } else { num(v) }));
+            }
+        }
+        if let Some(f) = f {
+            let q = &f.quality;
+            if q.rows.baseline > 0 && q.rows.target > 0 {
+                let mb = q.missing.baseline as f64 / q.rows.baseline as f64;
+                let mt = q.missing.target as f64 / q.rows.target as f64;
+                if (mt - mb).abs() > 0.01 {
+                    sub.push(format!("missing {} \u{2192} {}", pct(mb), pct(mt)));
+                }
             }
         }
         if !sub.is_empty() {

@@ -111,12 +111,21 @@ fn x_axis(out: &mut String, x: &Scale, ticks: &[(f64, String)], y0: f64, title: 
         px(y0)
     );
     for (v, label) in ticks {
-        let xx = px(x.at(*v));
+        let at = x.at(*v);
+        let xx = px(at);
+        // A label centred on the last tick may run past the chart's edge: end it at the edge.
+        let half = 3.8 * label.chars().count() as f64;
+        let (anchor, tx) = if at + half > x.r1 + 10.0 {
+            ("end", x.r1 + 10.0)
+        } else {
+            ("middle", at)
+        };
         let _ = write!(
             out,
-            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{AXIS}"/><text x="{xx}" y="{}" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{AXIS}"/><text x="{}" y="{}" text-anchor="{anchor}" fill="{AXIS}">{}</text>"#,
             px(y0),
             px(y0 + 4.0),
+            px(tx),
             px(y0 + 17.0),
             escape(label)
         );
@@ -165,7 +174,7 @@ fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, l
             );
         }
     }
-    let shown = truncate(label, 28);
+    let shown = truncate(label, LEGEND_CHARS);
     let _ = write!(
         out,
         r#"<text x="{}" y="{}" fill="{INK}">{}</text>"#,
@@ -173,7 +182,14 @@ fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, l
         px(y),
         escape(&shown)
     );
-    30.0 + 7.4 * shown.chars().count() as f64
+    legend_width(label)
+}
+
+const LEGEND_CHARS: usize = 28;
+
+/// Width a legend entry takes: swatch, gap and an estimate of the label's text width.
+fn legend_width(label: &str) -> f64 {
+    30.0 + 7.4 * label.chars().count().min(LEGEND_CHARS) as f64
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,8 +219,34 @@ pub fn coefficient_over_time(
     noise_floor: &[(NaiveDate, f64)],
     not_scored: &[(NaiveDate, String)],
 ) -> String {
-    let (w, h) = (820.0, 330.0);
-    let (left, right, top, bottom) = (58.0, 16.0, 34.0, 62.0);
+    let (w, right, left, bottom) = (820.0, 16.0, 58.0, 62.0);
+    let mut legend: Vec<(Swatch, &str, String)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (Swatch::Line, SERIES[i % SERIES.len()], s.name.clone()))
+        .collect();
+    legend.push((
+        Swatch::Dashed,
+        THRESHOLD,
+        format!("threshold {}", num(threshold)),
+    ));
+    if !noise_floor.is_empty() {
+        legend.push((Swatch::Box, NOISE, "noise floor".to_string()));
+    }
+    if !not_scored.is_empty() {
+        legend.push((Swatch::Cross, THRESHOLD, "not scored".to_string()));
+    }
+    let mut rows = 1.0;
+    let mut lx = left;
+    for (_, _, label) in &legend {
+        if lx > left && lx + legend_width(label) > w - right {
+            lx = left;
+            rows += 1.0;
+        }
+        lx += legend_width(label);
+    }
+    let top = 16.0 + 18.0 * rows;
+    let h = 314.0 + 18.0 * rows;
     let dates = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
@@ -336,7 +378,11 @@ pub fn coefficient_over_time(
                 continue;
             }
             let (cx, cy) = (px(x.at(day(*date))), px(y.at(*v)));
-            let extra = if over {
+            // Dense series (a year of days): rings would merge into a band, so points over the
+            // threshold become small vermillion dots on the line instead.
+            let extra = if over && dense {
+                format!(r#" r="2.2" fill="{THRESHOLD}""#)
+            } else if over {
                 format!(r#" r="4.5" stroke="{THRESHOLD}" stroke-width="2""#)
             } else {
                 r#" r="3""#.to_string()
@@ -377,31 +423,15 @@ pub fn coefficient_over_time(
         .collect::<Vec<_>>();
     x_axis(&mut out, &x, &xt, base, "scoring date (UTC)");
 
-    // Legend across the top.
+    // Legend across the top, wrapped into as many rows as it needs.
     let mut lx = left;
-    for (i, s) in series.iter().enumerate() {
-        lx += legend_item(
-            &mut out,
-            lx,
-            18.0,
-            Swatch::Line,
-            SERIES[i % SERIES.len()],
-            &s.name,
-        );
-    }
-    lx += legend_item(
-        &mut out,
-        lx,
-        18.0,
-        Swatch::Dashed,
-        THRESHOLD,
-        &format!("threshold {}", num(threshold)),
-    );
-    if !noise_floor.is_empty() {
-        lx += legend_item(&mut out, lx, 18.0, Swatch::Box, NOISE, "noise floor");
-    }
-    if !not_scored.is_empty() {
-        legend_item(&mut out, lx, 18.0, Swatch::Cross, THRESHOLD, "not scored");
+    let mut ly = 18.0;
+    for (swatch, colour, label) in legend {
+        if lx > left && lx + legend_width(&label) > w - right {
+            lx = left;
+            ly += 18.0;
+        }
+        lx += legend_item(&mut out, lx, ly, swatch, colour, &label);
     }
     out.push_str("</svg>");
     out
@@ -417,26 +447,39 @@ fn date_ticks(first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, String)> {
         let mut d = first;
         while d <= last {
             out.push((d, d.format("%b %-d").to_string()));
-            d = d + chrono::Days::new(step);
+            let Some(next) = d.checked_add_days(chrono::Days::new(step)) else {
+                break;
+            };
+            d = next;
         }
     } else if span <= 120 {
         let step = ((span / 7) / 8 + 1) as u64 * 7;
-        let mut d =
-            first + chrono::Days::new(((7 - first.weekday().num_days_from_monday()) % 7) as u64);
+        let to_monday = ((7 - first.weekday().num_days_from_monday()) % 7) as u64;
+        let mut d = first
+            .checked_add_days(chrono::Days::new(to_monday))
+            .unwrap_or(first);
         while d <= last {
             out.push((d, d.format("%b %-d").to_string()));
-            d = d + chrono::Days::new(step);
+            let Some(next) = d.checked_add_days(chrono::Days::new(step)) else {
+                break;
+            };
+            d = next;
         }
     } else {
         let months = (span / 30) as u32;
         let step = months / 8 + 1;
         let mut d = NaiveDate::from_ymd_opt(first.year(), first.month(), 1).unwrap_or(first);
         if d < first {
-            d = d + chrono::Months::new(1);
+            d = d
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(first);
         }
         while d <= last {
             out.push((d, d.format("%b %Y").to_string()));
-            d = d + chrono::Months::new(step);
+            let Some(next) = d.checked_add_months(chrono::Months::new(step)) else {
+                break;
+            };
+            d = next;
         }
     }
     out
@@ -938,6 +981,34 @@ mod tests {
         assert!(svg.contains("svc&lt;1&gt; · 2026-11-02: 0.43 (drift)"));
         assert!(svg.contains("2026-11-03: failed: &lt;boom&gt;"));
         assert!(!svg.contains("<boom>") && !svg.contains("svc<1>"));
+        // Many services: the legend wraps instead of running off the chart.
+        let many: Vec<TimeSeries> = (0..12)
+            .map(|i| TimeSeries {
+                name: format!("service-number-{i}"),
+                points: vec![(d("2026-11-01"), 0.1)],
+            })
+            .collect();
+        let svg = coefficient_over_time(&many, 0.2, &[], &[]);
+        // Legend labels are the dark text; each must end inside the 820-wide chart.
+        let ends: Vec<f64> = svg
+            .split("<text x=\"")
+            .skip(1)
+            .filter(|t| t.contains(&format!("fill=\"{INK}\">service")))
+            .filter_map(|t| {
+                let x: f64 = t.split('"').next()?.parse().ok()?;
+                let label = t.split('>').nth(1)?.split('<').next()?;
+                Some(x + 7.4 * label.chars().count() as f64)
+            })
+            .collect();
+        assert_eq!(ends.len(), 12);
+        assert!(
+            ends.iter().all(|e| *e <= 820.0),
+            "legend runs off the chart: {ends:?}"
+        );
+        assert!(
+            svg.contains("viewBox=\"0 0 820 368\""),
+            "three legend rows make the chart taller"
+        );
     }
 
     #[test]
@@ -948,5 +1019,8 @@ mod tests {
         let year = date_ticks(d("2025-11-25"), d("2026-11-24"));
         assert!(year.len() <= 9 && year.len() >= 5, "{year:?}");
         assert_eq!(year[0].1, "Dec 2025");
+        // The end of the calendar ends the axis, not the program.
+        assert!(!date_ticks(NaiveDate::MAX - chrono::Days::new(3), NaiveDate::MAX).is_empty());
+        assert!(!date_ticks(NaiveDate::MIN, NaiveDate::MAX).is_empty());
     }
 }

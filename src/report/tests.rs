@@ -1,3 +1,6 @@
+//! Page-level unit tests: verdict sentences, escaping across whole pages, chart counts,
+//! history selection and the size bound of a year of runs.
+
 use super::testdata::{self, day};
 use super::*;
 use crate::detector::{AlertConfig, Detector, Frequency};
@@ -51,6 +54,25 @@ fn verdict_of_a_quiet_run_says_when_it_is_noise() {
         "{}",
         v.detail
     );
+    // A classifier that found nothing says so, and credits no feature.
+    let mut r = testdata::run(day("2026-11-20"), "svc-a", 3, 0.0);
+    r.column_metrics
+        .iter_mut()
+        .flat_map(|m| m.values_mut())
+        .flatten()
+        .for_each(|m| {
+            if m.name == crate::drift::metrics::names::DATADRIFT_CONTRIBUTION {
+                m.value = 0.0;
+            }
+        });
+    let v = verdict::for_run(&r);
+    assert_eq!(
+        v.detail,
+        "The classifier could not tell target rows from baseline rows."
+    );
+    let html = render_run(&r, &ReportOptions::default());
+    assert!(html.contains("No feature contributed"));
+    assert_eq!(html.matches("<svg").count(), 3, "feature charts only");
     // Exactly at the threshold is not drift (strict comparison, as in Azure ML).
     let r = testdata::run(day("2026-11-20"), "svc-a", 3, 0.2);
     assert_eq!(
@@ -107,7 +129,7 @@ fn verdict_of_a_history_counts_drifting_days_and_names_the_worst_run() {
         "No drift in 3 weeks \u{2014} highest: svc-a on 2026-11-19: 0.12 \u{2264} 0.20"
     );
 
-    let v = verdict::for_history(&[], None);
+    let v = verdict::for_history::<RunResult>(&[], None);
     assert_eq!(
         (v.level, v.headline.as_str()),
         (Level::Nothing, "No runs in this period")
@@ -267,6 +289,9 @@ fn history_of_a_year_with_200_features_stays_under_5_mb() {
         }
     }
     let html = render_history(Some(&detector()), &rs, None, &ReportOptions::default());
+    if let Some(dir) = std::env::var_os("DRIFTSCAN_REPORT_SAMPLES") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join("report-year.html"), &html);
+    }
     let mb = html.len() as f64 / 1e6;
     eprintln!("history page, 365 days x 2 services x 200 features: {mb:.2} MB");
     assert!(html.len() < 5_000_000, "{mb:.2} MB");

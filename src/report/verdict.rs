@@ -82,7 +82,9 @@ pub fn for_run(r: &RunResult) -> Verdict {
         RunStatus::Succeeded => {
             let c = r.coefficient().unwrap_or(f64::NAN);
             let t = r.drift_threshold;
-            let top = r.top_contributors(3);
+            // A feature with no contribution explains nothing: leave it out of the sentence.
+            let mut top = r.top_contributors(3);
+            top.retain(|(_, v)| *v > 0.0);
             let top_text = if top.is_empty() {
                 String::new()
             } else {
@@ -112,7 +114,10 @@ pub fn for_run(r: &RunResult) -> Verdict {
                     .map(|k| k.noise_floor.max)
                     .filter(|v| v.is_finite());
                 let mut detail = match noise {
-                    Some(n) if c.is_finite() && c <= n => format!(
+                    _ if c == 0.0 => {
+                        "The classifier could not tell target rows from baseline rows.".to_string()
+                    }
+                    Some(n) if c.is_finite() && n > 0.0 && c <= n => format!(
                         "The coefficient is within the noise floor ({}) at this sample size.",
                         coef(n)
                     ),
@@ -154,9 +159,14 @@ fn unit(freq: Option<Frequency>, n: usize) -> &'static str {
 
 /// Verdict of a detector's history: how many scoring periods drifted, the worst run, the latest
 /// state, and how many runs did not score.
-pub fn for_history(results: &[RunResult], freq: Option<Frequency>) -> Verdict {
+pub fn for_history<R: std::borrow::Borrow<RunResult>>(
+    results: &[R],
+    freq: Option<Frequency>,
+) -> Verdict {
+    let results: Vec<&RunResult> = results.iter().map(|r| r.borrow()).collect();
     let scored: Vec<&RunResult> = results
         .iter()
+        .copied()
         .filter(|r| {
             r.run.status == RunStatus::Succeeded && r.coefficient().is_some_and(f64::is_finite)
         })
