@@ -127,7 +127,7 @@ pub async fn run_window(
         result.run.started_at = started_at;
         result.run.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let recorded = store::record_run(&**store, &result).await?;
-        publish_to_sinks(&result, detector).await;
+        publish_to_sinks(&result, detector, &**store).await;
         tracing::info!(
             message = "Run recorded.",
             detector = %detector.name,
@@ -211,22 +211,39 @@ pub async fn output_document(
     }))
 }
 
-/// The sinks hook: every stored result passes here once, after it is recorded.
-///
-/// SINKS HOOK: connect `crate::sinks::publish(result, detector, &config).await` here (metrics to
-/// Application Insights or JSON lines, alerts by email / webhook), with the `SinkConfig` read once
-/// from the environment (e.g. a `OnceLock`). Until then drift is logged as a warning, which is
-/// what the terminal sink does.
-async fn publish_to_sinks(result: &RunResult, detector: &Detector) {
-    if result.has_drift {
-        tracing::warn!(
+/// Every stored result passes here once, after it is recorded: metrics to Application Insights
+/// (or the JSON-lines file), alerts by email, webhook and log. Publishing never fails the run;
+/// what was delivered or dropped is logged. The settings are read from the environment once.
+/// With a local store and neither a connection string nor `DRIFTSCAN_METRICS_FILE`, metrics go to
+/// `metrics.jsonl` in the store folder, beside the results they come from.
+async fn publish_to_sinks(result: &RunResult, detector: &Detector, store: &dyn store::Store) {
+    static CONFIG: std::sync::OnceLock<Option<crate::sinks::SinkConfig>> =
+        std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| match crate::sinks::SinkConfig::from_env() {
+        Ok(config) => Some(config),
+        Err(error) => {
+            tracing::error!(message = "Sink settings are invalid; metrics and alerts are off.", %error);
+            None
+        }
+    });
+    match config {
+        Some(config) => {
+            let in_store = store.local_root().and_then(|root| {
+                config.with_metrics_file_in_place_of_default(root.join("metrics.jsonl"))
+            });
+            let config = in_store.as_ref().unwrap_or(config);
+            let report = crate::sinks::publish(result, detector, config).await;
+            tracing::info!(message = "Published run.", detector = %detector.name, service = %result.service_name, date = %result.datetime, report = ?report);
+        }
+        None if result.has_drift => tracing::warn!(
             message = "Drift detected.",
             detector = %detector.name,
             service = %result.service_name,
             date = %result.datetime,
             coefficient = result.coefficient().unwrap_or(f64::NAN),
             threshold = result.drift_threshold,
-        );
+        ),
+        None => {}
     }
 }
 

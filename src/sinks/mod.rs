@@ -110,6 +110,26 @@ pub struct SinkConfig {
 }
 
 impl SinkConfig {
+    /// When metrics would go to the default file in the working directory (no connection string,
+    /// no `DRIFTSCAN_METRICS_FILE`), the same settings writing them to `path` instead: a local
+    /// store keeps its metrics beside its results. `None` when another destination was chosen.
+    pub fn with_metrics_file_in_place_of_default(&self, path: PathBuf) -> Option<SinkConfig> {
+        if self.app_insights.is_some()
+            || self.metrics_file.as_deref() != Some(std::path::Path::new(DEFAULT_METRICS_FILE))
+            || std::env::var_os("DRIFTSCAN_METRICS_FILE").is_some()
+        {
+            return None;
+        }
+        Some(SinkConfig {
+            app_insights: None,
+            metrics_file: Some(path),
+            smtp: self.smtp.clone(),
+            report_base_url: self.report_base_url.clone(),
+            retry: self.retry,
+            http: self.http.clone(),
+        })
+    }
+
     /// Reads the process environment; see [`SinkConfig::from_lookup`].
     pub fn from_env() -> Result<Self, SinkError> {
         Self::from_lookup(|k| std::env::var(k).ok())

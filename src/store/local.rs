@@ -313,6 +313,10 @@ impl Store for LocalStore {
         self.root.display().to_string()
     }
 
+    fn local_root(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
     fn sibling_container(&self, container: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
         Err(StoreError::Unsupported {
             location: format!("az://{container}"),

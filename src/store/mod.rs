@@ -158,6 +158,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn sibling_container(&self, container: &str) -> Result<Arc<dyn Store>, StoreError>;
     /// The machine's file system (for absolute-folder data locations).
     fn filesystem(&self) -> Result<Arc<dyn Store>, StoreError>;
+    /// The folder on disk, for a local store (where local metrics default to).
+    fn local_root(&self) -> Option<&std::path::Path> {
+        None
+    }
 }
 
 /// Opens a store from a location: `az://container[/prefix]` or a folder path.
