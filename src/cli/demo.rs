@@ -2,7 +2,8 @@
 //!
 //! Writes a training set and a week of daily snapshots (legacy Azure ML collector layout) into a
 //! folder, caches the baseline profile, scans the last day against it, prints the result and
-//! writes the HTML report.
+//! writes the HTML report. Then it uses the same folder as a local store, as `driftscan serve`
+//! would: creates a detector, backfills the week, and writes the detector's history report.
 
 use std::path::PathBuf;
 
@@ -110,5 +111,66 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     print!("{}", super::scan::render_summary(&result));
     println!("\nResult JSON: {}", result_path.display());
     println!("Report:      {}", report_path.display());
+
+    let history_path = dir.join("history.html");
+    run_detector_week(dir, &history_path)?;
+    println!("History:     {}", history_path.display());
     Ok(ExitStatus::Success)
+}
+
+/// The detector flow on the demo folder used as a local store: create, backfill, report.
+fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> anyhow::Result<()> {
+    use crate::store;
+
+    let detector: crate::detector::Detector = serde_json::from_value(serde_json::json!({
+        "name": "credit-risk-drift",
+        "model_name": "credit-risk",
+        "model_version": 3,
+        "services": ["credit-svc"],
+        "baseline": "training/credit_train.csv",
+        "snapshots": "legacy",
+        "frequency": "Day",
+        "drift_threshold": crate::detector::DEFAULT_DRIFT_THRESHOLD,
+        "alert": {"emails": ["ml-team@example.com"]},
+    }))?;
+    detector.validate()?;
+    let (start, end) = (demo_start(), demo_start() + chrono::Days::new(6));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let store = store::open(&dir.to_string_lossy())
+        .with_context(|| format!("opening `{}` as a store", dir.display()))?;
+    println!(
+        "\ndriftscan detectors backfill credit-risk-drift --store {} --start {start} --end {end}\n",
+        dir.display()
+    );
+    let results = rt.block_on(async {
+        store::put_detector(&*store, &detector, store::PutCondition::Overwrite).await?;
+        for window in detector.frequency.backfill_windows(start, end)? {
+            let outcomes =
+                crate::functions::runner::run_window(&store, &detector, window, RunType::BackFill)
+                    .await?;
+            for o in outcomes {
+                println!(
+                    "{}  {}  coefficient {:.4}  {}",
+                    o.date,
+                    o.service,
+                    o.datadrift_coefficient.unwrap_or(f64::NAN),
+                    if o.has_drift { "DRIFT" } else { "no drift" }
+                );
+            }
+        }
+        anyhow::Ok(store::service_history(&*store, &detector.name, "credit-svc", start, end).await?)
+    })?;
+    let options = crate::report::ReportOptions {
+        generated_at: Some(chrono::Utc::now()),
+        ..Default::default()
+    };
+    let period = crate::report::Period { start, end };
+    let html =
+        crate::report::render_history(Some(&detector), &results.results, Some(period), &options);
+    std::fs::write(history_path, html)
+        .with_context(|| format!("writing `{}`", history_path.display()))?;
+    Ok(())
 }
