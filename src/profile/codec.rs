@@ -20,7 +20,8 @@ pub const MAGIC: &[u8; 8] = b"DSPROFIL";
 /// Version of the payload layout; bumped on any change, older versions are rejected.
 pub const FORMAT_VERSION: u32 = 1;
 
-const ZSTD_LEVEL: i32 = 3;
+/// Fast level: most of a profile is the row sample's floats, which barely compress anyway.
+const ZSTD_LEVEL: i32 = 1;
 
 struct Writer(Vec<u8>);
 

@@ -44,7 +44,7 @@ pub mod sample;
 pub mod sketch;
 pub mod text;
 
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::Array;
@@ -284,22 +284,47 @@ struct Partial {
 }
 
 impl Partial {
+    /// Merges columns in parallel (they are independent) beside the sample.
     fn merge(&mut self, other: Partial) -> Result<(), String> {
-        for (a, b) in self.columns.iter_mut().zip(&other.columns) {
-            match (a, b) {
-                (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => x.merge(y),
-                (ColumnStats::Text(x), ColumnStats::Text(y)) => x.merge(y),
-                _ => return Err("column kinds differ between chunks".into()),
-            }
-        }
-        self.sample.merge(&other.sample)
+        let (columns, sample) = rayon::join(
+            || {
+                self.columns
+                    .par_iter_mut()
+                    .zip(other.columns.par_iter())
+                    .map(|(a, b)| match (a, b) {
+                        (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => {
+                            x.merge(y);
+                            Ok(())
+                        }
+                        (ColumnStats::Text(x), ColumnStats::Text(y)) => {
+                            x.merge(y);
+                            Ok(())
+                        }
+                        _ => Err("column kinds differ between chunks".to_string()),
+                    })
+                    .collect::<Result<(), String>>()
+            },
+            || self.sample.merge(&other.sample),
+        );
+        columns.and(sample)
+    }
+
+    /// Current sketch shift per column (0 for text), to start the next chunks' sketches at.
+    fn shifts(&self) -> Vec<u32> {
+        self.columns
+            .iter()
+            .map(|c| match c {
+                ColumnStats::Numeric(n) => n.sketch.shift(),
+                ColumnStats::Text(_) => 0,
+            })
+            .collect()
     }
 }
 
-fn profile_column(column: &ChunkColumn, options: &ProfileOptions) -> ColumnStats {
+fn profile_column(column: &ChunkColumn, shift: u32, options: &ProfileOptions) -> ColumnStats {
     match column {
         ChunkColumn::Numeric { values, invalid } => {
-            let mut p = NumericProfile::new(options.max_buckets);
+            let mut p = NumericProfile::with_shift(options.max_buckets, shift);
             p.add(values, *invalid);
             ColumnStats::Numeric(p)
         }
@@ -388,15 +413,18 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         return Err(ProfileError::NoInputs);
     }
     let threshold = AtomicU64::new(u64::MAX);
+    let shifts: RwLock<Vec<u32>> = RwLock::new(Vec::new());
     let failure: Mutex<Option<String>> = Mutex::new(None);
     let process = |chunk: &Chunk| -> Partial {
         let t = threshold.load(Ordering::Relaxed);
+        let start: Vec<u32> = shifts.read().map(|s| s.clone()).unwrap_or_default();
         let (columns, sample) = rayon::join(
             || {
                 chunk
                     .columns
                     .par_iter()
-                    .map(|c| profile_column(c, options))
+                    .enumerate()
+                    .map(|(i, c)| profile_column(c, start.get(i).copied().unwrap_or(0), options))
                     .collect::<Vec<_>>()
             },
             || sample_chunk(chunk, options, t),
@@ -417,6 +445,9 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         }
         if let Some(a) = &acc {
             threshold.store(a.sample.threshold(), Ordering::Relaxed);
+            if let Ok(mut s) = shifts.write() {
+                *s = a.shifts();
+            }
         }
     };
     let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;

@@ -50,6 +50,14 @@ impl NumericProfile {
         }
     }
 
+    /// An empty profile whose sketch starts `shift` bits coarse (see [`ValueSketch::with_shift`]).
+    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
+        NumericProfile {
+            sketch: ValueSketch::with_shift(max_buckets, shift),
+            ..NumericProfile::new(max_buckets)
+        }
+    }
+
     /// Adds one chunk of values; `invalid` of the nulls were invalid values rather than empty.
     pub fn add(&mut self, values: &Float64Array, invalid: u64) {
         let nulls = values.null_count() as u64;

@@ -144,11 +144,35 @@ impl ValueSketch {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);
-        radsort::sort(&mut pending);
         let shift = self.shift;
+        if shift > 0 {
+            // Shifting is monotone, so sorting shifted keys folds the same buckets, and keys
+            // whose high bytes agree make cheaper radix passes.
+            pending.iter_mut().for_each(|k| *k >>= shift);
+        }
         let mut folded: Vec<(u64, u64)> = Vec::with_capacity(pending.len().min(self.max_buckets));
-        for key in pending.drain(..) {
-            push_count(&mut folded, key >> shift, 1);
+        let (lo, hi) = pending
+            .iter()
+            .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+        let span = hi - lo;
+        if span < (2 * pending.len() as u64).max(1 << 12) {
+            // Shifted keys of one column usually fall in a narrow range: count them in place
+            // instead of sorting (same buckets, in the same order).
+            let mut counts = vec![0u32; span as usize + 1];
+            for &k in &pending {
+                counts[(k - lo) as usize] += 1;
+            }
+            for (i, &c) in counts.iter().enumerate() {
+                if c > 0 {
+                    folded.push((lo + i as u64, c as u64));
+                }
+            }
+            pending.clear();
+        } else {
+            radsort::sort(&mut pending);
+            for key in pending.drain(..) {
+                push_count(&mut folded, key, 1);
+            }
         }
         self.pending = pending;
         self.buckets = merge_sorted(&self.buckets, &folded);
@@ -157,25 +181,65 @@ impl ValueSketch {
 
     /// Adds every value of `other` to `self`. The result equals the sketch of both inputs together.
     pub fn merge(&mut self, other: &ValueSketch) {
-        let mut other = other.clone();
-        other.flush();
+        if !other.pending.is_empty() {
+            let mut other = other.clone();
+            other.flush();
+            return self.merge(&other);
+        }
         self.flush();
         let shift = self.shift.max(other.shift);
-        let mine = rekey(&self.buckets, shift - self.shift);
-        let theirs = rekey(&other.buckets, shift - other.shift);
+        let mine = rekey_owned(std::mem::take(&mut self.buckets), shift - self.shift);
+        let merged = if shift == other.shift {
+            merge_sorted(&mine, &other.buckets)
+        } else {
+            merge_sorted(&mine, &rekey(&other.buckets, shift - other.shift))
+        };
         self.shift = shift;
-        self.buckets = merge_sorted(&mine, &theirs);
+        self.buckets = merged;
         self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.fit_budget();
     }
 
+    /// An empty sketch whose buckets start `shift` bits coarse. Profiling a chunk into a sketch
+    /// that starts at the shift the column's sketch already has saves sorting work and gives
+    /// the same merged result, because a merge ends at the smallest shift that fits the budget
+    /// and that shift is never below the shift of any part.
+    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
+        let mut s = ValueSketch::new(max_buckets);
+        s.shift = shift.min(63);
+        s
+    }
+
+    /// Bits dropped from each value's key (0 while the sketch is exact).
+    pub fn shift(&self) -> u32 {
+        self.shift
+    }
+
+    /// Raises `shift` to the smallest value at which the buckets fit the budget.
+    ///
+    /// Equivalent to shifting one bit at a time until they fit, but done in one pass: two
+    /// neighbouring keys stay apart after dropping `s` more bits exactly when `s` is below the
+    /// position of their highest differing bit, so a histogram of those positions gives the
+    /// bucket count at every shift.
     fn fit_budget(&mut self) {
-        while self.buckets.len() > self.max_buckets {
-            self.buckets = rekey(&self.buckets, 1);
-            self.shift += 1;
+        if self.buckets.len() <= self.max_buckets {
+            return;
         }
+        let mut apart_until = [0usize; 65];
+        for w in self.buckets.windows(2) {
+            apart_until[64 - (w[0].0 ^ w[1].0).leading_zeros() as usize] += 1;
+        }
+        // Buckets after dropping `s` more bits: 1 + pairs whose highest differing bit is >= s.
+        let mut distinct = self.buckets.len();
+        let mut extra = 0u32;
+        while distinct > self.max_buckets {
+            distinct -= apart_until[extra as usize + 1];
+            extra += 1;
+        }
+        self.buckets = rekey(&self.buckets, extra);
+        self.shift += extra;
     }
 
     /// Number of finite values summarised.
@@ -338,6 +402,15 @@ fn push_count(out: &mut Vec<(u64, u64)>, key: u64, count: u64) {
     match out.last_mut() {
         Some((k, c)) if *k == key => *c += count,
         _ => out.push((key, count)),
+    }
+}
+
+/// [`rekey`] that reuses the vector when there is nothing to do.
+fn rekey_owned(buckets: Vec<(u64, u64)>, extra_shift: u32) -> Vec<(u64, u64)> {
+    if extra_shift == 0 {
+        buckets
+    } else {
+        rekey(&buckets, extra_shift)
     }
 }
 
