@@ -113,30 +113,62 @@ fn check_against_scipy(baseline: &Profile, target: &Profile, expected: &Value, l
         let ms = metrics::numeric(b, t);
         let w = |k: &str| want[k].as_f64().unwrap_or_else(|| panic!("{column}.{k}"));
         let std = w("baseline_std");
-        let e1 = check_distance(column, "W1", metric(&ms, names::WASSERSTEIN_DISTANCE), w("wasserstein_distance"), std);
-        let e2 = check_distance(column, "energy", metric(&ms, names::ENERGY_DISTANCE), w("energy_distance"), std);
+        let e1 = check_distance(
+            column,
+            "W1",
+            metric(&ms, names::WASSERSTEIN_DISTANCE),
+            w("wasserstein_distance"),
+            std,
+        );
+        let e2 = check_distance(
+            column,
+            "energy",
+            metric(&ms, names::ENERGY_DISTANCE),
+            w("energy_distance"),
+            std,
+        );
         eprintln!("{label} {column}: relative error W1 {e1:.2e}, energy {e2:.2e}");
         // Moments are exact up to rounding.
-        assert!((b.mean() - w("baseline_mean")).abs() <= 1e-9 * std.max(b.mean().abs()), "{column} mean");
-        assert!((b.std_population() - std).abs() <= 1e-9 * std, "{column} std");
+        assert!(
+            (b.mean() - w("baseline_mean")).abs() <= 1e-9 * std.max(b.mean().abs()),
+            "{column} mean"
+        );
+        assert!(
+            (b.std_population() - std).abs() <= 1e-9 * std,
+            "{column} std"
+        );
         // KS from the sketch: exact at bucket edges, interpolated inside buckets.
         let ks = metric(&ms, names::TWO_SAMPLE_KS_STATISTIC);
-        assert!((ks - w("two_sample_ks_statistic")).abs() <= 2e-3, "{column} KS {ks}");
+        assert!(
+            (ks - w("two_sample_ks_statistic")).abs() <= 2e-3,
+            "{column} KS {ks}"
+        );
         // Binned metrics: decile edges come from the sketch's quantiles.
         let psi = metric(&ms, names::POPULATION_STABILITY_INDEX);
         let want_psi = w("population_stability_index");
-        assert!((psi - want_psi).abs() <= 0.05 * want_psi + 2e-3, "{column} PSI {psi} vs {want_psi}");
+        assert!(
+            (psi - want_psi).abs() <= 0.05 * want_psi + 2e-3,
+            "{column} PSI {psi} vs {want_psi}"
+        );
         let js = metric(&ms, names::JENSEN_SHANNON_DISTANCE);
         let want_js = w("jensen_shannon_distance");
-        assert!((js - want_js).abs() <= 0.05 * want_js + 2e-3, "{column} JS {js} vs {want_js}");
+        assert!(
+            (js - want_js).abs() <= 0.05 * want_js + 2e-3,
+            "{column} JS {js} vs {want_js}"
+        );
         for (name, key) in [
             (names::BASELINE_MISSING_RATE, "baseline_missing_rate"),
             (names::TARGET_MISSING_RATE, "target_missing_rate"),
         ] {
-            assert!((metric(&ms, name) - w(key)).abs() < 1e-12, "{column} {name}");
+            assert!(
+                (metric(&ms, name) - w(key)).abs() < 1e-12,
+                "{column} {name}"
+            );
         }
         let nw = metric(&ms, names::NORMALIZED_WASSERSTEIN_DISTANCE);
-        assert!((nw - metric(&ms, names::WASSERSTEIN_DISTANCE) / std).abs() <= 1e-9 * nw.abs().max(1.0));
+        assert!(
+            (nw - metric(&ms, names::WASSERSTEIN_DISTANCE) / std).abs() <= 1e-9 * nw.abs().max(1.0)
+        );
     }
     for (column, want) in expected["categorical"].as_object().expect("categorical") {
         let ms = metrics::categorical(
@@ -145,7 +177,11 @@ fn check_against_scipy(baseline: &Profile, target: &Profile, expected: &Value, l
         );
         let w = |k: &str| want[k].as_f64().unwrap_or_else(|| panic!("{column}.{k}"));
         for (name, key, tol) in [
-            (names::JENSEN_SHANNON_DISTANCE, "jensen_shannon_distance", 1e-12),
+            (
+                names::JENSEN_SHANNON_DISTANCE,
+                "jensen_shannon_distance",
+                1e-12,
+            ),
             (names::CHI_SQUARED, "chi_squared", 1e-9 * w("chi_squared")),
             (names::CHI_SQUARED_P_VALUE, "chi_squared_p_value", 1e-12),
             (names::UNSEEN_CATEGORY_RATE, "unseen_category_rate", 1e-12),
@@ -153,7 +189,11 @@ fn check_against_scipy(baseline: &Profile, target: &Profile, expected: &Value, l
             (names::TARGET_MISSING_RATE, "target_missing_rate", 1e-12),
         ] {
             let got = metric(&ms, name);
-            assert!((got - w(key)).abs() <= tol, "{column} {name}: {got} vs {}", w(key));
+            assert!(
+                (got - w(key)).abs() <= tol,
+                "{column} {name}: {got} vs {}",
+                w(key)
+            );
         }
     }
 }
@@ -165,7 +205,8 @@ fn distances_match_scipy_from_raw_baseline_and_from_cached_profile() {
     };
     let options = ProfileOptions::default();
     let read = |side: &str| {
-        let inputs = data::resolve(dir.join(format!("{side}.csv")).to_str().expect("path")).expect("resolve");
+        let inputs = data::resolve(dir.join(format!("{side}.csv")).to_str().expect("path"))
+            .expect("resolve");
         profile::build(&inputs, &options).expect("profile")
     };
     let baseline = read("baseline");
@@ -176,8 +217,15 @@ fn distances_match_scipy_from_raw_baseline_and_from_cached_profile() {
     check_against_scipy(&cached, &target, expected, "cached");
     // The cached baseline gives exactly the same metrics.
     for c in &baseline.columns {
-        if let (Some(a), Some(b), Some(t)) = (c.numeric(), cached.numeric(&c.name), target.numeric(&c.name)) {
-            assert_eq!(format!("{:?}", metrics::numeric(a, t)), format!("{:?}", metrics::numeric(b, t)));
+        if let (Some(a), Some(b), Some(t)) = (
+            c.numeric(),
+            cached.numeric(&c.name),
+            target.numeric(&c.name),
+        ) {
+            assert_eq!(
+                format!("{:?}", metrics::numeric(a, t)),
+                format!("{:?}", metrics::numeric(b, t))
+            );
         }
     }
 }
@@ -195,7 +243,11 @@ fn synthetic_csv(rows: usize, offset: usize) -> String {
         let u = (x >> 11) as f64 / (1u64 << 53) as f64;
         let smooth = (u * 6.0 - 3.0).powi(3) * 17.3 + 1000.0;
         let int = (x % 17) as i64 - 3;
-        let partial = if x % 5 == 0 { String::new() } else { format!("{}", (x % 10_000) as f64 / 7.0) };
+        let partial = if x.is_multiple_of(5) {
+            String::new()
+        } else {
+            format!("{}", (x % 10_000) as f64 / 7.0)
+        };
         let cat = ["red", "green", "blue", "teal"][(x % 4) as usize];
         s.push_str(&format!("{smooth},{int},{partial},{cat}\n"));
     }
@@ -224,7 +276,8 @@ fn merging_profiles_of_two_halves_equals_profiling_the_whole() {
     let second = profile::build(&[mem("second.csv", second)], &options).expect("second");
     merged.merge(&second).expect("merge");
     assert_eq!(merged.rows, whole.rows);
-    let target = profile::build(&[mem("t.csv", synthetic_csv(50_000, 777))], &options).expect("target");
+    let target =
+        profile::build(&[mem("t.csv", synthetic_csv(50_000, 777))], &options).expect("target");
     for (a, b) in whole.columns.iter().zip(&merged.columns) {
         match (a.numeric(), b.numeric()) {
             (Some(x), Some(y)) => {
@@ -234,24 +287,39 @@ fn merging_profiles_of_two_halves_equals_profiling_the_whole() {
                 );
                 assert_eq!(x.sketch, y.sketch, "{}: sketches differ", a.name);
                 assert!((x.mean() - y.mean()).abs() <= 1e-12 * x.mean().abs().max(1.0));
-                assert!((x.std_population() - y.std_population()).abs() <= 1e-12 * x.std_population());
+                assert!(
+                    (x.std_population() - y.std_population()).abs() <= 1e-12 * x.std_population()
+                );
                 let t = target.numeric(&a.name).expect("target");
                 for (m, n) in metrics::numeric(x, t).iter().zip(metrics::numeric(y, t)) {
-                    assert!((m.value - n.value).abs() <= 1e-12 * m.value.abs().max(1e-300), "{} {}", a.name, m.name);
+                    assert!(
+                        (m.value - n.value).abs() <= 1e-12 * m.value.abs().max(1e-300),
+                        "{} {}",
+                        a.name,
+                        m.name
+                    );
                 }
             }
             _ => assert_eq!(a.text(), b.text(), "{}", a.name),
         }
     }
-    assert_eq!(merged.sample.len(), whole.sample.len().min(options.sample_capacity));
+    assert_eq!(
+        merged.sample.len(),
+        whole.sample.len().min(options.sample_capacity)
+    );
 }
 
 #[test]
 fn same_input_gives_same_bytes_whatever_the_thread_count() {
     let text = synthetic_csv(60_000, 3);
     let options = ProfileOptions::default();
-    let a = profile::build(&[mem("d.csv", text.clone())], &options).expect("a").to_bytes();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let a = profile::build(&[mem("d.csv", text.clone())], &options)
+        .expect("a")
+        .to_bytes();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
     let b = pool
         .install(|| profile::build(&[mem("d.csv", text)], &options))
         .expect("b")
@@ -270,7 +338,11 @@ fn profile_size_is_bounded_whatever_the_number_of_rows() {
     let ids = |rows: usize| {
         let mut s = String::from("v,id\n");
         for i in 0..rows {
-            s.push_str(&format!("{},u{}\n", (i as f64).sqrt() * 1.37, i * 7919 % 1_000_003));
+            s.push_str(&format!(
+                "{},u{}\n",
+                (i as f64).sqrt() * 1.37,
+                i * 7919 % 1_000_003
+            ));
         }
         s
     };
@@ -282,10 +354,16 @@ fn profile_size_is_bounded_whatever_the_number_of_rows() {
         assert_eq!(p.sample.len(), 5_000);
         let id = p.text("id").expect("id text");
         assert!(id.counts.len() <= 50 && id.overflowed);
-        assert!(matches!(p.column("id").expect("id").feature_type(), FeatureType::Excluded(_)));
+        assert!(matches!(
+            p.column("id").expect("id").feature_type(),
+            FeatureType::Excluded(_)
+        ));
     }
     let (s, l) = (small.to_bytes().len(), large.to_bytes().len());
-    assert!((l as f64) < 1.3 * s as f64, "profile grew from {s} to {l} bytes");
+    assert!(
+        (l as f64) < 1.3 * s as f64,
+        "profile grew from {s} to {l} bytes"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +374,15 @@ fn csv_parquet_and_json_lines_of_the_same_rows_give_the_same_profile() {
     use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
     use std::sync::Arc;
     let n = 5_000;
-    let xs: Vec<Option<f64>> = (0..n).map(|i| if i % 9 == 0 { None } else { Some(i as f64 * 0.25 - 100.0) }).collect();
+    let xs: Vec<Option<f64>> = (0..n)
+        .map(|i| {
+            if i % 9 == 0 {
+                None
+            } else {
+                Some(i as f64 * 0.25 - 100.0)
+            }
+        })
+        .collect();
     let cs: Vec<&str> = (0..n).map(|i| ["a", "b", "c"][i % 3]).collect();
     let mut csv = String::from("x,c\n");
     let mut jsonl = String::new();
@@ -318,14 +404,18 @@ fn csv_parquet_and_json_lines_of_the_same_rows_give_the_same_profile() {
     ])
     .expect("batch");
     let mut pq = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, batch.schema(), None).expect("writer");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut pq, batch.schema(), None).expect("writer");
     w.write(&batch).expect("write");
     w.close().expect("close");
     let options = ProfileOptions::default();
     let from_csv = profile::build(&[mem("d.csv", csv)], &options).expect("csv");
     let from_json = profile::build(&[mem("d.jsonl", jsonl)], &options).expect("json");
     let from_pq = profile::build(
-        &[Input::Memory { name: "d.parquet".into(), bytes: bytes::Bytes::from(pq) }],
+        &[Input::Memory {
+            name: "d.parquet".into(),
+            bytes: bytes::Bytes::from(pq),
+        }],
         &options,
     )
     .expect("parquet");
@@ -341,7 +431,11 @@ fn legacy_azure_ml_csv_drops_bookkeeping_columns() {
     let names: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, vec!["age", "income", "plan"]);
     assert_eq!(p.excluded.len(), 8);
-    assert!(p.excluded.iter().all(|(n, r)| n.starts_with("$aml_") && r.contains("bookkeeping")));
+    assert!(
+        p.excluded
+            .iter()
+            .all(|(n, r)| n.starts_with("$aml_") && r.contains("bookkeeping"))
+    );
     assert_eq!(p.rows, 12);
     assert_eq!(p.sample.names, vec!["age", "income", "plan"]);
 }
@@ -389,22 +483,70 @@ fn error_of(rel: &str) -> String {
 fn bad_files_get_clear_one_line_errors() {
     let p = |rel: &str| data_path(rel).display().to_string();
     let cases = [
-        ("invalid/empty.csv", format!("`{}` is empty (0 bytes)", p("invalid/empty.csv"))),
-        ("invalid/header_only.csv", format!("`{}` has no rows (only a header or nothing but blank lines)", p("invalid/header_only.csv"))),
-        ("invalid/ragged.csv", format!("`{}` line 4: expected 3 fields as in the header, found 2", p("invalid/ragged.csv"))),
-        ("invalid/not_utf8.csv", format!("`{}` line 3, column `city`: invalid UTF-8 bytes (save the file as UTF-8)", p("invalid/not_utf8.csv"))),
-        ("invalid/data.txt", format!("`{}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json)", p("invalid/data.txt"))),
+        (
+            "invalid/empty.csv",
+            format!("`{}` is empty (0 bytes)", p("invalid/empty.csv")),
+        ),
+        (
+            "invalid/header_only.csv",
+            format!(
+                "`{}` has no rows (only a header or nothing but blank lines)",
+                p("invalid/header_only.csv")
+            ),
+        ),
+        (
+            "invalid/ragged.csv",
+            format!(
+                "`{}` line 4: expected 3 fields as in the header, found 2",
+                p("invalid/ragged.csv")
+            ),
+        ),
+        (
+            "invalid/not_utf8.csv",
+            format!(
+                "`{}` line 3, column `city`: invalid UTF-8 bytes (save the file as UTF-8)",
+                p("invalid/not_utf8.csv")
+            ),
+        ),
+        (
+            "invalid/data.txt",
+            format!(
+                "`{}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json)",
+                p("invalid/data.txt")
+            ),
+        ),
     ];
     for (rel, want) in cases {
         assert_eq!(error_of(rel), want);
     }
     let e = error_of("invalid/bad.parquet");
-    assert!(e.starts_with(&format!("`{}`: cannot read Parquet:", p("invalid/bad.parquet"))), "{e}");
+    assert!(
+        e.starts_with(&format!(
+            "`{}`: cannot read Parquet:",
+            p("invalid/bad.parquet")
+        )),
+        "{e}"
+    );
     let e = error_of("invalid/bad.jsonl");
-    assert!(e.starts_with(&format!("`{}` line 2: not valid JSON lines", p("invalid/bad.jsonl"))), "{e}");
+    assert!(
+        e.starts_with(&format!(
+            "`{}` line 2: not valid JSON lines",
+            p("invalid/bad.jsonl")
+        )),
+        "{e}"
+    );
     let e = error_of("invalid/no_such_file.csv");
-    assert_eq!(e, format!("`{}`: no such file or folder", p("invalid/no_such_file.csv")));
-    for e in [error_of("invalid/ragged.csv"), error_of("invalid/bad.parquet")] {
+    assert_eq!(
+        e,
+        format!(
+            "`{}`: no such file or folder",
+            p("invalid/no_such_file.csv")
+        )
+    );
+    for e in [
+        error_of("invalid/ragged.csv"),
+        error_of("invalid/bad.parquet"),
+    ] {
         assert!(!e.contains('\n'), "one line: {e}");
     }
 }
@@ -413,7 +555,10 @@ fn bad_files_get_clear_one_line_errors() {
 fn nan_and_inf_are_counted_as_non_finite_and_kept_out_of_distances() {
     let p = build("invalid/nan_inf.csv").expect("profile");
     let x = p.numeric("x").expect("x numeric");
-    assert_eq!((x.rows, x.count, x.non_finite, x.missing, x.invalid), (8, 2, 5, 1, 0));
+    assert_eq!(
+        (x.rows, x.count, x.non_finite, x.missing, x.invalid),
+        (8, 2, 5, 1, 0)
+    );
     assert_eq!((x.min(), x.max()), (1.0, 2.0));
     let ms = metrics::numeric(x, x);
     assert_eq!(metric(&ms, names::WASSERSTEIN_DISTANCE), 0.0);
@@ -432,7 +577,8 @@ fn text_in_a_numeric_column_is_counted_as_invalid() {
     let alone = build("invalid/non_numeric.csv").expect("profile");
     assert!(alone.text("x").is_some());
     // ... but read with a baseline's kinds it is numeric, with one invalid value.
-    let inputs = data::resolve(data_path("invalid/non_numeric.csv").to_str().expect("path")).expect("resolve");
+    let inputs = data::resolve(data_path("invalid/non_numeric.csv").to_str().expect("path"))
+        .expect("resolve");
     let options = ProfileOptions {
         pinned_kinds: vec![("x".to_string(), ColumnKind::Numeric)],
         ..ProfileOptions::default()
@@ -451,7 +597,9 @@ fn text_in_a_numeric_column_is_counted_as_invalid() {
 #[test]
 fn feature_list_naming_an_absent_column_is_an_error() {
     let p = build("basic.csv").expect("profile");
-    let e = p.features(Some(&["age".to_string(), "salary".to_string()])).unwrap_err();
+    let e = p
+        .features(Some(&["age".to_string(), "salary".to_string()]))
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         format!(
@@ -481,19 +629,39 @@ fn integer_looking_columns_are_numeric_and_booleans_text() {
         ]
     );
     // 6 rows: at most sqrt(6) = 2.4 categories; `member` (2) is categorical, `city` (3) is not.
-    assert_eq!(p.column("member").expect("member").feature_type(), FeatureType::Categorical);
-    assert!(matches!(p.column("city").expect("city").feature_type(), FeatureType::Excluded(_)));
+    assert_eq!(
+        p.column("member").expect("member").feature_type(),
+        FeatureType::Categorical
+    );
+    assert!(matches!(
+        p.column("city").expect("city").feature_type(),
+        FeatureType::Excluded(_)
+    ));
 }
 
 #[test]
 fn diff_reports_schema_and_column_changes() {
-    let a = profile::build(&[mem("old.csv", "x,y,z\n1,a,1\n2,b,2\n3,a,3\n4,a,4\n".into())], &ProfileOptions::default()).expect("a");
-    let b = profile::build(&[mem("new.csv", "x,z,w\n2,u,1\n4,v,1\n6,,1\n".into())], &ProfileOptions::default()).expect("b");
+    let a = profile::build(
+        &[mem("old.csv", "x,y,z\n1,a,1\n2,b,2\n3,a,3\n4,a,4\n".into())],
+        &ProfileOptions::default(),
+    )
+    .expect("a");
+    let b = profile::build(
+        &[mem("new.csv", "x,z,w\n2,u,1\n4,v,1\n6,,1\n".into())],
+        &ProfileOptions::default(),
+    )
+    .expect("b");
     let d = diff(&a, &b);
     assert_eq!(d.schema.added, vec!["w"]);
     assert_eq!(d.schema.removed, vec!["y"]);
     assert_eq!(d.schema.retyped.len(), 1);
-    assert_eq!((d.schema.retyped[0].old.as_str(), d.schema.retyped[0].new.as_str()), ("numeric", "text"));
+    assert_eq!(
+        (
+            d.schema.retyped[0].old.as_str(),
+            d.schema.retyped[0].new.as_str()
+        ),
+        ("numeric", "text")
+    );
     let x = &d.columns[0];
     assert_eq!(x.name, "x");
     let mean = x.mean.as_ref().expect("mean");

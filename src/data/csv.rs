@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use arrow::array::{Float64Builder, RecordBatch, StringBuilder};
-use sha2::Digest;
 use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
+use sha2::Digest;
 
 use super::value::{Parsed, parse_number};
 use super::{
@@ -47,10 +47,7 @@ where
     M: FnMut(T),
 {
     let mut reader = BlockReader::new(true);
-    let Some(first) = reader
-        .next_block(source)
-        .map_err(|e| ctx.io_error(e))?
-    else {
+    let Some(first) = reader.next_block(source).map_err(|e| ctx.io_error(e))? else {
         return Err(ReadError::Empty {
             file: ctx.name.clone(),
         });
@@ -72,7 +69,7 @@ where
     }
     let Some(schema) = ctx.schema.clone() else {
         // A first file with a header and no rows: the next file pins the schema.
-        return Ok(finish_hash(reader, source, ctx)?);
+        return finish_hash(reader, source, ctx);
     };
     let mapping = ctx.map_columns(&names);
     let mut kinds: Vec<Option<ColumnKind>> = vec![None; names.len()];
@@ -257,7 +254,9 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
         Err(_) => {
             let (rows, mut cols) = decode_careful(&plan.file, &plan.names, &plan.kinds, block)?;
             let cols = arrange(&plan.schema, &plan.mapping, rows, |i, _| {
-                cols[i].take().ok_or_else(|| "column not decoded".to_string())
+                cols[i]
+                    .take()
+                    .ok_or_else(|| "column not decoded".to_string())
             })
             .map_err(|reason| ReadError::Csv {
                 file: plan.file.clone(),
@@ -438,7 +437,10 @@ mod tests {
         let (chunks, info) = read(b"a,b\n1,x\n2,\n,y\n1.5,z").unwrap();
         assert_eq!(info.schema.columns[0].kind, ColumnKind::Numeric);
         assert_eq!(info.schema.columns[1].kind, ColumnKind::Text);
-        let v: Vec<Option<f64>> = chunks.iter().flat_map(|c| numbers(&c.columns[0]).0).collect();
+        let v: Vec<Option<f64>> = chunks
+            .iter()
+            .flat_map(|c| numbers(&c.columns[0]).0)
+            .collect();
         assert_eq!(v, vec![Some(1.0), Some(2.0), None, Some(1.5)]);
         assert_eq!(info.files[0].rows, 4);
         match &chunks[0].columns[1] {

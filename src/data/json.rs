@@ -248,10 +248,7 @@ impl<'de> Deserialize<'de> for Line {
 /// Parses the lines of a block into rows.
 fn parse_block(file: &str, block: &Block) -> Result<Vec<Row>, ReadError> {
     let mut rows = Vec::new();
-    let mut line_no = block.first_line;
-    for line in block.bytes.split(|&b| b == b'\n') {
-        let this = line_no;
-        line_no += 1;
+    for (this, line) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -291,9 +288,7 @@ fn infer(rows: &[Row]) -> DatasetSchema {
     for name in order {
         let (numeric, nested) = stats[&name];
         if is_aml_bookkeeping(&name) {
-            schema
-                .excluded
-                .push((name, super::AML_REASON.to_string()));
+            schema.excluded.push((name, super::AML_REASON.to_string()));
         } else if nested {
             schema
                 .excluded
@@ -510,7 +505,12 @@ mod tests {
 {"specversion":"1.0","id":"y","data":[{"LIMIT_BAL":1,"AGE":null,"SEX":"1"}]}
 "#;
         let (chunks, info) = read(text).unwrap();
-        let names: Vec<&str> = info.schema.columns.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = info
+            .schema
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(names, vec!["LIMIT_BAL", "AGE", "SEX"]);
         assert_eq!(info.files[0].rows, 3);
         assert_eq!(info.schema.columns[2].kind, ColumnKind::Text);
@@ -525,6 +525,10 @@ mod tests {
         let (_, info) = read("{\"z\":1,\"a\":\"x\"}\n{\"z\":2,\"a\":\"y\"}\n").unwrap();
         assert_eq!(info.schema.columns[0].name, "z");
         let e = read("{\"z\":1}\n{\"z\":\n").unwrap_err();
-        assert!(e.to_string().starts_with("`t.jsonl` line 2: not valid JSON lines"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("`t.jsonl` line 2: not valid JSON lines"),
+            "{e}"
+        );
     }
 }

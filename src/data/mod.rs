@@ -82,9 +82,8 @@ impl Input {
 
     /// The file format, from the name's extension.
     pub fn format(&self) -> Result<Format, ReadError> {
-        Format::from_name(&self.name()).ok_or_else(|| ReadError::UnknownFormat {
-            file: self.name(),
-        })
+        Format::from_name(&self.name())
+            .ok_or_else(|| ReadError::UnknownFormat { file: self.name() })
     }
 }
 
@@ -357,9 +356,9 @@ pub const AML_REASON: &str = "Azure ML data-collector bookkeeping column";
 pub struct Chunk {
     /// Index of the input (file) in the dataset.
     pub file: usize,
-    /// Stable 64-bit key of the file: a hash of its name (last path segment) and size. Row
-    /// samples seed their priorities with it, so two different files never share priorities
-    /// even when each is profiled on its own and the profiles are merged later.
+    /// Stable 64-bit key of the file: a hash of its name (last path segment), size and position
+    /// in the dataset. Row samples seed their priorities with it, so two files do not share
+    /// priorities, also when each is profiled on its own and the profiles are merged later.
     pub file_key: u64,
     /// Index of the chunk within its file; with `file`, a stable position of the rows that does
     /// not depend on threads.
@@ -402,8 +401,8 @@ pub(crate) fn coerce(array: &ArrayRef, kind: ColumnKind) -> Result<ChunkColumn, 
         ColumnKind::Numeric => {
             let dt = array.data_type();
             if dt.is_numeric() {
-                let cast = arrow::compute::cast(array, &DataType::Float64)
-                    .map_err(|e| e.to_string())?;
+                let cast =
+                    arrow::compute::cast(array, &DataType::Float64).map_err(|e| e.to_string())?;
                 let values = cast
                     .as_any()
                     .downcast_ref::<Float64Array>()
@@ -517,7 +516,8 @@ where
         }
         let mut ctx = FileContext {
             index,
-            key: file_key(&input.file_name(), source.len),
+            key: file_key(&input.file_name(), source.len)
+                ^ crate::profile::sample::mix64(index as u64),
             pinned,
             name: source.name.clone(),
             schema: &mut schema,
@@ -613,9 +613,7 @@ impl FileContext<'_> {
         let extra: Vec<&str> = file_names
             .iter()
             .filter(|n| {
-                schema.position(n).is_none()
-                    && !schema.is_excluded(n)
-                    && !is_aml_bookkeeping(n)
+                schema.position(n).is_none() && !schema.is_excluded(n) && !is_aml_bookkeeping(n)
             })
             .map(String::as_str)
             .collect();
@@ -859,9 +857,7 @@ pub(crate) fn infer_kinds(names: &[String], texts: &[Option<StringArray>]) -> Da
     let mut schema = DatasetSchema::default();
     for (name, text) in names.iter().zip(texts) {
         if is_aml_bookkeeping(name) {
-            schema
-                .excluded
-                .push((name.clone(), AML_REASON.to_string()));
+            schema.excluded.push((name.clone(), AML_REASON.to_string()));
             continue;
         }
         let Some(text) = text else { continue };

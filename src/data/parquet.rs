@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -13,12 +14,12 @@ use parquet::file::reader::ChunkReader;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Chunk, ColumnKind, DatasetSchema, FileContext, Input, ReadError, SchemaColumn, arrange,
-    coerce, is_aml_bookkeeping, merge_window, process_window, window_len,
+    Chunk, ColumnKind, DatasetSchema, FileContext, Input, ReadError, SchemaColumn, arrange, coerce,
+    is_aml_bookkeeping, merge_window, process_window, window_len,
 };
 
 /// Rows per record batch: large enough to amortise per-batch work, small enough for memory.
-const BATCH_ROWS: usize = 64 * 1024;
+const BATCH_ROWS: usize = 16 * 1024;
 
 /// How a Parquet column type is read, or why it is not.
 fn kind_of(dt: &DataType) -> Result<ColumnKind, String> {
@@ -70,12 +71,10 @@ where
                     let mut hasher = Sha256::new();
                     let mut buf = vec![0u8; 1 << 20];
                     loop {
-                        let n = hash_file
-                            .read(&mut buf)
-                            .map_err(|source| ReadError::Io {
-                                file: name.clone(),
-                                source,
-                            })?;
+                        let n = hash_file.read(&mut buf).map_err(|source| ReadError::Io {
+                            file: name.clone(),
+                            source,
+                        })?;
                         if n == 0 {
                             break;
                         }
@@ -169,44 +168,53 @@ where
     let (file_index, file_key) = (ctx.index, ctx.key);
     let window = window_len();
     let mut index = 0usize;
-    let mut pending: Vec<(usize, arrow::array::RecordBatch)> = Vec::with_capacity(window);
-    let decode = |(index, batch): (usize, arrow::array::RecordBatch)| -> Result<Option<Chunk>, ReadError> {
-        let rows = batch.num_rows();
-        if rows == 0 {
-            return Ok(None);
-        }
-        let columns = arrange(&schema, &mapping, rows, |i, kind| {
-            let name = &names[i];
-            match batch.column_by_name(name) {
-                Some(a) => coerce(a, kind),
-                None => Ok(super::ChunkColumn::nulls(kind, rows)),
+    let mut pending: Vec<(usize, RecordBatch)> = Vec::with_capacity(window);
+    let decode =
+        |(index, batch): (usize, arrow::array::RecordBatch)| -> Result<Option<Chunk>, ReadError> {
+            let rows = batch.num_rows();
+            if rows == 0 {
+                return Ok(None);
             }
-        })
-        .map_err(|reason| err(&reason))?;
-        Ok(Some(Chunk {
-            file: file_index,
-            file_key,
-            index,
-            rows,
-            columns,
-        }))
-    };
+            let columns = arrange(&schema, &mapping, rows, |i, kind| {
+                let name = &names[i];
+                match batch.column_by_name(name) {
+                    Some(a) => coerce(a, kind),
+                    None => Ok(super::ChunkColumn::nulls(kind, rows)),
+                }
+            })
+            .map_err(|reason| err(&reason))?;
+            Ok(Some(Chunk {
+                file: file_index,
+                file_key,
+                index,
+                rows,
+                columns,
+            }))
+        };
     let mut rows = 0u64;
     let mut batches = batches;
-    loop {
-        let next = batches.next();
-        let done = next.is_none();
-        if let Some(b) = next {
-            pending.push((index, b.map_err(|e| err(&e))?));
-            index += 1;
+    let mut read_window = |index: &mut usize| -> Result<Vec<(usize, RecordBatch)>, ReadError> {
+        let mut out = Vec::with_capacity(window);
+        while out.len() < window {
+            match batches.next() {
+                Some(b) => {
+                    out.push((*index, b.map_err(|e| err(&e))?));
+                    *index += 1;
+                }
+                None => break,
+            }
         }
-        if pending.len() >= window || (done && !pending.is_empty()) {
-            let results = process_window(std::mem::take(&mut pending), &decode, process);
-            rows += merge_window(results, merge)?;
-        }
-        if done {
-            break;
-        }
+        Ok(out)
+    };
+    pending.extend(read_window(&mut index)?);
+    // Decode the next window on one thread while the pool profiles this one.
+    while !pending.is_empty() {
+        let (results, next) = rayon::join(
+            || process_window(std::mem::take(&mut pending), &decode, process),
+            || read_window(&mut index),
+        );
+        rows += merge_window(results, merge)?;
+        pending = next?;
     }
     ctx.rows += rows;
     Ok(())
@@ -216,8 +224,8 @@ where
 #[cfg(test)]
 pub(crate) fn write_parquet(batch: &arrow::array::RecordBatch) -> bytes::Bytes {
     let mut buf = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)
-        .expect("writer");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None).expect("writer");
     w.write(batch).expect("write");
     w.close().expect("close");
     bytes::Bytes::from(buf)
@@ -227,17 +235,26 @@ pub(crate) fn write_parquet(batch: &arrow::array::RecordBatch) -> bytes::Bytes {
 mod tests {
     use super::*;
     use crate::data::{ChunkColumn, scan};
-    use bytes::Bytes;
     use arrow::array::{
         Array, ArrayRef, BooleanArray, Date32Array, Int64Array, RecordBatch, StringArray,
     };
+    use bytes::Bytes;
 
     #[test]
     fn types_are_mapped_and_unsupported_excluded() {
         let batch = RecordBatch::try_from_iter(vec![
-            ("n", Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])) as ArrayRef),
-            ("s", Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef),
-            ("b", Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef),
+            (
+                "n",
+                Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])) as ArrayRef,
+            ),
+            (
+                "s",
+                Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef,
+            ),
+            (
+                "b",
+                Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef,
+            ),
             ("d", Arc::new(Date32Array::from(vec![1, 2, 3])) as ArrayRef),
         ])
         .unwrap();
@@ -247,10 +264,19 @@ mod tests {
         };
         let mut chunks = Vec::new();
         let info = scan(&[input], |c| c.clone(), |c| chunks.push(c)).unwrap();
-        let kinds: Vec<_> = info.schema.columns.iter().map(|c| (c.name.as_str(), c.kind)).collect();
+        let kinds: Vec<_> = info
+            .schema
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind))
+            .collect();
         assert_eq!(
             kinds,
-            vec![("n", ColumnKind::Numeric), ("s", ColumnKind::Text), ("b", ColumnKind::Text)]
+            vec![
+                ("n", ColumnKind::Numeric),
+                ("s", ColumnKind::Text),
+                ("b", ColumnKind::Text)
+            ]
         );
         assert_eq!(info.schema.excluded.len(), 1);
         assert_eq!(info.schema.excluded[0].0, "d");
@@ -274,6 +300,10 @@ mod tests {
             bytes: Bytes::from_static(b"this is not parquet at all"),
         };
         let e = scan(&[input], |c| c.rows, |_| {}).unwrap_err();
-        assert!(e.to_string().starts_with("`bad.parquet`: cannot read Parquet:"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("`bad.parquet`: cannot read Parquet:"),
+            "{e}"
+        );
     }
 }

@@ -41,7 +41,10 @@ mod tests {
         }
         assert_eq!(parse_number("-inf"), Parsed::Number(f64::NEG_INFINITY));
         for s in ["nan", "NaN", "NAN"] {
-            assert!(matches!(parse_number(s), Parsed::Number(v) if v.is_nan()), "{s}");
+            assert!(
+                matches!(parse_number(s), Parsed::Number(v) if v.is_nan()),
+                "{s}"
+            );
         }
         assert_eq!(parse_number("abc"), Parsed::Invalid);
         assert_eq!(parse_number("4.x4"), Parsed::Invalid);

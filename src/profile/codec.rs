@@ -315,7 +315,10 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
         names.push(r.str()?);
         scols.push(match r.u8()? {
             0 => {
-                let b = r.take(n.checked_mul(8).ok_or_else(|| corrupt("sample too large"))?)?;
+                let b = r.take(
+                    n.checked_mul(8)
+                        .ok_or_else(|| corrupt("sample too large"))?,
+                )?;
                 SampleColumn::Numeric(
                     b.chunks_exact(8)
                         .map(|c| {
@@ -331,7 +334,10 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
                 for _ in 0..r.len(8)? {
                     dictionary.push(r.str()?);
                 }
-                let b = r.take(n.checked_mul(4).ok_or_else(|| corrupt("sample too large"))?)?;
+                let b = r.take(
+                    n.checked_mul(4)
+                        .ok_or_else(|| corrupt("sample too large"))?,
+                )?;
                 let codes: Vec<u32> = b
                     .chunks_exact(4)
                     .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -344,7 +350,11 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
                 }
                 SampleColumn::Categorical { codes, dictionary }
             }
-            t => return Err(ProfileError::Corrupt(format!("unknown sample column tag {t}"))),
+            t => {
+                return Err(ProfileError::Corrupt(format!(
+                    "unknown sample column tag {t}"
+                )));
+            }
         });
     }
     if r.pos != payload.len() {

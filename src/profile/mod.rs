@@ -44,8 +44,8 @@ pub mod sample;
 pub mod sketch;
 pub mod text;
 
-use std::sync::{Mutex, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 
 use arrow::array::Array;
 use rayon::prelude::*;
@@ -277,6 +277,47 @@ pub enum ProfileError {
     },
 }
 
+/// Collects the chunks' samples and merges them in batches: merging every chunk's few rows into
+/// a full sample would rebuild all of its rows each time. Chunk samples wait until they hold as
+/// many rows as the capacity, then merge pairwise (a tree, so each row moves O(log chunks)
+/// times) and once into the sample. The result is the same bottom-k set as merging one by one.
+struct SampleAccumulator {
+    sample: RowSample,
+    pending: Vec<RowSample>,
+    pending_rows: usize,
+}
+
+impl SampleAccumulator {
+    fn push(&mut self, s: RowSample) -> Result<(), String> {
+        self.pending_rows += s.len();
+        self.pending.push(s);
+        if self.pending_rows >= self.sample.capacity {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    fn compact(&mut self) -> Result<(), String> {
+        let mut level = std::mem::take(&mut self.pending);
+        self.pending_rows = 0;
+        while level.len() > 1 {
+            let mut next = Vec::with_capacity(level.len().div_ceil(2));
+            let mut it = level.into_iter();
+            while let Some(mut a) = it.next() {
+                if let Some(b) = it.next() {
+                    a.merge(&b)?;
+                }
+                next.push(a);
+            }
+            level = next;
+        }
+        if let Some(batch) = level.pop() {
+            self.sample.merge(&batch)?;
+        }
+        Ok(())
+    }
+}
+
 /// The partial profile of one chunk, or of all chunks merged so far.
 struct Partial {
     columns: Vec<ColumnStats>,
@@ -285,7 +326,7 @@ struct Partial {
 
 impl Partial {
     /// Merges columns in parallel (they are independent) beside the sample.
-    fn merge(&mut self, other: Partial) -> Result<(), String> {
+    fn merge(&mut self, other: Partial, samples: &mut SampleAccumulator) -> Result<(), String> {
         let (columns, sample) = rayon::join(
             || {
                 self.columns
@@ -304,7 +345,7 @@ impl Partial {
                     })
                     .collect::<Result<(), String>>()
             },
-            || self.sample.merge(&other.sample),
+            || samples.push(other.sample),
         );
         columns.and(sample)
     }
@@ -432,36 +473,54 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         Partial { columns, sample }
     };
     let mut acc: Option<Partial> = None;
-    let merge = |p: Partial| {
+    let mut samples = SampleAccumulator {
+        sample: RowSample {
+            capacity: options.sample_capacity.max(1),
+            ..RowSample::default()
+        },
+        pending: Vec::new(),
+        pending_rows: 0,
+    };
+    let merge = |mut p: Partial| {
         match acc.as_mut() {
-            None => acc = Some(p),
+            None => {
+                let first = std::mem::take(&mut p.sample);
+                if let Err(e) = samples.push(first)
+                    && let Ok(mut f) = failure.lock()
+                {
+                    f.get_or_insert(e);
+                }
+                acc = Some(p)
+            }
             Some(a) => {
-                if let Err(e) = a.merge(p)
+                if let Err(e) = a.merge(p, &mut samples)
                     && let Ok(mut f) = failure.lock()
                 {
                     f.get_or_insert(e);
                 }
             }
         }
-        if let Some(a) = &acc {
-            threshold.store(a.sample.threshold(), Ordering::Relaxed);
-            if let Ok(mut s) = shifts.write() {
-                *s = a.shifts();
-            }
+        threshold.store(samples.sample.threshold(), Ordering::Relaxed);
+        if let Some(a) = &acc
+            && let Ok(mut s) = shifts.write()
+        {
+            *s = a.shifts();
         }
     };
     let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(ProfileError::Incompatible(e));
     }
-    let Some(mut acc) = acc else {
+    let Some(acc) = acc else {
         return Err(ProfileError::Read(ReadError::NoRows {
             file: inputs[0].name(),
         }));
     };
+    samples.compact().map_err(ProfileError::Incompatible)?;
+    let mut sample = samples.sample;
     let names: Vec<String> = info.schema.columns.iter().map(|c| c.name.clone()).collect();
-    acc.sample.names = names.clone();
-    acc.sample.capacity = options.sample_capacity.max(1);
+    sample.names = names.clone();
+    sample.capacity = options.sample_capacity.max(1);
     let columns = names
         .into_iter()
         .zip(acc.columns)
@@ -481,7 +540,7 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         excluded: info.schema.excluded,
         warnings: info.warnings,
         columns,
-        sample: acc.sample,
+        sample,
     })
 }
 
@@ -539,19 +598,24 @@ impl Profile {
         };
         let mut out = Vec::with_capacity(requested.len());
         for name in requested {
-            if out.iter().any(|(c, _): &(&ColumnProfile, FeatureType)| &c.name == name) {
+            if out
+                .iter()
+                .any(|(c, _): &(&ColumnProfile, FeatureType)| &c.name == name)
+            {
                 continue;
             }
-            let column = self.column(name).ok_or_else(|| ProfileError::UnknownFeature {
-                name: name.clone(),
-                source_name: self.source.clone(),
-                available: self
-                    .columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+            let column = self
+                .column(name)
+                .ok_or_else(|| ProfileError::UnknownFeature {
+                    name: name.clone(),
+                    source_name: self.source.clone(),
+                    available: self
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
             let kind = match column.kind() {
                 ColumnKind::Numeric => FeatureType::Numeric,
                 ColumnKind::Text => FeatureType::Categorical,
@@ -574,7 +638,10 @@ impl Profile {
     /// row sample keeps the smallest priorities of both.
     pub fn merge(&mut self, other: &Profile) -> Result<(), ProfileError> {
         let shape = |p: &Profile| -> Vec<(String, ColumnKind)> {
-            p.columns.iter().map(|c| (c.name.clone(), c.kind())).collect()
+            p.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.kind()))
+                .collect()
         };
         if shape(self) != shape(other) {
             return Err(ProfileError::Incompatible(format!(
@@ -650,7 +717,10 @@ mod tests {
         // 40 rows, 20 distinct: an identifier, excluded.
         let ids: Vec<String> = (0..40).map(|i| format!("id{}", i % 20)).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        assert!(matches!(text_column(&ids).feature_type(), FeatureType::Excluded(_)));
+        assert!(matches!(
+            text_column(&ids).feature_type(),
+            FeatureType::Excluded(_)
+        ));
     }
 
     #[test]
@@ -670,7 +740,12 @@ mod tests {
         let input = mem("a.csv", "x,c\n1,a\n2,b\n,a\nnan,\n5.5,b\n");
         let p = build(std::slice::from_ref(&input), &ProfileOptions::default()).unwrap();
         let bytes = p.to_bytes();
-        assert_eq!(bytes, build(&[input], &ProfileOptions::default()).unwrap().to_bytes());
+        assert_eq!(
+            bytes,
+            build(&[input], &ProfileOptions::default())
+                .unwrap()
+                .to_bytes()
+        );
         let back = Profile::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_bytes(), bytes);
         assert_eq!(back.columns, p.columns);
@@ -681,15 +756,27 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_rejected_clearly() {
-        assert!(matches!(Profile::from_bytes(b"hello"), Err(ProfileError::NotAProfile)));
+        assert!(matches!(
+            Profile::from_bytes(b"hello"),
+            Err(ProfileError::NotAProfile)
+        ));
         let input = mem("a.csv", "x\n1\n2\n");
-        let mut bytes = build(&[input], &ProfileOptions::default()).unwrap().to_bytes();
+        let mut bytes = build(&[input], &ProfileOptions::default())
+            .unwrap()
+            .to_bytes();
         bytes[8] = 99;
         let e = Profile::from_bytes(&bytes).unwrap_err();
-        assert!(e.to_string().starts_with("profile format version 99 is not supported"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("profile format version 99 is not supported"),
+            "{e}"
+        );
         bytes[8] = FORMAT_VERSION as u8;
         let n = bytes.len();
         bytes.truncate(n - 5);
-        assert!(matches!(Profile::from_bytes(&bytes), Err(ProfileError::Corrupt(_))));
+        assert!(matches!(
+            Profile::from_bytes(&bytes),
+            Err(ProfileError::Corrupt(_))
+        ));
     }
 }

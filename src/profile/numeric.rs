@@ -83,7 +83,7 @@ impl NumericProfile {
         } else {
             values.iter().flatten().for_each(&mut visit);
         }
-        self.sketch.flush();
+        self.sketch.finish();
         self.non_finite += non_finite;
         if n == 0 {
             return;
@@ -212,7 +212,10 @@ mod tests {
         ]);
         let mut p = NumericProfile::new(64);
         p.add(&a, 1);
-        assert_eq!((p.rows, p.missing, p.invalid, p.non_finite, p.count), (7, 1, 1, 2, 3));
+        assert_eq!(
+            (p.rows, p.missing, p.invalid, p.non_finite, p.count),
+            (7, 1, 1, 2, 3)
+        );
         // numpy.mean([1,4,7]) == 4.0; numpy.std([1,4,7]) == 2.449489742783178; ddof=1: 3.0
         assert!((p.mean() - 4.0).abs() < 1e-15);
         assert!((p.std_population() - 2.449489742783178).abs() < 1e-12);
@@ -222,7 +225,9 @@ mod tests {
 
     #[test]
     fn chunked_moments_equal_whole() {
-        let v: Vec<f64> = (0..10_000).map(|i| 1e6 + ((i * 37) % 101) as f64 * 0.01).collect();
+        let v: Vec<f64> = (0..10_000)
+            .map(|i| 1e6 + ((i * 37) % 101) as f64 * 0.01)
+            .collect();
         let mut whole = NumericProfile::new(1024);
         whole.add(&Float64Array::from(v.clone()), 0);
         let mut parts = NumericProfile::new(1024);

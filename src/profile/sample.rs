@@ -185,7 +185,10 @@ impl RowSample {
                         .iter()
                         .map(|&(o, k)| match label(o, k) {
                             None => MISSING_CODE,
-                            Some(l) => labels.binary_search(&l).map(|p| p as u32).unwrap_or(MISSING_CODE),
+                            Some(l) => labels
+                                .binary_search(&l)
+                                .map(|p| p as u32)
+                                .unwrap_or(MISSING_CODE),
                         })
                         .collect();
                     SampleColumn::Categorical {

@@ -73,7 +73,10 @@ pub const OTHER_LABEL: &str = "(other)";
 
 /// Counts of both sides over the union of their categories, sorted by label, then missing
 /// values, then (when either side passed its category cap) the rows of dropped categories.
-pub fn category_table(baseline: &TextProfile, target: &TextProfile) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+pub fn category_table(
+    baseline: &TextProfile,
+    target: &TextProfile,
+) -> (Vec<String>, Vec<f64>, Vec<f64>) {
     let labels: BTreeSet<&String> = baseline.counts.keys().chain(target.counts.keys()).collect();
     let mut names: Vec<String> = Vec::with_capacity(labels.len() + 2);
     let (mut b, mut t) = (Vec::new(), Vec::new());

@@ -17,6 +17,10 @@ pub const STD_FLOOR: f64 = 0.001;
 
 /// W1 / max(baseline std, 0.001); NaN when W1 is.
 pub fn normalized_wasserstein_distance(w1: f64, baseline_std: f64) -> f64 {
-    let std = if baseline_std.is_finite() { baseline_std } else { 0.0 };
+    let std = if baseline_std.is_finite() {
+        baseline_std
+    } else {
+        0.0
+    };
     w1 / std.max(STD_FLOOR)
 }
