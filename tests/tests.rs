@@ -2,3 +2,16 @@
 
 /// Drift engine: readers, profiles, metrics and diff (accuracy against scipy, bad input).
 mod engine;
+// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
+mod classifier;
+
+// Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
+mod distributions;
+mod report;
+
+// Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
+// (aiosmtpd), webhook.
+mod sinks;
+
+// infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
+mod infra;

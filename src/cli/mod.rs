@@ -5,6 +5,15 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod demo;
+pub mod demo_data;
+pub mod diff;
+pub mod infra;
+pub mod profile;
+pub mod report;
+pub mod scan;
+pub mod table;
+
 /// How the process ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -43,7 +52,20 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Compare a target dataset with a baseline dataset or cached baseline profile.
+    Scan(scan::ScanArgs),
+    /// Profile a dataset once and cache the profile (e.g. the baseline).
+    Profile(profile::ProfileArgs),
+    /// What changed between two datasets (e.g. two training sets).
+    Diff(diff::DiffArgs),
+    /// The whole flow on generated data: training set, a week of snapshots, scan, report.
+    Demo(demo::DemoArgs),
+    /// Write a detector's stored history as one self-contained HTML page.
+    Report(report::ReportArgs),
+    /// Deployment helpers: generate infra/ parameters from stored detectors.
+    Infra(infra::InfraArgs),
+}
 
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
@@ -59,7 +81,25 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {}
+    init_logging();
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Profile(args) => profile::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Infra(args) => infra::run(args),
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Prints an error and its causes on one line; a broken pipe is not an error worth reporting.

@@ -4,7 +4,9 @@
 //! domain classifier on the two row samples, `distributions` prepares histograms and KDEs for plotting,
 //! and `scan` is the orchestrator: the only place that wires `data`, `profile` and `drift` together.
 
+pub mod classifier;
 pub mod diff;
+pub mod distributions;
 pub mod metrics;
 pub mod result;
 pub mod scan;

@@ -1,9 +1,30 @@
 //! The scan orchestrator: two profiles and the run's context in, a [`RunResult`] out.
+//!
+//! This is the only place that wires the stages together: it picks the features (the user's list
+//! or every comparable common column), computes each feature's metrics and distributions from the
+//! profiles (in parallel), trains the domain classifier on the two row samples, and assembles the
+//! result with the features ordered by contribution. Reading data and profiling happen before
+//! (the caller builds or loads the two profiles); storing and publishing happen after.
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::time::Instant;
 
-use super::result::{RunResult, RunType};
-use crate::profile::Profile;
+use chrono::{NaiveDate, Utc};
+use rayon::prelude::*;
+
+use super::classifier::{self, ClassifierError, ClassifierOptions, FeatureSpec};
+use super::distributions::{self, DistributionError, NumericSide};
+use super::metrics::{self, names};
+use super::result::{
+    DatasetSummary, FeatureKind, FeatureQuality, FeatureReport, Metric, NumericStats, RunInfo,
+    RunResult, RunStatus, RunType, SCHEMA_VERSION, SchemaChanges, SideBySide,
+};
+use crate::data::is_aml_bookkeeping;
+use crate::detector::MAX_FEATURES;
+use crate::profile::{ColumnProfile, FeatureType, NumericProfile, Profile, ProfileError};
+
+/// Quantiles reported per numeric feature.
+const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
 
 /// Who and what a run is for; copied into the result.
 #[derive(Debug, Clone)]
@@ -36,14 +57,383 @@ pub struct ScanOptions {
 /// Why two profiles could not be compared.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ScanError {}
+pub enum ScanError {
+    /// A requested feature is not a column of the baseline.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// A requested feature is a baseline column the target lacks.
+    #[error("feature `{name}` is not a column of the target `{target}`")]
+    FeatureNotInTarget {
+        /// The feature.
+        name: String,
+        /// The target's source.
+        target: String,
+    },
+    /// More features than a detector may have.
+    #[error("{count} features requested; at most {MAX_FEATURES} can be compared")]
+    TooManyFeatures {
+        /// Number requested.
+        count: usize,
+    },
+    /// Nothing left to compare.
+    #[error("no feature to compare: baseline and target share no comparable column{hint}")]
+    NoFeatures {
+        /// What was left out and why, when anything was.
+        hint: String,
+    },
+    /// The domain classifier could not run.
+    #[error(transparent)]
+    Classifier(#[from] ClassifierError),
+    /// A feature's distribution could not be computed.
+    #[error("feature `{name}`: {source}")]
+    Distribution {
+        /// The feature.
+        name: String,
+        /// Why.
+        source: DistributionError,
+    },
+}
+
+/// One feature chosen for the comparison.
+struct Chosen<'a> {
+    name: &'a str,
+    kind: FeatureKind,
+    baseline: &'a ColumnProfile,
+    target: &'a ColumnProfile,
+}
 
 /// Compares a target profile with a baseline profile.
 pub fn compare(
-    _baseline: &Profile,
-    _target: &Profile,
-    _options: &ScanOptions,
-    _context: &RunContext,
+    baseline: &Profile,
+    target: &Profile,
+    options: &ScanOptions,
+    context: &RunContext,
 ) -> Result<RunResult, ScanError> {
-    todo!("drift::scan::compare")
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let mut warnings = Vec::new();
+    for (side, profile) in [("baseline", baseline), ("target", target)] {
+        warnings.extend(profile.warnings.iter().map(|w| format!("{side}: {w}")));
+    }
+    let (chosen, schema) = choose_features(baseline, target, options, &mut warnings)?;
+
+    // Per-feature metrics and distributions are independent: one task per feature.
+    let per_feature: Vec<(Vec<Metric>, FeatureReport)> = chosen
+        .par_iter()
+        .map(|f| describe_feature(f))
+        .collect::<Result<_, _>>()?;
+
+    let specs: Vec<FeatureSpec> = chosen
+        .iter()
+        .map(|f| match f.kind {
+            FeatureKind::Numeric => FeatureSpec::numeric(f.name),
+            FeatureKind::Categorical => FeatureSpec::categorical(f.name),
+        })
+        .collect();
+    let classifier_options = ClassifierOptions {
+        seed: options.seed,
+        ..ClassifierOptions::default()
+    };
+    let outcome = classifier::score(
+        &baseline.sample,
+        &target.sample,
+        &specs,
+        &classifier_options,
+    )?;
+    let contribution: BTreeMap<&str, f64> = outcome
+        .contributions
+        .iter()
+        .map(|(n, v)| (n.as_str(), *v))
+        .collect();
+
+    // Most drifted first: by contribution, then by the feature's own distance.
+    let mut order: Vec<usize> = (0..chosen.len()).collect();
+    let own_distance = |i: usize| -> f64 {
+        let metrics = &per_feature[i].0;
+        let pick = |n: &str| metrics.iter().find(|m| m.name == n).map(|m| m.value);
+        pick(names::NORMALIZED_WASSERSTEIN_DISTANCE)
+            .or_else(|| pick(names::JENSEN_SHANNON_DISTANCE))
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+    };
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (contribution[chosen[a].name], contribution[chosen[b].name]);
+        cb.total_cmp(&ca)
+            .then_with(|| own_distance(b).total_cmp(&own_distance(a)))
+            .then_with(|| chosen[a].name.cmp(chosen[b].name))
+    });
+
+    let mut column_metrics = Vec::with_capacity(order.len());
+    let mut features = Vec::with_capacity(order.len());
+    let mut per_feature: Vec<Option<(Vec<Metric>, FeatureReport)>> =
+        per_feature.into_iter().map(Some).collect();
+    for i in order {
+        let Some((metrics, report)) = per_feature[i].take() else {
+            continue;
+        };
+        let mut all = vec![Metric::new(
+            names::DATADRIFT_CONTRIBUTION,
+            contribution[chosen[i].name],
+        )];
+        all.extend(metrics);
+        column_metrics.push(BTreeMap::from([(chosen[i].name.to_string(), all)]));
+        features.push(report);
+    }
+
+    let coefficient = outcome.coefficient;
+    let summary = outcome.summary;
+    let dataset_metrics = vec![
+        Metric::new(names::DATADRIFT_COEFFICIENT, coefficient),
+        Metric::new(names::CLASSIFIER_ROC_AUC, summary.roc_auc),
+        Metric::new(names::DATADRIFT_NOISE_FLOOR, summary.noise_floor.max),
+    ];
+    if summary.noise_floor.repetitions > 0 && summary.noise_floor.max >= options.threshold {
+        warnings.push(format!(
+            "the coefficient's noise floor at this sample size ({:.3}) reaches the threshold ({}): samples are too small to tell drift from chance",
+            summary.noise_floor.max, options.threshold
+        ));
+    }
+
+    Ok(RunResult {
+        schema_version: SCHEMA_VERSION.to_string(),
+        datetime: context.date,
+        detector: context.detector.clone(),
+        service_name: context.service_name.clone(),
+        model_name: context.model_name.clone(),
+        model_version: context.model_version,
+        drift_threshold: options.threshold,
+        has_drift: coefficient > options.threshold,
+        dataset_metrics,
+        column_metrics,
+        run: RunInfo {
+            run_type: context.run_type,
+            status: RunStatus::Succeeded,
+            error: None,
+            started_at,
+            duration_ms: clock.elapsed().as_millis() as u64,
+            driftscan_version: env!("CARGO_PKG_VERSION").to_string(),
+            window: None,
+        },
+        baseline: summarize(baseline),
+        target: summarize(target),
+        classifier: Some(summary),
+        features,
+        schema,
+        warnings,
+    })
+}
+
+/// The features to compare, and what differs between the two sides' columns.
+fn choose_features<'a>(
+    baseline: &'a Profile,
+    target: &'a Profile,
+    options: &ScanOptions,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Chosen<'a>>, SchemaChanges), ScanError> {
+    let mut schema = SchemaChanges {
+        missing_in_target: baseline
+            .columns
+            .iter()
+            .filter(|c| target.column(&c.name).is_none())
+            .map(|c| c.name.clone())
+            .collect(),
+        added_in_target: target
+            .columns
+            .iter()
+            .filter(|c| baseline.column(&c.name).is_none())
+            .map(|c| c.name.clone())
+            .collect(),
+        ..SchemaChanges::default()
+    };
+    for b in &baseline.columns {
+        if let Some(t) = target.column(&b.name)
+            && b.kind() != t.kind()
+        {
+            schema.retyped.push((
+                b.name.clone(),
+                b.kind().as_str().to_string(),
+                t.kind().as_str().to_string(),
+            ));
+        }
+    }
+    for (name, reason) in baseline.excluded.iter().chain(&target.excluded) {
+        if !is_aml_bookkeeping(name) && !schema.excluded.iter().any(|(n, _)| n == name) {
+            schema.excluded.push((name.clone(), reason.clone()));
+        }
+    }
+
+    let requested = options.features.as_deref();
+    if let Some(list) = requested
+        && list.len() > MAX_FEATURES
+    {
+        return Err(ScanError::TooManyFeatures { count: list.len() });
+    }
+    let mut chosen = Vec::new();
+    for (column, feature_type) in baseline.features(requested)? {
+        let kind = match feature_type {
+            FeatureType::Numeric => FeatureKind::Numeric,
+            FeatureType::Categorical => FeatureKind::Categorical,
+            FeatureType::Excluded(reason) => {
+                schema.excluded.push((column.name.clone(), reason));
+                continue;
+            }
+        };
+        let Some(other) = target.column(&column.name) else {
+            if requested.is_some() {
+                return Err(ScanError::FeatureNotInTarget {
+                    name: column.name.clone(),
+                    target: target.source.clone(),
+                });
+            }
+            continue; // reported in `missing_in_target`
+        };
+        if other.kind() != column.kind() {
+            continue; // reported in `retyped`
+        }
+        chosen.push(Chosen {
+            name: &column.name,
+            kind,
+            baseline: column,
+            target: other,
+        });
+    }
+    if chosen.len() > MAX_FEATURES {
+        warnings.push(format!(
+            "{} comparable columns; the first {MAX_FEATURES} are compared (name the features to choose others)",
+            chosen.len()
+        ));
+        chosen.truncate(MAX_FEATURES);
+    }
+    if chosen.is_empty() {
+        let hint = if schema.excluded.is_empty() && schema.missing_in_target.is_empty() {
+            String::new()
+        } else {
+            let mut left: Vec<String> = schema
+                .excluded
+                .iter()
+                .map(|(n, r)| format!("`{n}` ({r})"))
+                .collect();
+            left.extend(
+                schema
+                    .missing_in_target
+                    .iter()
+                    .map(|n| format!("`{n}` (not in the target)")),
+            );
+            format!("; left out: {}", left.join("; "))
+        };
+        return Err(ScanError::NoFeatures { hint });
+    }
+    Ok((chosen, schema))
+}
+
+/// Metrics (without the contribution) and the report of one feature.
+fn describe_feature(f: &Chosen<'_>) -> Result<(Vec<Metric>, FeatureReport), ScanError> {
+    match (
+        f.kind,
+        f.baseline.numeric(),
+        f.target.numeric(),
+        f.baseline.text(),
+        f.target.text(),
+    ) {
+        (FeatureKind::Numeric, Some(b), Some(t), _, _) => {
+            let distribution = distributions::numeric(
+                NumericSide {
+                    sketch: &b.sketch,
+                    std: b.std_sample(),
+                },
+                NumericSide {
+                    sketch: &t.sketch,
+                    std: t.std_sample(),
+                },
+            )
+            .map_err(|source| ScanError::Distribution {
+                name: f.name.to_string(),
+                source,
+            })?;
+            let report = FeatureReport {
+                name: f.name.to_string(),
+                kind: FeatureKind::Numeric,
+                quality: FeatureQuality {
+                    rows: SideBySide {
+                        baseline: b.rows,
+                        target: t.rows,
+                    },
+                    missing: SideBySide {
+                        baseline: b.missing,
+                        target: t.missing,
+                    },
+                    invalid: SideBySide {
+                        baseline: b.invalid,
+                        target: t.invalid,
+                    },
+                    non_finite: SideBySide {
+                        baseline: b.non_finite,
+                        target: t.non_finite,
+                    },
+                    unseen_category_rate: None,
+                },
+                stats: Some(SideBySide {
+                    baseline: numeric_stats(b),
+                    target: numeric_stats(t),
+                }),
+                distribution,
+            };
+            Ok((metrics::numeric(b, t), report))
+        }
+        (_, _, _, Some(b), Some(t)) => {
+            let metrics = metrics::categorical(b, t);
+            let unseen = metrics
+                .iter()
+                .find(|m| m.name == names::UNSEEN_CATEGORY_RATE)
+                .map(|m| m.value);
+            let report = FeatureReport {
+                name: f.name.to_string(),
+                kind: FeatureKind::Categorical,
+                quality: FeatureQuality {
+                    rows: SideBySide {
+                        baseline: b.rows,
+                        target: t.rows,
+                    },
+                    missing: SideBySide {
+                        baseline: b.missing,
+                        target: t.missing,
+                    },
+                    invalid: SideBySide::default(),
+                    non_finite: SideBySide::default(),
+                    unseen_category_rate: unseen,
+                },
+                stats: None,
+                distribution: distributions::categorical(
+                    &b.categories(),
+                    b.missing,
+                    &t.categories(),
+                    t.missing,
+                ),
+            };
+            Ok((metrics, report))
+        }
+        // `choose_features` only pairs columns of the same kind, so a numeric feature has numeric
+        // profiles on both sides and a categorical one text profiles.
+        _ => unreachable!("feature `{}` paired with columns of another kind", f.name),
+    }
+}
+
+fn numeric_stats(p: &NumericProfile) -> NumericStats {
+    NumericStats {
+        count: p.count,
+        mean: p.mean(),
+        std: p.std_population(),
+        min: p.min(),
+        max: p.max(),
+        quantiles: p.quantiles(&QUANTILES),
+    }
+}
+
+fn summarize(p: &Profile) -> DatasetSummary {
+    DatasetSummary {
+        source: p.source.clone(),
+        files: p.files.len(),
+        rows: p.rows,
+        content_hash: Some(p.content_hash.clone()),
+    }
 }

@@ -365,7 +365,7 @@ impl Partial {
 fn profile_column(column: &ChunkColumn, shift: u32, options: &ProfileOptions) -> ColumnStats {
     match column {
         ChunkColumn::Numeric { values, invalid } => {
-            let mut p = NumericProfile::with_shift(options.max_buckets, shift);
+            let mut p = NumericProfile::with_sketch_shift(options.max_buckets, shift);
             p.add(values, *invalid);
             ColumnStats::Numeric(p)
         }

@@ -50,8 +50,8 @@ impl NumericProfile {
         }
     }
 
-    /// An empty profile whose sketch starts `shift` bits coarse (see [`ValueSketch::with_shift`]).
-    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
+    /// An empty profile whose sketch starts at `shift` (see [`ValueSketch::with_shift`]).
+    pub fn with_sketch_shift(max_buckets: usize, shift: u32) -> Self {
         NumericProfile {
             sketch: ValueSketch::with_shift(max_buckets, shift),
             ..NumericProfile::new(max_buckets)

@@ -45,7 +45,8 @@ pub struct ValueSketch {
     count: u64,
     min: f64,
     max: f64,
-    /// Raw keys not yet folded into `buckets`.
+    /// Bucket keys (already shifted by `shift`) not yet folded into `buckets`. The shift only
+    /// changes in `flush` and `merge`, which empty this first, so every key here is at `shift`.
     #[serde(skip)]
     pending: Vec<u64>,
 }
@@ -120,6 +121,21 @@ impl ValueSketch {
         }
     }
 
+    /// An empty sketch whose buckets start `shift` keys wide, for a part of a dataset that will be
+    /// merged into a sketch already at least that coarse (profiling starts each chunk at the shift
+    /// the chunks merged so far reached, which saves re-sorting fine keys). The merged sketch is
+    /// the same as without the hint: the hint never exceeds the shift the whole dataset needs.
+    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
+        let mut sketch = ValueSketch::new(max_buckets);
+        sketch.shift = shift.min(63);
+        sketch
+    }
+
+    /// Current bucket width exponent: buckets hold `2^shift` consecutive keys.
+    pub fn shift(&self) -> u32 {
+        self.shift
+    }
+
     /// Adds one value. Non-finite values are the caller's to count; they are ignored here.
     #[inline]
     pub fn insert(&mut self, x: f64) {
@@ -127,12 +143,14 @@ impl ValueSketch {
             return;
         }
         if self.pending.capacity() == 0 {
-            self.pending.reserve_exact(PENDING_CAPACITY);
+            // Grown on demand: a sketch of a small chunk should not touch 256 KiB.
+            self.pending.reserve(4096);
         }
         self.min = self.min.min(x);
         self.max = self.max.max(x);
         self.count += 1;
-        self.pending.push(value_to_key(x));
+        // Shifted now, so the sort in `flush` only sees the bits that still matter.
+        self.pending.push(value_to_key(x) >> self.shift);
         if self.pending.len() >= PENDING_CAPACITY {
             self.flush();
         }
@@ -144,36 +162,8 @@ impl ValueSketch {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);
-        let shift = self.shift;
-        if shift > 0 {
-            // Shifting is monotone, so sorting shifted keys folds the same buckets, and keys
-            // whose high bytes agree make cheaper radix passes.
-            pending.iter_mut().for_each(|k| *k >>= shift);
-        }
-        let mut folded: Vec<(u64, u64)> = Vec::with_capacity(pending.len().min(self.max_buckets));
-        let (lo, hi) = pending
-            .iter()
-            .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-        let span = hi - lo;
-        if span < (2 * pending.len() as u64).max(1 << 12) {
-            // Shifted keys of one column usually fall in a narrow range: count them in place
-            // instead of sorting (same buckets, in the same order).
-            let mut counts = vec![0u32; span as usize + 1];
-            for &k in &pending {
-                counts[(k - lo) as usize] += 1;
-            }
-            for (i, &c) in counts.iter().enumerate() {
-                if c > 0 {
-                    folded.push((lo + i as u64, c as u64));
-                }
-            }
-            pending.clear();
-        } else {
-            radsort::sort(&mut pending);
-            for key in pending.drain(..) {
-                push_count(&mut folded, key, 1);
-            }
-        }
+        let folded = fold_sorted(&mut pending, self.max_buckets);
+        pending.clear();
         self.pending = pending;
         self.buckets = merge_sorted(&self.buckets, &folded);
         self.fit_budget();
@@ -195,55 +185,35 @@ impl ValueSketch {
         }
         self.flush();
         let shift = self.shift.max(other.shift);
-        let mine = rekey_owned(std::mem::take(&mut self.buckets), shift - self.shift);
-        let merged = if shift == other.shift {
-            merge_sorted(&mine, &other.buckets)
-        } else {
-            merge_sorted(&mine, &rekey(&other.buckets, shift - other.shift))
-        };
+        let mine = rekey(&self.buckets, shift - self.shift);
+        let theirs = rekey(&other.buckets, shift - other.shift);
         self.shift = shift;
-        self.buckets = merged;
+        self.buckets = merge_sorted(&mine, &theirs);
         self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.fit_budget();
     }
 
-    /// An empty sketch whose buckets start `shift` bits coarse. Profiling a chunk into a sketch
-    /// that starts at the shift the column's sketch already has saves sorting work and gives
-    /// the same merged result, because a merge ends at the smallest shift that fits the budget
-    /// and that shift is never below the shift of any part.
-    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
-        let mut s = ValueSketch::new(max_buckets);
-        s.shift = shift.min(63);
-        s
-    }
-
-    /// Bits dropped from each value's key (0 while the sketch is exact).
-    pub fn shift(&self) -> u32 {
-        self.shift
-    }
-
-    /// Raises `shift` to the smallest value at which the buckets fit the budget.
+    /// Raises the shift to the smallest one at which the buckets fit the budget, in one rekey.
     ///
-    /// Equivalent to shifting one bit at a time until they fit, but done in one pass: two
-    /// neighbouring keys stay apart after dropping `s` more bits exactly when `s` is below the
-    /// position of their highest differing bit, so a histogram of those positions gives the
-    /// bucket count at every shift.
+    /// Two adjacent (distinct, ascending) keys fall into one bucket at shift `s` exactly when
+    /// their highest differing bit is below `s`; so counting the pairs by that bit tells how many
+    /// buckets every shift would leave, without trying them one by one.
     fn fit_budget(&mut self) {
         if self.buckets.len() <= self.max_buckets {
             return;
         }
-        let mut apart_until = [0usize; 65];
+        let mut pairs_by_bit = [0usize; 65];
         for w in self.buckets.windows(2) {
-            apart_until[64 - (w[0].0 ^ w[1].0).leading_zeros() as usize] += 1;
+            pairs_by_bit[(64 - (w[0].0 ^ w[1].0).leading_zeros()) as usize] += 1;
         }
-        // Buckets after dropping `s` more bits: 1 + pairs whose highest differing bit is >= s.
-        let mut distinct = self.buckets.len();
+        // Buckets at extra shift e: 1 + pairs whose highest differing bit (1-based) is above e.
+        let mut remaining = self.buckets.len();
         let mut extra = 0u32;
-        while distinct > self.max_buckets {
-            distinct -= apart_until[extra as usize + 1];
+        while remaining > self.max_buckets {
             extra += 1;
+            remaining -= pairs_by_bit[extra as usize];
         }
         self.buckets = rekey(&self.buckets, extra);
         self.shift += extra;
@@ -403,21 +373,78 @@ impl ValueSketch {
     }
 }
 
+/// Sorts bucket keys and counts the repeats. A radix sort costs one pass per byte of the key, so
+/// keys are sorted as offsets from the smallest one in the narrowest integer that holds them:
+/// after the shift, a column's keys usually span fewer than 32 bits.
+fn fold_sorted(keys: &mut [u64], max_buckets: usize) -> Vec<(u64, u64)> {
+    if let Some(folded) = fold_few(keys) {
+        return folded;
+    }
+    let mut folded: Vec<(u64, u64)> = Vec::with_capacity(keys.len().min(max_buckets));
+    let Some(&first) = keys.first() else {
+        return folded;
+    };
+    let (lo, hi) = keys
+        .iter()
+        .fold((first, first), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let span = hi - lo;
+    if span <= u16::MAX as u64 {
+        let mut narrow: Vec<u16> = keys.iter().map(|&k| (k - lo) as u16).collect();
+        radsort::sort(&mut narrow);
+        narrow
+            .iter()
+            .for_each(|&k| push_count(&mut folded, lo + k as u64, 1));
+    } else if span <= u32::MAX as u64 {
+        let mut narrow: Vec<u32> = keys.iter().map(|&k| (k - lo) as u32).collect();
+        radsort::sort(&mut narrow);
+        narrow
+            .iter()
+            .for_each(|&k| push_count(&mut folded, lo + k as u64, 1));
+    } else {
+        radsort::sort(keys);
+        keys.iter().for_each(|&k| push_count(&mut folded, k, 1));
+    }
+    folded
+}
+
+/// Counts keys in a small hash table when they take few distinct values (integer codes,
+/// ratings, flags): one probe per key instead of a radix sort. `None` once there are too many.
+fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
+    const SLOTS: usize = 512;
+    const MAX_DISTINCT: usize = SLOTS / 4;
+    // No finite value's key is u64::MAX (that would be a NaN pattern), so it marks an empty slot.
+    let mut table = [(u64::MAX, 0u64); SLOTS];
+    let mut distinct = 0;
+    for &k in keys {
+        let mut slot = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize;
+        loop {
+            let entry = &mut table[slot];
+            if entry.0 == k {
+                entry.1 += 1;
+                break;
+            }
+            if entry.0 == u64::MAX {
+                distinct += 1;
+                if distinct > MAX_DISTINCT {
+                    return None;
+                }
+                *entry = (k, 1);
+                break;
+            }
+            slot = (slot + 1) % SLOTS;
+        }
+    }
+    let mut folded: Vec<(u64, u64)> = table.into_iter().filter(|e| e.0 != u64::MAX).collect();
+    folded.sort_unstable_by_key(|e| e.0);
+    Some(folded)
+}
+
 /// Appends `(key, count)` to an ascending list, adding to the last entry when the key repeats.
 #[inline]
 fn push_count(out: &mut Vec<(u64, u64)>, key: u64, count: u64) {
     match out.last_mut() {
         Some((k, c)) if *k == key => *c += count,
         _ => out.push((key, count)),
-    }
-}
-
-/// [`rekey`] that reuses the vector when there is nothing to do.
-fn rekey_owned(buckets: Vec<(u64, u64)>, extra_shift: u32) -> Vec<(u64, u64)> {
-    if extra_shift == 0 {
-        buckets
-    } else {
-        rekey(&buckets, extra_shift)
     }
 }
 
@@ -434,20 +461,29 @@ fn rekey(buckets: &[(u64, u64)], extra_shift: u32) -> Vec<(u64, u64)> {
 
 fn merge_sorted(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
     let mut out = Vec::with_capacity(a.len() + b.len());
+    merge_sorted_into(a, b, &mut out);
+    out
+}
+
+/// Merges two ascending `(key, count)` lists into `out` (cleared first), adding equal keys.
+fn merge_sorted_into(a: &[(u64, u64)], b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) {
+    out.clear();
+    out.reserve(a.len() + b.len());
+    let out_ref = out;
+    let out = &mut *out_ref;
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         if a[i].0 <= b[j].0 {
-            push_count(&mut out, a[i].0, a[i].1);
+            push_count(out, a[i].0, a[i].1);
             i += 1;
         } else {
-            push_count(&mut out, b[j].0, b[j].1);
+            push_count(out, b[j].0, b[j].1);
             j += 1;
         }
     }
     for &(k, c) in a[i..].iter().chain(&b[j..]) {
-        push_count(&mut out, k, c);
+        push_count(out, k, c);
     }
-    out
 }
 
 /// Value range of bucket `key` at `shift`, clamped to the observed `[min, max]`.
@@ -621,7 +657,6 @@ mod tests {
     #[test]
     fn chunks_started_at_the_running_shift_merge_to_the_whole() {
         for offset in [-1000.0, 5.0] {
-            // Values straddling zero take the sorting path, positive ones the counting path.
             let values: Vec<f64> = (0..60_000)
                 .map(|i| ((i * 7919) % 10007) as f64 * 0.37 + offset)
                 .collect();
@@ -630,7 +665,7 @@ mod tests {
             for chunk in values.chunks(4_999) {
                 let mut part = ValueSketch::with_shift(256, acc.shift());
                 chunk.iter().for_each(|&v| part.insert(v));
-                part.flush();
+                part.finish();
                 acc.merge(&part);
             }
             assert_eq!((acc.shift, &acc.buckets), (whole.shift, &whole.buckets));

@@ -1,0 +1,114 @@
+//! `driftscan demo`: the whole flow on generated data, with nothing to set up.
+//!
+//! Writes a training set and a week of daily snapshots (legacy Azure ML collector layout) into a
+//! folder, caches the baseline profile, scans the last day against it, prints the result and
+//! writes the HTML report.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use super::ExitStatus;
+use super::demo_data;
+use crate::drift::result::RunType;
+use crate::drift::scan::{RunContext, ScanOptions};
+use crate::profile::{Profile, ProfileOptions};
+
+/// Arguments of `driftscan demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder for the generated data, profile, results and reports.
+    #[arg(long, default_value = "driftscan-demo", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Rows in the training set.
+    #[arg(long, default_value_t = 50_000)]
+    pub baseline_rows: usize,
+    /// Rows in each daily snapshot.
+    #[arg(long, default_value_t = 5_000)]
+    pub snapshot_rows: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// First day of the demo week.
+pub fn demo_start() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 17).expect("valid date")
+}
+
+/// Path of day `day`'s snapshot below the demo folder, in the legacy collector layout.
+pub fn snapshot_path(dir: &std::path::Path, day: usize) -> PathBuf {
+    let date = demo_start() + chrono::Days::new(day as u64);
+    dir.join(format!(
+        "modeldata/demo-sub/demo-rg/demo-ws/credit-svc/credit-risk/3/inputs/{}/data.csv",
+        date.format("%Y/%m/%d")
+    ))
+}
+
+/// Runs `driftscan demo`.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
+    let dir = &args.dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let baseline_csv = dir.join("training/credit_train.csv");
+    demo_data::write_baseline(&baseline_csv, args.baseline_rows, args.seed)
+        .with_context(|| format!("writing `{}`", baseline_csv.display()))?;
+    for day in 0..7 {
+        let path = snapshot_path(dir, day);
+        demo_data::write_snapshot(&path, day, args.snapshot_rows, args.seed)
+            .with_context(|| format!("writing `{}`", path.display()))?;
+    }
+    eprintln!(
+        "Wrote a {}-row training set and 7 daily snapshots of {} rows under {}/",
+        args.baseline_rows,
+        args.snapshot_rows,
+        dir.display()
+    );
+
+    // Cache the baseline profile once, as a detector does, and score the last day against it.
+    let options = ProfileOptions::default();
+    let profile_path = dir.join("credit_train.profile");
+    let baseline = super::scan::build_profile(&baseline_csv.to_string_lossy(), &options)?;
+    std::fs::write(&profile_path, baseline.to_bytes())
+        .with_context(|| format!("writing `{}`", profile_path.display()))?;
+    let baseline = Profile::from_bytes(&std::fs::read(&profile_path)?)?;
+
+    let last_day = 6;
+    let target_path = snapshot_path(dir, last_day);
+    let target_options = ProfileOptions {
+        pinned_kinds: baseline.kinds(),
+        ..ProfileOptions::default()
+    };
+    let target = super::scan::build_profile(&target_path.to_string_lossy(), &target_options)?;
+    let context = RunContext {
+        detector: "credit-risk-drift".to_string(),
+        service_name: "credit-svc".to_string(),
+        model_name: "credit-risk".to_string(),
+        model_version: 3,
+        date: demo_start() + chrono::Days::new(last_day as u64),
+        run_type: RunType::Adhoc,
+    };
+    let scan_options = ScanOptions {
+        features: None,
+        threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
+        seed: 42,
+    };
+    let result = crate::drift::scan::compare(&baseline, &target, &scan_options, &context)?;
+    let result_path = dir.join("result.json");
+    std::fs::write(&result_path, serde_json::to_string_pretty(&result)?)?;
+    let report_path = dir.join("report.html");
+    std::fs::write(
+        &report_path,
+        crate::report::render_run(&result, &Default::default()),
+    )?;
+
+    println!(
+        "driftscan scan --baseline {} --target {}\n",
+        profile_path.display(),
+        target_path.display()
+    );
+    print!("{}", super::scan::render_summary(&result));
+    println!("\nResult JSON: {}", result_path.display());
+    println!("Report:      {}", report_path.display());
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,216 @@
+//! `driftscan scan`: compare a target dataset with a baseline dataset or cached baseline profile.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+
+use super::ExitStatus;
+use super::table::{Table, num, pct};
+use crate::drift::metrics::names;
+use crate::drift::result::{FeatureKind, RunResult, RunStatus, RunType};
+use crate::drift::scan::{RunContext, ScanOptions};
+use crate::profile::{self, Profile, ProfileOptions};
+
+/// Arguments of `driftscan scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Baseline: a data file, a folder, a glob, or a cached profile written by `driftscan profile`.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: String,
+    /// Target: a data file, a folder or a glob (CSV, Parquet, JSON lines).
+    #[arg(long, value_name = "PATH")]
+    pub target: String,
+    /// Features to compare, comma-separated (default: every comparable column of both sides).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
+    pub features: Option<Vec<String>>,
+    /// Drift is declared when the coefficient is strictly above this value.
+    #[arg(long, default_value_t = crate::detector::DEFAULT_DRIFT_THRESHOLD)]
+    pub threshold: f64,
+    /// Print the result document (JSON) on stdout and nothing else.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when drift is found.
+    #[arg(long)]
+    pub fail_on_drift: bool,
+    /// Also write the HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Seed of the classifier's sampling, split and booster.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Scoring date written into the result (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// Model name written into the result.
+    #[arg(long, default_value = "model")]
+    pub model: String,
+    /// Model version written into the result.
+    #[arg(long, default_value_t = 1)]
+    pub model_version: u32,
+}
+
+/// Runs `driftscan scan`.
+pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!(
+            "--threshold must be between 0 and 1, got `{}`",
+            args.threshold
+        );
+    }
+    let options = ProfileOptions::default();
+    let baseline = load_profile(&args.baseline, &options)
+        .with_context(|| format!("reading baseline `{}`", args.baseline))?;
+    // The target is read with the baseline's column types, so a day whose first rows look
+    // different cannot change how a column is compared.
+    let target_options = ProfileOptions {
+        pinned_kinds: baseline.kinds(),
+        ..ProfileOptions::default()
+    };
+    let target = build_profile(&args.target, &target_options)
+        .with_context(|| format!("reading target `{}`", args.target))?;
+    let context = RunContext {
+        detector: "adhoc".to_string(),
+        service_name: "local".to_string(),
+        model_name: args.model.clone(),
+        model_version: args.model_version,
+        date: args.date.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        run_type: RunType::Adhoc,
+    };
+    let scan_options = ScanOptions {
+        features: args.features.clone(),
+        threshold: args.threshold,
+        seed: args.seed,
+    };
+    let result = crate::drift::scan::compare(&baseline, &target, &scan_options, &context)?;
+
+    if let Some(path) = &args.report {
+        let html = crate::report::render_run(&result, &Default::default());
+        std::fs::write(path, html)
+            .with_context(|| format!("writing report `{}`", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{}", render_summary(&result));
+        if let Some(path) = &args.report {
+            println!("\nReport: {}", path.display());
+        }
+    }
+    Ok(if args.fail_on_drift && result.has_drift {
+        ExitStatus::Drift
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Reads a cached profile (`*.profile`) or profiles a dataset.
+pub fn load_profile(spec: &str, options: &ProfileOptions) -> anyhow::Result<Profile> {
+    if spec.ends_with(".profile") {
+        let bytes =
+            std::fs::read(Path::new(spec)).with_context(|| format!("reading profile `{spec}`"))?;
+        return Ok(Profile::from_bytes(&bytes)?);
+    }
+    build_profile(spec, options)
+}
+
+/// Profiles a dataset given as a file, folder or glob.
+pub fn build_profile(spec: &str, options: &ProfileOptions) -> anyhow::Result<Profile> {
+    let inputs = crate::data::resolve(spec)?;
+    Ok(profile::build(&inputs, options)?)
+}
+
+/// The terminal rendering of a result: a verdict line, then one row per feature, most drifted first.
+pub fn render_summary(result: &RunResult) -> String {
+    let mut out = String::new();
+    match result.run.status {
+        RunStatus::Succeeded => {}
+        RunStatus::NoData | RunStatus::Failed => {
+            out.push_str(&format!(
+                "Run {:?}: {}\n",
+                result.run.status,
+                result.run.error.as_deref().unwrap_or("no reason recorded")
+            ));
+            return out;
+        }
+    }
+    let coefficient = result.coefficient().unwrap_or(f64::NAN);
+    let verdict = if result.has_drift {
+        "DRIFT"
+    } else {
+        "no drift"
+    };
+    out.push_str(&format!(
+        "{verdict}: datadrift_coefficient {} (threshold {}",
+        num(Some(coefficient)),
+        num(Some(result.drift_threshold))
+    ));
+    if let Some(c) = &result.classifier {
+        out.push_str(&format!(
+            ", ROC AUC {}, noise floor {} at {} rows per side",
+            num(Some(c.roc_auc)),
+            num(Some(c.noise_floor.max)),
+            c.noise_floor.rows_per_side
+        ));
+    }
+    out.push_str(")\n");
+    out.push_str(&format!(
+        "baseline: {} rows ({})   target: {} rows ({})\n\n",
+        result.baseline.rows, result.baseline.source, result.target.rows, result.target.source
+    ));
+
+    let mut table = Table::new(&[
+        "feature",
+        "kind",
+        "contribution",
+        "wasserstein",
+        "energy",
+        "norm. W1",
+        "KS",
+        "PSI",
+        "JS dist.",
+        "chi2 p",
+        "missing b -> t",
+    ]);
+    for f in &result.features {
+        let m = |name: &str| result.column_metric(&f.name, name);
+        let kind = match f.kind {
+            FeatureKind::Numeric => "numeric",
+            FeatureKind::Categorical => "categorical",
+        };
+        table.push(vec![
+            f.name.clone(),
+            kind.to_string(),
+            num(m(names::DATADRIFT_CONTRIBUTION)),
+            num(m(names::WASSERSTEIN_DISTANCE)),
+            num(m(names::ENERGY_DISTANCE)),
+            num(m(names::NORMALIZED_WASSERSTEIN_DISTANCE)),
+            num(m(names::TWO_SAMPLE_KS_STATISTIC)),
+            num(m(names::POPULATION_STABILITY_INDEX)),
+            num(m(names::JENSEN_SHANNON_DISTANCE)),
+            num(m(names::CHI_SQUARED_P_VALUE)),
+            format!(
+                "{} -> {}",
+                pct(m(names::BASELINE_MISSING_RATE)),
+                pct(m(names::TARGET_MISSING_RATE))
+            ),
+        ]);
+    }
+    out.push_str(&table.render());
+    let schema = &result.schema;
+    for (label, cols) in [
+        ("missing in target", &schema.missing_in_target),
+        ("added in target", &schema.added_in_target),
+    ] {
+        if !cols.is_empty() {
+            out.push_str(&format!("\nColumns {label}: {}\n", cols.join(", ")));
+        }
+    }
+    for (name, reason) in &schema.excluded {
+        out.push_str(&format!("Not compared: {name}: {reason}\n"));
+    }
+    for w in &result.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}

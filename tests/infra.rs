@@ -1,0 +1,650 @@
+//! Infrastructure: infra/terraform and infra/bicep parsed offline by checkov (and its HCL and
+//! Bicep parsers), checked for the resources and settings the deployment guide promises, compared
+//! with each other, and the `driftscan infra params` generator.
+//!
+//! checkov exits 0 on a file it cannot parse, so every check reads `summary.parsing_errors` from
+//! its JSON output; a test corrupts a copy of each configuration to show that this is noticed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `$DRIFTSCAN_CHECKOV`, or `None` (after saying why) when it is not set and components are not required.
+fn checkov() -> Option<PathBuf> {
+    match std::env::var_os("DRIFTSCAN_CHECKOV") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.exists(),
+                "DRIFTSCAN_CHECKOV={} does not exist",
+                p.display()
+            );
+            Some(p)
+        }
+        None if std::env::var("DRIFTSCAN_REQUIRE_COMPONENTS").as_deref() == Ok("1") => {
+            panic!(
+                "DRIFTSCAN_CHECKOV is not set: the infrastructure tests need checkov (run scripts/test.sh)"
+            )
+        }
+        None => {
+            eprintln!("SKIPPED: DRIFTSCAN_CHECKOV is not set; infrastructure checks need checkov");
+            None
+        }
+    }
+}
+
+/// Runs checkov on `target` (`-d DIR` or `-f FILE`) and returns its JSON report.
+fn run_checkov(checkov: &Path, flag: &str, target: &Path, framework: &str) -> Value {
+    let out = Command::new(checkov)
+        .args([flag])
+        .arg(target)
+        .args([
+            "--framework",
+            framework,
+            "-o",
+            "json",
+            "--soft-fail",
+            "--compact",
+        ])
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", checkov.display()));
+    assert!(
+        out.status.success(),
+        "checkov failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov output is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    // One framework gives an object; checkov gives a list when several ran.
+    match v {
+        Value::Array(mut items) if items.len() == 1 => items.remove(0),
+        v => v,
+    }
+}
+
+fn check_ids(report: &Value, kind: &str) -> Vec<(String, String)> {
+    report["results"][kind]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    (
+                        c["check_id"].as_str().unwrap_or("").to_string(),
+                        c["resource"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_passes(report: &Value, expected: &[(&str, &str)]) {
+    let passed = check_ids(report, "passed_checks");
+    for (id, resource) in expected {
+        assert!(
+            passed.iter().any(|(i, r)| i == id && r == resource),
+            "{id} on {resource} did not pass; failed: {:?}",
+            check_ids(report, "failed_checks")
+        );
+    }
+}
+
+/// The Python of checkov's virtual environment: its HCL and Bicep parsers list what was parsed.
+fn inventory(checkov: &Path) -> Value {
+    let python = checkov.with_file_name("python");
+    let script = r#"
+import json, sys
+from pathlib import Path
+import hcl2
+from pycep import BicepParser
+
+root = Path(sys.argv[1])
+out = {"terraform": [], "bicep": []}
+for tf in sorted((root / "infra/terraform").glob("*.tf")):
+    with open(tf) as f:
+        doc = hcl2.load(f)
+    for block in doc.get("resource", []):
+        for rtype, named in block.items():
+            for name, body in named.items():
+                arm = body.get("type", [None])[0] if rtype == "azapi_resource" else None
+                out["terraform"].append({"file": tf.name, "type": rtype, "name": name, "arm_type": arm,
+                                         "for_each": "for_each" in body, "count": "count" in body,
+                                         "body": body})
+for bicep in sorted((root / "infra/bicep").rglob("*.bicep")):
+    doc = BicepParser().parse(file_path=bicep)
+    for name, res in doc.get("resources", {}).items():
+        out["bicep"].append({"file": str(bicep.relative_to(root / "infra/bicep")), "name": name,
+                             "type": res["type"], "existing": res["existing"], "config": res["config"]})
+    for name, m in doc.get("modules", {}).items():
+        out["bicep"].append({"file": str(bicep.relative_to(root / "infra/bicep")), "name": name,
+                             "type": "module:" + m["detail"]["path"], "existing": False, "config": m["config"]})
+print(json.dumps(out, default=str))
+"#;
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "parser script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("inventory JSON")
+}
+
+/// ARM resource types of the azurerm resources used in infra/terraform.
+fn arm_type(tf_type: &str, azapi_type: Option<&str>) -> String {
+    if let Some(t) = azapi_type {
+        return t.split('@').next().unwrap_or(t).to_string();
+    }
+    match tf_type {
+        "azurerm_log_analytics_workspace" => "Microsoft.OperationalInsights/workspaces",
+        "azurerm_application_insights" => "Microsoft.Insights/components",
+        "azurerm_storage_account" => "Microsoft.Storage/storageAccounts",
+        "azurerm_storage_container" => "Microsoft.Storage/storageAccounts/blobServices/containers",
+        "azurerm_role_assignment" => "Microsoft.Authorization/roleAssignments",
+        "azurerm_monitor_action_group" => "Microsoft.Insights/actionGroups",
+        "azurerm_monitor_scheduled_query_rules_alert_v2" => {
+            "Microsoft.Insights/scheduledQueryRules"
+        }
+        other => panic!("no ARM type known for {other}: add it here"),
+    }
+    .to_string()
+}
+
+#[test]
+fn terraform_parses_in_checkov_with_every_resource() {
+    let Some(checkov) = checkov() else { return };
+    let report = run_checkov(&checkov, "-d", &root().join("infra/terraform"), "terraform");
+    assert_eq!(
+        report["summary"]["parsing_errors"], 0,
+        "{:#}",
+        report["results"]["parsing_errors"]
+    );
+    assert_eq!(
+        report["summary"]["resource_count"], 15,
+        "resources parsed: {:#}",
+        report["summary"]
+    );
+    assert_passes(
+        &report,
+        &[
+            ("CKV_AZURE_34", "azurerm_storage_container.driftscan"),
+            ("CKV_AZURE_34", "azurerm_storage_container.package"),
+            ("CKV_AZURE_44", "azurerm_storage_account.st"),
+            ("CKV_AZURE_190", "azurerm_storage_account.st"),
+            ("CKV2_AZURE_40", "azurerm_storage_account.st"),
+        ],
+    );
+}
+
+#[test]
+fn bicep_parses_in_checkov_with_every_resource() {
+    let Some(checkov) = checkov() else { return };
+    let main = run_checkov(
+        &checkov,
+        "-f",
+        &root().join("infra/bicep/main.bicep"),
+        "bicep",
+    );
+    assert_eq!(
+        main["summary"]["parsing_errors"], 0,
+        "{:#}",
+        main["results"]["parsing_errors"]
+    );
+    // checkov 3.3.30 counts 14 of main.bicep's 15 declarations (resource names are checked one by
+    // one in `terraform_and_bicep_declare_the_same_resources`); the count guards against losing some.
+    assert_eq!(
+        main["summary"]["resource_count"], 14,
+        "{:#}",
+        main["summary"]
+    );
+    let all = run_checkov(&checkov, "-d", &root().join("infra/bicep"), "bicep");
+    assert_eq!(
+        all["summary"]["parsing_errors"], 0,
+        "{:#}",
+        all["results"]["parsing_errors"]
+    );
+    assert_eq!(
+        all["summary"]["resource_count"], 19,
+        "main.bicep and modules/container-reader.bicep"
+    );
+    assert_passes(
+        &all,
+        &[
+            ("CKV_AZURE_70", "Microsoft.Web/sites.functionApp"),
+            ("CKV_AZURE_71", "Microsoft.Web/sites.functionApp"),
+            ("CKV_AZURE_78", "Microsoft.Web/sites.functionApp"),
+            ("CKV_AZURE_44", "Microsoft.Storage/storageAccounts.storage"),
+            ("CKV_AZURE_59", "Microsoft.Storage/storageAccounts.storage"),
+            (
+                "CKV_AZURE_34",
+                "Microsoft.Storage/storageAccounts/blobServices/containers.driftscanContainer",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_file_checkov_cannot_parse_is_caught() {
+    let Some(checkov) = checkov() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let tf = tmp.path().join("tf");
+    std::fs::create_dir(&tf).unwrap();
+    for entry in std::fs::read_dir(root().join("infra/terraform")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "tf") {
+            std::fs::copy(&p, tf.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let broken = std::fs::read_to_string(tf.join("main.tf"))
+        .unwrap()
+        .replacen(
+            "resource \"azurerm_storage_account\" \"st\" {",
+            "resource \"azurerm_storage_account\" \"st\" {{",
+            1,
+        );
+    std::fs::write(tf.join("main.tf"), broken).unwrap();
+    let report = run_checkov(&checkov, "-d", &tf, "terraform");
+    assert_eq!(
+        report["summary"]["parsing_errors"], 1,
+        "{:#}",
+        report["summary"]
+    );
+
+    let bicep = tmp.path().join("main.bicep");
+    let text = std::fs::read_to_string(root().join("infra/bicep/main.bicep")).unwrap();
+    std::fs::write(
+        &bicep,
+        text.replacen("param appName string", "param appName string =", 1),
+    )
+    .unwrap();
+    let report = run_checkov(&checkov, "-f", &bicep, "bicep");
+    assert_eq!(
+        report["summary"]["parsing_errors"], 1,
+        "{:#}",
+        report["summary"]
+    );
+}
+
+#[test]
+fn terraform_and_bicep_declare_the_same_resources() {
+    let Some(checkov) = checkov() else { return };
+    let inv = inventory(&checkov);
+    let mut tf: BTreeMap<String, usize> = BTreeMap::new();
+    for r in inv["terraform"].as_array().unwrap() {
+        let t = arm_type(r["type"].as_str().unwrap(), r["arm_type"].as_str());
+        *tf.entry(t).or_default() += 1;
+    }
+    let mut bicep: BTreeMap<String, usize> = BTreeMap::new();
+    for r in inv["bicep"].as_array().unwrap() {
+        let t = r["type"].as_str().unwrap();
+        // Existing resources are references, modules are structure, and the blob service is a
+        // block of the storage account in Terraform.
+        if r["existing"] == true
+            || t.starts_with("module:")
+            || t == "Microsoft.Storage/storageAccounts/blobServices"
+        {
+            continue;
+        }
+        *bicep.entry(t.to_string()).or_default() += 1;
+    }
+    assert_eq!(
+        tf, bicep,
+        "ARM resource types and counts differ between infra/terraform and infra/bicep"
+    );
+    let expected = [
+        ("Microsoft.Authorization/roleAssignments", 4),
+        ("Microsoft.Insights/actionGroups", 1),
+        ("Microsoft.Insights/components", 1),
+        ("Microsoft.Insights/scheduledQueryRules", 1),
+        ("Microsoft.OperationalInsights/workspaces", 1),
+        ("Microsoft.Storage/storageAccounts", 1),
+        (
+            "Microsoft.Storage/storageAccounts/blobServices/containers",
+            3,
+        ),
+        ("Microsoft.Web/serverfarms", 1),
+        ("Microsoft.Web/sites", 1),
+        ("Microsoft.Web/sites/config", 1),
+    ];
+    let expected: BTreeMap<String, usize> =
+        expected.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    assert_eq!(tf, expected);
+}
+
+#[test]
+fn the_function_app_runs_the_custom_handler_on_flex_consumption_with_the_promised_roles() {
+    let Some(checkov) = checkov() else { return };
+    let inv = inventory(&checkov);
+    let bicep = inv["bicep"].as_array().unwrap();
+    let find = |name: &str| {
+        bicep
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("bicep resource {name}"))
+    };
+    assert_eq!(find("plan")["config"]["sku"]["name"], "FC1");
+    let site = &find("functionApp")["config"];
+    assert_eq!(site["identity"]["type"], "SystemAssigned");
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["runtime"]["name"],
+        "custom"
+    );
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["runtime"]["version"],
+        "1.0"
+    );
+    assert_eq!(
+        site["properties"]["functionAppConfig"]["deployment"]["storage"]["authentication"]["type"],
+        "SystemAssignedIdentity"
+    );
+    assert_eq!(
+        find("appInsights")["config"]["properties"]["DisableLocalAuth"],
+        true
+    );
+    let settings = &find("appSettings")["config"]["properties"];
+    for key in [
+        "AzureWebJobsStorage__accountName",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "DRIFTSCAN_STORE",
+        "AZURE_STORAGE_ACCOUNT_NAME",
+        "DRIFTSCAN_REPORT_BASE_URL",
+    ] {
+        assert!(
+            settings.get(key).is_some(),
+            "bicep app setting {key} missing"
+        );
+    }
+    let rule = serde_json::to_string(&find("driftAlerts")["config"]).unwrap();
+    for needle in [
+        "customMetrics",
+        "datadrift_coefficient",
+        "customDimensions.detector",
+        "GreaterThan",
+        "d.threshold",
+        "actionGroups",
+    ] {
+        assert!(
+            rule.contains(needle),
+            "bicep alert rule lacks {needle}: {rule}"
+        );
+    }
+
+    let tf = inv["terraform"].as_array().unwrap();
+    let find = |t: &str, name: &str| {
+        tf.iter()
+            .find(|r| r["type"] == t && r["name"] == name)
+            .unwrap_or_else(|| panic!("terraform {t}.{name}"))
+    };
+    let site = serde_json::to_string(&find("azapi_resource", "function_app")["body"]).unwrap();
+    for needle in [
+        "\"custom\"",
+        "\"1.0\"",
+        "SystemAssignedIdentity",
+        "SystemAssigned",
+    ] {
+        assert!(
+            site.contains(needle),
+            "terraform function app lacks {needle}: {site}"
+        );
+    }
+    assert!(
+        serde_json::to_string(&find("azapi_resource", "plan")["body"])
+            .unwrap()
+            .contains("FC1")
+    );
+    let roles: Vec<String> = tf
+        .iter()
+        .filter(|r| r["type"] == "azurerm_role_assignment")
+        .map(|r| {
+            r["body"]["role_definition_name"][0]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "Storage Blob Data Owner",
+            "Storage Blob Data Contributor",
+            "Storage Blob Data Reader",
+            "Monitoring Metrics Publisher"
+        ]
+    );
+    let rule = serde_json::to_string(
+        &find("azurerm_monitor_scheduled_query_rules_alert_v2", "drift")["body"],
+    )
+    .unwrap();
+    for needle in [
+        "customMetrics",
+        "datadrift_coefficient",
+        "customDimensions.detector",
+        "GreaterThan",
+        "each.value.threshold",
+    ] {
+        assert!(
+            rule.contains(needle),
+            "terraform alert rule lacks {needle}: {rule}"
+        );
+    }
+
+    // The same role definitions by id in Bicep.
+    let text = std::fs::read_to_string(root().join("infra/bicep/main.bicep")).unwrap()
+        + &std::fs::read_to_string(root().join("infra/bicep/modules/container-reader.bicep"))
+            .unwrap();
+    for id in [
+        "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+        "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+        "3913510d-42f4-4e42-8a64-420c390055eb",
+    ] {
+        assert!(
+            text.contains(id),
+            "role definition {id} not used in infra/bicep"
+        );
+    }
+}
+
+#[test]
+fn terraform_files_are_formatted() {
+    let Ok(out) = Command::new("terraform")
+        .args(["fmt", "-check", "-recursive"])
+        .arg(root().join("infra/terraform"))
+        .output()
+    else {
+        eprintln!(
+            "SKIPPED: terraform is not on PATH; `terraform fmt -check` not run (checkov still parses the files)"
+        );
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "terraform fmt -check: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------- driftscan infra params
+
+fn store_with_detectors() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("detectors");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("credit.json"), r#"{"name":"credit","model_name":"credit-model","model_version":2,"services":["svc"],
+        "baseline":"b.csv","drift_threshold":0.25,"alert":{"emails":["credit-team@example.com","risk@example.com"]}}"#).unwrap();
+    std::fs::write(
+        dir.join("churn.json"),
+        r#"{"name":"churn","model_name":"churn-model","model_version":1,"services":["svc"],
+        "baseline":"b.csv","enabled":false}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a detector").unwrap();
+    tmp
+}
+
+/// Runs `driftscan infra params ARGS --out FILE` in this process (the binary in a shared target
+/// folder may be rebuilt by another checkout meanwhile) and returns the file, or the error chain
+/// as `main` prints it.
+fn infra_params(args: &[&str]) -> Result<String, String> {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut argv = vec!["driftscan", "infra", "params"];
+    argv.extend_from_slice(args);
+    argv.extend_from_slice(&["--out", out.path().to_str().unwrap()]);
+    let cli = driftscan::cli::Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    match driftscan::cli::run(cli) {
+        Ok(status) => {
+            assert_eq!(status, driftscan::cli::ExitStatus::Success);
+            Ok(std::fs::read_to_string(out.path()).unwrap())
+        }
+        Err(e) => Err(format!("{e:#}")),
+    }
+}
+
+#[test]
+fn infra_params_writes_bicepparam_from_stored_detectors() {
+    let store = store_with_detectors();
+    let text = infra_params(&[
+        "--store",
+        store.path().to_str().unwrap(),
+        "--format",
+        "bicepparam",
+        "--app-name",
+        "drift-demo",
+        "--alert-email",
+        "oncall@example.com",
+    ])
+    .unwrap();
+    let body = text.split_once("using 'main.bicep'").expect("using line").1;
+    assert_eq!(
+        body,
+        "
+
+param appName = 'drift-demo'
+
+param alertEmails = [
+  'oncall@example.com'
+]
+
+param detectors = [
+  {
+    name: 'churn'
+    threshold: '0.2'
+    emails: []
+  }
+  {
+    name: 'credit'
+    threshold: '0.25'
+    emails: [
+      'credit-team@example.com'
+      'risk@example.com'
+    ]
+  }
+]
+"
+    );
+    assert!(text.contains(
+        "Disabled detectors keep their alert rule (no metrics arrive while disabled): churn."
+    ));
+}
+
+#[test]
+fn infra_params_writes_tfvars_that_parse_and_are_formatted() {
+    let store = store_with_detectors();
+    let out_file = store.path().join("drift.auto.tfvars");
+    let text = infra_params(&[
+        "--store",
+        store.path().to_str().unwrap(),
+        "--format",
+        "tfvars",
+        "--alert-email",
+        "oncall@example.com",
+    ])
+    .unwrap();
+    std::fs::write(&out_file, text).unwrap();
+
+    if let Ok(fmt) = Command::new("terraform")
+        .args(["fmt", "-check"])
+        .arg(&out_file)
+        .output()
+    {
+        assert!(
+            fmt.status.success(),
+            "generated tfvars not in terraform fmt style: {}",
+            String::from_utf8_lossy(&fmt.stdout)
+        );
+    }
+    let Some(checkov) = checkov() else { return };
+    let python = checkov.with_file_name("python");
+    let parsed = Command::new(python)
+        .args([
+            "-c",
+            "import hcl2, json, sys; print(json.dumps(hcl2.load(open(sys.argv[1]))))",
+        ])
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let v: Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    // This HCL parser wraps every top-level attribute value in a list.
+    assert_eq!(
+        v["alert_emails"][0],
+        serde_json::json!(["oncall@example.com"])
+    );
+    let detectors = &v["detectors"][0];
+    assert_eq!(detectors["credit"]["threshold"], 0.25);
+    assert_eq!(
+        detectors["credit"]["emails"],
+        serde_json::json!(["credit-team@example.com", "risk@example.com"])
+    );
+    assert_eq!(detectors["churn"]["threshold"], 0.2);
+}
+
+#[test]
+fn infra_params_rejects_bad_definitions_naming_file_and_value() {
+    let store = store_with_detectors();
+    std::fs::write(
+        store.path().join("detectors/bad.json"),
+        r#"{"name":"bad","drift_threshold":3}"#,
+    )
+    .unwrap();
+    let err = infra_params(&[
+        "--store",
+        store.path().to_str().unwrap(),
+        "--format",
+        "tfvars",
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("bad.json") && err.contains("drift_threshold `3` is not between 0 and 1"),
+        "{err}"
+    );
+
+    let err = infra_params(&["--store", "/nonexistent/store", "--format", "tfvars"]).unwrap_err();
+    assert!(
+        err.contains("reading `/nonexistent/store/detectors`"),
+        "{err}"
+    );
+    let err = infra_params(&["--store", "/tmp", "--format", "yaml"]).unwrap_err();
+    assert!(err.contains("invalid value 'yaml'"), "{err}");
+}
