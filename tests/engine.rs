@@ -671,3 +671,25 @@ fn diff_reports_schema_and_column_changes() {
     assert_eq!(json["columns"][0]["max"]["new"], 6.0);
     assert_eq!(json["rows"]["change"], -1.0);
 }
+
+#[test]
+fn a_stray_quote_inside_a_field_does_not_hold_the_rest_of_the_file() {
+    // `5"` opens no quoted field for the CSV parser, but flips a naive quote parity: reading must
+    // still cut the file into bounded chunks (not one chunk of everything) and keep every row.
+    let rows = 1_700_000;
+    let mut text = String::with_capacity(rows * 14);
+    text.push_str("size,label\n");
+    for i in 0..rows {
+        if i == 10 {
+            text.push_str("5,5\" screen\n");
+        } else {
+            text.push_str(&format!("{i},plain\n"));
+        }
+    }
+    let bytes = text.len();
+    let mut chunks = Vec::new();
+    let info = data::scan(&[mem("q.csv", text)], |c| c.rows, |n| chunks.push(n)).expect("scan");
+    assert_eq!(chunks.iter().sum::<usize>(), rows);
+    assert!(chunks.len() > 1, "{bytes} bytes read as one chunk");
+    assert_eq!(info.files[0].rows, rows as u64);
+}

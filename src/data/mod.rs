@@ -815,7 +815,14 @@ impl BlockReader {
             let cut = if self.done {
                 Some(self.carry.len())
             } else {
-                last_record_end(&self.carry, self.quotes)
+                last_record_end(&self.carry, self.quotes).or_else(|| {
+                    // A stray `"` inside an unquoted field (`5" screen`) fools the quote
+                    // parity; rather than buffering the rest of the file, cut at a newline once
+                    // no record boundary shows up in several blocks' worth of bytes.
+                    (self.carry.len() > 4 * BLOCK_SIZE)
+                        .then(|| memchr::memrchr(b'\n', &self.carry).map(|i| i + 1))
+                        .flatten()
+                })
             };
             if let Some(cut) = cut {
                 let rest = self.carry.split_off(cut);
