@@ -511,7 +511,7 @@ fn bad_files_get_clear_one_line_errors() {
         (
             "invalid/data.txt",
             format!(
-                "`{}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json)",
+                "`{}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json; .csv, .jsonl, .ndjson and .json may be gzipped as .gz)",
                 p("invalid/data.txt")
             ),
         ),
@@ -692,4 +692,56 @@ fn a_stray_quote_inside_a_field_does_not_hold_the_rest_of_the_file() {
     assert_eq!(chunks.iter().sum::<usize>(), rows);
     assert!(chunks.len() > 1, "{bytes} bytes read as one chunk");
     assert_eq!(info.files[0].rows, rows as u64);
+}
+
+#[test]
+fn gzipped_csv_and_json_lines_read_like_plain_ones() {
+    use std::io::Write;
+    let gz = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).expect("gzip");
+        bytes::Bytes::from(e.finish().expect("gzip"))
+    };
+    let csv = synthetic_csv(30_000, 5);
+    let options = ProfileOptions::default();
+    let plain = profile::build(&[mem("d.csv", csv.clone())], &options).expect("plain");
+    let zipped = profile::build(
+        &[Input::Memory {
+            name: "d.csv.gz".into(),
+            bytes: gz(&csv),
+        }],
+        &options,
+    )
+    .expect("gzipped");
+    assert_eq!(zipped.columns, plain.columns);
+    let json = "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n";
+    let p = profile::build(
+        &[Input::Memory {
+            name: "d.jsonl.gz".into(),
+            bytes: gz(json),
+        }],
+        &options,
+    )
+    .expect("jsonl.gz");
+    assert_eq!(p.rows, 2);
+    let e = profile::build(
+        &[Input::Memory {
+            name: "bad.csv.gz".into(),
+            bytes: bytes::Bytes::from_static(b"not gzip at all"),
+        }],
+        &options,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("cannot read `bad.csv.gz`:"), "{e}");
+    assert!(matches!(
+        profile::build(
+            &[Input::Memory {
+                name: "x.parquet.gz".into(),
+                bytes: gz("x")
+            }],
+            &options
+        ),
+        Err(ProfileError::Read(ReadError::UnknownFormat { .. }))
+    ));
 }
