@@ -348,12 +348,18 @@ fn profile_size_is_bounded_whatever_the_number_of_rows() {
     };
     let small = profile::build(&[mem("s.csv", ids(100_000))], &options).expect("small");
     let large = profile::build(&[mem("l.csv", ids(400_000))], &options).expect("large");
-    for p in [&small, &large] {
+    for (p, rows) in [(&small, 100_000.0), (&large, 400_000.0)] {
         let v = p.numeric("v").expect("v");
         assert!(v.sketch.distinct_lower_bound() <= 2048);
         assert_eq!(p.sample.len(), 5_000);
         let id = p.text("id").expect("id text");
         assert!(id.counts.len() <= 50 && id.overflowed);
+        // Every id is distinct; the estimate past the cap is within a few percent.
+        let est = id.distinct_estimate();
+        assert!(
+            (est - rows).abs() / rows < 0.1,
+            "{est} distinct estimated for {rows}"
+        );
         assert!(matches!(
             p.column("id").expect("id").feature_type(),
             FeatureType::Excluded(_)

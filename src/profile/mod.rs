@@ -185,9 +185,13 @@ impl ColumnProfile {
                 let rows = t.rows as f64;
                 let allowed = (CATEGORICAL_MAX_SHARE * rows).max(rows.sqrt());
                 if t.overflowed || distinct >= CATEGORICAL_MAX_DISTINCT {
+                    let count = if t.overflowed {
+                        format!("about {:.0}", t.distinct_estimate())
+                    } else {
+                        distinct.to_string()
+                    };
                     FeatureType::Excluded(format!(
-                        "text with {}{distinct} distinct values (categorical needs fewer than {CATEGORICAL_MAX_DISTINCT}); name it in the feature list to compare its top categories",
-                        if t.overflowed { "more than " } else { "" }
+                        "text with {count} distinct values (categorical needs fewer than {CATEGORICAL_MAX_DISTINCT}); name it in the feature list to compare its top categories"
                     ))
                 } else if distinct as f64 > allowed {
                     FeatureType::Excluded(format!(
