@@ -243,7 +243,7 @@ fn synthetic_csv(rows: usize, offset: usize) -> String {
         let u = (x >> 11) as f64 / (1u64 << 53) as f64;
         let smooth = (u * 6.0 - 3.0).powi(3) * 17.3 + 1000.0;
         let int = (x % 17) as i64 - 3;
-        let partial = if x % 5 == 0 {
+        let partial = if x.is_multiple_of(5) {
             String::new()
         } else {
             format!("{}", (x % 10_000) as f64 / 7.0)
@@ -348,12 +348,18 @@ fn profile_size_is_bounded_whatever_the_number_of_rows() {
     };
     let small = profile::build(&[mem("s.csv", ids(100_000))], &options).expect("small");
     let large = profile::build(&[mem("l.csv", ids(400_000))], &options).expect("large");
-    for p in [&small, &large] {
+    for (p, rows) in [(&small, 100_000.0), (&large, 400_000.0)] {
         let v = p.numeric("v").expect("v");
         assert!(v.sketch.distinct_lower_bound() <= 2048);
         assert_eq!(p.sample.len(), 5_000);
         let id = p.text("id").expect("id text");
         assert!(id.counts.len() <= 50 && id.overflowed);
+        // Every id is distinct; the estimate past the cap is within a few percent.
+        let est = id.distinct_estimate();
+        assert!(
+            (est - rows).abs() / rows < 0.1,
+            "{est} distinct estimated for {rows}"
+        );
         assert!(matches!(
             p.column("id").expect("id").feature_type(),
             FeatureType::Excluded(_)
@@ -511,7 +517,7 @@ fn bad_files_get_clear_one_line_errors() {
         (
             "invalid/data.txt",
             format!(
-                "`{}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json)",
+                "`{}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json; .csv, .jsonl, .ndjson and .json may be gzipped as .gz)",
                 p("invalid/data.txt")
             ),
         ),
@@ -670,4 +676,78 @@ fn diff_reports_schema_and_column_changes() {
     let json = serde_json::to_value(&d).expect("json");
     assert_eq!(json["columns"][0]["max"]["new"], 6.0);
     assert_eq!(json["rows"]["change"], -1.0);
+}
+
+#[test]
+fn a_stray_quote_inside_a_field_does_not_hold_the_rest_of_the_file() {
+    // `5"` opens no quoted field for the CSV parser, but flips a naive quote parity: reading must
+    // still cut the file into bounded chunks (not one chunk of everything) and keep every row.
+    let rows = 1_700_000;
+    let mut text = String::with_capacity(rows * 14);
+    text.push_str("size,label\n");
+    for i in 0..rows {
+        if i == 10 {
+            text.push_str("5,5\" screen\n");
+        } else {
+            text.push_str(&format!("{i},plain\n"));
+        }
+    }
+    let bytes = text.len();
+    let mut chunks = Vec::new();
+    let info = data::scan(&[mem("q.csv", text)], |c| c.rows, |n| chunks.push(n)).expect("scan");
+    assert_eq!(chunks.iter().sum::<usize>(), rows);
+    assert!(chunks.len() > 1, "{bytes} bytes read as one chunk");
+    assert_eq!(info.files[0].rows, rows as u64);
+}
+
+#[test]
+fn gzipped_csv_and_json_lines_read_like_plain_ones() {
+    use std::io::Write;
+    let gz = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).expect("gzip");
+        bytes::Bytes::from(e.finish().expect("gzip"))
+    };
+    let csv = synthetic_csv(30_000, 5);
+    let options = ProfileOptions::default();
+    let plain = profile::build(&[mem("d.csv", csv.clone())], &options).expect("plain");
+    let zipped = profile::build(
+        &[Input::Memory {
+            name: "d.csv.gz".into(),
+            bytes: gz(&csv),
+        }],
+        &options,
+    )
+    .expect("gzipped");
+    assert_eq!(zipped.columns, plain.columns);
+    let json = "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n";
+    let p = profile::build(
+        &[Input::Memory {
+            name: "d.jsonl.gz".into(),
+            bytes: gz(json),
+        }],
+        &options,
+    )
+    .expect("jsonl.gz");
+    assert_eq!(p.rows, 2);
+    let e = profile::build(
+        &[Input::Memory {
+            name: "bad.csv.gz".into(),
+            bytes: bytes::Bytes::from_static(b"not gzip at all"),
+        }],
+        &options,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("cannot read `bad.csv.gz`:"), "{e}");
+    assert!(matches!(
+        profile::build(
+            &[Input::Memory {
+                name: "x.parquet.gz".into(),
+                bytes: gz("x")
+            }],
+            &options
+        ),
+        Err(ProfileError::Read(ReadError::UnknownFormat { .. }))
+    ));
 }

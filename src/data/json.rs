@@ -248,10 +248,7 @@ impl<'de> Deserialize<'de> for Line {
 /// Parses the lines of a block into rows.
 fn parse_block(file: &str, block: &Block) -> Result<Vec<Row>, ReadError> {
     let mut rows = Vec::new();
-    let mut line_no = block.first_line;
-    for line in block.bytes.split(|&b| b == b'\n') {
-        let this = line_no;
-        line_no += 1;
+    for (this, line) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;

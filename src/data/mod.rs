@@ -100,16 +100,26 @@ pub enum Format {
 
 impl Format {
     /// The format of a file name, by extension (case-insensitive).
+    /// `.gz` after a CSV or JSON-lines extension is read through gzip.
     pub fn from_name(name: &str) -> Option<Format> {
         let lower = name.to_ascii_lowercase();
-        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        let (stem, gz) = match lower.strip_suffix(".gz") {
+            Some(stem) => (stem, true),
+            None => (lower.as_str(), false),
+        };
+        let ext = stem.rsplit_once('.').map(|(_, e)| e)?;
         match ext {
             "csv" => Some(Format::Csv),
-            "parquet" | "pq" => Some(Format::Parquet),
+            "parquet" | "pq" if !gz => Some(Format::Parquet),
             "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
             _ => None,
         }
     }
+}
+
+/// True for names ending in `.gz` (read through a gzip decoder).
+fn is_gzip(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".gz")
 }
 
 /// Why a dataset could not be read. Messages name the file and, where there is one, the line.
@@ -123,7 +133,9 @@ pub enum ReadError {
         spec: String,
     },
     /// A folder or glob that holds no data file.
-    #[error("`{spec}` matches no data file (.csv, .parquet, .pq, .jsonl, .ndjson, .json)")]
+    #[error(
+        "`{spec}` matches no data file (.csv, .parquet, .pq, .jsonl, .ndjson, .json, or gzipped .csv.gz, .jsonl.gz, ...)"
+    )]
     NoMatch {
         /// What the user gave.
         spec: String,
@@ -138,7 +150,7 @@ pub enum ReadError {
     },
     /// An extension driftscan does not read.
     #[error(
-        "`{file}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json)"
+        "`{file}`: unsupported file type (expected .csv, .parquet, .pq, .jsonl, .ndjson or .json; .csv, .jsonl, .ndjson and .json may be gzipped as .gz)"
     )]
     UnknownFormat {
         /// File name.
@@ -356,9 +368,9 @@ pub const AML_REASON: &str = "Azure ML data-collector bookkeeping column";
 pub struct Chunk {
     /// Index of the input (file) in the dataset.
     pub file: usize,
-    /// Stable 64-bit key of the file: a hash of its name (last path segment) and size. Row
-    /// samples seed their priorities with it, so two different files never share priorities
-    /// even when each is profiled on its own and the profiles are merged later.
+    /// Stable 64-bit key of the file: a hash of its name (last path segment), size and position
+    /// in the dataset. Row samples seed their priorities with it, so two files do not share
+    /// priorities, also when each is profiled on its own and the profiles are merged later.
     pub file_key: u64,
     /// Index of the chunk within its file; with `file`, a stable position of the rows that does
     /// not depend on threads.
@@ -516,7 +528,8 @@ where
         }
         let mut ctx = FileContext {
             index,
-            key: file_key(&input.file_name(), source.len),
+            key: file_key(&input.file_name(), source.len)
+                ^ crate::profile::sample::mix64(index as u64),
             pinned,
             name: source.name.clone(),
             schema: &mut schema,
@@ -698,6 +711,8 @@ pub(crate) struct Source {
 enum SourceReader {
     File(std::fs::File),
     Memory(Bytes, usize),
+    /// A gzipped file or blob (every member of a multi-member gzip stream).
+    Gzip(Box<flate2::read::MultiGzDecoder<Box<dyn Read + Send>>>),
 }
 
 impl Source {
@@ -722,16 +737,21 @@ impl Source {
                         source,
                     })?
                     .len();
-                Ok(Source {
-                    name,
-                    len,
-                    reader: SourceReader::File(file),
-                })
+                let reader = if is_gzip(&name) {
+                    gzip(Box::new(std::io::BufReader::new(file)))
+                } else {
+                    SourceReader::File(file)
+                };
+                Ok(Source { name, len, reader })
             }
             Input::Memory { name, bytes } => Ok(Source {
                 name: name.clone(),
                 len: bytes.len() as u64,
-                reader: SourceReader::Memory(bytes.clone(), 0),
+                reader: if is_gzip(name) {
+                    gzip(Box::new(std::io::Cursor::new(bytes.clone())))
+                } else {
+                    SourceReader::Memory(bytes.clone(), 0)
+                },
             }),
         }
     }
@@ -739,20 +759,8 @@ impl Source {
     /// Appends up to `want` bytes to `buf`; returns how many were added (0 at the end).
     pub fn read_into(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
         match &mut self.reader {
-            SourceReader::File(f) => {
-                let start = buf.len();
-                buf.resize(start + want, 0);
-                let mut filled = 0;
-                while filled < want {
-                    let n = f.read(&mut buf[start + filled..])?;
-                    if n == 0 {
-                        break;
-                    }
-                    filled += n;
-                }
-                buf.truncate(start + filled);
-                Ok(filled)
-            }
+            SourceReader::File(f) => read_full(f, buf, want),
+            SourceReader::Gzip(g) => read_full(g, buf, want),
             SourceReader::Memory(bytes, pos) => {
                 let n = want.min(bytes.len() - *pos);
                 buf.extend_from_slice(&bytes[*pos..*pos + n]);
@@ -761,6 +769,30 @@ impl Source {
             }
         }
     }
+}
+
+fn gzip(inner: Box<dyn Read + Send>) -> SourceReader {
+    SourceReader::Gzip(Box::new(flate2::read::MultiGzDecoder::new(inner)))
+}
+
+/// Appends up to `want` bytes from `r` to `buf`, fewer only at the end of the input.
+fn read_full(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut filled = 0;
+    while filled < want {
+        match r.read(&mut buf[start + filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    buf.truncate(start + filled);
+    Ok(filled)
 }
 
 /// Cuts a stream of text records into blocks that end at a record boundary, for CSV (where a
@@ -814,7 +846,14 @@ impl BlockReader {
             let cut = if self.done {
                 Some(self.carry.len())
             } else {
-                last_record_end(&self.carry, self.quotes)
+                last_record_end(&self.carry, self.quotes).or_else(|| {
+                    // A stray `"` inside an unquoted field (`5" screen`) fools the quote
+                    // parity; rather than buffering the rest of the file, cut at a newline once
+                    // no record boundary shows up in several blocks' worth of bytes.
+                    (self.carry.len() > 4 * BLOCK_SIZE)
+                        .then(|| memchr::memrchr(b'\n', &self.carry).map(|i| i + 1))
+                        .flatten()
+                })
             };
             if let Some(cut) = cut {
                 let rest = self.carry.split_off(cut);

@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -18,7 +19,7 @@ use super::{
 };
 
 /// Rows per record batch: large enough to amortise per-batch work, small enough for memory.
-const BATCH_ROWS: usize = 64 * 1024;
+const BATCH_ROWS: usize = 16 * 1024;
 
 /// How a Parquet column type is read, or why it is not.
 fn kind_of(dt: &DataType) -> Result<ColumnKind, String> {
@@ -167,7 +168,7 @@ where
     let (file_index, file_key) = (ctx.index, ctx.key);
     let window = window_len();
     let mut index = 0usize;
-    let mut pending: Vec<(usize, arrow::array::RecordBatch)> = Vec::with_capacity(window);
+    let mut pending: Vec<(usize, RecordBatch)> = Vec::with_capacity(window);
     let decode =
         |(index, batch): (usize, arrow::array::RecordBatch)| -> Result<Option<Chunk>, ReadError> {
             let rows = batch.num_rows();
@@ -192,20 +193,28 @@ where
         };
     let mut rows = 0u64;
     let mut batches = batches;
-    loop {
-        let next = batches.next();
-        let done = next.is_none();
-        if let Some(b) = next {
-            pending.push((index, b.map_err(|e| err(&e))?));
-            index += 1;
+    let mut read_window = |index: &mut usize| -> Result<Vec<(usize, RecordBatch)>, ReadError> {
+        let mut out = Vec::with_capacity(window);
+        while out.len() < window {
+            match batches.next() {
+                Some(b) => {
+                    out.push((*index, b.map_err(|e| err(&e))?));
+                    *index += 1;
+                }
+                None => break,
+            }
         }
-        if pending.len() >= window || (done && !pending.is_empty()) {
-            let results = process_window(std::mem::take(&mut pending), &decode, process);
-            rows += merge_window(results, merge)?;
-        }
-        if done {
-            break;
-        }
+        Ok(out)
+    };
+    pending.extend(read_window(&mut index)?);
+    // Decode the next window on one thread while the pool profiles this one.
+    while !pending.is_empty() {
+        let (results, next) = rayon::join(
+            || process_window(std::mem::take(&mut pending), &decode, process),
+            || read_window(&mut index),
+        );
+        rows += merge_window(results, merge)?;
+        pending = next?;
     }
     ctx.rows += rows;
     Ok(())

@@ -98,7 +98,7 @@ pub struct ColumnDiff {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quantiles: Vec<QuantileChange>,
     /// Distinct values (numeric: exact up to the sketch budget, a lower bound beyond; text:
-    /// exact up to the category cap).
+    /// exact up to the category cap, estimated within about 3 % beyond).
     pub distinct: Change,
     /// Most frequent categories on each side with their shares of rows (text).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -205,7 +205,7 @@ fn column_diff(a: &ColumnProfile, b: &ColumnProfile) -> ColumnDiff {
                 min: None,
                 max: None,
                 quantiles: Vec::new(),
-                distinct: Change::of(x.distinct() as f64, y.distinct() as f64),
+                distinct: Change::of(x.distinct_estimate(), y.distinct_estimate()),
                 top_categories: Some(TopCategories {
                     old: top(x),
                     new: top(y),

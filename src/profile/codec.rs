@@ -18,9 +18,10 @@ use crate::data::FileInfo;
 pub const MAGIC: &[u8; 8] = b"DSPROFIL";
 
 /// Version of the payload layout; bumped on any change, older versions are rejected.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
-const ZSTD_LEVEL: i32 = 3;
+/// Fast level: most of a profile is the row sample's floats, which barely compress anyway.
+const ZSTD_LEVEL: i32 = 1;
 
 struct Writer(Vec<u8>);
 
@@ -154,6 +155,10 @@ pub fn encode(p: &Profile) -> Vec<u8> {
                 for (k, c) in &t.counts {
                     w.str(k);
                     w.u64(*c);
+                }
+                w.len(t.kmv.len());
+                for &h in &t.kmv {
+                    w.u64(h);
                 }
             }
         }
@@ -289,6 +294,15 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
                     let k = r.str()?;
                     counts.insert(k, r.u64()?);
                 }
+                let mut kmv = Vec::new();
+                for _ in 0..r.len(8)? {
+                    kmv.push(r.u64()?);
+                }
+                if kmv.len() > super::text::KMV_SIZE || kmv.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(ProfileError::Corrupt(format!(
+                        "column `{name}`: distinct-count sketch out of order"
+                    )));
+                }
                 ColumnStats::Text(TextProfile {
                     rows,
                     missing,
@@ -296,6 +310,7 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
                     other,
                     overflowed,
                     cap: cap.max(1),
+                    kmv,
                 })
             }
             t => return Err(ProfileError::Corrupt(format!("unknown column tag {t}"))),

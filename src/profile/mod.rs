@@ -44,8 +44,8 @@ pub mod sample;
 pub mod sketch;
 pub mod text;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 
 use arrow::array::Array;
 use rayon::prelude::*;
@@ -185,9 +185,13 @@ impl ColumnProfile {
                 let rows = t.rows as f64;
                 let allowed = (CATEGORICAL_MAX_SHARE * rows).max(rows.sqrt());
                 if t.overflowed || distinct >= CATEGORICAL_MAX_DISTINCT {
+                    let count = if t.overflowed {
+                        format!("about {:.0}", t.distinct_estimate())
+                    } else {
+                        distinct.to_string()
+                    };
                     FeatureType::Excluded(format!(
-                        "text with {}{distinct} distinct values (categorical needs fewer than {CATEGORICAL_MAX_DISTINCT}); name it in the feature list to compare its top categories",
-                        if t.overflowed { "more than " } else { "" }
+                        "text with {count} distinct values (categorical needs fewer than {CATEGORICAL_MAX_DISTINCT}); name it in the feature list to compare its top categories"
                     ))
                 } else if distinct as f64 > allowed {
                     FeatureType::Excluded(format!(
@@ -277,6 +281,47 @@ pub enum ProfileError {
     },
 }
 
+/// Collects the chunks' samples and merges them in batches: merging every chunk's few rows into
+/// a full sample would rebuild all of its rows each time. Chunk samples wait until they hold as
+/// many rows as the capacity, then merge pairwise (a tree, so each row moves O(log chunks)
+/// times) and once into the sample. The result is the same bottom-k set as merging one by one.
+struct SampleAccumulator {
+    sample: RowSample,
+    pending: Vec<RowSample>,
+    pending_rows: usize,
+}
+
+impl SampleAccumulator {
+    fn push(&mut self, s: RowSample) -> Result<(), String> {
+        self.pending_rows += s.len();
+        self.pending.push(s);
+        if self.pending_rows >= self.sample.capacity {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    fn compact(&mut self) -> Result<(), String> {
+        let mut level = std::mem::take(&mut self.pending);
+        self.pending_rows = 0;
+        while level.len() > 1 {
+            let mut next = Vec::with_capacity(level.len().div_ceil(2));
+            let mut it = level.into_iter();
+            while let Some(mut a) = it.next() {
+                if let Some(b) = it.next() {
+                    a.merge(&b)?;
+                }
+                next.push(a);
+            }
+            level = next;
+        }
+        if let Some(batch) = level.pop() {
+            self.sample.merge(&batch)?;
+        }
+        Ok(())
+    }
+}
+
 /// The partial profile of one chunk, or of all chunks merged so far.
 struct Partial {
     columns: Vec<ColumnStats>,
@@ -284,26 +329,47 @@ struct Partial {
 }
 
 impl Partial {
-    fn merge(&mut self, other: Partial) -> Result<(), String> {
-        for (a, b) in self.columns.iter_mut().zip(&other.columns) {
-            match (a, b) {
-                (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => x.merge(y),
-                (ColumnStats::Text(x), ColumnStats::Text(y)) => x.merge(y),
-                _ => return Err("column kinds differ between chunks".into()),
-            }
-        }
-        self.sample.merge(&other.sample)
+    /// Merges columns in parallel (they are independent) beside the sample.
+    fn merge(&mut self, other: Partial, samples: &mut SampleAccumulator) -> Result<(), String> {
+        let (columns, sample) = rayon::join(
+            || {
+                self.columns
+                    .par_iter_mut()
+                    .zip(other.columns.par_iter())
+                    .map(|(a, b)| match (a, b) {
+                        (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => {
+                            x.merge(y);
+                            Ok(())
+                        }
+                        (ColumnStats::Text(x), ColumnStats::Text(y)) => {
+                            x.merge(y);
+                            Ok(())
+                        }
+                        _ => Err("column kinds differ between chunks".to_string()),
+                    })
+                    .collect::<Result<(), String>>()
+            },
+            || samples.push(other.sample),
+        );
+        columns.and(sample)
+    }
+
+    /// Current sketch shift per column (0 for text), to start the next chunks' sketches at.
+    fn shifts(&self) -> Vec<u32> {
+        self.columns
+            .iter()
+            .map(|c| match c {
+                ColumnStats::Numeric(n) => n.sketch.shift(),
+                ColumnStats::Text(_) => 0,
+            })
+            .collect()
     }
 }
 
-fn profile_column(
-    column: &ChunkColumn,
-    options: &ProfileOptions,
-    sketch_shift: u32,
-) -> ColumnStats {
+fn profile_column(column: &ChunkColumn, shift: u32, options: &ProfileOptions) -> ColumnStats {
     match column {
         ChunkColumn::Numeric { values, invalid } => {
-            let mut p = NumericProfile::with_sketch_shift(options.max_buckets, sketch_shift);
+            let mut p = NumericProfile::with_sketch_shift(options.max_buckets, shift);
             p.add(values, *invalid);
             ColumnStats::Numeric(p)
         }
@@ -392,20 +458,18 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         return Err(ProfileError::NoInputs);
     }
     let threshold = AtomicU64::new(u64::MAX);
-    // Sketch shift each numeric column has reached so far: a new chunk starts there instead of at
-    // exact keys (the result is the same, see `ValueSketch::with_shift`; only faster).
-    let sketch_shifts: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    let shifts: RwLock<Vec<u32>> = RwLock::new(Vec::new());
     let failure: Mutex<Option<String>> = Mutex::new(None);
     let process = |chunk: &Chunk| -> Partial {
         let t = threshold.load(Ordering::Relaxed);
-        let shifts = sketch_shifts.lock().map(|s| s.clone()).unwrap_or_default();
+        let start: Vec<u32> = shifts.read().map(|s| s.clone()).unwrap_or_default();
         let (columns, sample) = rayon::join(
             || {
                 chunk
                     .columns
                     .par_iter()
                     .enumerate()
-                    .map(|(i, c)| profile_column(c, options, shifts.get(i).copied().unwrap_or(0)))
+                    .map(|(i, c)| profile_column(c, start.get(i).copied().unwrap_or(0), options))
                     .collect::<Vec<_>>()
             },
             || sample_chunk(chunk, options, t),
@@ -413,43 +477,54 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         Partial { columns, sample }
     };
     let mut acc: Option<Partial> = None;
-    let merge = |p: Partial| {
+    let mut samples = SampleAccumulator {
+        sample: RowSample {
+            capacity: options.sample_capacity.max(1),
+            ..RowSample::default()
+        },
+        pending: Vec::new(),
+        pending_rows: 0,
+    };
+    let merge = |mut p: Partial| {
         match acc.as_mut() {
-            None => acc = Some(p),
+            None => {
+                let first = std::mem::take(&mut p.sample);
+                if let Err(e) = samples.push(first)
+                    && let Ok(mut f) = failure.lock()
+                {
+                    f.get_or_insert(e);
+                }
+                acc = Some(p)
+            }
             Some(a) => {
-                if let Err(e) = a.merge(p)
+                if let Err(e) = a.merge(p, &mut samples)
                     && let Ok(mut f) = failure.lock()
                 {
                     f.get_or_insert(e);
                 }
             }
         }
-        if let Some(a) = &acc {
-            threshold.store(a.sample.threshold(), Ordering::Relaxed);
-            if let Ok(mut shifts) = sketch_shifts.lock() {
-                *shifts = a
-                    .columns
-                    .iter()
-                    .map(|c| match c {
-                        ColumnStats::Numeric(n) => n.sketch.shift(),
-                        ColumnStats::Text(_) => 0,
-                    })
-                    .collect();
-            }
+        threshold.store(samples.sample.threshold(), Ordering::Relaxed);
+        if let Some(a) = &acc
+            && let Ok(mut s) = shifts.write()
+        {
+            *s = a.shifts();
         }
     };
     let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(ProfileError::Incompatible(e));
     }
-    let Some(mut acc) = acc else {
+    let Some(acc) = acc else {
         return Err(ProfileError::Read(ReadError::NoRows {
             file: inputs[0].name(),
         }));
     };
+    samples.compact().map_err(ProfileError::Incompatible)?;
+    let mut sample = samples.sample;
     let names: Vec<String> = info.schema.columns.iter().map(|c| c.name.clone()).collect();
-    acc.sample.names = names.clone();
-    acc.sample.capacity = options.sample_capacity.max(1);
+    sample.names = names.clone();
+    sample.capacity = options.sample_capacity.max(1);
     let columns = names
         .into_iter()
         .zip(acc.columns)
@@ -469,7 +544,7 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         excluded: info.schema.excluded,
         warnings: info.warnings,
         columns,
-        sample: acc.sample,
+        sample,
     })
 }
 

@@ -83,7 +83,7 @@ impl NumericProfile {
         } else {
             values.iter().flatten().for_each(&mut visit);
         }
-        self.sketch.flush();
+        self.sketch.finish();
         self.non_finite += non_finite;
         if n == 0 {
             return;

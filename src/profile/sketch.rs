@@ -169,6 +169,13 @@ impl ValueSketch {
         self.fit_budget();
     }
 
+    /// Folds buffered values and frees the insert buffer, for a sketch that is complete (a
+    /// chunk's partial sketch waiting to be merged).
+    pub fn finish(&mut self) {
+        self.flush();
+        self.pending = Vec::new();
+    }
+
     /// Adds every value of `other` to `self`. The result equals the sketch of both inputs together.
     pub fn merge(&mut self, other: &ValueSketch) {
         if !other.pending.is_empty() {
@@ -645,6 +652,24 @@ mod tests {
         assert_eq!(left.buckets, whole.buckets);
         assert_eq!(left.count, whole.count);
         assert!(left.buckets.len() <= 256);
+    }
+
+    #[test]
+    fn chunks_started_at_the_running_shift_merge_to_the_whole() {
+        for offset in [-1000.0, 5.0] {
+            let values: Vec<f64> = (0..60_000)
+                .map(|i| ((i * 7919) % 10007) as f64 * 0.37 + offset)
+                .collect();
+            let whole = sketch(&values, 256);
+            let mut acc = ValueSketch::new(256);
+            for chunk in values.chunks(4_999) {
+                let mut part = ValueSketch::with_shift(256, acc.shift());
+                chunk.iter().for_each(|&v| part.insert(v));
+                part.finish();
+                acc.merge(&part);
+            }
+            assert_eq!((acc.shift, &acc.buckets), (whole.shift, &whole.buckets));
+        }
     }
 
     #[test]

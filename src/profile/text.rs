@@ -18,6 +18,53 @@ use super::numeric::ratio;
 /// Default number of distinct categories counted exactly.
 pub const DEFAULT_CATEGORY_CAP: usize = 10_000;
 
+/// Hashes kept by the distinct-count sketch.
+pub const KMV_SIZE: usize = 1024;
+
+/// A well-mixed 64-bit hash of a label (FNV-1a, then the splitmix64 finaliser).
+fn label_hash(label: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in label.as_bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    super::sample::mix64(h)
+}
+
+/// Keeps the [`KMV_SIZE`] smallest distinct hashes of both ascending lists.
+fn kmv_union(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity((a.len() + b.len()).min(KMV_SIZE));
+    let (mut i, mut j) = (0, 0);
+    while out.len() < KMV_SIZE && (i < a.len() || j < b.len()) {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x == y => {
+                i += 1;
+                j += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (Some(_), Some(&y)) => {
+                j += 1;
+                y
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    out
+}
+
 /// Category counts of a text column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextProfile {
@@ -33,6 +80,8 @@ pub struct TextProfile {
     pub overflowed: bool,
     /// Most categories kept.
     pub cap: usize,
+    /// The smallest hashes of the distinct labels, ascending (see the module docs).
+    pub kmv: Vec<u64>,
 }
 
 impl TextProfile {
@@ -45,6 +94,7 @@ impl TextProfile {
             other: 0,
             overflowed: false,
             cap: cap.max(1),
+            kmv: Vec::new(),
         }
     }
 
@@ -56,6 +106,10 @@ impl TextProfile {
         for v in values.iter().flatten() {
             *local.entry(v).or_insert(0) += 1;
         }
+        let mut hashes: Vec<u64> = local.keys().map(|k| label_hash(k)).collect();
+        hashes.sort_unstable();
+        hashes.truncate(KMV_SIZE);
+        self.kmv = kmv_union(&self.kmv, &hashes);
         for (k, c) in local {
             match self.counts.get_mut(k) {
                 Some(n) => *n += c,
@@ -76,6 +130,7 @@ impl TextProfile {
         for (k, c) in &other.counts {
             *self.counts.entry(k.clone()).or_insert(0) += c;
         }
+        self.kmv = kmv_union(&self.kmv, &other.kmv);
         self.enforce_cap();
     }
 
@@ -101,6 +156,18 @@ impl TextProfile {
     /// Distinct non-missing categories (a lower bound when `overflowed`).
     pub fn distinct(&self) -> usize {
         self.counts.len()
+    }
+
+    /// Distinct non-missing categories: exact while not `overflowed`, else estimated from the
+    /// K-minimum-values sketch as `(K - 1) / (K-th smallest hash / 2^64)`, rounded.
+    pub fn distinct_estimate(&self) -> f64 {
+        if !self.overflowed || self.kmv.len() < KMV_SIZE {
+            return self.counts.len().max(self.kmv.len()) as f64;
+        }
+        let kth = self.kmv[KMV_SIZE - 1] as f64 / 2f64.powi(64);
+        ((KMV_SIZE - 1) as f64 / kth)
+            .round()
+            .max(self.counts.len() as f64)
     }
 
     /// Rows with a value.
@@ -130,6 +197,36 @@ mod tests {
         assert_eq!((x.rows, x.missing), (6, 1));
         assert_eq!(x.categories(), vec![("a", 3), ("b", 1), ("c", 1)]);
         assert!(!x.overflowed);
+    }
+
+    #[test]
+    fn distinct_estimate_is_close_past_the_cap_and_merges_exactly() {
+        let labels: Vec<String> = (0..50_000).map(|i| format!("id-{i}")).collect();
+        let mut whole = TextProfile::new(100);
+        whole.add(&StringArray::from(
+            labels.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+        let mut a = TextProfile::new(100);
+        a.add(&StringArray::from(
+            labels[..20_000]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ));
+        let mut b = TextProfile::new(100);
+        b.add(&StringArray::from(
+            labels[15_000..]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ));
+        a.merge(&b);
+        assert_eq!(a.kmv, whole.kmv);
+        let est = whole.distinct_estimate();
+        assert!((est - 50_000.0).abs() / 50_000.0 < 0.1, "{est}");
+        let mut few = TextProfile::new(100);
+        few.add(&StringArray::from(vec!["a", "b", "a"]));
+        assert_eq!(few.distinct_estimate(), 2.0);
     }
 
     #[test]
