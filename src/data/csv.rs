@@ -54,6 +54,15 @@ where
     };
     let (names, data) = split_header(&ctx.name, first)?;
     let names = clean_names(&ctx.name, names)?;
+    if let [only] = names.as_slice()
+        && let Some(sep) = [';', '\t', '|'].into_iter().find(|c| only.contains(*c))
+    {
+        ctx.warnings.push(format!(
+            "`{}` has a single column named `{only}`: it looks separated by `{}`, but driftscan reads comma-separated files only.",
+            ctx.name,
+            sep.escape_default()
+        ));
+    }
 
     if ctx.schema.is_none() && has_record(&data.bytes) {
         let kinds: Vec<Option<ColumnKind>> = names.iter().map(|_| Some(ColumnKind::Text)).collect();
@@ -480,6 +489,18 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "`t.csv` line 3: expected 2 fields as in the header, found 1"
+        );
+    }
+
+    #[test]
+    fn semicolon_separated_file_gets_a_warning() {
+        let (_, info) = read(b"a;b\n1;2\n").unwrap();
+        assert_eq!(info.schema.columns.len(), 1);
+        assert_eq!(
+            info.warnings,
+            vec![
+                "`t.csv` has a single column named `a;b`: it looks separated by `;`, but driftscan reads comma-separated files only."
+            ]
         );
     }
 
