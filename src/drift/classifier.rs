@@ -478,10 +478,16 @@ pub fn score(
     let x_base = encoder.encode(baseline, Side::Baseline, 0..per_side)?;
     let x_target = encoder.encode(target, Side::Target, 0..per_side)?;
     let x = stack(&x_base, &x_target);
-    let mut booster = ForustBooster::new(&options.booster, options.seed);
-    let run = fit_and_score(&x, per_side, options.seed, &mut booster)?;
-
-    let noise_floor = noise_floor(baseline, &encoder, per_side, options)?;
+    // The noise-floor fits do not depend on the real one: run them beside it. forust
+    // parallelises only parts of a fit, so two fits at once keep both cores busier.
+    let (run, noise_floor) = rayon::join(
+        || {
+            let mut booster = ForustBooster::new(&options.booster, options.seed);
+            fit_and_score(&x, per_side, options.seed, &mut booster)
+        },
+        || noise_floor(baseline, &encoder, per_side, options),
+    );
+    let (run, noise_floor) = (run?, noise_floor?);
 
     let total: f64 = run.importance.iter().sum();
     let contributions = features
