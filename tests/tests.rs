@@ -20,3 +20,6 @@ mod infra;
 mod service;
 /// Store contract on the local folder and on Azurite (also hosts the Azurite harness).
 mod store;
+
+// The scan, profile, diff and demo commands as a user runs them (exit codes, output, files).
+mod cli;

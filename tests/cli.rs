@@ -1,0 +1,275 @@
+//! The `scan`, `profile`, `diff` and `demo` commands as a user runs them: output, files written,
+//! exit codes (0 success, 1 drift with `--fail-on-drift`, 2 error with a one-line reason).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn driftscan(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_driftscan"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("driftscan runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Two CSVs of 3,000 rows: `x` normal, `g` a category; the target's `x` is shifted by `shift`
+/// standard deviations. A tiny deterministic generator keeps the test free of fixtures.
+fn write_pair(dir: &Path, shift: f64) -> (PathBuf, PathBuf) {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut write = |name: &str, offset: f64| {
+        let mut text = String::from("x,y,g\n");
+        for _ in 0..3000 {
+            // Sum of uniforms: close enough to normal for a shift to be seen.
+            let x: f64 = (0..12).map(|_| next()).sum::<f64>() - 6.0 + offset;
+            let y = next() * 10.0;
+            let g = ["a", "b", "c"][(next() * 3.0) as usize % 3];
+            text.push_str(&format!("{x:.5},{y:.4},{g}\n"));
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write csv");
+        path
+    };
+    (write("train.csv", 0.0), write("today.csv", shift))
+}
+
+#[test]
+fn scan_json_prints_only_the_result_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, t) = write_pair(dir.path(), 0.0);
+    let out = driftscan(
+        &[
+            "scan",
+            "--baseline",
+            b.to_str().unwrap(),
+            "--target",
+            t.to_str().unwrap(),
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
+    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(doc["dataset_metrics"][0]["name"], "datadrift_coefficient");
+    assert_eq!(
+        doc["has_drift"], false,
+        "no drift between two draws of one distribution"
+    );
+    let features: Vec<&str> = doc["column_metrics"]
+        .as_array()
+        .expect("column metrics")
+        .iter()
+        .flat_map(|m| m.as_object().expect("single-key object").keys())
+        .map(String::as_str)
+        .collect();
+    assert_eq!(features.len(), 3);
+    assert!(
+        features.contains(&"g"),
+        "the low-cardinality text column is categorical: {features:?}"
+    );
+}
+
+#[test]
+fn drift_exits_1_only_with_fail_on_drift() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, t) = write_pair(dir.path(), 1.0);
+    let args = [
+        "scan",
+        "--baseline",
+        b.to_str().unwrap(),
+        "--target",
+        t.to_str().unwrap(),
+    ];
+    let plain = driftscan(&args, dir.path());
+    assert_eq!(plain.status.code(), Some(0), "stderr: {}", stderr(&plain));
+    let table = stdout(&plain);
+    assert!(table.starts_with("DRIFT: datadrift_coefficient"), "{table}");
+    // The table lists the most drifted feature first.
+    let first_row = table.lines().nth(5).unwrap_or_default();
+    assert!(
+        first_row.starts_with("x "),
+        "x moved, so it comes first: {table}"
+    );
+
+    let mut strict = args.to_vec();
+    strict.push("--fail-on-drift");
+    assert_eq!(driftscan(&strict, dir.path()).status.code(), Some(1));
+}
+
+#[test]
+fn errors_exit_2_with_one_line_on_stderr() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, _) = write_pair(dir.path(), 0.0);
+    for (args, needle) in [
+        (
+            vec![
+                "scan",
+                "--baseline",
+                b.to_str().unwrap(),
+                "--target",
+                "nope.csv",
+            ],
+            "nope.csv",
+        ),
+        (
+            vec![
+                "scan",
+                "--baseline",
+                b.to_str().unwrap(),
+                "--target",
+                b.to_str().unwrap(),
+                "--features",
+                "x,salary",
+            ],
+            "salary",
+        ),
+        (
+            vec![
+                "scan",
+                "--baseline",
+                b.to_str().unwrap(),
+                "--target",
+                b.to_str().unwrap(),
+                "--threshold",
+                "1.5",
+            ],
+            "--threshold",
+        ),
+    ] {
+        let out = driftscan(&args, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(err.starts_with("error: ") && err.contains(needle), "{err}");
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn a_cached_profile_gives_the_same_result_as_the_raw_baseline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, t) = write_pair(dir.path(), 0.3);
+    let profile = dir.path().join("train.profile");
+    let made = driftscan(
+        &[
+            "profile",
+            "--input",
+            b.to_str().unwrap(),
+            "--out",
+            profile.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(made.status.code(), Some(0), "stderr: {}", stderr(&made));
+    let scan = |baseline: &Path| -> Value {
+        let out = driftscan(
+            &[
+                "scan",
+                "--baseline",
+                baseline.to_str().unwrap(),
+                "--target",
+                t.to_str().unwrap(),
+                "--json",
+                "--date",
+                "2026-11-24",
+            ],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).expect("json")
+    };
+    let (raw, cached) = (scan(&b), scan(&profile));
+    assert_eq!(raw["dataset_metrics"], cached["dataset_metrics"]);
+    assert_eq!(raw["column_metrics"], cached["column_metrics"]);
+    assert_eq!(raw["datetime"], "2026-11-24");
+}
+
+#[test]
+fn diff_reports_changes_and_writes_the_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, t) = write_pair(dir.path(), 0.5);
+    let page = dir.path().join("diff.html");
+    let out = driftscan(
+        &[
+            "diff",
+            b.to_str().unwrap(),
+            t.to_str().unwrap(),
+            "--json",
+            "--report",
+            page.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let x = doc["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .find(|c| c["name"] == "x")
+        .expect("column x");
+    let moved = x["mean"]["change"].as_f64().expect("mean change");
+    assert!(
+        (moved - 0.5).abs() < 0.1,
+        "the mean moved by about 0.5: {moved}"
+    );
+    let html = std::fs::read_to_string(&page).expect("page written");
+    assert!(html.contains("<svg"), "the page has charts");
+}
+
+#[test]
+fn demo_runs_end_to_end_in_an_empty_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = driftscan(
+        &[
+            "demo",
+            "--dir",
+            "demo",
+            "--baseline-rows",
+            "8000",
+            "--snapshot-rows",
+            "2000",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("DRIFT: datadrift_coefficient"), "{text}");
+    let days: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("  credit-svc  coefficient"))
+        .collect();
+    assert_eq!(days.len(), 7, "{text}");
+    assert!(
+        days[0].ends_with("no drift") && days[6].ends_with("DRIFT"),
+        "{days:?}"
+    );
+    for file in [
+        "report.html",
+        "history.html",
+        "result.json",
+        "credit_train.profile",
+        "metrics.jsonl",
+    ] {
+        assert!(
+            dir.path().join("demo").join(file).is_file(),
+            "{file} written"
+        );
+    }
+}
