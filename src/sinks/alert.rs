@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::drift::result::RunResult;
+use crate::report::escape;
 
 /// Features listed in an alert.
 pub const TOP_FEATURES: usize = 5;
@@ -273,21 +274,6 @@ fn report_link(base: &Url, result: &RunResult) -> Option<String> {
         .append_pair("start", &start.format("%Y-%m-%d").to_string())
         .append_pair("end", &end.format("%Y-%m-%d").to_string());
     Some(url.to_string())
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
