@@ -698,7 +698,7 @@ pub(crate) fn merge_window<T, M: FnMut(T)>(
 /// Tasks decoded at once: a few per thread, so that both cores stay busy across the uneven
 /// chunk times while memory stays bounded.
 pub(crate) fn window_len() -> usize {
-    (rayon::current_num_threads() * 3).max(4)
+    (rayon::current_num_threads() * 2).max(4)
 }
 
 /// Sequential byte access to an input, in blocks.
