@@ -214,14 +214,8 @@ impl LocalStore {
 impl Store for LocalStore {
     async fn get(&self, key: &Key) -> Result<Option<Object>, StoreError> {
         let path = self.path(key);
-        let key2 = key.clone();
-        let bytes = tokio::task::spawn_blocking(move || read_optional(&path))
-            .await
-            .map_err(|e| StoreError::Io {
-                op: "reading",
-                key: key2.to_string(),
-                source: io::Error::other(e),
-            })?
+        let bytes = on_blocking_pool("reading", key, move || read_optional(&path))
+            .await?
             .map_err(io_err("reading", key))?;
         Ok(bytes.map(|b| Object {
             version: version_of(&b),
@@ -237,19 +231,16 @@ impl Store for LocalStore {
     ) -> Result<Version, StoreError> {
         let this = self.clone();
         let key2 = key.clone();
-        tokio::task::spawn_blocking(move || this.put_blocking(&key2, &bytes, &cond))
-            .await
-            .map_err(|e| StoreError::Io {
-                op: "writing",
-                key: key.to_string(),
-                source: io::Error::other(e),
-            })?
+        on_blocking_pool("writing", key, move || {
+            this.put_blocking(&key2, &bytes, &cond)
+        })
+        .await?
     }
 
     async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
         let path = self.path(key);
         let key2 = key.clone();
-        tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
+        on_blocking_pool("deleting", key, move || -> Result<bool, StoreError> {
             let _lock = match lock_key(&path) {
                 Ok(l) => l,
                 // No folder: no object.
@@ -262,24 +253,13 @@ impl Store for LocalStore {
                 Err(e) => Err(io_err("deleting", &key2)(e)),
             }
         })
-        .await
-        .map_err(|e| StoreError::Io {
-            op: "deleting",
-            key: key.to_string(),
-            source: io::Error::other(e),
-        })?
+        .await?
     }
 
     async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
         let this = self.clone();
         let prefix2 = prefix.clone();
-        tokio::task::spawn_blocking(move || this.list_blocking(&prefix2))
-            .await
-            .map_err(|e| StoreError::Io {
-                op: "listing",
-                key: prefix.to_string(),
-                source: io::Error::other(e),
-            })?
+        on_blocking_pool("listing", prefix, move || this.list_blocking(&prefix2)).await?
     }
 
     async fn list_folders(&self, prefix: &Key) -> Result<Vec<String>, StoreError> {
@@ -327,4 +307,20 @@ impl Store for LocalStore {
     fn filesystem(&self) -> Result<std::sync::Arc<dyn Store>, StoreError> {
         Ok(std::sync::Arc::new(LocalStore::filesystem_root()))
     }
+}
+
+/// Runs file-system work on tokio's blocking pool; a task that could not finish (a panic or a
+/// runtime shutting down) is an I/O error of the operation `op` on `key`.
+async fn on_blocking_pool<T: Send + 'static>(
+    op: &'static str,
+    key: &Key,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Io {
+            op,
+            key: key.to_string(),
+            source: io::Error::other(e),
+        })
 }
