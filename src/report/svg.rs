@@ -510,15 +510,7 @@ pub fn contribution_bars(items: &[(String, f64)], total: usize) -> String {
     };
     open_svg(&mut out, w, h, &label);
     let base = h - bottom;
-    for t in &ticks {
-        let xx = px(x.at(*t));
-        let _ = write!(
-            out,
-            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{GRID}"/>"#,
-            px(top),
-            px(base)
-        );
-    }
+    vertical_grid(&mut out, &ticks, |t| x.at(t), top, base);
     for (i, (name, v)) in items.iter().enumerate() {
         let yy = top + row * i as f64;
         let v = if v.is_finite() { *v } else { 0.0 };
@@ -749,15 +741,7 @@ pub fn categorical_distribution(
         ),
     );
     let base = h - bottom;
-    for t in &ticks {
-        let xx = px(x.at(*t));
-        let _ = write!(
-            out,
-            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{GRID}"/>"#,
-            px(top),
-            px(base)
-        );
-    }
+    vertical_grid(&mut out, &ticks, |t| x.at(t), top, base);
     for i in 0..n {
         let yy = top + row * i as f64;
         let (b, t) = (clean(baseline[i]), clean(target[i]));
@@ -901,6 +885,19 @@ pub fn contribution_heatmap(
     );
     out.push_str("</svg>");
     Some(out)
+}
+
+/// Vertical grid lines at the x ticks, from `top` down to the axis at `base`.
+fn vertical_grid(out: &mut String, ticks: &[f64], x_at: impl Fn(f64) -> f64, top: f64, base: f64) {
+    for &t in ticks {
+        let xx = px(x_at(t));
+        let _ = write!(
+            out,
+            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{GRID}"/>"#,
+            px(top),
+            px(base)
+        );
+    }
 }
 
 #[cfg(test)]
