@@ -239,6 +239,16 @@ pub struct SideBySide<T> {
     pub target: T,
 }
 
+impl<T> SideBySide<T> {
+    /// The same figure read from the baseline's and the target's profile.
+    pub fn read<P>(baseline: &P, target: &P, figure: impl Fn(&P) -> T) -> Self {
+        SideBySide {
+            baseline: figure(baseline),
+            target: figure(target),
+        }
+    }
+}
+
 /// Counts of rows by validity, on each side.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FeatureQuality {

@@ -354,28 +354,13 @@ fn describe_feature(f: &Chosen<'_>) -> Result<(Vec<Metric>, FeatureReport), Scan
                 name: f.name.to_string(),
                 kind: FeatureKind::Numeric,
                 quality: FeatureQuality {
-                    rows: SideBySide {
-                        baseline: b.rows,
-                        target: t.rows,
-                    },
-                    missing: SideBySide {
-                        baseline: b.missing,
-                        target: t.missing,
-                    },
-                    invalid: SideBySide {
-                        baseline: b.invalid,
-                        target: t.invalid,
-                    },
-                    non_finite: SideBySide {
-                        baseline: b.non_finite,
-                        target: t.non_finite,
-                    },
+                    rows: SideBySide::read(b, t, |p| p.rows),
+                    missing: SideBySide::read(b, t, |p| p.missing),
+                    invalid: SideBySide::read(b, t, |p| p.invalid),
+                    non_finite: SideBySide::read(b, t, |p| p.non_finite),
                     unseen_category_rate: None,
                 },
-                stats: Some(SideBySide {
-                    baseline: numeric_stats(b),
-                    target: numeric_stats(t),
-                }),
+                stats: Some(SideBySide::read(b, t, numeric_stats)),
                 distribution,
             };
             Ok((metrics::numeric(b, t), report))
@@ -390,14 +375,8 @@ fn describe_feature(f: &Chosen<'_>) -> Result<(Vec<Metric>, FeatureReport), Scan
                 name: f.name.to_string(),
                 kind: FeatureKind::Categorical,
                 quality: FeatureQuality {
-                    rows: SideBySide {
-                        baseline: b.rows,
-                        target: t.rows,
-                    },
-                    missing: SideBySide {
-                        baseline: b.missing,
-                        target: t.missing,
-                    },
+                    rows: SideBySide::read(b, t, |p| p.rows),
+                    missing: SideBySide::read(b, t, |p| p.missing),
                     invalid: SideBySide::default(),
                     non_finite: SideBySide::default(),
                     unseen_category_rate: unseen,

@@ -169,16 +169,9 @@ impl LocalStore {
         let start = self.path(prefix);
         let mut stack = vec![(start, prefix.clone())];
         while let Some((dir, key)) = stack.pop() {
-            let entries = match fs::read_dir(&dir) {
-                Ok(e) => e,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                    ) =>
-                {
-                    continue;
-                }
+            let entries = match read_dir_if_present(&dir) {
+                Ok(Some(e)) => e,
+                Ok(None) => continue,
                 Err(source) => {
                     return Err(StoreError::Io {
                         op: "listing",
@@ -264,16 +257,9 @@ impl Store for LocalStore {
 
     async fn list_folders(&self, prefix: &Key) -> Result<Vec<String>, StoreError> {
         let dir = self.path(prefix);
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return Ok(Vec::new());
-            }
+        let entries = match read_dir_if_present(&dir) {
+            Ok(Some(e)) => e,
+            Ok(None) => return Ok(Vec::new()),
             Err(e) => return Err(io_err("listing", prefix)(e)),
         };
         let mut out = Vec::new();
@@ -306,6 +292,22 @@ impl Store for LocalStore {
 
     fn filesystem(&self) -> Result<std::sync::Arc<dyn Store>, StoreError> {
         Ok(std::sync::Arc::new(LocalStore::filesystem_root()))
+    }
+}
+
+/// The entries of a folder; `None` when there is no folder there (an empty prefix, not an error).
+fn read_dir_if_present(dir: &Path) -> io::Result<Option<fs::ReadDir>> {
+    match fs::read_dir(dir) {
+        Ok(entries) => Ok(Some(entries)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 
