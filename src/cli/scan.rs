@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::ExitStatus;
 use super::table::{Table, num, pct};
+use crate::data::ColumnKind;
 use crate::drift::metrics::names;
 use crate::drift::result::{FeatureKind, RunResult, RunStatus, RunType};
 use crate::drift::scan::{RunContext, ScanOptions};
@@ -58,17 +59,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             args.threshold
         );
     }
-    let options = ProfileOptions::default();
-    let baseline = load_profile(&args.baseline, &options)
-        .with_context(|| format!("reading baseline `{}`", args.baseline))?;
-    // The target is read with the baseline's column types, so a day whose first rows look
-    // different cannot change how a column is compared.
-    let target_options = ProfileOptions {
-        pinned_kinds: baseline.kinds(),
-        ..ProfileOptions::default()
-    };
-    let target = build_profile(&args.target, &target_options)
-        .with_context(|| format!("reading target `{}`", args.target))?;
+    let (baseline, target) = load_pair(&args.baseline, &args.target)?;
     let context = RunContext {
         detector: "adhoc".to_string(),
         service_name: "local".to_string(),
@@ -102,6 +93,47 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The baseline (a cached profile or a dataset) and the target profiled with the baseline's
+/// column types, so that a day whose first rows look different cannot change how a column is
+/// compared.
+///
+/// When both are datasets they are profiled at the same time, the target typed from its own data:
+/// one dataset alone leaves a core idle part of the time. If the target's types then disagree
+/// with the baseline's on a shared column, the target is profiled again with the baseline's
+/// types; the result is the same as reading it pinned in the first place.
+pub fn load_pair(baseline: &str, target: &str) -> anyhow::Result<(Profile, Profile)> {
+    let read_baseline = || {
+        load_profile(baseline, &ProfileOptions::default())
+            .with_context(|| format!("reading baseline `{baseline}`"))
+    };
+    let read_target = |pinned: Vec<(String, ColumnKind)>| {
+        let options = ProfileOptions {
+            pinned_kinds: pinned,
+            ..ProfileOptions::default()
+        };
+        build_profile(target, &options).with_context(|| format!("reading target `{target}`"))
+    };
+    if baseline.ends_with(".profile") {
+        let baseline = read_baseline()?;
+        let target = read_target(baseline.kinds())?;
+        return Ok((baseline, target));
+    }
+    let (baseline, speculative) = rayon::join(read_baseline, || read_target(Vec::new()));
+    let baseline = baseline?;
+    let agrees = |t: &Profile| {
+        t.columns.iter().all(|c| {
+            baseline
+                .column(&c.name)
+                .is_none_or(|b| b.kind() == c.kind())
+        })
+    };
+    let target = match speculative {
+        Ok(t) if agrees(&t) => t,
+        _ => read_target(baseline.kinds())?,
+    };
+    Ok((baseline, target))
 }
 
 /// Reads a cached profile (`*.profile`) or profiles a dataset.

@@ -48,6 +48,7 @@
 //! only in the target get the codes after those, by target frequency; missing is NaN. Frequency
 //! order puts categories of similar weight next to each other, so few cuts isolate a shift.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Instant;
@@ -478,12 +479,13 @@ pub fn score(
     let x_base = encoder.encode(baseline, Side::Baseline, 0..per_side)?;
     let x_target = encoder.encode(target, Side::Target, 0..per_side)?;
     let x = stack(&x_base, &x_target);
+    drop((x_base, x_target));
     // The noise-floor fits do not depend on the real one: run them beside it. forust
     // parallelises only parts of a fit, so two fits at once keep both cores busier.
     let (run, noise_floor) = rayon::join(
         || {
             let mut booster = ForustBooster::new(&options.booster, options.seed);
-            fit_and_score(&x, per_side, options.seed, &mut booster)
+            fit_and_score(&x, None, per_side, options.seed, &mut booster)
         },
         || noise_floor(baseline, &encoder, per_side, options),
     );
@@ -802,17 +804,20 @@ struct Run {
     model: String,
 }
 
-/// Trains on a stratified half of `x` (first `per_side` rows label 0, the next `per_side`
-/// label 1) and scores the other half.
+/// Trains on a stratified half of `2 * per_side` rows (the first `per_side` label 0, the next
+/// `per_side` label 1) and scores the other half. Row `i` is row `rows[i]` of `x`, or row `i`
+/// without `rows`: the noise floor's rows are a shuffle of the baseline pool, picked without
+/// copying the pool first.
 fn fit_and_score(
     x: &FeatureMatrix,
+    rows: Option<&[usize]>,
     per_side: usize,
     seed: u64,
     booster: &mut dyn Booster,
 ) -> Result<Run, ClassifierError> {
     let mut rng = SplitMix64::new(seed);
-    let mut train = Vec::with_capacity(x.rows / 2 + 1);
-    let mut test = Vec::with_capacity(x.rows / 2 + 1);
+    let mut train = Vec::with_capacity(per_side + 1);
+    let mut test = Vec::with_capacity(per_side + 1);
     for label in 0..2 {
         let mut idx: Vec<usize> = (label * per_side..(label + 1) * per_side).collect();
         rng.shuffle(&mut idx);
@@ -822,12 +827,19 @@ fn fit_and_score(
         train.extend_from_slice(&idx[n_test..]);
     }
     let label = |i: usize| if i < per_side { 0.0 } else { 1.0 };
-    let x_train = x.select(&train);
+    let in_x = |picked: &[usize]| -> Vec<usize> {
+        match rows {
+            Some(rows) => picked.iter().map(|&i| rows[i]).collect(),
+            None => picked.to_vec(),
+        }
+    };
     let y_train: Vec<f64> = train.iter().map(|&i| label(i)).collect();
-    let x_test = x.select(&test);
     let y_test: Vec<bool> = test.iter().map(|&i| label(i) == 1.0).collect();
-
+    // One copy of the data at a time: fits run side by side.
+    let x_train = x.select(&in_x(&train));
     booster.fit(&x_train, &y_train)?;
+    drop(x_train);
+    let x_test = x.select(&in_x(&test));
     let proba = booster.predict_proba(&x_test);
     let predicted: Vec<bool> = proba.iter().map(|&p| p > 0.5).collect();
     Ok(Run {
@@ -858,18 +870,20 @@ fn noise_floor(
         Side::Baseline,
         0..baseline.len().min(2 * per_side),
     )?;
-    let booster = |seed| ForustBooster::new(&options.booster, seed);
-    let mut coefficients = Vec::with_capacity(options.noise_floor_repetitions);
-    for r in 0..options.noise_floor_repetitions {
-        let seed = options
-            .seed
-            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(r as u64 + 1));
-        let mut idx: Vec<usize> = (0..pool.rows).collect();
-        SplitMix64::new(seed).shuffle(&mut idx);
-        let x = pool.select(&idx[..2 * half]);
-        let run = fit_and_score(&x, half, seed, &mut booster(seed))?;
-        coefficients.push(run.mcc.clamp(0.0, 1.0));
-    }
+    // The repetitions are independent: fit them at once, beside the real fit (see `score`).
+    let coefficients: Vec<f64> = (0..options.noise_floor_repetitions)
+        .into_par_iter()
+        .map(|r| {
+            let seed = options
+                .seed
+                .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(r as u64 + 1));
+            let mut idx: Vec<usize> = (0..pool.rows).collect();
+            SplitMix64::new(seed).shuffle(&mut idx);
+            let mut booster = ForustBooster::new(&options.booster, seed);
+            fit_and_score(&pool, Some(&idx[..2 * half]), half, seed, &mut booster)
+                .map(|run| run.mcc.clamp(0.0, 1.0))
+        })
+        .collect::<Result<_, _>>()?;
     Ok(NoiseFloor {
         mean: coefficients.iter().sum::<f64>() / coefficients.len() as f64,
         max: coefficients.iter().copied().fold(0.0, f64::max),
@@ -1055,3 +1069,4 @@ mod tests {
         assert_ne!(a, sorted);
     }
 }
+

@@ -45,7 +45,8 @@ pub mod sketch;
 pub mod text;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::collections::BinaryHeap;
+use std::sync::Mutex;
 
 use arrow::array::Array;
 use rayon::prelude::*;
@@ -56,6 +57,7 @@ pub use text::TextProfile;
 
 use crate::data::{self, Chunk, ChunkColumn, ColumnKind, FileInfo, Input, ReadError};
 use sample::{MISSING_CODE, RowSample, SampleColumn};
+use sketch::ValueSketch;
 
 /// Default number of rows kept in the row sample.
 pub const DEFAULT_SAMPLE_CAPACITY: usize = 100_000;
@@ -283,46 +285,104 @@ pub enum ProfileError {
 
 /// Collects the chunks' samples and merges them in batches: merging every chunk's few rows into
 /// a full sample would rebuild all of its rows each time. Chunk samples wait until they hold as
-/// many rows as the capacity, then merge pairwise (a tree, so each row moves O(log chunks)
-/// times) and once into the sample. The result is the same bottom-k set as merging one by one.
+/// many rows as the capacity, then merge into the sample in one selection. Meanwhile the
+/// `capacity` smallest priorities seen so far bound which rows can still enter, so later chunks
+/// offer fewer and fewer rows. The result is the same bottom-k set as merging one by one.
 struct SampleAccumulator {
     sample: RowSample,
     pending: Vec<RowSample>,
     pending_rows: usize,
+    /// The `capacity` smallest priorities seen so far, largest on top.
+    smallest: BinaryHeap<u64>,
 }
 
 impl SampleAccumulator {
+    fn new(capacity: usize) -> Self {
+        SampleAccumulator {
+            sample: RowSample {
+                capacity,
+                ..RowSample::default()
+            },
+            pending: Vec::new(),
+            pending_rows: 0,
+            smallest: BinaryHeap::with_capacity(capacity + 1),
+        }
+    }
+
+    /// Rows with a priority at or above this cannot enter the sample any more.
+    fn threshold(&self) -> u64 {
+        match self.smallest.peek() {
+            Some(&top) if self.smallest.len() >= self.sample.capacity => top,
+            _ => u64::MAX,
+        }
+    }
+
     fn push(&mut self, s: RowSample) -> Result<(), String> {
+        let capacity = self.sample.capacity;
+        for &p in &s.priorities {
+            if self.smallest.len() < capacity {
+                self.smallest.push(p);
+            } else if self.smallest.peek().is_some_and(|&top| p < top) {
+                self.smallest.pop();
+                self.smallest.push(p);
+            }
+        }
         self.pending_rows += s.len();
         self.pending.push(s);
-        if self.pending_rows >= self.sample.capacity {
+        if self.pending_rows >= capacity {
             self.compact()?;
         }
         Ok(())
     }
 
     fn compact(&mut self) -> Result<(), String> {
-        let mut level = std::mem::take(&mut self.pending);
+        let pending = std::mem::take(&mut self.pending);
         self.pending_rows = 0;
-        while level.len() > 1 {
-            let mut next = Vec::with_capacity(level.len().div_ceil(2));
-            let mut it = level.into_iter();
-            while let Some(mut a) = it.next() {
-                if let Some(b) = it.next() {
-                    a.merge(&b)?;
-                }
-                next.push(a);
-            }
-            level = next;
-        }
-        if let Some(batch) = level.pop() {
-            self.sample.merge(&batch)?;
-        }
-        Ok(())
+        self.sample.merge_all(&pending)
     }
 }
 
-/// The partial profile of one chunk, or of all chunks merged so far.
+/// One sketch per column for each task that profiles chunks at the same time: a task takes a set,
+/// adds its chunk's values and puts the set back for the next chunk. Sketches do not depend on
+/// the order of inserts and merges, so merging the sets at the end gives the dataset's sketches
+/// whatever the threads did.
+struct SketchSets {
+    free: Mutex<Vec<Vec<ValueSketch>>>,
+    max_buckets: usize,
+}
+
+impl SketchSets {
+    fn take(&self, columns: usize) -> Vec<ValueSketch> {
+        let set = self.free.lock().ok().and_then(|mut free| free.pop());
+        set.unwrap_or_else(|| vec![ValueSketch::new(self.max_buckets); columns])
+    }
+
+    fn put(&self, set: Vec<ValueSketch>) {
+        if let Ok(mut free) = self.free.lock() {
+            free.push(set);
+        }
+    }
+
+    /// The sketches of everything added, one per column (in parallel over columns).
+    fn merged(self) -> Vec<ValueSketch> {
+        let mut sets = self.free.into_inner().unwrap_or_default();
+        let Some(mut first) = sets.pop() else {
+            return Vec::new();
+        };
+        first.par_iter_mut().enumerate().for_each(|(c, sketch)| {
+            sketch.finish();
+            for set in &sets {
+                let mut other = set[c].clone();
+                other.finish();
+                sketch.merge(&other);
+            }
+        });
+        first
+    }
+}
+
+/// The partial profile of one chunk, or of all chunks merged so far. Numeric columns carry
+/// counts and moments; their values went into a [`SketchSets`] set.
 struct Partial {
     columns: Vec<ColumnStats>,
     sample: RowSample,
@@ -353,24 +413,17 @@ impl Partial {
         );
         columns.and(sample)
     }
-
-    /// Current sketch shift per column (0 for text), to start the next chunks' sketches at.
-    fn shifts(&self) -> Vec<u32> {
-        self.columns
-            .iter()
-            .map(|c| match c {
-                ColumnStats::Numeric(n) => n.sketch.shift(),
-                ColumnStats::Text(_) => 0,
-            })
-            .collect()
-    }
 }
 
-fn profile_column(column: &ChunkColumn, shift: u32, options: &ProfileOptions) -> ColumnStats {
+fn profile_column(
+    column: &ChunkColumn,
+    sketch: &mut ValueSketch,
+    options: &ProfileOptions,
+) -> ColumnStats {
     match column {
         ChunkColumn::Numeric { values, invalid } => {
-            let mut p = NumericProfile::with_sketch_shift(options.max_buckets, shift);
-            p.add(values, *invalid);
+            let mut p = NumericProfile::new(options.max_buckets);
+            p.add_to(values, *invalid, sketch);
             ColumnStats::Numeric(p)
         }
         ChunkColumn::Text(values) => {
@@ -458,68 +511,60 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
         return Err(ProfileError::NoInputs);
     }
     let threshold = AtomicU64::new(u64::MAX);
-    let shifts: RwLock<Vec<u32>> = RwLock::new(Vec::new());
+    let sketches = SketchSets {
+        free: Mutex::new(Vec::new()),
+        max_buckets: options.max_buckets,
+    };
     let failure: Mutex<Option<String>> = Mutex::new(None);
     let process = |chunk: &Chunk| -> Partial {
         let t = threshold.load(Ordering::Relaxed);
-        let start: Vec<u32> = shifts.read().map(|s| s.clone()).unwrap_or_default();
+        let mut set = sketches.take(chunk.columns.len());
         let (columns, sample) = rayon::join(
             || {
                 chunk
                     .columns
                     .par_iter()
-                    .enumerate()
-                    .map(|(i, c)| profile_column(c, start.get(i).copied().unwrap_or(0), options))
+                    .zip(set.par_iter_mut())
+                    .map(|(c, sketch)| profile_column(c, sketch, options))
                     .collect::<Vec<_>>()
             },
             || sample_chunk(chunk, options, t),
         );
+        sketches.put(set);
         Partial { columns, sample }
     };
     let mut acc: Option<Partial> = None;
-    let mut samples = SampleAccumulator {
-        sample: RowSample {
-            capacity: options.sample_capacity.max(1),
-            ..RowSample::default()
-        },
-        pending: Vec::new(),
-        pending_rows: 0,
-    };
+    let mut samples = SampleAccumulator::new(options.sample_capacity.max(1));
     let merge = |mut p: Partial| {
-        match acc.as_mut() {
+        let merged = match acc.as_mut() {
             None => {
                 let first = std::mem::take(&mut p.sample);
-                if let Err(e) = samples.push(first)
-                    && let Ok(mut f) = failure.lock()
-                {
-                    f.get_or_insert(e);
-                }
-                acc = Some(p)
+                acc = Some(p);
+                samples.push(first)
             }
-            Some(a) => {
-                if let Err(e) = a.merge(p, &mut samples)
-                    && let Ok(mut f) = failure.lock()
-                {
-                    f.get_or_insert(e);
-                }
-            }
-        }
-        threshold.store(samples.sample.threshold(), Ordering::Relaxed);
-        if let Some(a) = &acc
-            && let Ok(mut s) = shifts.write()
+            Some(a) => a.merge(p, &mut samples),
+        };
+        if let Err(e) = merged
+            && let Ok(mut f) = failure.lock()
         {
-            *s = a.shifts();
+            f.get_or_insert(e);
         }
+        threshold.store(samples.threshold(), Ordering::Relaxed);
     };
     let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(ProfileError::Incompatible(e));
     }
-    let Some(acc) = acc else {
+    let Some(mut acc) = acc else {
         return Err(ProfileError::Read(ReadError::NoRows {
             file: inputs[0].name(),
         }));
     };
+    for (column, sketch) in acc.columns.iter_mut().zip(sketches.merged()) {
+        if let ColumnStats::Numeric(n) = column {
+            n.sketch = sketch;
+        }
+    }
     samples.compact().map_err(ProfileError::Incompatible)?;
     let mut sample = samples.sample;
     let names: Vec<String> = info.schema.columns.iter().map(|c| c.name.clone()).collect();

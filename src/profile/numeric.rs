@@ -50,22 +50,26 @@ impl NumericProfile {
         }
     }
 
-    /// An empty profile whose sketch starts at `shift` (see [`ValueSketch::with_shift`]).
-    pub fn with_sketch_shift(max_buckets: usize, shift: u32) -> Self {
-        NumericProfile {
-            sketch: ValueSketch::with_shift(max_buckets, shift),
-            ..NumericProfile::new(max_buckets)
-        }
-    }
-
     /// Adds one chunk of values; `invalid` of the nulls were invalid values rather than empty.
     pub fn add(&mut self, values: &Float64Array, invalid: u64) {
+        let mut sketch = std::mem::take(&mut self.sketch);
+        self.add_to(values, invalid, &mut sketch);
+        sketch.finish();
+        self.sketch = sketch;
+    }
+
+    /// Adds one chunk's counts and moments to `self` and its finite values to `sketch`.
+    ///
+    /// Profiling keeps one sketch per worker rather than one per chunk: a sketch does not depend
+    /// on the order of its inserts and merges, so the workers' sketches merged at the end equal
+    /// this profile's, and no chunk pays for a merge into a full sketch.
+    pub fn add_to(&mut self, values: &Float64Array, invalid: u64, sketch: &mut ValueSketch) {
         let nulls = values.null_count() as u64;
         self.rows += values.len() as u64;
         self.invalid += invalid;
         self.missing += nulls.saturating_sub(invalid);
         let raw = values.values();
-        let (mut n, mut sum, mut non_finite) = (0u64, 0.0f64, 0u64);
+        let (mut n, mut sum) = (0u64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut visit = |v: f64| {
             if v.is_finite() {
@@ -73,18 +77,20 @@ impl NumericProfile {
                 sum += v;
                 lo = lo.min(v);
                 hi = hi.max(v);
-                self.sketch.insert(v);
-            } else {
-                non_finite += 1;
             }
         };
         if nulls == 0 {
             raw.iter().for_each(|&v| visit(v));
+            if n == raw.len() as u64 {
+                sketch.extend_finite(raw, lo, hi);
+            } else {
+                sketch.extend(raw.iter().copied());
+            }
         } else {
             values.iter().flatten().for_each(&mut visit);
+            sketch.extend(values.iter().flatten());
         }
-        self.sketch.finish();
-        self.non_finite += non_finite;
+        self.non_finite += values.len() as u64 - nulls - n;
         if n == 0 {
             return;
         }

@@ -110,118 +110,128 @@ impl RowSample {
     /// are renumbered into one dictionary, sorted by label so that the result does not depend
     /// on the order in which chunks were seen. Fails when the columns differ.
     pub fn merge(&mut self, other: &RowSample) -> Result<(), String> {
-        if other.columns.is_empty() && other.is_empty() {
-            return Ok(());
-        }
-        if self.columns.is_empty() && self.is_empty() {
-            let capacity = self.capacity;
-            *self = other.clone();
-            self.capacity = capacity.max(1);
-            self.truncate_to_capacity();
-            return Ok(());
-        }
-        if self.names != other.names || self.columns.len() != other.columns.len() {
-            return Err(format!(
-                "row samples hold different columns: {:?} and {:?}",
-                self.names, other.names
-            ));
-        }
-        // Which rows survive, in priority order: (from other?, index).
-        let cap = self.capacity.max(1);
-        let mut take: Vec<(bool, usize)> = Vec::with_capacity(cap.min(self.len() + other.len()));
-        let (mut i, mut j) = (0, 0);
-        while take.len() < cap && (i < self.len() || j < other.len()) {
-            let mine = match (self.priorities.get(i), other.priorities.get(j)) {
-                (Some(a), Some(b)) => a <= b,
-                (Some(_), None) => true,
-                _ => false,
-            };
-            if mine {
-                take.push((false, i));
-                i += 1;
-            } else {
-                take.push((true, j));
-                j += 1;
-            }
-        }
-        let priorities = take
-            .iter()
-            .map(|&(o, k)| {
-                if o {
-                    other.priorities[k]
-                } else {
-                    self.priorities[k]
-                }
-            })
-            .collect();
-        let mut columns = Vec::with_capacity(self.columns.len());
-        for (c, (a, b)) in self.columns.iter().zip(&other.columns).enumerate() {
-            columns.push(match (a, b) {
-                (SampleColumn::Numeric(x), SampleColumn::Numeric(y)) => SampleColumn::Numeric(
-                    take.iter()
-                        .map(|&(o, k)| if o { y[k] } else { x[k] })
-                        .collect(),
-                ),
-                (
-                    SampleColumn::Categorical {
-                        codes: ca,
-                        dictionary: da,
-                    },
-                    SampleColumn::Categorical {
-                        codes: cb,
-                        dictionary: db,
-                    },
-                ) => {
-                    let label = |o: bool, k: usize| -> Option<&str> {
-                        let (codes, dict) = if o { (cb, db) } else { (ca, da) };
-                        let code = codes[k];
-                        (code != MISSING_CODE).then(|| dict[code as usize].as_str())
-                    };
-                    let mut labels: Vec<&str> =
-                        take.iter().filter_map(|&(o, k)| label(o, k)).collect();
-                    labels.sort_unstable();
-                    labels.dedup();
-                    let codes = take
-                        .iter()
-                        .map(|&(o, k)| match label(o, k) {
-                            None => MISSING_CODE,
-                            Some(l) => labels
-                                .binary_search(&l)
-                                .map(|p| p as u32)
-                                .unwrap_or(MISSING_CODE),
-                        })
-                        .collect();
-                    SampleColumn::Categorical {
-                        codes,
-                        dictionary: labels.into_iter().map(str::to_string).collect(),
-                    }
-                }
-                _ => {
-                    return Err(format!(
-                        "column `{}` is numeric in one row sample and categorical in the other",
-                        self.names.get(c).map(String::as_str).unwrap_or("?")
-                    ));
-                }
-            });
-        }
-        self.priorities = priorities;
-        self.columns = columns;
-        Ok(())
+        self.merge_all(std::slice::from_ref(other))
     }
 
-    fn truncate_to_capacity(&mut self) {
-        if self.len() <= self.capacity {
-            return;
+    /// [`RowSample::merge`] with many samples at once: one selection and one copy of the kept
+    /// rows, however many samples there are. Equal priorities keep `self`'s row first, then the
+    /// others' in the order given, as merging them one by one would.
+    pub fn merge_all(&mut self, others: &[RowSample]) -> Result<(), String> {
+        let capacity = self.capacity.max(1);
+        let has_shape = |s: &RowSample| !(s.columns.is_empty() && s.is_empty());
+        let sources: Vec<&RowSample> = std::iter::once(&*self)
+            .chain(others)
+            .filter(|s| has_shape(s))
+            .collect();
+        let Some(first) = sources.first() else {
+            return Ok(());
+        };
+        if let Some(odd) = sources
+            .iter()
+            .find(|s| s.names != first.names || s.columns.len() != first.columns.len())
+        {
+            return Err(format!(
+                "row samples hold different columns: {:?} and {:?}",
+                first.names, odd.names
+            ));
         }
-        let n = self.capacity;
-        self.priorities.truncate(n);
-        for c in &mut self.columns {
-            match c {
-                SampleColumn::Numeric(v) => v.truncate(n),
-                SampleColumn::Categorical { codes, .. } => codes.truncate(n),
-            }
+        // (priority, source, row): sorting the tuples breaks ties by source, then row.
+        let mut take: Vec<(u64, u32, u32)> = sources
+            .iter()
+            .enumerate()
+            .flat_map(|(s, src)| {
+                src.priorities
+                    .iter()
+                    .enumerate()
+                    .map(move |(r, &p)| (p, s as u32, r as u32))
+            })
+            .collect();
+        if take.len() > capacity {
+            take.select_nth_unstable(capacity - 1);
+            take.truncate(capacity);
         }
+        take.sort_unstable();
+        let mut columns = Vec::with_capacity(first.columns.len());
+        for c in 0..first.columns.len() {
+            columns.push(gather_column(&sources, c, &take).map_err(|()| {
+                format!(
+                    "column `{}` is numeric in one row sample and categorical in another",
+                    first.names.get(c).map(String::as_str).unwrap_or("?")
+                )
+            })?);
+        }
+        let names = first.names.clone();
+        self.priorities = take.iter().map(|t| t.0).collect();
+        self.columns = columns;
+        self.names = names;
+        self.capacity = capacity;
+        Ok(())
     }
+}
+
+/// Column `c` of the rows in `take` (`(priority, source, row)`), from `sources`. Categories are
+/// renumbered into one dictionary sorted by label. `Err` when the sources disagree on the kind.
+fn gather_column(
+    sources: &[&RowSample],
+    c: usize,
+    take: &[(u64, u32, u32)],
+) -> Result<SampleColumn, ()> {
+    if let SampleColumn::Numeric(_) = sources[0].columns[c] {
+        let values: Vec<&[f64]> = sources
+            .iter()
+            .map(|s| match &s.columns[c] {
+                SampleColumn::Numeric(v) => Ok(v.as_slice()),
+                SampleColumn::Categorical { .. } => Err(()),
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok(SampleColumn::Numeric(
+            take.iter()
+                .map(|&(_, s, r)| values[s as usize][r as usize])
+                .collect(),
+        ));
+    }
+    let parts: Vec<(&[u32], &[String])> = sources
+        .iter()
+        .map(|s| match &s.columns[c] {
+            SampleColumn::Categorical { codes, dictionary } => {
+                Ok((codes.as_slice(), dictionary.as_slice()))
+            }
+            SampleColumn::Numeric(_) => Err(()),
+        })
+        .collect::<Result<_, _>>()?;
+    let code = |s: u32, r: u32| parts[s as usize].0[r as usize];
+    let mut labels: Vec<&str> = take
+        .iter()
+        .filter(|&&(_, s, r)| code(s, r) != MISSING_CODE)
+        .map(|&(_, s, r)| parts[s as usize].1[code(s, r) as usize].as_str())
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    // Old code -> new code, per source; codes of labels no kept row uses stay unmapped.
+    let renumber: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|(_, dictionary)| {
+            dictionary
+                .iter()
+                .map(|l| {
+                    labels
+                        .binary_search(&l.as_str())
+                        .map_or(MISSING_CODE, |p| p as u32)
+                })
+                .collect()
+        })
+        .collect();
+    let codes = take
+        .iter()
+        .map(|&(_, s, r)| match code(s, r) {
+            MISSING_CODE => MISSING_CODE,
+            k => renumber[s as usize][k as usize],
+        })
+        .collect();
+    Ok(SampleColumn::Categorical {
+        codes,
+        dictionary: labels.into_iter().map(str::to_string).collect(),
+    })
 }
 
 #[cfg(test)]

@@ -89,11 +89,8 @@ impl Default for ValueSketch {
 #[inline]
 pub fn value_to_key(x: f64) -> u64 {
     let bits = (x + 0.0).to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    }
+    // Negative: all bits flipped; positive: the sign bit set. Branch-free, so loops vectorise.
+    bits ^ ((((bits as i64) >> 63) as u64) | (1 << 63))
 }
 
 /// Inverse of [`value_to_key`].
@@ -121,16 +118,6 @@ impl ValueSketch {
         }
     }
 
-    /// An empty sketch whose buckets start `shift` keys wide, for a part of a dataset that will be
-    /// merged into a sketch already at least that coarse (profiling starts each chunk at the shift
-    /// the chunks merged so far reached, which saves re-sorting fine keys). The merged sketch is
-    /// the same as without the hint: the hint never exceeds the shift the whole dataset needs.
-    pub fn with_shift(max_buckets: usize, shift: u32) -> Self {
-        let mut sketch = ValueSketch::new(max_buckets);
-        sketch.shift = shift.min(63);
-        sketch
-    }
-
     /// Current bucket width exponent: buckets hold `2^shift` consecutive keys.
     pub fn shift(&self) -> u32 {
         self.shift
@@ -156,6 +143,56 @@ impl ValueSketch {
         }
     }
 
+    /// Adds many values; non-finite ones are skipped (the caller counts them). The same as
+    /// inserting them one by one, in a tighter loop.
+    pub fn extend(&mut self, values: impl IntoIterator<Item = f64>) {
+        let mut values = values.into_iter().filter(|v| v.is_finite());
+        loop {
+            let room = PENDING_CAPACITY.saturating_sub(self.pending.len()).max(1);
+            // The shift only changes in `flush`, so it holds for this whole stretch.
+            let shift = self.shift;
+            let (mut lo, mut hi, mut n) = (self.min, self.max, 0u64);
+            self.pending
+                .extend(values.by_ref().take(room).map(|v| {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                    n += 1;
+                    value_to_key(v) >> shift
+                }));
+            self.min = lo;
+            self.max = hi;
+            self.count += n;
+            if self.pending.len() < PENDING_CAPACITY {
+                return;
+            }
+            self.flush();
+        }
+    }
+
+    /// [`ValueSketch::extend`] for a slice of values known to be finite, with their range:
+    /// the profile computes the range anyway, and the loop then has no branch.
+    pub(crate) fn extend_finite(&mut self, values: &[f64], min: f64, max: f64) {
+        debug_assert!(values.iter().all(|v| v.is_finite()));
+        if values.is_empty() {
+            return;
+        }
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
+        self.count += values.len() as u64;
+        let mut rest = values;
+        while !rest.is_empty() {
+            let room = PENDING_CAPACITY.saturating_sub(self.pending.len()).max(1);
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            let shift = self.shift;
+            self.pending
+                .extend(now.iter().map(|&v| value_to_key(v) >> shift));
+            if self.pending.len() >= PENDING_CAPACITY {
+                self.flush();
+            }
+            rest = later;
+        }
+    }
+
     /// Folds buffered values into the buckets.
     pub fn flush(&mut self) {
         if self.pending.is_empty() {
@@ -178,6 +215,9 @@ impl ValueSketch {
 
     /// Adds every value of `other` to `self`. The result equals the sketch of both inputs together.
     pub fn merge(&mut self, other: &ValueSketch) {
+        if other.count == 0 {
+            return;
+        }
         if !other.pending.is_empty() {
             let mut other = other.clone();
             other.flush();
@@ -655,21 +695,17 @@ mod tests {
     }
 
     #[test]
-    fn chunks_started_at_the_running_shift_merge_to_the_whole() {
-        for offset in [-1000.0, 5.0] {
-            let values: Vec<f64> = (0..60_000)
-                .map(|i| ((i * 7919) % 10007) as f64 * 0.37 + offset)
-                .collect();
-            let whole = sketch(&values, 256);
-            let mut acc = ValueSketch::new(256);
-            for chunk in values.chunks(4_999) {
-                let mut part = ValueSketch::with_shift(256, acc.shift());
-                chunk.iter().for_each(|&v| part.insert(v));
-                part.finish();
-                acc.merge(&part);
-            }
-            assert_eq!((acc.shift, &acc.buckets), (whole.shift, &whole.buckets));
-        }
+    fn bulk_and_single_inserts_agree() {
+        let values: Vec<f64> = (0..100_000)
+            .map(|i| ((i * 7919) % 10007) as f64 * 0.37 - 1000.0)
+            .chain([f64::NAN, f64::INFINITY, -0.0])
+            .collect();
+        let mut bulk = ValueSketch::new(256);
+        values.chunks(3_333).for_each(|c| bulk.extend(c.iter().copied()));
+        bulk.flush();
+        let whole = sketch(&values, 256);
+        assert_eq!(bulk, whole);
+        assert_eq!(bulk.count(), 100_001);
     }
 
     #[test]
