@@ -201,6 +201,42 @@ fn a_cached_profile_gives_the_same_result_as_the_raw_baseline() {
 }
 
 #[test]
+fn a_target_is_read_with_the_raw_baselines_types() {
+    // Baseline and target are profiled at once; a target whose `x` looks like text must still be
+    // read as numbers, as the baseline types it, its words counted as invalid.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, _) = write_pair(dir.path(), 0.0);
+    let mut text = String::from("x,y,g\n");
+    for i in 0..3000 {
+        let x = if i % 3 == 0 { format!("{}", i % 7) } else { "n/a".to_string() };
+        text.push_str(&format!("{x},{}.5,{}\n", i % 10, ["a", "b"][i % 2]));
+    }
+    let t = dir.path().join("wordy.csv");
+    std::fs::write(&t, text).expect("write csv");
+    let out = driftscan(
+        &[
+            "scan",
+            "--baseline",
+            b.to_str().unwrap(),
+            "--target",
+            t.to_str().unwrap(),
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let result: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let features = result["features"].as_array().expect("features");
+    let x = features
+        .iter()
+        .find(|f| f["name"] == "x")
+        .expect("x compared");
+    assert_eq!(x["kind"], "numeric");
+    assert_eq!(x["quality"]["invalid"]["target"], 2000);
+    assert_eq!(x["quality"]["rows"]["target"], 3000);
+}
+
+#[test]
 fn diff_reports_changes_and_writes_the_page() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (b, t) = write_pair(dir.path(), 0.5);
