@@ -208,7 +208,11 @@ fn a_target_is_read_with_the_raw_baselines_types() {
     let (b, _) = write_pair(dir.path(), 0.0);
     let mut text = String::from("x,y,g\n");
     for i in 0..3000 {
-        let x = if i % 3 == 0 { format!("{}", i % 7) } else { "n/a".to_string() };
+        let x = if i % 3 == 0 {
+            format!("{}", i % 7)
+        } else {
+            "n/a".to_string()
+        };
         text.push_str(&format!("{x},{}.5,{}\n", i % 10, ["a", "b"][i % 2]));
     }
     let t = dir.path().join("wordy.csv");

@@ -1069,4 +1069,3 @@ mod tests {
         assert_ne!(a, sorted);
     }
 }
-

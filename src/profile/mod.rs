@@ -44,9 +44,9 @@ pub mod sample;
 pub mod sketch;
 pub mod text;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::collections::BinaryHeap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::Array;
 use rayon::prelude::*;
@@ -365,19 +365,28 @@ impl SketchSets {
 
     /// The sketches of everything added, one per column (in parallel over columns).
     fn merged(self) -> Vec<ValueSketch> {
-        let mut sets = self.free.into_inner().unwrap_or_default();
-        let Some(mut first) = sets.pop() else {
-            return Vec::new();
-        };
-        first.par_iter_mut().enumerate().for_each(|(c, sketch)| {
-            sketch.finish();
-            for set in &sets {
-                let mut other = set[c].clone();
-                other.finish();
-                sketch.merge(&other);
+        let sets = self.free.into_inner().unwrap_or_default();
+        // Column by column: every set's sketch of column c, to merge into one.
+        let mut by_column: Vec<Vec<ValueSketch>> = Vec::new();
+        for set in sets {
+            by_column.resize_with(set.len(), Vec::new);
+            for (column, sketch) in by_column.iter_mut().zip(set) {
+                column.push(sketch);
             }
-        });
-        first
+        }
+        by_column
+            .into_par_iter()
+            .map(|sketches| {
+                let mut sketches = sketches.into_iter();
+                let mut merged = sketches.next().unwrap_or_default();
+                merged.finish();
+                for mut other in sketches {
+                    other.finish();
+                    merged.merge(&other);
+                }
+                merged
+            })
+            .collect()
     }
 }
 

@@ -69,6 +69,20 @@ impl NumericProfile {
         self.invalid += invalid;
         self.missing += nulls.saturating_sub(invalid);
         let raw = values.values();
+        if nulls == 0 && raw.iter().all(|v| v.is_finite()) {
+            // The common case: no null, no NaN or inf; loops without branches.
+            let Some((sum, lo, hi)) = sum_min_max(raw) else {
+                return;
+            };
+            let n = raw.len() as u64;
+            let mean = sum / n as f64;
+            sketch.extend_finite(raw, lo, hi);
+            self.combine_moments(n, mean, squared_deviations(raw, mean));
+            self.count += n;
+            self.min = self.min.min(lo);
+            self.max = self.max.max(hi);
+            return;
+        }
         let (mut n, mut sum) = (0u64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut visit = |v: f64| {
@@ -81,11 +95,7 @@ impl NumericProfile {
         };
         if nulls == 0 {
             raw.iter().for_each(|&v| visit(v));
-            if n == raw.len() as u64 {
-                sketch.extend_finite(raw, lo, hi);
-            } else {
-                sketch.extend(raw.iter().copied());
-            }
+            sketch.extend(raw.iter().copied());
         } else {
             values.iter().flatten().for_each(&mut visit);
             sketch.extend(values.iter().flatten());
@@ -195,6 +205,50 @@ impl NumericProfile {
     pub fn distinct(&self) -> usize {
         self.sketch.distinct_lower_bound()
     }
+}
+
+/// Lanes of the branch-free loops below: independent accumulators let the adds overlap.
+const LANES: usize = 4;
+
+/// Sum, min and max of finite values; `None` when empty.
+fn sum_min_max(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let first = *values.first()?;
+    let (mut sum, mut lo, mut hi) = ([0.0f64; LANES], [first; LANES], [first; LANES]);
+    let mut lanes = values.chunks_exact(LANES);
+    for chunk in &mut lanes {
+        for l in 0..LANES {
+            sum[l] += chunk[l];
+            lo[l] = lo[l].min(chunk[l]);
+            hi[l] = hi[l].max(chunk[l]);
+        }
+    }
+    for &v in lanes.remainder() {
+        sum[0] += v;
+        lo[0] = lo[0].min(v);
+        hi[0] = hi[0].max(v);
+    }
+    let fold = |a: [f64; LANES], f: fn(f64, f64) -> f64| a.into_iter().reduce(f);
+    Some((
+        (sum[0] + sum[1]) + (sum[2] + sum[3]),
+        fold(lo, f64::min)?,
+        fold(hi, f64::max)?,
+    ))
+}
+
+/// Sum of squared deviations from `mean`.
+fn squared_deviations(values: &[f64], mean: f64) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut lanes = values.chunks_exact(LANES);
+    for chunk in &mut lanes {
+        for l in 0..LANES {
+            let d = chunk[l] - mean;
+            acc[l] += d * d;
+        }
+    }
+    for &v in lanes.remainder() {
+        acc[0] += (v - mean) * (v - mean);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 pub(crate) fn ratio(a: u64, b: u64) -> f64 {

@@ -152,13 +152,12 @@ impl ValueSketch {
             // The shift only changes in `flush`, so it holds for this whole stretch.
             let shift = self.shift;
             let (mut lo, mut hi, mut n) = (self.min, self.max, 0u64);
-            self.pending
-                .extend(values.by_ref().take(room).map(|v| {
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                    n += 1;
-                    value_to_key(v) >> shift
-                }));
+            self.pending.extend(values.by_ref().take(room).map(|v| {
+                lo = lo.min(v);
+                hi = hi.max(v);
+                n += 1;
+                value_to_key(v) >> shift
+            }));
             self.min = lo;
             self.max = hi;
             self.count += n;
@@ -198,12 +197,20 @@ impl ValueSketch {
         if self.pending.is_empty() {
             return;
         }
-        let mut pending = std::mem::take(&mut self.pending);
-        let folded = fold_sorted(&mut pending, self.max_buckets);
-        pending.clear();
-        self.pending = pending;
-        self.buckets = merge_sorted(&self.buckets, &folded);
-        self.fit_budget();
+        // Keys sort like values, so the buffered keys lie within the keys of the sketch's range.
+        let lo = value_to_key(self.min) >> self.shift;
+        let hi = value_to_key(self.max) >> self.shift;
+        SCRATCH.with_borrow_mut(|scratch| {
+            fold_sorted(&mut self.pending, lo, hi, scratch);
+            self.pending.clear();
+            let Scratch { folded, merged, .. } = scratch;
+            merge_sorted_into(&self.buckets, folded, merged);
+            let extra = budget_shift(merged, self.max_buckets);
+            rekey_in_place(merged, extra);
+            self.shift += extra;
+            self.buckets.clear();
+            self.buckets.extend_from_slice(merged);
+        });
     }
 
     /// Folds buffered values and frees the insert buffer, for a sketch that is complete (a
@@ -236,26 +243,9 @@ impl ValueSketch {
     }
 
     /// Raises the shift to the smallest one at which the buckets fit the budget, in one rekey.
-    ///
-    /// Two adjacent (distinct, ascending) keys fall into one bucket at shift `s` exactly when
-    /// their highest differing bit is below `s`; so counting the pairs by that bit tells how many
-    /// buckets every shift would leave, without trying them one by one.
     fn fit_budget(&mut self) {
-        if self.buckets.len() <= self.max_buckets {
-            return;
-        }
-        let mut pairs_by_bit = [0usize; 65];
-        for w in self.buckets.windows(2) {
-            pairs_by_bit[(64 - (w[0].0 ^ w[1].0).leading_zeros()) as usize] += 1;
-        }
-        // Buckets at extra shift e: 1 + pairs whose highest differing bit (1-based) is above e.
-        let mut remaining = self.buckets.len();
-        let mut extra = 0u32;
-        while remaining > self.max_buckets {
-            extra += 1;
-            remaining -= pairs_by_bit[extra as usize];
-        }
-        self.buckets = rekey(&self.buckets, extra);
+        let extra = budget_shift(&self.buckets, self.max_buckets);
+        rekey_in_place(&mut self.buckets, extra);
         self.shift += extra;
     }
 
@@ -413,43 +403,59 @@ impl ValueSketch {
     }
 }
 
-/// Sorts bucket keys and counts the repeats. A radix sort costs one pass per byte of the key, so
-/// keys are sorted as offsets from the smallest one in the narrowest integer that holds them:
-/// after the shift, a column's keys usually span fewer than 32 bits.
-fn fold_sorted(keys: &mut [u64], max_buckets: usize) -> Vec<(u64, u64)> {
-    if let Some(folded) = fold_few(keys) {
-        return folded;
+/// Buffers [`ValueSketch::flush`] reuses, one set per thread, so that a warm flush allocates
+/// nothing but the radix sort's own buffer.
+#[derive(Default)]
+struct Scratch {
+    narrow16: Vec<u16>,
+    narrow32: Vec<u32>,
+    /// The buffered keys, sorted and counted.
+    folded: Vec<(u64, u64)>,
+    /// The buckets with `folded` merged in.
+    merged: Vec<(u64, u64)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Sorts bucket keys, all within `lo..=hi`, and counts the repeats into `scratch.folded`. A radix
+/// sort costs one pass per byte of the key, so keys are sorted as offsets from `lo` in the
+/// narrowest integer that holds them: after the shift, a column's keys usually span fewer than
+/// 32 bits.
+fn fold_sorted(keys: &mut [u64], lo: u64, hi: u64, scratch: &mut Scratch) {
+    let folded = &mut scratch.folded;
+    folded.clear();
+    if fold_few(keys, folded) {
+        return;
     }
-    let mut folded: Vec<(u64, u64)> = Vec::with_capacity(keys.len().min(max_buckets));
-    let Some(&first) = keys.first() else {
-        return folded;
-    };
-    let (lo, hi) = keys
-        .iter()
-        .fold((first, first), |(lo, hi), &k| (lo.min(k), hi.max(k)));
     let span = hi - lo;
     if span <= u16::MAX as u64 {
-        let mut narrow: Vec<u16> = keys.iter().map(|&k| (k - lo) as u16).collect();
-        radsort::sort(&mut narrow);
+        let narrow = &mut scratch.narrow16;
+        narrow.clear();
+        narrow.extend(keys.iter().map(|&k| (k - lo) as u16));
+        radsort::sort(narrow);
         narrow
             .iter()
-            .for_each(|&k| push_count(&mut folded, lo + k as u64, 1));
+            .for_each(|&k| push_count(folded, lo + k as u64, 1));
     } else if span <= u32::MAX as u64 {
-        let mut narrow: Vec<u32> = keys.iter().map(|&k| (k - lo) as u32).collect();
-        radsort::sort(&mut narrow);
+        let narrow = &mut scratch.narrow32;
+        narrow.clear();
+        narrow.extend(keys.iter().map(|&k| (k - lo) as u32));
+        radsort::sort(narrow);
         narrow
             .iter()
-            .for_each(|&k| push_count(&mut folded, lo + k as u64, 1));
+            .for_each(|&k| push_count(folded, lo + k as u64, 1));
     } else {
         radsort::sort(keys);
-        keys.iter().for_each(|&k| push_count(&mut folded, k, 1));
+        keys.iter().for_each(|&k| push_count(folded, k, 1));
     }
-    folded
 }
 
 /// Counts keys in a small hash table when they take few distinct values (integer codes,
-/// ratings, flags): one probe per key instead of a radix sort. `None` once there are too many.
-fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
+/// ratings, flags): one probe per key instead of a radix sort. Writes `folded` (ascending) and
+/// returns true, or returns false once there are too many.
+fn fold_few(keys: &[u64], folded: &mut Vec<(u64, u64)>) -> bool {
     const SLOTS: usize = 512;
     const MAX_DISTINCT: usize = SLOTS / 4;
     // No finite value's key is u64::MAX (that would be a NaN pattern), so it marks an empty slot.
@@ -466,7 +472,7 @@ fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
             if entry.0 == u64::MAX {
                 distinct += 1;
                 if distinct > MAX_DISTINCT {
-                    return None;
+                    return false;
                 }
                 *entry = (k, 1);
                 break;
@@ -474,9 +480,9 @@ fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
             slot = (slot + 1) % SLOTS;
         }
     }
-    let mut folded: Vec<(u64, u64)> = table.into_iter().filter(|e| e.0 != u64::MAX).collect();
+    folded.extend(table.into_iter().filter(|e| e.0 != u64::MAX));
     folded.sort_unstable_by_key(|e| e.0);
-    Some(folded)
+    true
 }
 
 /// Appends `(key, count)` to an ascending list, adding to the last entry when the key repeats.
@@ -486,6 +492,49 @@ fn push_count(out: &mut Vec<(u64, u64)>, key: u64, count: u64) {
         Some((k, c)) if *k == key => *c += count,
         _ => out.push((key, count)),
     }
+}
+
+/// The extra shift that brings ascending, distinct bucket keys within `max_buckets` buckets: the
+/// smallest that does.
+///
+/// Two adjacent (distinct, ascending) keys fall into one bucket at shift `s` exactly when
+/// their highest differing bit is below `s`; so counting the pairs by that bit tells how many
+/// buckets every shift would leave, without trying them one by one.
+fn budget_shift(buckets: &[(u64, u64)], max_buckets: usize) -> u32 {
+    if buckets.len() <= max_buckets {
+        return 0;
+    }
+    let mut pairs_by_bit = [0usize; 65];
+    for w in buckets.windows(2) {
+        pairs_by_bit[(64 - (w[0].0 ^ w[1].0).leading_zeros()) as usize] += 1;
+    }
+    // Buckets at extra shift e: 1 + pairs whose highest differing bit (1-based) is above e.
+    let mut remaining = buckets.len();
+    let mut extra = 0u32;
+    while remaining > max_buckets {
+        extra += 1;
+        remaining -= pairs_by_bit[extra as usize];
+    }
+    extra
+}
+
+/// Shifts every key right by `extra_shift` and adds the counts of keys that become equal.
+fn rekey_in_place(buckets: &mut Vec<(u64, u64)>, extra_shift: u32) {
+    if extra_shift == 0 {
+        return;
+    }
+    let mut kept = 0;
+    for i in 0..buckets.len() {
+        let (key, count) = buckets[i];
+        let key = key.checked_shr(extra_shift).unwrap_or(0);
+        if kept > 0 && buckets[kept - 1].0 == key {
+            buckets[kept - 1].1 += count;
+        } else {
+            buckets[kept] = (key, count);
+            kept += 1;
+        }
+    }
+    buckets.truncate(kept);
 }
 
 fn rekey(buckets: &[(u64, u64)], extra_shift: u32) -> Vec<(u64, u64)> {
@@ -701,7 +750,9 @@ mod tests {
             .chain([f64::NAN, f64::INFINITY, -0.0])
             .collect();
         let mut bulk = ValueSketch::new(256);
-        values.chunks(3_333).for_each(|c| bulk.extend(c.iter().copied()));
+        values
+            .chunks(3_333)
+            .for_each(|c| bulk.extend(c.iter().copied()));
         bulk.flush();
         let whole = sketch(&values, 256);
         assert_eq!(bulk, whole);
