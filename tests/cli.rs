@@ -48,23 +48,28 @@ fn write_pair(dir: &Path, shift: f64) -> (PathBuf, PathBuf) {
     (write("train.csv", 0.0), write("today.csv", shift))
 }
 
-#[test]
-fn scan_json_prints_only_the_result_document() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (b, t) = write_pair(dir.path(), 0.0);
+/// `driftscan scan --json` on two datasets, which must succeed; the parsed result document.
+fn scan_json(baseline: &Path, target: &Path, dir: &Path) -> Value {
     let out = driftscan(
         &[
             "scan",
             "--baseline",
-            b.to_str().unwrap(),
+            baseline.to_str().unwrap(),
             "--target",
-            t.to_str().unwrap(),
+            target.to_str().unwrap(),
             "--json",
         ],
-        dir.path(),
+        dir,
     );
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let doc: Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
+    serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document")
+}
+
+#[test]
+fn scan_json_prints_only_the_result_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (b, t) = write_pair(dir.path(), 0.0);
+    let doc = scan_json(&b, &t, dir.path());
     assert_eq!(doc["schema_version"], "1.0");
     assert_eq!(doc["dataset_metrics"][0]["name"], "datadrift_coefficient");
     assert_eq!(
@@ -217,19 +222,7 @@ fn a_target_is_read_with_the_raw_baselines_types() {
     }
     let t = dir.path().join("wordy.csv");
     std::fs::write(&t, text).expect("write csv");
-    let out = driftscan(
-        &[
-            "scan",
-            "--baseline",
-            b.to_str().unwrap(),
-            "--target",
-            t.to_str().unwrap(),
-            "--json",
-        ],
-        dir.path(),
-    );
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let result: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let result = scan_json(&b, &t, dir.path());
     let features = result["features"].as_array().expect("features");
     let x = features
         .iter()
