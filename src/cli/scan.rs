@@ -131,7 +131,10 @@ pub fn load_pair(baseline: &str, target: &str) -> anyhow::Result<(Profile, Profi
     };
     let target = match speculative {
         Ok(t) if agrees(&t) => t,
-        _ => read_target(baseline.kinds())?,
+        other => {
+            drop(other);
+            read_target(baseline.kinds())?
+        }
     };
     Ok((baseline, target))
 }
