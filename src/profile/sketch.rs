@@ -201,15 +201,16 @@ impl ValueSketch {
         let lo = value_to_key(self.min) >> self.shift;
         let hi = value_to_key(self.max) >> self.shift;
         SCRATCH.with_borrow_mut(|scratch| {
-            fold_sorted(&mut self.pending, lo, hi, scratch);
+            let folded_len = fold_sorted(&mut self.pending, lo, hi, scratch);
             self.pending.clear();
             let Scratch { folded, merged, .. } = scratch;
-            merge_sorted_into(&self.buckets, folded, merged);
+            let len = merge_runs(&self.buckets, &folded[..folded_len], merged);
+            let merged = &mut merged[..len];
             let extra = budget_shift(merged, self.max_buckets);
-            rekey_in_place(merged, extra);
+            let len = rekey_in_place(merged, extra);
             self.shift += extra;
             self.buckets.clear();
-            self.buckets.extend_from_slice(merged);
+            self.buckets.extend_from_slice(&merged[..len]);
         });
     }
 
@@ -245,7 +246,8 @@ impl ValueSketch {
     /// Raises the shift to the smallest one at which the buckets fit the budget, in one rekey.
     fn fit_budget(&mut self) {
         let extra = budget_shift(&self.buckets, self.max_buckets);
-        rekey_in_place(&mut self.buckets, extra);
+        let len = rekey_in_place(&mut self.buckets, extra);
+        self.buckets.truncate(len);
         self.shift += extra;
     }
 
@@ -409,9 +411,9 @@ impl ValueSketch {
 struct Scratch {
     narrow16: Vec<u16>,
     narrow32: Vec<u32>,
-    /// The buffered keys, sorted and counted.
+    /// The buffered keys, sorted and counted (a prefix; see [`Runs`]).
     folded: Vec<(u64, u64)>,
-    /// The buckets with `folded` merged in.
+    /// The buckets with `folded` merged in (a prefix).
     merged: Vec<(u64, u64)>,
 }
 
@@ -419,43 +421,40 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// Sorts bucket keys, all within `lo..=hi`, and counts the repeats into `scratch.folded`. A radix
-/// sort costs one pass per byte of the key, so keys are sorted as offsets from `lo` in the
-/// narrowest integer that holds them: after the shift, a column's keys usually span fewer than
-/// 32 bits.
-fn fold_sorted(keys: &mut [u64], lo: u64, hi: u64, scratch: &mut Scratch) {
-    let folded = &mut scratch.folded;
-    folded.clear();
-    if fold_few(keys, folded) {
-        return;
+/// Sorts bucket keys, all within `lo..=hi`, and counts the repeats into the first entries of
+/// `scratch.folded`; returns how many. A radix sort costs one pass per byte of the key, so keys
+/// are sorted as offsets from `lo` in the narrowest integer that holds them: after the shift, a
+/// column's keys usually span fewer than 32 bits.
+fn fold_sorted(keys: &mut [u64], lo: u64, hi: u64, scratch: &mut Scratch) -> usize {
+    if let Some(few) = fold_few(keys) {
+        scratch.folded.clear();
+        scratch.folded.extend_from_slice(&few);
+        return few.len();
     }
+    let mut runs = Runs::new(&mut scratch.folded, keys.len());
     let span = hi - lo;
     if span <= u16::MAX as u64 {
         let narrow = &mut scratch.narrow16;
         narrow.clear();
         narrow.extend(keys.iter().map(|&k| (k - lo) as u16));
         radsort::sort(narrow);
-        narrow
-            .iter()
-            .for_each(|&k| push_count(folded, lo + k as u64, 1));
+        narrow.iter().for_each(|&k| runs.push(lo + k as u64, 1));
     } else if span <= u32::MAX as u64 {
         let narrow = &mut scratch.narrow32;
         narrow.clear();
         narrow.extend(keys.iter().map(|&k| (k - lo) as u32));
         radsort::sort(narrow);
-        narrow
-            .iter()
-            .for_each(|&k| push_count(folded, lo + k as u64, 1));
+        narrow.iter().for_each(|&k| runs.push(lo + k as u64, 1));
     } else {
         radsort::sort(keys);
-        keys.iter().for_each(|&k| push_count(folded, k, 1));
+        keys.iter().for_each(|&k| runs.push(k, 1));
     }
+    runs.finish()
 }
 
 /// Counts keys in a small hash table when they take few distinct values (integer codes,
-/// ratings, flags): one probe per key instead of a radix sort. Writes `folded` (ascending) and
-/// returns true, or returns false once there are too many.
-fn fold_few(keys: &[u64], folded: &mut Vec<(u64, u64)>) -> bool {
+/// ratings, flags): one probe per key instead of a radix sort. `None` once there are too many.
+fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
     const SLOTS: usize = 512;
     const MAX_DISTINCT: usize = SLOTS / 4;
     // No finite value's key is u64::MAX (that would be a NaN pattern), so it marks an empty slot.
@@ -472,7 +471,7 @@ fn fold_few(keys: &[u64], folded: &mut Vec<(u64, u64)>) -> bool {
             if entry.0 == u64::MAX {
                 distinct += 1;
                 if distinct > MAX_DISTINCT {
-                    return false;
+                    return None;
                 }
                 *entry = (k, 1);
                 break;
@@ -480,9 +479,9 @@ fn fold_few(keys: &[u64], folded: &mut Vec<(u64, u64)>) -> bool {
             slot = (slot + 1) % SLOTS;
         }
     }
-    folded.extend(table.into_iter().filter(|e| e.0 != u64::MAX));
+    let mut folded: Vec<(u64, u64)> = table.into_iter().filter(|e| e.0 != u64::MAX).collect();
     folded.sort_unstable_by_key(|e| e.0);
-    true
+    Some(folded)
 }
 
 /// Appends `(key, count)` to an ascending list, adding to the last entry when the key repeats.
@@ -518,10 +517,11 @@ fn budget_shift(buckets: &[(u64, u64)], max_buckets: usize) -> u32 {
     extra
 }
 
-/// Shifts every key right by `extra_shift` and adds the counts of keys that become equal.
-fn rekey_in_place(buckets: &mut Vec<(u64, u64)>, extra_shift: u32) {
+/// Shifts every key right by `extra_shift` and adds the counts of keys that become equal, in
+/// place; returns how many entries remain at the front.
+fn rekey_in_place(buckets: &mut [(u64, u64)], extra_shift: u32) -> usize {
     if extra_shift == 0 {
-        return;
+        return buckets.len();
     }
     let mut kept = 0;
     for i in 0..buckets.len() {
@@ -534,7 +534,68 @@ fn rekey_in_place(buckets: &mut Vec<(u64, u64)>, extra_shift: u32) {
             kept += 1;
         }
     }
-    buckets.truncate(kept);
+    kept
+}
+
+/// Writes ascending keys with counts into the front of a buffer, adding up the counts of equal
+/// keys, with no branch that depends on the data: on sorted random keys, "same key as before?"
+/// is a coin toss that a branch predictor loses half the time.
+struct Runs<'a> {
+    out: &'a mut [(u64, u64)],
+    /// Slot of the run being counted.
+    at: usize,
+    key: u64,
+    /// Count of the run so far; 0 only before the first push.
+    count: u64,
+}
+
+impl<'a> Runs<'a> {
+    /// A writer for at most `most` pushes; grows `out` (never shrinks it) to hold them.
+    fn new(out: &'a mut Vec<(u64, u64)>, most: usize) -> Self {
+        if out.len() <= most {
+            out.resize(most + 1, (0, 0));
+        }
+        Runs {
+            out: out.as_mut_slice(),
+            at: 0,
+            key: 0,
+            count: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, key: u64, count: u64) {
+        let new_run = key != self.key;
+        self.out[self.at] = (self.key, self.count);
+        self.at += (new_run & (self.count > 0)) as usize;
+        self.count = if new_run { count } else { self.count + count };
+        self.key = key;
+    }
+
+    /// Number of entries written.
+    fn finish(self) -> usize {
+        self.out[self.at] = (self.key, self.count);
+        if self.count > 0 { self.at + 1 } else { 0 }
+    }
+}
+
+/// Merges two ascending `(key, count)` lists into the front of `out`, adding equal keys;
+/// returns the merged length.
+fn merge_runs(a: &[(u64, u64)], b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) -> usize {
+    let mut runs = Runs::new(out, a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        let take_a = x.0 <= y.0;
+        let (key, count) = if take_a { x } else { y };
+        runs.push(key, count);
+        i += take_a as usize;
+        j += !take_a as usize;
+    }
+    for &(key, count) in a[i..].iter().chain(&b[j..]) {
+        runs.push(key, count);
+    }
+    runs.finish()
 }
 
 fn rekey(buckets: &[(u64, u64)], extra_shift: u32) -> Vec<(u64, u64)> {
@@ -549,30 +610,10 @@ fn rekey(buckets: &[(u64, u64)], extra_shift: u32) -> Vec<(u64, u64)> {
 }
 
 fn merge_sorted(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    merge_sorted_into(a, b, &mut out);
+    let mut out = Vec::new();
+    let len = merge_runs(a, b, &mut out);
+    out.truncate(len);
     out
-}
-
-/// Merges two ascending `(key, count)` lists into `out` (cleared first), adding equal keys.
-fn merge_sorted_into(a: &[(u64, u64)], b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) {
-    out.clear();
-    out.reserve(a.len() + b.len());
-    let out_ref = out;
-    let out = &mut *out_ref;
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i].0 <= b[j].0 {
-            push_count(out, a[i].0, a[i].1);
-            i += 1;
-        } else {
-            push_count(out, b[j].0, b[j].1);
-            j += 1;
-        }
-    }
-    for &(k, c) in a[i..].iter().chain(&b[j..]) {
-        push_count(out, k, c);
-    }
 }
 
 /// Value range of bucket `key` at `shift`, clamped to the observed `[min, max]`.
