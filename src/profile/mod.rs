@@ -6,7 +6,7 @@
 //! on the thread pool into a partial profile (its columns in parallel too), and the partials are
 //! merged **in chunk order**, so the same input gives the same profile, bit for bit, whatever the
 //! number of threads. Numeric values are the exception: they go straight into one sketch per
-//! worker ([`SketchSets`]), merged at the end, since a sketch does not depend on the order of its
+//! worker (`SketchSets`), merged at the end, since a sketch does not depend on the order of its
 //! inserts and merges. Per column it keeps:
 //!
 //! * numeric: counts by validity (missing, invalid, non-finite), mean and M2 (Chan's formula),
