@@ -311,20 +311,26 @@ fn merging_profiles_of_two_halves_equals_profiling_the_whole() {
 
 #[test]
 fn same_input_gives_same_bytes_whatever_the_thread_count() {
-    let text = synthetic_csv(60_000, 3);
-    let options = ProfileOptions::default();
-    let a = profile::build(&[mem("d.csv", text.clone())], &options)
-        .expect("a")
-        .to_bytes();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
-    let b = pool
-        .install(|| profile::build(&[mem("d.csv", text)], &options))
-        .expect("b")
-        .to_bytes();
-    assert_eq!(a, b);
+    // Several 4 MB chunks, a small bucket budget and sample, so that workers keep sketches of
+    // their own, the shift grows and row samples merge many times.
+    let text = synthetic_csv(300_000, 3);
+    let options = ProfileOptions {
+        max_buckets: 1024,
+        sample_capacity: 5_000,
+        ..ProfileOptions::default()
+    };
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| profile::build(&[mem("d.csv", text.clone())], &options))
+            .expect("profile")
+            .to_bytes()
+    };
+    let one = on(1);
+    assert_eq!(one, on(2));
+    assert_eq!(one, on(4));
 }
 
 #[test]

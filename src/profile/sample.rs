@@ -288,6 +288,37 @@ mod tests {
     }
 
     #[test]
+    fn merging_many_at_once_equals_merging_one_by_one() {
+        let part = |seed: u64, rows: usize| RowSample {
+            capacity: 7,
+            priorities: {
+                let mut p: Vec<u64> = (0..rows as u64).map(|r| mix64(seed ^ r) % 40).collect();
+                p.sort_unstable();
+                p
+            },
+            names: vec!["x".into(), "c".into()],
+            columns: vec![
+                SampleColumn::Numeric((0..rows).map(|r| (seed * 100 + r as u64) as f64).collect()),
+                SampleColumn::Categorical {
+                    codes: (0..rows as u32)
+                        .map(|r| if r % 3 == 0 { MISSING_CODE } else { r % 2 })
+                        .collect(),
+                    dictionary: vec![format!("k{seed}"), "shared".into()],
+                },
+            ],
+        };
+        let parts: Vec<RowSample> = (1..6).map(|s| part(s, 2 + s as usize)).collect();
+        let mut at_once = part(0, 4);
+        at_once.merge_all(&parts).unwrap();
+        let mut one_by_one = part(0, 4);
+        for p in &parts {
+            one_by_one.merge(p).unwrap();
+        }
+        assert_eq!(at_once, one_by_one);
+        assert_eq!(at_once.len(), 7);
+    }
+
+    #[test]
     fn priorities_differ_by_every_part() {
         let p = priority(1, 2, 3, 4);
         assert_ne!(p, priority(0, 2, 3, 4));
