@@ -240,6 +240,11 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
     if !has_record(&block.bytes) {
         return Ok(None);
     }
+    let at_block = |reason| ReadError::Csv {
+        file: plan.file.clone(),
+        line: block.first_line,
+        reason,
+    };
     let columns = match decode_fast(plan, &block.bytes, block.newlines + 1) {
         Ok(batch) => {
             let rows = batch.num_rows();
@@ -253,11 +258,7 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
                     None => Err("column not decoded".into()),
                 }
             })
-            .map_err(|reason| ReadError::Csv {
-                file: plan.file.clone(),
-                line: block.first_line,
-                reason,
-            })?;
+            .map_err(at_block)?;
             (rows, cols)
         }
         Err(_) => {
@@ -267,11 +268,7 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
                     .take()
                     .ok_or_else(|| "column not decoded".to_string())
             })
-            .map_err(|reason| ReadError::Csv {
-                file: plan.file.clone(),
-                line: block.first_line,
-                reason,
-            })?;
+            .map_err(at_block)?;
             (rows, cols)
         }
     };

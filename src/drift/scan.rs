@@ -230,19 +230,17 @@ fn choose_features<'a>(
     options: &ScanOptions,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Chosen<'a>>, SchemaChanges), ScanError> {
+    // Columns of `a` that `b` lacks.
+    let absent = |a: &Profile, b: &Profile| -> Vec<String> {
+        a.columns
+            .iter()
+            .filter(|c| b.column(&c.name).is_none())
+            .map(|c| c.name.clone())
+            .collect()
+    };
     let mut schema = SchemaChanges {
-        missing_in_target: baseline
-            .columns
-            .iter()
-            .filter(|c| target.column(&c.name).is_none())
-            .map(|c| c.name.clone())
-            .collect(),
-        added_in_target: target
-            .columns
-            .iter()
-            .filter(|c| baseline.column(&c.name).is_none())
-            .map(|c| c.name.clone())
-            .collect(),
+        missing_in_target: absent(baseline, target),
+        added_in_target: absent(target, baseline),
         ..SchemaChanges::default()
     };
     for b in &baseline.columns {

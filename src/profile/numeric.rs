@@ -4,6 +4,8 @@
 //! even when the mean is large compared with the spread) and combined across chunks with Chan's
 //! parallel formula, in chunk order, so the result does not depend on threads.
 
+use std::borrow::Cow;
+
 use arrow::array::{Array, Float64Array};
 
 use super::sketch::ValueSketch;
@@ -69,56 +71,21 @@ impl NumericProfile {
         self.invalid += invalid;
         self.missing += nulls.saturating_sub(invalid);
         let raw = values.values();
-        if nulls == 0 && raw.iter().all(|v| v.is_finite()) {
-            // The common case: no null, no NaN or inf; loops without branches.
-            let Some((sum, lo, hi)) = sum_min_max(raw) else {
-                return;
-            };
-            let n = raw.len() as u64;
-            let mean = sum / n as f64;
-            sketch.extend_finite(raw, lo, hi);
-            self.combine_moments(n, mean, squared_deviations(raw, mean));
-            self.count += n;
-            self.min = self.min.min(lo);
-            self.max = self.max.max(hi);
-            return;
-        }
-        let (mut n, mut sum) = (0u64, 0.0f64);
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        let mut visit = |v: f64| {
-            if v.is_finite() {
-                n += 1;
-                sum += v;
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-        };
-        if nulls == 0 {
-            raw.iter().for_each(|&v| visit(v));
-            sketch.extend(raw.iter().copied());
+        // Usually every value is finite and the array's buffer is used as it is; otherwise the
+        // finite values are copied out first.
+        let finite: Cow<[f64]> = if nulls == 0 && raw.iter().all(|v| v.is_finite()) {
+            Cow::Borrowed(raw)
         } else {
-            values.iter().flatten().for_each(&mut visit);
-            sketch.extend(values.iter().flatten());
-        }
-        self.non_finite += values.len() as u64 - nulls - n;
-        if n == 0 {
+            Cow::Owned(values.iter().flatten().filter(|v| v.is_finite()).collect())
+        };
+        self.non_finite += values.len() as u64 - nulls - finite.len() as u64;
+        let Some((sum, lo, hi)) = sum_min_max(&finite) else {
             return;
-        }
+        };
+        let n = finite.len() as u64;
         let mean = sum / n as f64;
-        let m2: f64 = if nulls == 0 {
-            raw.iter()
-                .filter(|v| v.is_finite())
-                .map(|&v| (v - mean) * (v - mean))
-                .sum()
-        } else {
-            values
-                .iter()
-                .flatten()
-                .filter(|v| v.is_finite())
-                .map(|v| (v - mean) * (v - mean))
-                .sum()
-        };
-        self.combine_moments(n, mean, m2);
+        sketch.extend_finite(&finite, lo, hi);
+        self.combine_moments(n, mean, squared_deviations(&finite, mean));
         self.count += n;
         self.min = self.min.min(lo);
         self.max = self.max.max(hi);

@@ -143,33 +143,8 @@ impl ValueSketch {
         }
     }
 
-    /// Adds many values; non-finite ones are skipped (the caller counts them). The same as
-    /// inserting them one by one, in a tighter loop.
-    pub fn extend(&mut self, values: impl IntoIterator<Item = f64>) {
-        let mut values = values.into_iter().filter(|v| v.is_finite());
-        loop {
-            let room = PENDING_CAPACITY.saturating_sub(self.pending.len()).max(1);
-            // The shift only changes in `flush`, so it holds for this whole stretch.
-            let shift = self.shift;
-            let (mut lo, mut hi, mut n) = (self.min, self.max, 0u64);
-            self.pending.extend(values.by_ref().take(room).map(|v| {
-                lo = lo.min(v);
-                hi = hi.max(v);
-                n += 1;
-                value_to_key(v) >> shift
-            }));
-            self.min = lo;
-            self.max = hi;
-            self.count += n;
-            if self.pending.len() < PENDING_CAPACITY {
-                return;
-            }
-            self.flush();
-        }
-    }
-
-    /// [`ValueSketch::extend`] for a slice of values known to be finite, with their range:
-    /// the profile computes the range anyway, and the loop then has no branch.
+    /// Adds many finite values whose range the caller knows (the profile computes it anyway):
+    /// the same as inserting them one by one, in a loop without branches.
     pub(crate) fn extend_finite(&mut self, values: &[f64], min: f64, max: f64) {
         debug_assert!(values.iter().all(|v| v.is_finite()));
         if values.is_empty() {
@@ -484,15 +459,6 @@ fn fold_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
     Some(folded)
 }
 
-/// Appends `(key, count)` to an ascending list, adding to the last entry when the key repeats.
-#[inline]
-fn push_count(out: &mut Vec<(u64, u64)>, key: u64, count: u64) {
-    match out.last_mut() {
-        Some((k, c)) if *k == key => *c += count,
-        _ => out.push((key, count)),
-    }
-}
-
 /// The extra shift that brings ascending, distinct bucket keys within `max_buckets` buckets: the
 /// smallest that does.
 ///
@@ -599,13 +565,9 @@ fn merge_runs(a: &[(u64, u64)], b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) -> 
 }
 
 fn rekey(buckets: &[(u64, u64)], extra_shift: u32) -> Vec<(u64, u64)> {
-    if extra_shift == 0 {
-        return buckets.to_vec();
-    }
-    let mut out = Vec::with_capacity(buckets.len());
-    for &(k, c) in buckets {
-        push_count(&mut out, k.checked_shr(extra_shift).unwrap_or(0), c);
-    }
+    let mut out = buckets.to_vec();
+    let len = rekey_in_place(&mut out, extra_shift);
+    out.truncate(len);
     out
 }
 
@@ -791,9 +753,12 @@ mod tests {
             .chain([f64::NAN, f64::INFINITY, -0.0])
             .collect();
         let mut bulk = ValueSketch::new(256);
-        values
-            .chunks(3_333)
-            .for_each(|c| bulk.extend(c.iter().copied()));
+        for chunk in values.chunks(3_333) {
+            let finite: Vec<f64> = chunk.iter().copied().filter(|v| v.is_finite()).collect();
+            let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            bulk.extend_finite(&finite, lo, hi);
+        }
         bulk.flush();
         let whole = sketch(&values, 256);
         assert_eq!(bulk, whole);
