@@ -239,7 +239,7 @@ fn synthetic_csv(rows: usize, offset: usize) -> String {
     let mut s = String::from("smooth,int,partial,cat\n");
     let mut x: u64 = 0x1234_5678 ^ offset as u64;
     for i in offset..offset + rows {
-        x = driftscan::profile::sample::mix64(x.wrapping_add(i as u64));
+        x = driftscan::base::hash::mix64(x.wrapping_add(i as u64));
         let u = (x >> 11) as f64 / (1u64 << 53) as f64;
         let smooth = (u * 6.0 - 3.0).powi(3) * 17.3 + 1000.0;
         let int = (x % 17) as i64 - 3;

@@ -625,7 +625,7 @@ fn infra_params_rejects_bad_definitions_naming_file_and_value() {
     let store = store_with_detectors();
     std::fs::write(
         store.path().join("detectors/bad.json"),
-        r#"{"name":"bad","drift_threshold":3}"#,
+        r#"{"name":"bad","model_name":"m","model_version":1,"services":["s"],"baseline":"b.csv","drift_threshold":3}"#,
     )
     .unwrap();
     let err = infra_params(&[
@@ -636,13 +636,14 @@ fn infra_params_rejects_bad_definitions_naming_file_and_value() {
     ])
     .unwrap_err();
     assert!(
-        err.contains("bad.json") && err.contains("drift_threshold `3` is not between 0 and 1"),
+        err.contains("bad.json")
+            && err.contains("field `drift_threshold`: `3` is not a number between 0 and 1"),
         "{err}"
     );
 
     let err = infra_params(&["--store", "/nonexistent/store", "--format", "tfvars"]).unwrap_err();
     assert!(
-        err.contains("reading `/nonexistent/store/detectors`"),
+        err.contains("store folder `/nonexistent/store` does not exist"),
         "{err}"
     );
     let err = infra_params(&["--store", "/tmp", "--format", "yaml"]).unwrap_err();

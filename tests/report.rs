@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use driftscan::detector::{AlertConfig, Detector, Frequency};
+use driftscan::detector::{AlertConfig, Detector, DetectorConfig, Frequency};
 use driftscan::report::{DiffView, ReportOptions, render_diff, render_history, render_run};
 
 /// Test data: results built from seeded random samples the way the engine builds them
@@ -797,7 +797,7 @@ fn assert_hostile_names_are_text(name: &str, html: &str, dom: &str) {
 }
 
 fn detector() -> Detector {
-    Detector {
+    Detector::try_from(DetectorConfig {
         name: "churn-model".into(),
         model_name: "churn-classifier".into(),
         model_version: 3,
@@ -810,7 +810,8 @@ fn detector() -> Detector {
         drift_threshold: 0.2,
         alert: AlertConfig::default(),
         enabled: true,
-    }
+    })
+    .expect("valid detector")
 }
 
 #[test]
@@ -1088,8 +1089,9 @@ mod cli {
             .expect_err("corrupt result");
         let msg = format!("{err:#}");
         assert!(
-            msg.starts_with("parsing run result `")
-                && msg.contains("scoring-us/2026/11/03.json`: "),
+            msg.contains(
+                "`runs/churn-model/scoring-us/2026/11/03.json` is not a valid stored document: "
+            ),
             "{msg}"
         );
 
@@ -1097,7 +1099,7 @@ mod cli {
             (vec!["--detector", "nope"], "no detector `nope` in `"),
             (
                 vec!["--detector", "../etc"],
-                "detector name `../etc` is not valid",
+                "`../etc` is not a valid detector name",
             ),
             (
                 vec![

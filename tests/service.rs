@@ -16,7 +16,8 @@ use driftscan::functions::{self, AppState, layout};
 use driftscan::store::{self, Key, LocalStore, Store};
 use serde_json::{Value, json};
 
-use crate::store::{result, start_azurite};
+use crate::harness::azurite::start_azurite;
+use crate::store::result;
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

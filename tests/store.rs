@@ -2,10 +2,8 @@
 //! (Azurite on loopback): the same suite must pass on both.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -16,160 +14,8 @@ use driftscan::drift::result::{
 use driftscan::store::{
     self, BlobStore, Key, LocalStore, PutCondition, Recorded, Store, StoreError, keys,
 };
-use sha2::{Digest, Sha256};
 
-/// A running Azurite blob service on a free loopback port with one container; stopped on drop.
-pub struct Azurite {
-    child: Child,
-    /// Blob endpoint, `http://127.0.0.1:<port>/devstoreaccount1`.
-    pub endpoint: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Azurite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn azurite_bin() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("DRIFTSCAN_AZURITE_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let local =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/.bin/azurite-blob");
-    local.exists().then_some(local)
-}
-
-/// Starts Azurite, or explains why it cannot: a failure when `DRIFTSCAN_REQUIRE_COMPONENTS=1`,
-/// otherwise a loud skip message and `None`.
-pub fn start_azurite() -> Option<Azurite> {
-    let required = std::env::var("DRIFTSCAN_REQUIRE_COMPONENTS").as_deref() == Ok("1");
-    let Some(bin) = azurite_bin() else {
-        assert!(
-            !required,
-            "Azurite is required (DRIFTSCAN_REQUIRE_COMPONENTS=1) but DRIFTSCAN_AZURITE_BIN is not set; run scripts/test.sh"
-        );
-        eprintln!(
-            "SKIPPED: Azurite not found (set DRIFTSCAN_AZURITE_BIN); Blob Storage half of this test not run"
-        );
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    let child = Command::new(&bin)
-        // `--inMemoryPersistence` cannot be combined with `--location`; the data goes to a
-        // temporary folder removed with the instance.
-        .args([
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            &port.to_string(),
-            "--location",
-        ])
-        .arg(dir.path())
-        .args(["--skipApiVersionCheck", "--loose", "--disableTelemetry"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start Azurite `{}`: {e}", bin.display()));
-    let mut az = Azurite {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}/devstoreaccount1"),
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = az.child.try_wait() {
-            panic!(
-                "Azurite `{}` exited with {status} before listening",
-                bin.display()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "Azurite did not listen on port {port} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(az)
-}
-
-fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
-impl Azurite {
-    /// Connection string for the development account at this instance.
-    pub fn connection_string(&self) -> String {
-        format!(
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={};BlobEndpoint={};",
-            store::blob::AZURITE_KEY,
-            self.endpoint
-        )
-    }
-
-    /// Creates a container with one Shared-Key-signed `PUT ?restype=container`
-    /// (object_store cannot create containers).
-    pub async fn create_container(&self, name: &str) {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let account = store::blob::AZURITE_ACCOUNT;
-        let date = chrono::Utc::now()
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string();
-        let version = "2021-08-06";
-        let string_to_sign = format!(
-            "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n/{account}/{account}/{name}\nrestype:container"
-        );
-        let key = b64.decode(store::blob::AZURITE_KEY).unwrap();
-        let sig = b64.encode(hmac_sha256(&key, string_to_sign.as_bytes()));
-        let resp = reqwest::Client::new()
-            .put(format!("{}/{name}?restype=container", self.endpoint))
-            .header("x-ms-date", &date)
-            .header("x-ms-version", version)
-            .header("Content-Length", "0")
-            .header("Authorization", format!("SharedKey {account}:{sig}"))
-            .send()
-            .await
-            .expect("container PUT reaches Azurite");
-        assert_eq!(
-            resp.status().as_u16(),
-            201,
-            "creating container `{name}`: {}",
-            resp.text().await.unwrap_or_default()
-        );
-    }
-
-    /// A blob store in a fresh container.
-    pub async fn store(&self, container: &str) -> Arc<dyn Store> {
-        self.create_container(container).await;
-        Arc::new(
-            BlobStore::with_connection_string(container, "", &self.connection_string()).unwrap(),
-        )
-    }
-}
+use crate::harness::azurite::start_azurite;
 
 /// A minimal result document for store tests.
 pub fn result(
@@ -471,7 +317,7 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
         start: day("2026-11-05"),
         end: day("2026-11-05"),
     };
-    let found: Vec<String> = store::find_snapshot_files(&**s, &t, &det, "svc", &w)
+    let found: Vec<String> = driftscan::pipeline::locate::snapshot_files(&**s, &t, &det, "svc", &w)
         .await
         .unwrap()
         .iter()
@@ -489,7 +335,7 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
         end: day("2026-11-08"),
     };
     assert_eq!(
-        store::find_snapshot_files(&**s, &t, &det, "svc", &week)
+        driftscan::pipeline::locate::snapshot_files(&**s, &t, &det, "svc", &week)
             .await
             .unwrap()
             .len(),
@@ -500,7 +346,7 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
         end: day("2026-12-01"),
     };
     assert!(
-        store::find_snapshot_files(&**s, &t, &det, "svc", &none)
+        driftscan::pipeline::locate::snapshot_files(&**s, &t, &det, "svc", &none)
             .await
             .unwrap()
             .is_empty()
@@ -521,7 +367,7 @@ async fn snapshot_discovery(s: &Arc<dyn Store>) {
         .unwrap();
     }
     assert_eq!(
-        store::find_snapshot_files(&**s, &hourly, &det, "svc", &w)
+        driftscan::pipeline::locate::snapshot_files(&**s, &hourly, &det, "svc", &w)
             .await
             .unwrap()
             .len(),
@@ -570,7 +416,7 @@ async fn store_contract_on_azurite() {
 async fn local_store_refuses_az_locations_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
-    let err = store::find_baseline_files(&s, "az://data/train.csv")
+    let err = driftscan::pipeline::locate::baseline_files(&s, "az://data/train.csv")
         .await
         .unwrap_err()
         .to_string();

@@ -14,7 +14,8 @@ use super::ExitStatus;
 use super::demo_data;
 use crate::drift::result::RunType;
 use crate::drift::scan::{RunContext, ScanOptions};
-use crate::profile::{Profile, ProfileOptions};
+use crate::pipeline::ProfileOptions;
+use crate::pipeline::local::{self, profile_dataset, save_profile};
 
 /// Arguments of `driftscan demo`.
 #[derive(Debug, clap::Args)]
@@ -67,20 +68,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     );
 
     // Cache the baseline profile once, as a detector does, and score the last day against it.
-    let options = ProfileOptions::default();
     let profile_path = dir.join("credit_train.profile");
-    let baseline = super::scan::build_profile(&baseline_csv.to_string_lossy(), &options)?;
-    std::fs::write(&profile_path, baseline.to_bytes())
-        .with_context(|| format!("writing `{}`", profile_path.display()))?;
-    let baseline = Profile::from_bytes(&std::fs::read(&profile_path)?)?;
+    let baseline = profile_dataset(
+        "baseline",
+        &baseline_csv.to_string_lossy(),
+        &ProfileOptions::default(),
+    )?;
+    save_profile(&baseline, &profile_path)?;
 
     let last_day = 6;
     let target_path = snapshot_path(dir, last_day);
-    let target_options = ProfileOptions {
-        pinned_kinds: baseline.kinds(),
-        ..ProfileOptions::default()
-    };
-    let target = super::scan::build_profile(&target_path.to_string_lossy(), &target_options)?;
     let context = RunContext {
         detector: "credit-risk-drift".to_string(),
         service_name: "credit-svc".to_string(),
@@ -94,7 +91,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
         threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
         seed: 42,
     };
-    let result = crate::drift::scan::compare(&baseline, &target, &scan_options, &context)?;
+    let result = local::scan(
+        &profile_path.to_string_lossy(),
+        &target_path.to_string_lossy(),
+        &scan_options,
+        &context,
+    )?;
     let result_path = dir.join("result.json");
     std::fs::write(&result_path, serde_json::to_string_pretty(&result)?)?;
     let report_path = dir.join("report.html");
@@ -133,7 +135,6 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
         "drift_threshold": crate::detector::DEFAULT_DRIFT_THRESHOLD,
         "alert": {"emails": ["ml-team@example.com"]},
     }))?;
-    detector.validate()?;
     let (start, end) = (demo_start(), demo_start() + chrono::Days::new(6));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -149,8 +150,7 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
         store::put_detector(&*store, &detector, store::PutCondition::Overwrite).await?;
         for window in detector.frequency.backfill_windows(start, end)? {
             let outcomes =
-                crate::functions::runner::run_window(&store, &detector, window, RunType::BackFill)
-                    .await?;
+                crate::pipeline::run_window(&store, &detector, window, RunType::BackFill).await?;
             for o in outcomes {
                 println!(
                     "{}  {}  coefficient {:.4}  {}",

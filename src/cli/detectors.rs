@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::ExitStatus;
 use crate::detector::{Detector, parse_date};
 use crate::drift::result::{RunStatus, RunType};
-use crate::functions::runner::{self, ServiceOutcome};
+use crate::pipeline::{self, ServiceOutcome};
 use crate::store::{self, PutCondition, Store, StoreError};
 
 /// Create, inspect, change, run and backfill detectors.
@@ -146,13 +146,7 @@ fn print_outcome(o: &ServiceOutcome) {
 
 /// Runs one detector command.
 pub fn run(args: DetectorsArgs) -> anyhow::Result<ExitStatus> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let store =
-        store::open(&args.store).with_context(|| format!("opening store `{}`", args.store))?;
-    rt.block_on(dispatch(store, args.action))
+    super::with_store(&args.store, |store| dispatch(store, args.action))
 }
 
 async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Result<ExitStatus> {
@@ -212,7 +206,7 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
             let d = load(&*store, &name).await?;
             let date = parse_date("--date", &date)?;
             let window = d.frequency.window_containing(date);
-            for o in runner::run_window(&store, &d, window, RunType::Adhoc).await? {
+            for o in pipeline::run_window(&store, &d, window, RunType::Adhoc).await? {
                 print_outcome(&o);
             }
         }
@@ -222,7 +216,7 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
             if end < start {
                 return Err(crate::detector::ConfigError::DateOrder { start, end }.into());
             }
-            print_json(&runner::output_document(&*store, &d, start, end).await?)?;
+            print_json(&pipeline::history::output_document(&*store, &d, start, end).await?)?;
         }
         DetectorAction::Backfill { name, start, end } => {
             let d = load(&*store, &name).await?;
@@ -238,7 +232,7 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
             );
             for w in windows {
                 bar.set_message(format!("{} .. {}", w.start, w.end));
-                let outcomes = runner::run_window(&store, &d, w, RunType::BackFill).await?;
+                let outcomes = pipeline::run_window(&store, &d, w, RunType::BackFill).await?;
                 bar.suspend(|| outcomes.iter().for_each(print_outcome));
                 bar.inc(1);
             }
@@ -250,7 +244,7 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
 
 async fn set_enabled(store: &dyn Store, name: &str, enabled: bool) -> anyhow::Result<()> {
     crate::detector::validate_name(name)?;
-    match store::update_detector(store, name, |d| d.enabled = enabled).await? {
+    match store::update_detector(store, name, |d| d.with_enabled(enabled)).await? {
         Some(_) => {
             println!(
                 "detector `{name}` {}",

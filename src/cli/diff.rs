@@ -9,7 +9,8 @@ use super::table::{Table, num, pct};
 use crate::drift::diff::{Change, DatasetDiff};
 use crate::drift::result::RunType;
 use crate::drift::scan::{RunContext, ScanOptions};
-use crate::profile::ProfileOptions;
+use crate::pipeline::local::load;
+use crate::pipeline::{Profile, ProfileOptions};
 use crate::report::DiffView;
 
 /// Arguments of `driftscan diff`.
@@ -33,14 +34,8 @@ pub struct DiffArgs {
 pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     let options = ProfileOptions::default();
     let (old, new) = rayon::join(
-        || {
-            super::scan::load_profile(&args.old, &options)
-                .with_context(|| format!("reading `{}`", args.old))
-        },
-        || {
-            super::scan::load_profile(&args.new, &options)
-                .with_context(|| format!("reading `{}`", args.new))
-        },
+        || load("first dataset", &args.old, &options),
+        || load("second dataset", &args.new, &options),
     );
     let (old, new) = (old?, new?);
     let diff = crate::drift::diff::diff(&old, &new);
@@ -59,10 +54,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
 
 /// The diff page shows the same per-column metrics and distributions as a scan (old as baseline,
 /// new as target) and the domain classifier's verdict on the two sets.
-fn diff_view(
-    old: &crate::profile::Profile,
-    new: &crate::profile::Profile,
-) -> anyhow::Result<DiffView> {
+fn diff_view(old: &Profile, new: &Profile) -> anyhow::Result<DiffView> {
     let options = ScanOptions {
         features: None,
         threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::ExitStatus;
@@ -47,13 +46,9 @@ pub enum FunctionsAction {
 pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitStatus> {
     match args.action {
         FunctionsAction::Generate { store, out } => {
-            let s =
-                crate::store::open(&store).with_context(|| format!("opening store `{store}`"))?;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            let detectors = rt.block_on(crate::store::list_detectors(&*s))?;
+            let detectors = super::with_existing_store(&store, |s| async move {
+                Ok(crate::store::list_detectors(&*s).await?)
+            })?;
             let g = layout::generate(&out, &detectors)?;
             for t in &g.timers {
                 println!("timer  {t}");

@@ -105,6 +105,37 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
 }
 
+/// Opens the store at `location` (a folder or `az://container[/prefix]`) and runs `work` on an
+/// async runtime: how every command that reads or writes a store gets to it, so each works on a
+/// folder and on Blob Storage alike. A folder that does not exist is created (a new store).
+pub(crate) fn with_store<T, F, Fut>(location: &str, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(std::sync::Arc<dyn crate::store::Store>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    use anyhow::Context;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let store =
+        crate::store::open(location).with_context(|| format!("opening store `{location}`"))?;
+    rt.block_on(work(store))
+}
+
+/// [`with_store`] for commands that only read: a folder that does not exist is an error, not a
+/// new empty store.
+pub(crate) fn with_existing_store<T, F, Fut>(location: &str, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(std::sync::Arc<dyn crate::store::Store>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    if !location.contains("://") && !std::path::Path::new(location).is_dir() {
+        anyhow::bail!("store folder `{location}` does not exist");
+    }
+    with_store(location, work)
+}
+
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

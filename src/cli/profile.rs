@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use super::ExitStatus;
-use crate::profile::ProfileOptions;
+use crate::pipeline::ProfileOptions;
+use crate::pipeline::local::{profile_dataset, save_profile};
 
 /// Arguments of `driftscan profile`.
 #[derive(Debug, clap::Args)]
@@ -21,25 +20,13 @@ pub struct ProfileArgs {
 
 /// Runs `driftscan profile`.
 pub fn run(args: ProfileArgs) -> anyhow::Result<ExitStatus> {
-    let profile = super::scan::build_profile(&args.input, &ProfileOptions::default())
-        .with_context(|| format!("profiling `{}`", args.input))?;
-    let bytes = profile.to_bytes();
-    // Write beside the destination, then rename: a reader never sees half a profile.
-    let dir = args
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("writing into `{}`", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, &bytes)?;
-    tmp.persist(&args.out)
-        .with_context(|| format!("writing profile `{}`", args.out.display()))?;
+    let profile = profile_dataset("dataset", &args.input, &ProfileOptions::default())?;
+    let written = save_profile(&profile, &args.out)?;
     eprintln!(
         "Profiled {} rows into {} ({} bytes).",
         profile.rows,
         args.out.display(),
-        bytes.len()
+        written
     );
     Ok(ExitStatus::Success)
 }

@@ -1,9 +1,8 @@
 //! `driftscan report`: a detector's stored history as one HTML page.
 //!
-//! Reads `detectors/{name}.json` and `runs/{name}/{service}/{yyyy}/{mm}/{dd}.json` from a local
-//! store folder and writes the page of [`crate::report::render_history`].
+//! Reads the detector and its results through the store API (a folder or `az://container`) and
+//! writes the page of [`crate::report::render_history`].
 
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,9 +11,11 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::ExitStatus;
-use crate::detector::Detector;
-use crate::drift::result::{RunResult, RunStatus};
+use crate::detector::validate_name;
+use crate::drift::result::RunStatus;
+use crate::pipeline::history::report_runs;
 use crate::report::{Period, ReportOptions, render_history};
+use crate::store;
 
 /// Arguments of `driftscan report`.
 #[derive(Debug, Args)]
@@ -22,9 +23,9 @@ use crate::report::{Period, ReportOptions, render_history};
     after_help = "Example: driftscan report --store ./store --detector churn --start 2026-11-01 --out churn.html"
 )]
 pub struct ReportArgs {
-    /// Store folder holding `detectors/` and `runs/`.
-    #[arg(long, value_name = "DIR")]
-    pub store: PathBuf,
+    /// Store holding `detectors/` and `runs/`: a folder or `az://container[/prefix]`.
+    #[arg(long, value_name = "STORE", env = "DRIFTSCAN_STORE")]
+    pub store: String,
     /// Detector whose history is shown.
     #[arg(long, value_name = "NAME")]
     pub detector: String,
@@ -55,29 +56,34 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitStatus> {
     {
         bail!("`--start` {s} is after `--end` {e}");
     }
-    let name_ok =
-        regex::Regex::new(r"^[a-zA-Z0-9][\w\-]{0,35}$").is_ok_and(|re| re.is_match(&args.detector));
-    if !name_ok {
-        bail!(
-            "detector name `{}` is not valid: 1 to 36 letters, digits, `_` or `-`, starting with a letter or digit",
-            args.detector
-        );
-    }
-    if !args.store.is_dir() {
-        bail!("store folder `{}` does not exist", args.store.display());
-    }
-    let detector = read_detector(&args.store, &args.detector)?;
-    let runs_dir = args.store.join("runs").join(&args.detector);
-    if detector.is_none() && !runs_dir.is_dir() {
-        bail!(
-            "no detector `{}` in `{}`: neither `detectors/{}.json` nor `runs/{}/` exists",
-            args.detector,
-            args.store.display(),
-            args.detector,
-            args.detector
-        );
-    }
-    let results = read_runs(&runs_dir, args.start, args.end, &args.services, args.run)?;
+    validate_name(&args.detector)?;
+    let name = args.detector.clone();
+    let location = args.store.clone();
+    let wanted = args.services.clone();
+    let (detector, results) = super::with_existing_store(&args.store, |store| async move {
+        let detector = store::get_detector(&*store, &name).await?.map(|(d, _)| d);
+        let stored = store::services_with_history(&*store, &name).await?;
+        if detector.is_none() && stored.is_empty() {
+            bail!(
+                "no detector `{name}` in `{location}`: neither `detectors/{name}.json` nor `runs/{name}/` exists"
+            );
+        }
+        let services: Vec<String> = if !wanted.is_empty() { wanted } else { stored };
+        let (mut first, mut last) = (None::<NaiveDate>, None::<NaiveDate>);
+        for service in &services {
+            if let Some((a, b)) = store::history_bounds(&*store, &name, service).await? {
+                first = Some(first.map_or(a, |f| f.min(a)));
+                last = Some(last.map_or(b, |l| l.max(b)));
+            }
+        }
+        let results = match (args.start.or(first), args.end.or(last)) {
+            (Some(start), Some(end)) => {
+                report_runs(&*store, &name, &services, start, end, args.run).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok((detector, results))
+    })?;
     let period = match (args.start, args.end) {
         (None, None) => None,
         (start, end) => {
@@ -134,102 +140,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn read_detector(store: &Path, name: &str) -> anyhow::Result<Option<Detector>> {
-    let path = store.join("detectors").join(format!("{name}.json"));
-    let bytes = match fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("reading detector `{}`", path.display())),
-    };
-    let d = serde_json::from_slice(&bytes)
-        .with_context(|| format!("parsing detector `{}`", path.display()))?;
-    Ok(Some(d))
-}
-
-/// Lists `runs/{name}/{service}/{yyyy}/{mm}/{dd}.json` by folder, keeps dates in range, and
-/// parses what is kept. Names that are not a date (temporary files of an atomic write, notes)
-/// are passed over; a result file that does not parse is an error naming it.
-///
-/// The page shows per-feature detail for one date only (`detail`, else the latest scored date),
-/// so the bulky per-feature distributions of every other run are dropped as soon as they are
-/// read: a year of 200-feature results would otherwise hold several hundred MB.
-fn read_runs(
-    dir: &Path,
-    start: Option<NaiveDate>,
-    end: Option<NaiveDate>,
-    services: &[String],
-    detail: Option<NaiveDate>,
-) -> anyhow::Result<Vec<RunResult>> {
-    let mut out: Vec<RunResult> = Vec::new();
-    let mut latest_scored: Option<NaiveDate> = None;
-    if !dir.is_dir() {
-        return Ok(out);
-    }
-    for service in sorted_entries(dir)? {
-        let Some(svc) = service
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_string)
-        else {
-            continue;
-        };
-        if !service.is_dir() || (!services.is_empty() && !services.contains(&svc)) {
-            continue;
-        }
-        for year in sorted_entries(&service)? {
-            for month in sorted_entries(&year)? {
-                for day in sorted_entries(&month)? {
-                    let Some(date) = date_of(&year, &month, &day) else {
-                        continue;
-                    };
-                    if start.is_some_and(|s| date < s) || end.is_some_and(|e| date > e) {
-                        continue;
-                    }
-                    let bytes = fs::read(&day)
-                        .with_context(|| format!("reading run result `{}`", day.display()))?;
-                    let mut r: RunResult = serde_json::from_slice(&bytes)
-                        .with_context(|| format!("parsing run result `{}`", day.display()))?;
-                    if r.run.status == RunStatus::Succeeded
-                        && latest_scored.is_none_or(|l| r.datetime > l)
-                    {
-                        latest_scored = Some(r.datetime);
-                        for o in out.iter_mut().filter(|o| Some(o.datetime) != detail) {
-                            o.features = Vec::new();
-                        }
-                    }
-                    let needed = Some(r.datetime) == detail || Some(r.datetime) == latest_scored;
-                    if !needed {
-                        r.features = Vec::new();
-                    }
-                    out.push(r);
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn sorted_entries(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .with_context(|| format!("listing `{}`", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    v.sort();
-    Ok(v)
-}
-
-/// The scoring date a result's path names: `{yyyy}/{mm}/{dd}.json`.
-fn date_of(year: &Path, month: &Path, day: &Path) -> Option<NaiveDate> {
-    let y: i32 = year.file_name()?.to_str()?.parse().ok()?;
-    let m: u32 = month.file_name()?.to_str()?.parse().ok()?;
-    let name = day.file_name()?.to_str()?;
-    let d: u32 = name.strip_suffix(".json")?.parse().ok()?;
-    NaiveDate::from_ymd_opt(y, m, d)
-}
-
 fn write_page(out: &Path, html: &str) -> anyhow::Result<()> {
     if out.as_os_str() == "-" {
         let mut stdout = std::io::stdout().lock();
@@ -240,77 +150,5 @@ fn write_page(out: &Path, html: &str) -> anyhow::Result<()> {
             .flush()
             .context("writing the report to standard output");
     }
-    fs::write(out, html).with_context(|| format!("writing the report to `{}`", out.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::testdata;
-
-    fn store(days: &[&str]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for d in days {
-            for svc in ["a", "b"] {
-                let r = testdata::run(testdata::day(d), svc, 3, 0.3);
-                let folder = dir
-                    .path()
-                    .join(svc)
-                    .join(r.datetime.format("%Y/%m").to_string());
-                fs::create_dir_all(&folder).expect("run folder");
-                let json = serde_json::to_vec(&r).expect("result json");
-                fs::write(folder.join(r.datetime.format("%d.json").to_string()), json)
-                    .expect("write");
-            }
-        }
-        dir
-    }
-
-    fn with_features(rs: &[RunResult]) -> Vec<String> {
-        let mut v: Vec<String> = rs
-            .iter()
-            .filter(|r| !r.features.is_empty())
-            .map(|r| format!("{} {}", r.service_name, r.datetime))
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn only_the_runs_shown_in_detail_keep_their_distributions() {
-        let dir = store(&["2026-10-30", "2026-11-01", "2026-11-02"]);
-        let rs = read_runs(dir.path(), None, None, &[], None).expect("read");
-        assert_eq!(rs.len(), 6);
-        assert_eq!(with_features(&rs), ["a 2026-11-02", "b 2026-11-02"]);
-        assert!(rs.iter().all(|r| !r.column_metrics.is_empty()));
-
-        let rs = read_runs(
-            dir.path(),
-            None,
-            None,
-            &[],
-            Some(testdata::day("2026-10-30")),
-        )
-        .expect("read");
-        assert_eq!(
-            with_features(&rs),
-            [
-                "a 2026-10-30",
-                "a 2026-11-02",
-                "b 2026-10-30",
-                "b 2026-11-02"
-            ]
-        );
-
-        let rs = read_runs(
-            dir.path(),
-            Some(testdata::day("2026-10-31")),
-            Some(testdata::day("2026-11-01")),
-            &["b".into()],
-            None,
-        )
-        .expect("read");
-        assert_eq!(with_features(&rs), ["b 2026-11-01"]);
-        assert_eq!(rs.len(), 1);
-    }
+    std::fs::write(out, html).with_context(|| format!("writing the report to `{}`", out.display()))
 }

@@ -1,25 +1,26 @@
 //! `driftscan scan`: compare a target dataset with a baseline dataset or cached baseline profile.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 
 use super::ExitStatus;
 use super::table::{Table, num, pct};
-use crate::data::ColumnKind;
 use crate::drift::metrics::names;
 use crate::drift::result::{FeatureKind, RunResult, RunStatus, RunType};
 use crate::drift::scan::{RunContext, ScanOptions};
-use crate::profile::{self, Profile, ProfileOptions};
+use crate::pipeline::local;
 
 /// Arguments of `driftscan scan`.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Baseline: a data file, a folder, a glob, or a cached profile written by `driftscan profile`.
+    /// Baseline: a data file, a folder, a glob, `az://container/prefix`, or a profile written by
+    /// `driftscan profile`.
     #[arg(long, value_name = "PATH")]
     pub baseline: String,
-    /// Target: a data file, a folder or a glob (CSV, Parquet, JSON lines).
+    /// Target: a data file, a folder, a glob or `az://container/prefix` (CSV, Parquet, JSON
+    /// lines), or a profile (for example one built on Spark).
     #[arg(long, value_name = "PATH")]
     pub target: String,
     /// Features to compare, comma-separated (default: every comparable column of both sides).
@@ -59,7 +60,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             args.threshold
         );
     }
-    let (baseline, target) = load_pair(&args.baseline, &args.target)?;
     let context = RunContext {
         detector: "adhoc".to_string(),
         service_name: "local".to_string(),
@@ -73,7 +73,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
         threshold: args.threshold,
         seed: args.seed,
     };
-    let result = crate::drift::scan::compare(&baseline, &target, &scan_options, &context)?;
+    let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
 
     if let Some(path) = &args.report {
         let html = crate::report::render_run(&result, &Default::default());
@@ -93,66 +93,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
-}
-
-/// The baseline (a cached profile or a dataset) and the target profiled with the baseline's
-/// column types, so that a day whose first rows look different cannot change how a column is
-/// compared.
-///
-/// When both are datasets they are profiled at the same time, the target typed from its own data:
-/// one dataset alone leaves a core idle part of the time. If the target's types then disagree
-/// with the baseline's on a shared column, the target is profiled again with the baseline's
-/// types; the result is the same as reading it pinned in the first place.
-pub fn load_pair(baseline: &str, target: &str) -> anyhow::Result<(Profile, Profile)> {
-    let read_baseline = || {
-        load_profile(baseline, &ProfileOptions::default())
-            .with_context(|| format!("reading baseline `{baseline}`"))
-    };
-    let read_target = |pinned: Vec<(String, ColumnKind)>| {
-        let options = ProfileOptions {
-            pinned_kinds: pinned,
-            ..ProfileOptions::default()
-        };
-        build_profile(target, &options).with_context(|| format!("reading target `{target}`"))
-    };
-    if baseline.ends_with(".profile") {
-        let baseline = read_baseline()?;
-        let target = read_target(baseline.kinds())?;
-        return Ok((baseline, target));
-    }
-    let (baseline, speculative) = rayon::join(read_baseline, || read_target(Vec::new()));
-    let baseline = baseline?;
-    let agrees = |t: &Profile| {
-        t.columns.iter().all(|c| {
-            baseline
-                .column(&c.name)
-                .is_none_or(|b| b.kind() == c.kind())
-        })
-    };
-    let target = match speculative {
-        Ok(t) if agrees(&t) => t,
-        other => {
-            drop(other);
-            read_target(baseline.kinds())?
-        }
-    };
-    Ok((baseline, target))
-}
-
-/// Reads a cached profile (`*.profile`) or profiles a dataset.
-pub fn load_profile(spec: &str, options: &ProfileOptions) -> anyhow::Result<Profile> {
-    if spec.ends_with(".profile") {
-        let bytes =
-            std::fs::read(Path::new(spec)).with_context(|| format!("reading profile `{spec}`"))?;
-        return Ok(Profile::from_bytes(&bytes)?);
-    }
-    build_profile(spec, options)
-}
-
-/// Profiles a dataset given as a file, folder or glob.
-pub fn build_profile(spec: &str, options: &ProfileOptions) -> anyhow::Result<Profile> {
-    let inputs = crate::data::resolve(spec)?;
-    Ok(profile::build(&inputs, options)?)
 }
 
 /// The terminal rendering of a result: a verdict line, then one row per feature, most drifted first.

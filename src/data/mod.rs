@@ -48,20 +48,80 @@ use bytes::Bytes;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::base::hash::{ContentHasher, hash_bytes, mix64};
+
 use value::{Parsed, parse_number};
 
-/// One file of a dataset: on disk, or already in memory (for example downloaded from Blob Storage).
+/// One file of a dataset: on disk, in memory, or anywhere a [`ByteSource`] can read from (Blob
+/// Storage).
 #[derive(Debug, Clone)]
 pub enum Input {
     /// A file on disk.
     File(PathBuf),
-    /// Bytes with the name they came from (a blob key); the name's extension selects the format.
+    /// Bytes with the name they came from; the name's extension selects the format.
     Memory {
         /// Blob key or other origin, used for the format and in error messages.
         name: String,
         /// The file's content.
         bytes: Bytes,
     },
+    /// A file read by ranges wherever it is stored, without holding it whole.
+    Source(Arc<dyn ByteSource>),
+}
+
+/// Random access to the bytes of one file wherever it is stored (disk, memory, Blob Storage), so
+/// the readers never know where bytes come from and never need a whole file in memory.
+pub trait ByteSource: Send + Sync + std::fmt::Debug + 'static {
+    /// Path or blob key: used in messages and, by its extension, for the format.
+    fn name(&self) -> &str;
+    /// Size in bytes.
+    fn len(&self) -> u64;
+    /// Whether the file has no bytes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The bytes of `range` (fewer only at the end of the file). Blocking; called from worker
+    /// threads, never from an async task.
+    fn read_range(&self, range: std::ops::Range<u64>) -> std::io::Result<Bytes>;
+    /// A sequential reader from offset 0. The default reads consecutive ranges of
+    /// [`SEQUENTIAL_READ_SIZE`] bytes; a remote source overrides it to keep a few ranges in flight.
+    fn reader(self: Arc<Self>) -> Box<dyn Read + Send> {
+        Box::new(RangeReader {
+            source: self,
+            pos: 0,
+            buffer: Bytes::new(),
+        })
+    }
+}
+
+/// Bytes asked of a [`ByteSource`] at a time by its default sequential reader.
+pub const SEQUENTIAL_READ_SIZE: u64 = 8 << 20;
+
+/// The default sequential reader of a [`ByteSource`]: one range after the other.
+struct RangeReader<S: ?Sized> {
+    source: Arc<S>,
+    pos: u64,
+    buffer: Bytes,
+}
+
+impl<S: ByteSource + ?Sized> Read for RangeReader<S> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.buffer.is_empty() {
+            let len = self.source.len();
+            if self.pos >= len {
+                return Ok(0);
+            }
+            let end = (self.pos + SEQUENTIAL_READ_SIZE).min(len);
+            self.buffer = self.source.read_range(self.pos..end)?;
+            if self.buffer.is_empty() {
+                return Ok(0);
+            }
+            self.pos += self.buffer.len() as u64;
+        }
+        let n = out.len().min(self.buffer.len());
+        out[..n].copy_from_slice(&self.buffer.split_to(n));
+        Ok(n)
+    }
 }
 
 impl Input {
@@ -70,6 +130,7 @@ impl Input {
         match self {
             Input::File(p) => p.display().to_string(),
             Input::Memory { name, .. } => name.clone(),
+            Input::Source(source) => source.name().to_string(),
         }
     }
 
@@ -289,10 +350,16 @@ pub fn resolve(spec: &str) -> Result<Vec<Input>, ReadError> {
     })
 }
 
+/// Whether a file name is read as data: one of the formats' extensions, gzipped ones included.
+/// This is the one rule for data-file names; everything that lists files asks it.
+pub fn is_data_file_name(name: &str) -> bool {
+    Format::from_name(name).is_some()
+}
+
 fn is_data_file(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| !n.starts_with('.') && Format::from_name(n).is_some())
+        .is_some_and(|n| !n.starts_with('.') && is_data_file_name(n))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -467,7 +534,7 @@ pub struct DatasetInfo {
     pub schema: DatasetSchema,
     /// Per file: name, size in bytes and rows read.
     pub files: Vec<FileInfo>,
-    /// Hex SHA-256 over each file's name (last path segment), size and bytes, in order.
+    /// The dataset's content hash ([`ContentHasher`] defines it).
     pub content_hash: String,
     /// Things that did not stop the read (one sentence each).
     pub warnings: Vec<String>,
@@ -517,7 +584,7 @@ where
 {
     let mut schema: Option<DatasetSchema> = None;
     let mut info = DatasetInfo::default();
-    let mut hasher = Sha256::new();
+    let mut hasher = ContentHasher::new();
     for (index, input) in inputs.iter().enumerate() {
         let format = input.format()?;
         let mut source = Source::open(input)?;
@@ -528,8 +595,7 @@ where
         }
         let mut ctx = FileContext {
             index,
-            key: file_key(&input.file_name(), source.len)
-                ^ crate::profile::sample::mix64(index as u64),
+            key: file_key(&input.file_name(), source.len) ^ mix64(index as u64),
             pinned,
             name: source.name.clone(),
             schema: &mut schema,
@@ -543,10 +609,7 @@ where
             Format::Parquet => parquet::scan_file(input, &mut ctx, &process, &mut sink)?,
         };
         let rows = ctx.rows;
-        hasher.update((input.file_name().len() as u64).to_le_bytes());
-        hasher.update(input.file_name().as_bytes());
-        hasher.update(source.len.to_le_bytes());
-        hasher.update(file_hash);
+        hasher.add_file(&input.file_name(), source.len, &file_hash);
         if rows == 0 && inputs.len() > 1 {
             info.warnings
                 .push(format!("`{}` has no rows and was skipped.", source.name));
@@ -563,7 +626,7 @@ where
         });
     }
     info.schema = schema.unwrap_or_default();
-    info.content_hash = hex::encode(hasher.finalize());
+    info.content_hash = hasher.finish();
     Ok(info)
 }
 
@@ -640,14 +703,11 @@ impl FileContext<'_> {
     }
 }
 
-/// FNV-1a over the name and size, finished with the splitmix64 mixer.
+/// A hash of the file name and size.
 fn file_key(name: &str, len: u64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in name.as_bytes().iter().chain(&len.to_le_bytes()) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    crate::profile::sample::mix64(h)
+    let mut bytes = name.as_bytes().to_vec();
+    bytes.extend_from_slice(&len.to_le_bytes());
+    hash_bytes(&bytes)
 }
 
 fn quote_list(names: &[&str]) -> String {
@@ -713,6 +773,8 @@ enum SourceReader {
     Memory(Bytes, usize),
     /// A gzipped file or blob (every member of a multi-member gzip stream).
     Gzip(Box<flate2::read::MultiGzDecoder<Box<dyn Read + Send>>>),
+    /// The sequential reader of a [`ByteSource`].
+    Stream(Box<dyn Read + Send>),
 }
 
 impl Source {
@@ -753,6 +815,19 @@ impl Source {
                     SourceReader::Memory(bytes.clone(), 0)
                 },
             }),
+            Input::Source(source) => {
+                let name = source.name().to_string();
+                let stream = Arc::clone(source).reader();
+                Ok(Source {
+                    len: source.len(),
+                    reader: if is_gzip(&name) {
+                        gzip(stream)
+                    } else {
+                        SourceReader::Stream(stream)
+                    },
+                    name,
+                })
+            }
         }
     }
 
@@ -761,6 +836,7 @@ impl Source {
         match &mut self.reader {
             SourceReader::File(f) => read_full(f, buf, want),
             SourceReader::Gzip(g) => read_full(g, buf, want),
+            SourceReader::Stream(r) => read_full(r, buf, want),
             SourceReader::Memory(bytes, pos) => {
                 let n = want.min(bytes.len() - *pos);
                 buf.extend_from_slice(&bytes[*pos..*pos + n]);

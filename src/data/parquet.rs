@@ -99,6 +99,15 @@ where
             read_parquet(bytes.clone(), ctx, process, merge)?;
             Ok(hash)
         }
+        Input::Source(source) => {
+            // Parquet needs random access: read the file by ranges.
+            let bytes = source
+                .read_range(0..source.len())
+                .map_err(|e| ctx.io_error(e))?;
+            let hash: [u8; 32] = Sha256::digest(&bytes).into();
+            read_parquet(bytes, ctx, process, merge)?;
+            Ok(hash)
+        }
     }
 }
 

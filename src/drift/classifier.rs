@@ -57,6 +57,7 @@ use forust_ml::GradientBooster;
 use forust_ml::gradientbooster::ImportanceMethod;
 use forust_ml::objective::ObjectiveType;
 
+use crate::base::rng::{SplitMix64, derive_seed};
 use crate::drift::result::{ClassifierSummary, FeatureKind, NoiseFloor};
 use crate::profile::sample::{MISSING_CODE, RowSample, SampleColumn};
 
@@ -874,9 +875,7 @@ fn noise_floor(
     let coefficients: Vec<f64> = (0..options.noise_floor_repetitions)
         .into_par_iter()
         .map(|r| {
-            let seed = options
-                .seed
-                .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(r as u64 + 1));
+            let seed = derive_seed(options.seed, r as u64);
             let mut idx: Vec<usize> = (0..pool.rows).collect();
             SplitMix64::new(seed).shuffle(&mut idx);
             let mut booster = ForustBooster::new(&options.booster, seed);
@@ -945,43 +944,6 @@ pub fn roc_auc(truth: &[bool], scores: &[f64]) -> f64 {
         i = j + 1;
     }
     (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
-}
-
-/// SplitMix64: a tiny generator whose stream is fixed by its definition, so that a seed means the
-/// same split in every build (rand's `StdRng` does not promise that across releases).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Unbiased integer in `0..n` (Lemire's method).
-    fn below(&mut self, n: usize) -> usize {
-        let n = n as u64;
-        loop {
-            let m = (self.next() as u128) * (n as u128);
-            let low = m as u64;
-            if low >= n.wrapping_neg() % n {
-                return (m >> 64) as usize;
-            }
-        }
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i + 1);
-            v.swap(i, j);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -1054,18 +1016,5 @@ mod tests {
         assert_eq!(pruned, vec![0, 1, 2]);
         // A single leaf stays as it is.
         assert!(prune(&[leaf()], 25.0).is_empty());
-    }
-
-    #[test]
-    fn shuffle_is_a_seeded_permutation() {
-        let mut a: Vec<usize> = (0..100).collect();
-        let mut b = a.clone();
-        SplitMix64::new(7).shuffle(&mut a);
-        SplitMix64::new(7).shuffle(&mut b);
-        assert_eq!(a, b);
-        let mut sorted = a.clone();
-        sorted.sort();
-        assert_eq!(sorted, (0..100).collect::<Vec<_>>());
-        assert_ne!(a, sorted);
     }
 }

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::host::{InvocationRequest, InvocationResponse};
-use super::runner::{self, ServiceOutcome};
 use super::{ApiError, AppState};
 use crate::detector::{
     ConfigError, Detector, TIMER_FUNCTION_PREFIX, Window, parse_date, validate_name,
 };
 use crate::drift::result::{RunStatus, RunType};
+use crate::pipeline::{self, ServiceOutcome, error_chain};
 use crate::store::{self, PutCondition, StoreError};
 
 /// Azure ML's default lookback of `get_output` when no start is given, in cycles.
@@ -190,7 +190,7 @@ async fn set_enabled(
     enabled: bool,
 ) -> Result<HttpResponse, ApiError> {
     checked_name(name)?;
-    match store::update_detector(&*state.store, name, |d| d.enabled = enabled).await? {
+    match store::update_detector(&*state.store, name, |d| d.with_enabled(enabled)).await? {
         Some(d) => Ok(HttpResponse::Ok().json(d)),
         None => Err(ApiError::not_found(format!(
             "detector `{name}` does not exist"
@@ -235,9 +235,9 @@ async fn run(
     let date = parse_date("target_date", &req.target_date)?;
     not_in_future("target_date", date)?;
     let detector = load(&state, &name).await?;
-    let detector = detector.apply_overrides(req.services, req.feature_list, req.drift_threshold)?;
+    let detector = detector.with_overrides(req.services, req.feature_list, req.drift_threshold)?;
     let window = detector.frequency.window_containing(date);
-    let runs = runner::run_window(&state.store, &detector, window, RunType::Adhoc).await?;
+    let runs = pipeline::run_window(&state.store, &detector, window, RunType::Adhoc).await?;
     Ok(HttpResponse::Ok().json(json!({"detector": detector.name, "window": window, "runs": runs})))
 }
 
@@ -263,7 +263,7 @@ async fn backfill(
     let windows = detector.frequency.backfill_windows(start, end)?;
     let mut runs: Vec<ServiceOutcome> = Vec::new();
     for w in &windows {
-        runs.extend(runner::run_window(&state.store, &detector, *w, RunType::BackFill).await?);
+        runs.extend(pipeline::run_window(&state.store, &detector, *w, RunType::BackFill).await?);
     }
     Ok(HttpResponse::Ok()
         .json(json!({"detector": detector.name, "cycles": windows.len(), "runs": runs})))
@@ -310,7 +310,7 @@ async fn output(
         .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
     let detector = load(&state, &name).await?;
     let (start, end) = output_range(&detector, &q)?;
-    let doc = runner::output_document(&*state.store, &detector, start, end).await?;
+    let doc = pipeline::history::output_document(&*state.store, &detector, start, end).await?;
     Ok(HttpResponse::Ok().json(doc))
 }
 
@@ -341,12 +341,15 @@ async fn report(
         end: q.end.clone(),
     };
     let (start, end) = output_range(&detector, &range)?;
-    let mut results = Vec::new();
-    for service in &detector.services {
-        let history =
-            store::service_history(&*state.store, &detector.name, service, start, end).await?;
-        results.extend(history.results);
-    }
+    let results = pipeline::history::report_runs(
+        &*state.store,
+        &detector.name,
+        &detector.services,
+        start,
+        end,
+        run,
+    )
+    .await?;
     let detail_run = run.map(|date| {
         let service = results
             .iter()
@@ -421,10 +424,7 @@ async fn timer(
             );
         }
         Err(e) => {
-            return envelope(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                vec![runner::error_chain(&e)],
-            );
+            return envelope(StatusCode::INTERNAL_SERVER_ERROR, vec![error_chain(&e)]);
         }
     };
     if !detector.enabled {
@@ -447,7 +447,7 @@ async fn timer(
             ""
         }
     )];
-    match runner::run_window(&state.store, &detector, window, RunType::Scheduler).await {
+    match pipeline::run_window(&state.store, &detector, window, RunType::Scheduler).await {
         Ok(outcomes) => {
             for o in outcomes {
                 logs.push(match o.status {
@@ -475,10 +475,7 @@ async fn timer(
             envelope(StatusCode::OK, logs)
         }
         Err(e) => {
-            logs.push(format!(
-                "could not record the run: {}",
-                runner::error_chain(&e)
-            ));
+            logs.push(format!("could not record the run: {}", error_chain(&e)));
             envelope(StatusCode::INTERNAL_SERVER_ERROR, logs)
         }
     }

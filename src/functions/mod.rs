@@ -3,8 +3,7 @@
 //! In: HTTP requests, either forwarded as-is by the Functions host (`enableForwardingHttpRequest`,
 //! so the REST API is the same locally and in Azure) or the host's invocation envelopes for timer
 //! functions (`POST /{FunctionName}`). Out: JSON. The boundary is here because this is the only
-//! part that knows about HTTP and the host; runs go through [`runner`], storage through
-//! [`crate::store`].
+//! part that knows about HTTP and the host; runs and history go through [`crate::pipeline`].
 //!
 //! Routes (all JSON; errors are `{"error": {"status", "code", "message"}}` with a 4xx status for a
 //! bad request, and a rejected request changes nothing in the store):
@@ -24,7 +23,6 @@
 mod api;
 pub mod host;
 pub mod layout;
-pub mod runner;
 
 use std::sync::Arc;
 
@@ -137,11 +135,11 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             other => {
-                tracing::error!(message = "Store error.", error = %runner::error_chain(&other));
+                tracing::error!(message = "Store error.", error = %crate::pipeline::error_chain(&other));
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "store_error",
-                    runner::error_chain(&other),
+                    crate::pipeline::error_chain(&other),
                 )
             }
         }

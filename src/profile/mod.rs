@@ -61,6 +61,9 @@ use crate::data::{self, Chunk, ChunkColumn, ColumnKind, FileInfo, Input, ReadErr
 use sample::{MISSING_CODE, RowSample, SampleColumn};
 use sketch::ValueSketch;
 
+/// File extension of a saved profile (`driftscan profile --out train.profile`).
+pub const PROFILE_EXTENSION: &str = ".profile";
+
 /// Default number of rows kept in the row sample.
 pub const DEFAULT_SAMPLE_CAPACITY: usize = 100_000;
 

@@ -1,6 +1,7 @@
 //! `RowSample`: a bounded, seeded sample of whole rows, kept in the profile so that the domain
 //! classifier can run from a cached baseline profile without the baseline data.
 
+use crate::base::hash::mix64;
 use serde::{Deserialize, Serialize};
 
 /// Code of a missing value in [`SampleColumn::Categorical`].
@@ -53,17 +54,6 @@ impl RowSample {
             .position(|n| n == name)
             .map(|i| &self.columns[i])
     }
-}
-
-/// The splitmix64 finaliser: a fast bijective mixer whose output bits all depend on all input
-/// bits, which is what a bottom-k priority needs (any correlation with row order would bias the
-/// sample).
-#[inline]
-pub fn mix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 /// Priority of one row: a hash of the seed, the file's key, the chunk and the row in the chunk.

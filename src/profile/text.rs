@@ -21,14 +21,9 @@ pub const DEFAULT_CATEGORY_CAP: usize = 10_000;
 /// Hashes kept by the distinct-count sketch.
 pub const KMV_SIZE: usize = 1024;
 
-/// A well-mixed 64-bit hash of a label (FNV-1a, then the splitmix64 finaliser).
+/// A well-mixed 64-bit hash of a label.
 fn label_hash(label: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in label.as_bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    super::sample::mix64(h)
+    crate::base::hash::hash_bytes(label.as_bytes())
 }
 
 /// Keeps the [`KMV_SIZE`] smallest distinct hashes of both ascending lists.

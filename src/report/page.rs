@@ -7,7 +7,6 @@
 //! `onerror=` handler from the data would be refused by the browser (and reported on its console).
 
 use base64::Engine;
-use sha2::{Digest, Sha256};
 
 use super::escape::escape;
 
@@ -74,7 +73,8 @@ th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.pre
 
 /// The complete page around a body.
 pub(crate) fn wrap(title: &str, body: &str, footer: &str) -> String {
-    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(crate::base::hash::sha256(SCRIPT.as_bytes()));
     let mut out = String::with_capacity(body.len() + STYLE.len() + SCRIPT.len() + 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -107,8 +107,8 @@ mod tests {
         let start = page.find("<script>").unwrap() + "<script>".len();
         let end = page.find("</script>").unwrap();
         let script = &page[start..end];
-        let hash =
-            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(crate::base::hash::sha256(script.as_bytes()));
         assert!(page.contains(&format!("'sha256-{hash}'")));
         assert_eq!(page.matches("<script").count(), 1);
     }

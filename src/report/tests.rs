@@ -3,10 +3,10 @@
 
 use super::testdata::{self, day};
 use super::*;
-use crate::detector::{AlertConfig, Detector, Frequency};
+use crate::detector::{AlertConfig, Detector, DetectorConfig, Frequency};
 
 fn detector() -> Detector {
-    Detector {
+    Detector::try_from(DetectorConfig {
         name: "churn-model".into(),
         model_name: "churn".into(),
         model_version: 3,
@@ -19,7 +19,8 @@ fn detector() -> Detector {
         drift_threshold: 0.2,
         alert: AlertConfig::default(),
         enabled: true,
-    }
+    })
+    .expect("valid detector")
 }
 
 #[test]

@@ -36,7 +36,8 @@ use url::Url;
 
 use super::identity::{IdentityEndpoint, MONITOR_RESOURCE, TokenCache, snippet};
 use super::retry::{Deadline, RetryPolicy, parse_retry_after};
-use super::{ChannelReport, MetricPoint, SinkError};
+use super::settings::Settings;
+use super::{ChannelReport, MetricPoint, SinkError, identity};
 
 /// Used when the connection string names neither an ingestion endpoint nor an endpoint suffix.
 pub const DEFAULT_INGESTION_ENDPOINT: &str = "https://dc.services.visualstudio.com";
@@ -554,6 +555,90 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     s
+}
+
+impl AppInsightsConfig {
+    /// The Application Insights settings (see [`super::SinkConfig::from_lookup`]), `None` without a
+    /// connection string.
+    pub(crate) fn from_settings(env: &Settings) -> Result<Option<Self>, SinkError> {
+        Ok(match env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") {
+            None => None,
+            Some(cs) => {
+                let connection = ConnectionString::parse(&cs)?;
+                let auth_string = env.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
+                let mut aad = false;
+                let mut client_id = env.get("DRIFTSCAN_APPINSIGHTS_CLIENT_ID");
+                if let Some(s) = &auth_string {
+                    for part in s.split(';').filter(|p| !p.trim().is_empty()) {
+                        match part.split_once('=') {
+                            Some((k, v)) if k.trim().eq_ignore_ascii_case("authorization") => {
+                                if v.trim().eq_ignore_ascii_case("aad") {
+                                    aad = true;
+                                } else {
+                                    return Err(env.invalid(
+                                        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+                                        s,
+                                        "only `Authorization=AAD` is supported",
+                                    ));
+                                }
+                            }
+                            Some((k, v)) if k.trim().eq_ignore_ascii_case("clientid") => {
+                                client_id = client_id.or(Some(v.trim().to_string()));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                if let Some(v) = env.get("DRIFTSCAN_APPINSIGHTS_AUTH") {
+                    aad = match v.to_ascii_lowercase().as_str() {
+                        "aad" | "entra" | "managed-identity" => true,
+                        "ikey" | "key" => false,
+                        _ => {
+                            return Err(env.invalid(
+                                "DRIFTSCAN_APPINSIGHTS_AUTH",
+                                &v,
+                                "expected `ikey` or `aad`",
+                            ));
+                        }
+                    };
+                }
+                let identity = identity::IdentityEndpoint::from_lookup(&|k| env.get(k));
+                let batch_size = match env.get("DRIFTSCAN_APPINSIGHTS_BATCH_SIZE") {
+                    None => DEFAULT_BATCH_SIZE,
+                    Some(v) => v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=10_000).contains(n))
+                        .ok_or_else(|| {
+                            env.invalid(
+                                "DRIFTSCAN_APPINSIGHTS_BATCH_SIZE",
+                                &v,
+                                "expected a whole number from 1 to 10000",
+                            )
+                        })?,
+                };
+                Some(AppInsightsConfig {
+                    connection,
+                    auth: if aad {
+                        IngestionAuth::ManagedIdentity { client_id }
+                    } else {
+                        IngestionAuth::InstrumentationKey
+                    },
+                    identity,
+                    batch_size,
+                    gzip: true,
+                    role: env
+                        .get("WEBSITE_SITE_NAME")
+                        .unwrap_or_else(|| "driftscan".to_string()),
+                    role_instance: env
+                        .get("WEBSITE_INSTANCE_ID")
+                        .or_else(|| env.get("HOSTNAME"))
+                        .unwrap_or_else(|| "local".to_string()),
+                    tokens: identity::TokenCache::default(),
+                })
+            }
+        })
+    }
 }
 
 #[cfg(test)]

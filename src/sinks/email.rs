@@ -12,6 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use super::alert::AlertMessage;
 use super::appinsights::error_chain;
 use super::retry::{Deadline, RetryPolicy};
+use super::settings::Settings;
 use super::{ChannelReport, SinkError};
 
 /// How the SMTP connection is secured (`DRIFTSCAN_SMTP_TLS`).
@@ -179,5 +180,70 @@ pub(crate) async fn send(
                 }
             }
         }
+    }
+}
+
+impl SmtpConfig {
+    /// The SMTP settings (see [`super::SinkConfig::from_lookup`]), `None` without a host.
+    pub(crate) fn from_settings(env: &Settings) -> Result<Option<Self>, SinkError> {
+        Ok(match env.get("DRIFTSCAN_SMTP_HOST") {
+            None => None,
+            Some(host) => {
+                let tls = match env.get("DRIFTSCAN_SMTP_TLS") {
+                    Some(v) => SmtpTls::parse(&v)?,
+                    None => SmtpTls::StartTls,
+                };
+                let port = match env.get("DRIFTSCAN_SMTP_PORT") {
+                    None => tls.default_port(),
+                    Some(v) => v.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                        env.invalid(
+                            "DRIFTSCAN_SMTP_PORT",
+                            &v,
+                            "expected a port number from 1 to 65535",
+                        )
+                    })?,
+                };
+                let credentials = match (
+                    env.get("DRIFTSCAN_SMTP_USER"),
+                    env.get("DRIFTSCAN_SMTP_PASSWORD"),
+                ) {
+                    (Some(u), Some(p)) => Some((u, p)),
+                    (None, None) => None,
+                    (Some(u), None) => {
+                        return Err(env.invalid(
+                            "DRIFTSCAN_SMTP_USER",
+                            &u,
+                            "DRIFTSCAN_SMTP_PASSWORD is not set",
+                        ));
+                    }
+                    (None, Some(_)) => {
+                        return Err(env.invalid(
+                            "DRIFTSCAN_SMTP_PASSWORD",
+                            "***",
+                            "DRIFTSCAN_SMTP_USER is not set",
+                        ));
+                    }
+                };
+                let from_raw = env
+                    .get("DRIFTSCAN_SMTP_FROM")
+                    .unwrap_or_else(|| "driftscan <driftscan@localhost>".to_string());
+                let from = from_raw
+                    .parse()
+                    .map_err(|e: lettre::address::AddressError| {
+                        env.invalid(
+                            "DRIFTSCAN_SMTP_FROM",
+                            &from_raw,
+                            &format!("not a mail address: {e}"),
+                        )
+                    })?;
+                Some(SmtpConfig {
+                    host,
+                    port,
+                    tls,
+                    credentials,
+                    from,
+                })
+            }
+        })
     }
 }

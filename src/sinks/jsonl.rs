@@ -14,12 +14,13 @@
 //! again (the newest `time` wins), as Application Insights would.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{ChannelReport, Dimensions, MetricPoint};
+use super::settings::Settings;
+use super::{ChannelReport, DEFAULT_METRICS_FILE, Dimensions, MetricPoint};
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -97,5 +98,16 @@ pub(crate) fn append(
                 .errors
                 .push(format!("writing `{}`: {e}", path.display()));
         }
+    }
+}
+
+/// The metrics file (see [`super::SinkConfig::from_lookup`]): `DRIFTSCAN_METRICS_FILE`, `off` for
+/// none, the default file when metrics go nowhere else.
+pub(crate) fn metrics_file_from_settings(env: &Settings, app_insights: bool) -> Option<PathBuf> {
+    match env.get("DRIFTSCAN_METRICS_FILE") {
+        Some(v) if v.eq_ignore_ascii_case("off") || v.eq_ignore_ascii_case("none") => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None if !app_insights => Some(PathBuf::from(DEFAULT_METRICS_FILE)),
+        None => None,
     }
 }

@@ -35,11 +35,12 @@ pub mod email;
 pub mod identity;
 pub mod jsonl;
 pub mod retry;
+mod settings;
 pub mod webhook;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
@@ -53,6 +54,7 @@ pub use alert::AlertMessage;
 pub use appinsights::{AppInsightsConfig, ConnectionString, IngestionAuth};
 pub use email::{SmtpConfig, SmtpTls};
 pub use retry::RetryPolicy;
+use settings::Settings;
 
 /// Name of the custom event sent to Application Insights when a run finds drift.
 pub const DRIFT_EVENT: &str = "DriftDetected";
@@ -158,181 +160,23 @@ impl SinkConfig {
     /// The platform's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER` (or `MSI_ENDPOINT`/`MSI_SECRET`),
     /// `WEBSITE_SITE_NAME` and `WEBSITE_INSTANCE_ID` are read too.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SinkError> {
-        let get = |k: &str| {
-            lookup(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let invalid = |var: &'static str, value: &str, reason: &str| SinkError::InvalidSetting {
-            var,
-            value: value.to_string(),
-            reason: reason.to_string(),
-        };
-        let secs = |var: &'static str, default: u64| -> Result<Duration, SinkError> {
-            match get(var) {
-                None => Ok(Duration::from_secs(default)),
-                Some(v) => v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
-                    .map(Duration::from_secs_f64)
-                    .ok_or_else(|| invalid(var, &v, "expected seconds, above 0 and at most 3600")),
-            }
-        };
-
+        let env = Settings::new(&lookup);
         let retry = RetryPolicy {
-            total: secs("DRIFTSCAN_SINK_TIMEOUT_SECS", 35)?,
-            request_timeout: secs("DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS", 10)?,
+            total: env.secs("DRIFTSCAN_SINK_TIMEOUT_SECS", 35)?,
+            request_timeout: env.secs("DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS", 10)?,
             ..RetryPolicy::default()
         };
-
-        let app_insights = match get("APPLICATIONINSIGHTS_CONNECTION_STRING") {
-            None => None,
-            Some(cs) => {
-                let connection = ConnectionString::parse(&cs)?;
-                let auth_string = get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
-                let mut aad = false;
-                let mut client_id = get("DRIFTSCAN_APPINSIGHTS_CLIENT_ID");
-                if let Some(s) = &auth_string {
-                    for part in s.split(';').filter(|p| !p.trim().is_empty()) {
-                        match part.split_once('=') {
-                            Some((k, v)) if k.trim().eq_ignore_ascii_case("authorization") => {
-                                if v.trim().eq_ignore_ascii_case("aad") {
-                                    aad = true;
-                                } else {
-                                    return Err(invalid(
-                                        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-                                        s,
-                                        "only `Authorization=AAD` is supported",
-                                    ));
-                                }
-                            }
-                            Some((k, v)) if k.trim().eq_ignore_ascii_case("clientid") => {
-                                client_id = client_id.or(Some(v.trim().to_string()));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                if let Some(v) = get("DRIFTSCAN_APPINSIGHTS_AUTH") {
-                    aad = match v.to_ascii_lowercase().as_str() {
-                        "aad" | "entra" | "managed-identity" => true,
-                        "ikey" | "key" => false,
-                        _ => {
-                            return Err(invalid(
-                                "DRIFTSCAN_APPINSIGHTS_AUTH",
-                                &v,
-                                "expected `ikey` or `aad`",
-                            ));
-                        }
-                    };
-                }
-                let identity = identity::IdentityEndpoint::from_lookup(&|k| get(k));
-                let batch_size = match get("DRIFTSCAN_APPINSIGHTS_BATCH_SIZE") {
-                    None => appinsights::DEFAULT_BATCH_SIZE,
-                    Some(v) => v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=10_000).contains(n))
-                        .ok_or_else(|| {
-                            invalid(
-                                "DRIFTSCAN_APPINSIGHTS_BATCH_SIZE",
-                                &v,
-                                "expected a whole number from 1 to 10000",
-                            )
-                        })?,
-                };
-                Some(AppInsightsConfig {
-                    connection,
-                    auth: if aad {
-                        IngestionAuth::ManagedIdentity { client_id }
-                    } else {
-                        IngestionAuth::InstrumentationKey
-                    },
-                    identity,
-                    batch_size,
-                    gzip: true,
-                    role: get("WEBSITE_SITE_NAME").unwrap_or_else(|| "driftscan".to_string()),
-                    role_instance: get("WEBSITE_INSTANCE_ID")
-                        .or_else(|| get("HOSTNAME"))
-                        .unwrap_or_else(|| "local".to_string()),
-                    tokens: identity::TokenCache::default(),
-                })
-            }
-        };
-
-        let metrics_file = match get("DRIFTSCAN_METRICS_FILE") {
-            Some(v) if v.eq_ignore_ascii_case("off") || v.eq_ignore_ascii_case("none") => None,
-            Some(v) => Some(PathBuf::from(v)),
-            None if app_insights.is_none() => Some(PathBuf::from(DEFAULT_METRICS_FILE)),
-            None => None,
-        };
-
-        let smtp = match get("DRIFTSCAN_SMTP_HOST") {
-            None => None,
-            Some(host) => {
-                let tls = match get("DRIFTSCAN_SMTP_TLS") {
-                    Some(v) => SmtpTls::parse(&v)?,
-                    None => SmtpTls::StartTls,
-                };
-                let port = match get("DRIFTSCAN_SMTP_PORT") {
-                    None => tls.default_port(),
-                    Some(v) => v.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                        invalid(
-                            "DRIFTSCAN_SMTP_PORT",
-                            &v,
-                            "expected a port number from 1 to 65535",
-                        )
-                    })?,
-                };
-                let credentials = match (get("DRIFTSCAN_SMTP_USER"), get("DRIFTSCAN_SMTP_PASSWORD"))
-                {
-                    (Some(u), Some(p)) => Some((u, p)),
-                    (None, None) => None,
-                    (Some(u), None) => {
-                        return Err(invalid(
-                            "DRIFTSCAN_SMTP_USER",
-                            &u,
-                            "DRIFTSCAN_SMTP_PASSWORD is not set",
-                        ));
-                    }
-                    (None, Some(_)) => {
-                        return Err(invalid(
-                            "DRIFTSCAN_SMTP_PASSWORD",
-                            "***",
-                            "DRIFTSCAN_SMTP_USER is not set",
-                        ));
-                    }
-                };
-                let from_raw = get("DRIFTSCAN_SMTP_FROM")
-                    .unwrap_or_else(|| "driftscan <driftscan@localhost>".to_string());
-                let from = from_raw
-                    .parse()
-                    .map_err(|e: lettre::address::AddressError| {
-                        invalid(
-                            "DRIFTSCAN_SMTP_FROM",
-                            &from_raw,
-                            &format!("not a mail address: {e}"),
-                        )
-                    })?;
-                Some(SmtpConfig {
-                    host,
-                    port,
-                    tls,
-                    credentials,
-                    from,
-                })
-            }
-        };
-
-        let report_base_url = match get("DRIFTSCAN_REPORT_BASE_URL") {
+        let app_insights = AppInsightsConfig::from_settings(&env)?;
+        let metrics_file = jsonl::metrics_file_from_settings(&env, app_insights.is_some());
+        let smtp = SmtpConfig::from_settings(&env)?;
+        let report_base_url = match env.get("DRIFTSCAN_REPORT_BASE_URL") {
             None => None,
             Some(v) => {
                 let u = Url::parse(&v).map_err(|e| {
-                    invalid("DRIFTSCAN_REPORT_BASE_URL", &v, &format!("not a URL: {e}"))
+                    env.invalid("DRIFTSCAN_REPORT_BASE_URL", &v, &format!("not a URL: {e}"))
                 })?;
                 if !matches!(u.scheme(), "http" | "https") || u.cannot_be_a_base() {
-                    return Err(invalid(
+                    return Err(env.invalid(
                         "DRIFTSCAN_REPORT_BASE_URL",
                         &v,
                         "expected an http(s) URL",

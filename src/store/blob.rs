@@ -21,7 +21,7 @@ use object_store::{
     GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
 };
 
-use super::{Key, Object, PutCondition, Store, StoreError, Version};
+use super::{Key, Object, ObjectMeta, PutCondition, Store, StoreError, Version};
 
 /// Azurite's well-known development account.
 pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
@@ -265,6 +265,24 @@ impl Store for BlobStore {
             }),
             Err(e) => Err(blob_err("writing", key, e)),
         }
+    }
+
+    async fn head(&self, key: &Key) -> Result<Option<ObjectMeta>, StoreError> {
+        match self.inner.head(&self.path(key)).await {
+            Ok(meta) => Ok(Some(ObjectMeta {
+                size: meta.size,
+                tag: meta.e_tag.unwrap_or_default(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(blob_err("reading", key, e)),
+        }
+    }
+
+    async fn get_range(&self, key: &Key, range: std::ops::Range<u64>) -> Result<Bytes, StoreError> {
+        self.inner
+            .get_range(&self.path(key), range)
+            .await
+            .map_err(|e| blob_err("reading", key, e))
     }
 
     async fn delete(&self, key: &Key) -> Result<bool, StoreError> {

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::{Key, Object, PutCondition, Store, StoreError, Version};
+use super::{Key, Object, ObjectMeta, PutCondition, Store, StoreError, Version};
 
 /// Suffixes of the store's own sidecar files: hidden from listings, refused as key names.
 pub const INTERNAL_SUFFIXES: [&str; 2] = [".driftscan-lock", ".driftscan-tmp"];
@@ -230,6 +230,43 @@ impl Store for LocalStore {
         .await?
     }
 
+    async fn head(&self, key: &Key) -> Result<Option<ObjectMeta>, StoreError> {
+        let path = self.path(key);
+        let meta = on_blocking_pool("reading", key, move || match fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(Some(m)),
+            Ok(_) => Ok(None),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        })
+        .await?
+        .map_err(io_err("reading", key))?;
+        Ok(meta.map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            ObjectMeta {
+                size: m.len(),
+                tag: format!("{}-{modified}", m.len()),
+            }
+        }))
+    }
+
+    async fn get_range(&self, key: &Key, range: std::ops::Range<u64>) -> Result<Bytes, StoreError> {
+        let path = self.path(key);
+        on_blocking_pool("reading", key, move || read_range(&path, range))
+            .await?
+            .map_err(io_err("reading", key))
+    }
+
     async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
         let path = self.path(key);
         let key2 = key.clone();
@@ -283,6 +320,10 @@ impl Store for LocalStore {
         Some(&self.root)
     }
 
+    fn local_path(&self, key: &Key) -> Option<PathBuf> {
+        Some(self.path(key))
+    }
+
     fn sibling_container(&self, container: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
         Err(StoreError::Unsupported {
             location: format!("az://{container}"),
@@ -293,6 +334,18 @@ impl Store for LocalStore {
     fn filesystem(&self) -> Result<std::sync::Arc<dyn Store>, StoreError> {
         Ok(std::sync::Arc::new(LocalStore::filesystem_root()))
     }
+}
+
+/// Bytes `range` of a file (fewer at its end).
+fn read_range(path: &Path, range: std::ops::Range<u64>) -> io::Result<Bytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(range.start))?;
+    let mut out =
+        Vec::with_capacity(usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0));
+    file.take(range.end.saturating_sub(range.start))
+        .read_to_end(&mut out)?;
+    Ok(Bytes::from(out))
 }
 
 /// The entries of a folder; `None` when there is no folder there (an empty prefix, not an error).

@@ -28,14 +28,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 pub use blob::BlobStore;
 pub use keys::Key;
 pub use local::LocalStore;
 
-use crate::data::Input;
-use crate::detector::{DataRoot, Detector, Segment, SnapshotTemplate, Window, split_location};
+use crate::detector::{DataRoot, Detector};
 use crate::drift::result::{RunResult, RunStatus};
 
 /// Why a store operation failed.
@@ -127,6 +126,16 @@ pub struct Object {
     pub version: Version,
 }
 
+/// What a HEAD request tells about an object, without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Size in bytes.
+    pub size: u64,
+    /// Changes whenever the object changes (an ETag in Blob Storage, size and modification time
+    /// in a folder). Not a [`Version`]: it cannot condition a write.
+    pub tag: String,
+}
+
 /// When a write may happen.
 #[derive(Debug, Clone)]
 pub enum PutCondition {
@@ -146,6 +155,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Writes atomically under `cond`; returns the new version.
     async fn put(&self, key: &Key, bytes: Bytes, cond: PutCondition)
     -> Result<Version, StoreError>;
+    /// Size and change tag of `key` without reading it (a HEAD request), or `None`.
+    async fn head(&self, key: &Key) -> Result<Option<ObjectMeta>, StoreError>;
+    /// The bytes of `range` of the object under `key` (a ranged GET); fewer only at its end.
+    async fn get_range(&self, key: &Key, range: std::ops::Range<u64>) -> Result<Bytes, StoreError>;
     /// Removes `key`; `false` when there was nothing to remove.
     async fn delete(&self, key: &Key) -> Result<bool, StoreError>;
     /// Every key below `prefix` (recursive), sorted.
@@ -160,6 +173,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn filesystem(&self) -> Result<Arc<dyn Store>, StoreError>;
     /// The folder on disk, for a local store (where local metrics default to).
     fn local_root(&self) -> Option<&std::path::Path> {
+        None
+    }
+    /// The file on disk that holds `key`, for a store in a folder, so readers open it directly.
+    fn local_path(&self, _key: &Key) -> Option<std::path::PathBuf> {
         None
     }
 }
@@ -243,14 +260,14 @@ pub async fn list_detectors(store: &dyn Store) -> Result<Vec<Detector>, StoreErr
 pub async fn update_detector(
     store: &dyn Store,
     name: &str,
-    change: impl Fn(&mut Detector),
+    change: impl Fn(&Detector) -> Detector,
 ) -> Result<Option<Detector>, StoreError> {
     const ATTEMPTS: usize = 20;
     for _ in 0..ATTEMPTS {
-        let Some((mut d, version)) = get_detector(store, name).await? else {
+        let Some((d, version)) = get_detector(store, name).await? else {
             return Ok(None);
         };
-        change(&mut d);
+        let d = change(&d);
         match put_detector(store, &d, PutCondition::Match(version)).await {
             Ok(_) => return Ok(Some(d)),
             Err(StoreError::Conflict { .. }) => continue,
@@ -343,26 +360,117 @@ pub async fn service_history(
     end: NaiveDate,
 ) -> Result<ServiceHistory, StoreError> {
     let mut history = ServiceHistory::default();
-    for key in store.list(&keys::runs_prefix(detector, service)?).await? {
-        let Some((date, failed)) = keys::parse_run_key(key.as_str()) else {
-            continue;
-        };
-        if date < start || date > end {
-            continue;
-        }
-        let Some(obj) = store.get(&key).await? else {
-            continue;
-        };
-        let r: RunResult = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&key, e))?;
+    visit_history(store, detector, service, start, end, |r, failed| {
         if failed {
             history.failed_attempts.push(r);
         } else {
             history.results.push(r);
         }
-    }
-    history.results.sort_by_key(|r| r.datetime);
-    history.failed_attempts.sort_by_key(|r| r.datetime);
+    })
+    .await?;
     Ok(history)
+}
+
+/// Hands each stored result of a service between two dates (inclusive) to `visit`, oldest first,
+/// with whether it is a failed attempt kept beside a succeeded result. Only the month folders of
+/// the range are listed and only the days in range are read, so a query of one day costs the
+/// same whatever the length of the history.
+pub async fn visit_history(
+    store: &dyn Store,
+    detector: &str,
+    service: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    mut visit: impl FnMut(RunResult, bool),
+) -> Result<(), StoreError> {
+    let prefix = keys::runs_prefix(detector, service)?;
+    let mut month = start.with_day(1).unwrap_or(start);
+    while month <= end {
+        let folder = prefix
+            .join(&format!("{:04}", month.year()))?
+            .join(&format!("{:02}", month.month()))?;
+        let mut found: Vec<(NaiveDate, bool, Key)> = store
+            .list(&folder)
+            .await?
+            .into_iter()
+            .filter_map(|key| {
+                let (date, failed) = keys::parse_run_key(key.as_str())?;
+                (start <= date && date <= end).then_some((date, failed, key))
+            })
+            .collect();
+        found.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        for (_, failed, key) in found {
+            let Some(obj) = store.get(&key).await? else {
+                continue;
+            };
+            let r: RunResult = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&key, e))?;
+            visit(r, failed);
+        }
+        match month.checked_add_months(chrono::Months::new(1)) {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// The first and last scoring dates stored for a service, found by listing folders only.
+pub async fn history_bounds(
+    store: &dyn Store,
+    detector: &str,
+    service: &str,
+) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+    let prefix = keys::runs_prefix(detector, service)?;
+    let years = store.list_folders(&prefix).await?;
+    let mut first = None;
+    for year in &years {
+        if let Some(d) = month_edge(store, &prefix.join(year)?, true).await? {
+            first = Some(d);
+            break;
+        }
+    }
+    let mut last = None;
+    for year in years.iter().rev() {
+        if let Some(d) = month_edge(store, &prefix.join(year)?, false).await? {
+            last = Some(d);
+            break;
+        }
+    }
+    Ok(first.zip(last))
+}
+
+/// The earliest (or latest) result date in a year folder.
+async fn month_edge(
+    store: &dyn Store,
+    year: &Key,
+    earliest: bool,
+) -> Result<Option<NaiveDate>, StoreError> {
+    let mut months = store.list_folders(year).await?;
+    if !earliest {
+        months.reverse();
+    }
+    for month in months {
+        let dates = store
+            .list(&year.join(&month)?)
+            .await?
+            .into_iter()
+            .filter_map(|k| keys::parse_run_key(k.as_str()).map(|(d, _)| d));
+        let edge = if earliest { dates.min() } else { dates.max() };
+        if edge.is_some() {
+            return Ok(edge);
+        }
+    }
+    Ok(None)
+}
+
+/// The services a detector has stored results for (also after the detector was deleted).
+pub async fn services_with_history(
+    store: &dyn Store,
+    detector: &str,
+) -> Result<Vec<String>, StoreError> {
+    let prefix = keys::runs_prefix(detector, "x")?;
+    let parent = Key::from_segments(&prefix.segments().take(2).collect::<Vec<_>>())?;
+    store.list_folders(&parent).await
 }
 
 /// The store that holds keys of `root`.
@@ -375,106 +483,6 @@ pub fn store_for_root(
         DataRoot::Container(c) => store.sibling_container(c),
         DataRoot::Folder => store.filesystem(),
     }
-}
-
-/// File extensions read as data; markers and other files next to snapshots are ignored.
-pub const DATA_EXTENSIONS: [&str; 6] = [".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"];
-
-fn is_data_file(key: &Key) -> bool {
-    let name = key.segments().last().unwrap_or("").to_ascii_lowercase();
-    DATA_EXTENSIONS.iter().any(|ext| name.ends_with(ext))
-}
-
-/// Keys of the snapshot files of one service over a window: the template is rendered for each
-/// day, `*` / hour segments are expanded by listing folders, and everything below the resulting
-/// folders that looks like data is taken. Missing folders simply yield nothing.
-pub async fn find_snapshot_files(
-    store: &dyn Store,
-    template: &SnapshotTemplate,
-    detector: &Detector,
-    service: &str,
-    window: &Window,
-) -> Result<Vec<Key>, StoreError> {
-    let mut files = Vec::new();
-    for day in window.days() {
-        let segments = template.render(service, &detector.model_name, detector.model_version, day);
-        let mut prefixes = vec![Key::root()];
-        for seg in &segments {
-            let mut next = Vec::new();
-            for p in &prefixes {
-                match seg {
-                    Segment::Exact(variants) => {
-                        for v in variants {
-                            // A rendered segment may contain characters a key refuses; such a
-                            // folder cannot exist in the store.
-                            if let Ok(k) = p.join(v) {
-                                next.push(k);
-                            }
-                        }
-                    }
-                    Segment::Any(re) => {
-                        for name in store.list_folders(p).await? {
-                            if re.is_match(&name)
-                                && let Ok(k) = p.join(&name)
-                            {
-                                next.push(k);
-                            }
-                        }
-                    }
-                }
-            }
-            prefixes = next;
-            if prefixes.is_empty() {
-                break;
-            }
-        }
-        for p in prefixes {
-            files.extend(store.list(&p).await?.into_iter().filter(is_data_file));
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
-/// Downloads keys into in-memory inputs named by their key.
-pub async fn fetch_inputs(store: &dyn Store, keys: &[Key]) -> Result<Vec<Input>, StoreError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        if let Some(obj) = store.get(key).await? {
-            out.push(Input::Memory {
-                name: key.to_string(),
-                bytes: obj.bytes,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The files of a baseline location: the file itself, or the data files below a folder prefix.
-pub async fn find_baseline_files(
-    store: &Arc<dyn Store>,
-    location: &str,
-) -> Result<(Arc<dyn Store>, Vec<Key>), StoreError> {
-    let (root, key) = split_location(location);
-    let data = store_for_root(store, &root)?;
-    let key = Key::parse(&key)?;
-    if key.is_root() && root == DataRoot::Folder {
-        return Err(StoreError::Unsupported {
-            location: location.to_string(),
-            reason: "the whole file system is not a baseline; name a file or folder".into(),
-        });
-    }
-    if !key.is_root() && data.get(&key).await?.is_some() {
-        return Ok((data, vec![key]));
-    }
-    let files: Vec<Key> = data
-        .list(&key)
-        .await?
-        .into_iter()
-        .filter(is_data_file)
-        .collect();
-    Ok((data, files))
 }
 
 #[cfg(test)]

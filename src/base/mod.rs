@@ -1,0 +1,9 @@
+//! The ground floor: small helpers every stage may use and that use no stage.
+//!
+//! * [`hash`]: the 64-bit mixers behind row priorities and label hashes, and the one definition of
+//!   a dataset's content hash (the key of a cached baseline profile).
+//! * [`rng`]: a seeded generator whose stream is fixed by its definition, and seeds derived from
+//!   names, so that a seed means the same thing in every build.
+
+pub mod hash;
+pub mod rng;

@@ -1,0 +1,67 @@
+//! The wire form of a detector: what users write, the API accepts and the store keeps.
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::DEFAULT_DRIFT_THRESHOLD;
+use super::schedule::Frequency;
+
+/// Who hears about drift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AlertConfig {
+    /// Addresses mailed when the coefficient crosses the threshold.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Incoming-webhook URL (Teams, Slack or any JSON receiver) posted to on drift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
+}
+
+/// A detector definition as written by a user, stored, and accepted by the API, before validation.
+///
+/// Only [`Detector`](super::Detector) (built by `try_from`, which checks every rule) is used by the
+/// rest of the program; this type is the wire form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorConfig {
+    /// Unique name, `^[a-zA-Z0-9][\w\-]{0,35}$`. Also the key in the store.
+    pub name: String,
+    /// Registered model name.
+    pub model_name: String,
+    /// Registered model version (positive).
+    pub model_version: u32,
+    /// Services (deployments) whose inputs are scanned; one result per service and date.
+    pub services: Vec<String>,
+    /// Baseline: a dataset location (file, folder, glob or blob prefix) or a cached `.profile`.
+    pub baseline: String,
+    /// Where the daily snapshots are: a location template with `{service}`, `{model}`, `{version}`,
+    /// `{yyyy}`, `{MM}`, `{dd}` and `{HH}`. Defaults to the legacy model-data-collector layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<String>,
+    /// Day, Week or Month.
+    #[serde(default)]
+    pub frequency: Frequency,
+    /// Hours to wait after the window closes before it is scored (0 to 1000).
+    #[serde(default)]
+    pub latency: u32,
+    /// Features to compare; all common columns when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_list: Option<Vec<String>>,
+    /// Drift is declared when the coefficient is strictly above this value (0 to 1).
+    #[serde(default = "default_drift_threshold")]
+    pub drift_threshold: f64,
+    /// Who is alerted.
+    #[serde(default)]
+    pub alert: AlertConfig,
+    /// Whether the timer runs it.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+}
+
+fn default_drift_threshold() -> f64 {
+    DEFAULT_DRIFT_THRESHOLD
+}
+
+fn default_enabled() -> bool {
+    true
+}

@@ -1,0 +1,232 @@
+//! The rules a detector definition, a date or a date range must follow (Azure ML's
+//! `parameter_validator.py`), each defined once, and the errors that name the broken rule.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::schedule::Frequency;
+
+/// Default drift threshold (Azure ML's `DEFAULT_DRIFT_THRESHOLD`).
+pub const DEFAULT_DRIFT_THRESHOLD: f64 = 0.2;
+/// At most this many features per detector (Azure ML's limit).
+pub const MAX_FEATURES: usize = 200;
+/// A backfill covers at most this many cycles of the detector's frequency (Azure ML's `BACKFILL_BATCH_LIMIT`).
+pub const MAX_BACKFILL_CYCLES: usize = 30;
+
+/// Longest latency Azure ML accepts (`MAX_LATENCY`), in hours.
+pub const MAX_LATENCY_HOURS: u32 = 1000;
+
+/// Why a detector definition, a date range or a template was rejected.
+///
+/// Every message names the field and the offending value, so an API caller can fix the request
+/// without reading code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The JSON did not parse or had unknown or missing fields.
+    #[error("detector definition is not valid JSON for a detector: {0}")]
+    Json(#[source] serde_json::Error),
+    /// `name` does not match `^[a-zA-Z0-9][\w\-]{0,35}$`.
+    #[error(
+        "field `name`: `{0}` is not a valid detector name (1 to 36 characters: letters, digits, `_` and `-`, starting with a letter or digit)"
+    )]
+    Name(String),
+    /// `model_name` does not match `^[a-zA-Z0-9 ._-]*$` or is empty, `.` or `..`.
+    #[error(
+        "field `model_name`: `{0}` is not a valid model name (letters, digits, space, `.`, `_`, `-`; not empty, `.` or `..`)"
+    )]
+    ModelName(String),
+    /// `model_version` is 0.
+    #[error("field `model_version`: `{0}` is not a positive integer")]
+    ModelVersion(u32),
+    /// `services` is empty.
+    #[error("field `services`: the list is empty; give at least one service name")]
+    NoServices,
+    /// A service name does not match `^[a-zA-Z0-9 ._-]*$` or is empty, `.` or `..`.
+    #[error(
+        "field `services`: `{0}` is not a valid service name (letters, digits, space, `.`, `_`, `-`; not empty, `.` or `..`)"
+    )]
+    ServiceName(String),
+    /// A run names a service the detector does not monitor.
+    #[error("field `services`: `{0}` is not one of the detector's services")]
+    UnknownService(String),
+    /// The same service is listed twice.
+    #[error("field `services`: `{0}` is listed more than once")]
+    DuplicateService(String),
+    /// `baseline` is empty.
+    #[error("field `baseline`: empty; give a dataset location or a cached `.profile`")]
+    NoBaseline,
+    /// A location contains a `..` segment or a backslash, or is the file-system root.
+    #[error(
+        "field `{field}`: `{value}` may not contain `..` segments or backslashes, nor be the root folder"
+    )]
+    Location {
+        /// Field name.
+        field: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// `drift_threshold` is outside [0, 1] or not a number.
+    #[error("field `drift_threshold`: `{0}` is not a number between 0 and 1")]
+    Threshold(f64),
+    /// More than [`MAX_FEATURES`] features.
+    #[error("field `feature_list`: {0} features given, at most {MAX_FEATURES} are allowed")]
+    TooManyFeatures(usize),
+    /// A feature name does not match Azure ML's feature pattern.
+    #[error(
+        "field `feature_list`: `{0}` is not a valid feature name (1 to 64 characters: letters, digits, space, `.`, `_`, `-`; no commas; no leading `-` or space, no trailing space)"
+    )]
+    Feature(String),
+    /// `latency` above [`MAX_LATENCY_HOURS`].
+    #[error("field `latency`: `{0}` hours is above the limit of {MAX_LATENCY_HOURS}")]
+    Latency(u32),
+    /// An alert address does not look like an email address.
+    #[error("field `alert.emails`: `{0}` is not an email address")]
+    Email(String),
+    /// The webhook is not an http(s) URL.
+    #[error("field `alert.webhook`: `{0}` is not an http:// or https:// URL")]
+    Webhook(String),
+    /// The snapshot template is malformed.
+    #[error("field `snapshots`: template `{template}` {reason}")]
+    Template {
+        /// The template given.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A date range whose end is before its start.
+    #[error("date range: `end_date` {end} is before `start_date` {start}")]
+    DateOrder {
+        /// First day.
+        start: NaiveDate,
+        /// Last day.
+        end: NaiveDate,
+    },
+    /// A backfill over more than [`MAX_BACKFILL_CYCLES`] windows.
+    #[error(
+        "backfill from {start} to {end}: {cycles} {frequency:?} cycles, at most {MAX_BACKFILL_CYCLES} are allowed"
+    )]
+    BackfillTooLong {
+        /// First day.
+        start: NaiveDate,
+        /// Last day.
+        end: NaiveDate,
+        /// Cycles the range covers.
+        cycles: usize,
+        /// The detector's frequency.
+        frequency: Frequency,
+    },
+    /// A date that is not `YYYY-MM-DD`.
+    #[error("field `{field}`: `{value}` is not a date in the form YYYY-MM-DD")]
+    Date {
+        /// Field name.
+        field: &'static str,
+        /// The value given.
+        value: String,
+    },
+}
+
+pub(super) fn regex(pattern: &str) -> Regex {
+    // The patterns are literals in this file, covered by the unit tests below.
+    Regex::new(pattern).expect("literal regex compiles")
+}
+
+static NAME_RE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9][a-zA-Z0-9_\-]{0,35}$"));
+static MODEL_OR_SERVICE_RE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9 ._-]*$"));
+static FEATURE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(^([a-zA-Z0-9._][a-zA-Z0-9 ._-]{0,62})[a-zA-Z0-9._-]$|^[a-zA-Z0-9._]$)")
+});
+static EMAIL_RE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$"));
+
+/// Checks a detector name against Azure ML's pattern `^[a-zA-Z0-9][\w\-]{0,35}$`, with `\w` read as
+/// ASCII: the name becomes a storage key and a function name, so nothing outside ASCII is accepted.
+pub fn validate_name(name: &str) -> Result<(), ConfigError> {
+    if NAME_RE.is_match(name) {
+        Ok(())
+    } else {
+        Err(ConfigError::Name(name.to_string()))
+    }
+}
+
+/// Whether `address` looks like an email address (the rule for alert recipients everywhere).
+pub fn is_email(address: &str) -> bool {
+    EMAIL_RE.is_match(address)
+}
+
+/// Model and service names become path segments of snapshot locations and result keys, so on top
+/// of Azure ML's pattern they may not be empty, `.` or `..`.
+pub(super) fn is_model_or_service_name(name: &str) -> bool {
+    MODEL_OR_SERVICE_RE.is_match(name) && !name.is_empty() && name != "." && name != ".."
+}
+
+/// A location may be relative to the store, `az://...` or an absolute folder; it never climbs.
+pub(super) fn check_location(field: &'static str, value: &str) -> Result<(), ConfigError> {
+    let climbs = value.split('/').any(|seg| seg == "..");
+    let whole_filesystem = value.trim_matches('/').is_empty();
+    if climbs || whole_filesystem || value.contains('\\') {
+        return Err(ConfigError::Location {
+            field,
+            value: value.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Parses a `YYYY-MM-DD` date from a request field.
+pub fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, ConfigError> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| ConfigError::Date {
+        field,
+        value: value.to_string(),
+    })
+}
+
+pub(super) fn validate_services(services: &[String]) -> Result<(), ConfigError> {
+    if services.is_empty() {
+        return Err(ConfigError::NoServices);
+    }
+    for (i, s) in services.iter().enumerate() {
+        if !is_model_or_service_name(s) {
+            return Err(ConfigError::ServiceName(s.clone()));
+        }
+        if services[..i].contains(s) {
+            return Err(ConfigError::DuplicateService(s.clone()));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn validate_threshold(t: f64) -> Result<(), ConfigError> {
+    if (0.0..=1.0).contains(&t) {
+        Ok(())
+    } else {
+        Err(ConfigError::Threshold(t))
+    }
+}
+
+pub(super) fn validate_features(features: &[String]) -> Result<(), ConfigError> {
+    if features.len() > MAX_FEATURES {
+        return Err(ConfigError::TooManyFeatures(features.len()));
+    }
+    for f in features {
+        if f.contains(',') || !FEATURE_RE.is_match(f) {
+            return Err(ConfigError::Feature(f.clone()));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn validate_webhook(hook: &str) -> Result<(), ConfigError> {
+    let bad = || ConfigError::Webhook(hook.to_string());
+    let rest = hook
+        .strip_prefix("https://")
+        .or_else(|| hook.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) || hook.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    Ok(())
+}

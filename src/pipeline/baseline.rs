@@ -1,0 +1,236 @@
+//! A detector's baseline profile: read as it is when the baseline is a saved profile, otherwise
+//! found in the store's cache by the content hash of the baseline's files, or built once and
+//! cached there.
+//!
+//! The content hash ([`crate::base::hash::ContentHasher`]) is computed by streaming each file
+//! through the hasher, so memory does not grow with the baseline. The hash of a baseline whose
+//! files have not changed (same keys, same change tags from a HEAD request) is remembered by the
+//! process, so a long-running service reads a baseline's bytes once per change, not once per run.
+//! Runs of the same baseline at the same time share one load: the first one reads or builds the
+//! profile, the others wait for it and use the same copy in memory.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use crate::base::hash::{ContentHasher, FileHasher};
+use crate::data::Input;
+use crate::detector::Detector;
+use crate::drift::result::DatasetSummary;
+use crate::profile::{self, Profile, ProfileOptions};
+use crate::store::{Key, PutCondition, Store, keys};
+
+use super::locate::{baseline_files, inputs_for, is_profile_key};
+use super::{PipelineError, blocking, error_chain};
+
+/// Profiles kept in memory for later runs (a profile is a few to a few tens of MB).
+const PROFILES_KEPT: usize = 4;
+
+/// A loaded baseline and what a result reports of it.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The profile the target is compared with.
+    pub profile: Arc<Profile>,
+    /// Source, files and content hash, for the result.
+    pub summary: DatasetSummary,
+}
+
+/// Content hashes by the identity of a baseline's files (store, keys and change tags).
+static HASHES: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+
+/// Profiles in memory and loads in flight, by store and cache key.
+static PROFILES: LazyLock<Mutex<ProfileCache>> = LazyLock::new(Default::default);
+
+#[derive(Default)]
+struct ProfileCache {
+    /// Loaded or loading, most recently used last.
+    entries: Vec<(String, Arc<tokio::sync::OnceCell<Arc<Profile>>>)>,
+}
+
+impl ProfileCache {
+    /// The cell for `key`, new or shared with runs already loading it.
+    fn cell(&mut self, key: &str) -> Arc<tokio::sync::OnceCell<Arc<Profile>>> {
+        if let Some(i) = self.entries.iter().position(|(k, _)| k == key) {
+            let entry = self.entries.remove(i);
+            let cell = Arc::clone(&entry.1);
+            self.entries.push(entry);
+            return cell;
+        }
+        let cell = Arc::new(tokio::sync::OnceCell::new());
+        self.entries.push((key.to_string(), Arc::clone(&cell)));
+        if self.entries.len() > PROFILES_KEPT {
+            self.entries.remove(0);
+        }
+        cell
+    }
+}
+
+/// The detector's baseline profile (see the module docs).
+pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baseline, PipelineError> {
+    let (data, files) = baseline_files(store, &detector.baseline).await?;
+    if files.is_empty() {
+        return Err(PipelineError::NoBaseline(detector.baseline.clone()));
+    }
+    if files.iter().all(is_profile_key) {
+        let profile = read_profiles(&data, &files).await?;
+        let summary = DatasetSummary {
+            source: detector.baseline.clone(),
+            files: profile.files.len(),
+            rows: profile.rows,
+            content_hash: Some(profile.content_hash.clone()),
+        };
+        return Ok(Baseline {
+            profile: Arc::new(profile),
+            summary,
+        });
+    }
+    let files: Vec<Key> = files.into_iter().filter(|k| !is_profile_key(k)).collect();
+    let hash = content_hash(&data, &files).await?;
+    let cache_key = keys::baseline(&detector.name, &hash)?;
+    let cell = PROFILES
+        .lock()
+        .map_err(|_| PipelineError::Panicked("baseline cache lock poisoned".into()))?
+        .cell(&format!("{}|{cache_key}", store.describe()));
+    let profile = cell
+        .get_or_try_init(|| cached_or_built(store, &data, &files, &cache_key, detector))
+        .await?;
+    Ok(Baseline {
+        profile: Arc::clone(profile),
+        summary: DatasetSummary {
+            source: detector.baseline.clone(),
+            files: files.len(),
+            rows: profile.rows,
+            content_hash: Some(hash),
+        },
+    })
+}
+
+/// The profile cached under `cache_key`, or the baseline profiled and cached there.
+async fn cached_or_built(
+    store: &Arc<dyn Store>,
+    data: &Arc<dyn Store>,
+    files: &[Key],
+    cache_key: &Key,
+    detector: &Detector,
+) -> Result<Arc<Profile>, PipelineError> {
+    if let Some(obj) = store.get(cache_key).await? {
+        let key_name = cache_key.to_string();
+        let cached = blocking("reading the cached baseline profile", move || {
+            Profile::from_bytes(&obj.bytes).map_err(|source| PipelineError::CachedProfile {
+                key: key_name,
+                source,
+            })
+        })
+        .await;
+        match cached {
+            Ok(p) => return Ok(Arc::new(p)),
+            // A cache written by another version: rebuild and replace it.
+            Err(e) => {
+                tracing::warn!(message = "Rebuilding unreadable cached baseline profile.", key = %cache_key, error = %error_chain(&e));
+            }
+        }
+    }
+    let inputs = inputs_for(data, files).await?;
+    let source_name = detector.baseline.clone();
+    let profile = blocking("profiling the baseline", move || {
+        let options = ProfileOptions {
+            source: Some(source_name.clone()),
+            ..ProfileOptions::default()
+        };
+        profile::build(&inputs, &options).map_err(|source| PipelineError::Profile {
+            side: "baseline",
+            source_name,
+            source,
+        })
+    })
+    .await?;
+    let profile = Arc::new(profile);
+    let encoded = Arc::clone(&profile);
+    let bytes = blocking("encoding the baseline profile", move || {
+        Ok(encoded.to_bytes())
+    })
+    .await?;
+    // Caching is an optimisation: a run does not fail because the cache could not be written.
+    if let Err(e) = store
+        .put(cache_key, bytes.into(), PutCondition::Overwrite)
+        .await
+    {
+        tracing::warn!(message = "Could not cache the baseline profile.", key = %cache_key, error = %error_chain(&e));
+    }
+    Ok(profile)
+}
+
+/// The content hash of a baseline's files, streamed; remembered while the files keep their tags.
+async fn content_hash(data: &Arc<dyn Store>, files: &[Key]) -> Result<String, PipelineError> {
+    let mut identity = data.describe();
+    for key in files {
+        let tag = data.head(key).await?.map(|m| m.tag).unwrap_or_default();
+        identity.push_str(&format!("|{key}#{tag}"));
+    }
+    if let Some(hash) = HASHES.lock().ok().and_then(|h| h.get(&identity).cloned()) {
+        return Ok(hash);
+    }
+    let inputs = inputs_for(data, files).await?;
+    let hash = blocking("hashing the baseline", move || stream_hash(&inputs)).await?;
+    if let Ok(mut hashes) = HASHES.lock() {
+        hashes.insert(identity, hash.clone());
+    }
+    Ok(hash)
+}
+
+/// Reads each input once from start to end through the content hasher.
+fn stream_hash(inputs: &[Input]) -> Result<String, PipelineError> {
+    let mut dataset = ContentHasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    for input in inputs {
+        let name = input.name();
+        let io = |source| PipelineError::ReadFile {
+            path: name.clone(),
+            source,
+        };
+        let mut file = FileHasher::new(&name);
+        let mut reader: Box<dyn Read + Send> = match input {
+            Input::File(path) => Box::new(std::fs::File::open(path).map_err(io)?),
+            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
+            Input::Source(source) => Arc::clone(source).reader(),
+        };
+        loop {
+            let n = reader.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            file.update(&buf[..n]);
+        }
+        dataset.add(file);
+    }
+    Ok(dataset.finish())
+}
+
+/// Saved profiles, merged in key order when there are several.
+pub async fn read_profiles(store: &Arc<dyn Store>, keys: &[Key]) -> Result<Profile, PipelineError> {
+    let mut encoded = Vec::with_capacity(keys.len());
+    for key in keys {
+        let obj = store
+            .get(key)
+            .await?
+            .ok_or_else(|| PipelineError::NotFound(key.to_string()))?;
+        encoded.push((key.to_string(), obj.bytes));
+    }
+    blocking("reading saved profiles", move || {
+        let mut merged: Option<Profile> = None;
+        for (key, bytes) in encoded {
+            let p = Profile::from_bytes(&bytes).map_err(|source| PipelineError::CachedProfile {
+                key: key.clone(),
+                source,
+            })?;
+            match merged.as_mut() {
+                None => merged = Some(p),
+                Some(m) => m
+                    .merge(&p)
+                    .map_err(|source| PipelineError::CachedProfile { key, source })?,
+            }
+        }
+        merged.ok_or_else(|| PipelineError::NotFound("no profile".into()))
+    })
+    .await
+}

@@ -1,0 +1,178 @@
+//! Reading the stored history: Azure ML's `get_output` document and the runs a history report
+//! shows. Only the days asked for are read.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::detector::Detector;
+use crate::drift::result::{RunResult, RunStatus};
+use crate::store::{self, Store, StoreError};
+
+/// The `get_output` document of a detector between two dates (inclusive): Azure ML's `results`
+/// and `metrics` lists, one entry per service, holding the succeeded result of each date, oldest
+/// first; no-data and failed records (and failed attempts kept beside a succeeded result) are
+/// listed under `unsuccessful_runs`.
+pub async fn output_document(
+    store: &dyn Store,
+    detector: &Detector,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<serde_json::Value, StoreError> {
+    let mut results = Vec::new();
+    let mut metrics = Vec::new();
+    let mut unsuccessful = Vec::new();
+    for service in &detector.services {
+        let history = store::service_history(store, &detector.name, service, start, end).await?;
+        let (ok, other): (Vec<RunResult>, Vec<RunResult>) = history
+            .results
+            .into_iter()
+            .partition(|r| r.run.status == RunStatus::Succeeded);
+        let result: Vec<_> = ok
+            .iter()
+            .map(|r| {
+                json!({
+                    "has_drift": r.has_drift,
+                    "datetime": r.datetime.to_string(),
+                    "drift_threshold": r.drift_threshold,
+                    "model_name": r.model_name,
+                    "model_version": r.model_version,
+                })
+            })
+            .collect();
+        results
+            .push(json!({"drift_type": "ModelBased", "service_name": service, "result": result}));
+        metrics.push(json!({"drift_type": "ModelBased", "service_name": service, "metrics": ok}));
+        let records = other.iter().map(|r| (r, false));
+        let attempts = history.failed_attempts.iter().map(|r| (r, true));
+        for (r, beside) in records.chain(attempts) {
+            unsuccessful.push(json!({
+                "service_name": r.service_name,
+                "datetime": r.datetime.to_string(),
+                "status": r.run.status,
+                "run_type": r.run.run_type,
+                "error": r.run.error,
+                "beside_succeeded_result": beside,
+            }));
+        }
+    }
+    Ok(json!({
+        "detector": detector.name,
+        "start": start.to_string(),
+        "end": end.to_string(),
+        "results": results,
+        "metrics": metrics,
+        "unsuccessful_runs": unsuccessful,
+    }))
+}
+
+/// The succeeded and failed results of `services` between two dates, for a history page, oldest
+/// first. Only `detail` (else the latest scored date) keeps its per-feature detail, and the detail
+/// of every other run is dropped as soon as it is read: a year of 200-feature results would
+/// otherwise hold several hundred MB.
+pub async fn report_runs(
+    store: &dyn Store,
+    detector: &str,
+    services: &[String],
+    start: NaiveDate,
+    end: NaiveDate,
+    detail: Option<NaiveDate>,
+) -> Result<Vec<RunResult>, StoreError> {
+    let mut out: Vec<RunResult> = Vec::new();
+    let mut latest_scored: Option<NaiveDate> = None;
+    for service in services {
+        store::visit_history(store, detector, service, start, end, |mut r, failed| {
+            if failed {
+                return;
+            }
+            if r.run.status == RunStatus::Succeeded && latest_scored.is_none_or(|l| r.datetime > l)
+            {
+                latest_scored = Some(r.datetime);
+                for o in out.iter_mut().filter(|o| Some(o.datetime) != detail) {
+                    o.features = Vec::new();
+                }
+            }
+            let needed = Some(r.datetime) == detail || Some(r.datetime) == latest_scored;
+            if !needed {
+                r.features = Vec::new();
+            }
+            out.push(r);
+        })
+        .await?;
+    }
+    out.sort_by(|a, b| {
+        a.datetime
+            .cmp(&b.datetime)
+            .then_with(|| a.service_name.cmp(&b.service_name))
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata;
+    use crate::store::LocalStore;
+
+    async fn store(days: &[&str]) -> (tempfile::TempDir, LocalStore) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = LocalStore::new(dir.path()).expect("store");
+        for d in days {
+            for svc in ["a", "b"] {
+                let mut r = testdata::run(testdata::day(d), svc, 3, 0.3);
+                r.detector = "churn".into();
+                store::record_run(&store, &r).await.expect("record");
+            }
+        }
+        (dir, store)
+    }
+
+    fn with_features(rs: &[RunResult]) -> Vec<String> {
+        let mut v: Vec<String> = rs
+            .iter()
+            .filter(|r| !r.features.is_empty())
+            .map(|r| format!("{} {}", r.service_name, r.datetime))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[tokio::test]
+    async fn only_the_runs_shown_in_detail_keep_their_distributions() {
+        let (_dir, s) = store(&["2026-10-30", "2026-11-01", "2026-11-02"]).await;
+        let both = ["a".to_string(), "b".to_string()];
+        let (start, end) = (testdata::day("2026-10-01"), testdata::day("2026-11-30"));
+        let rs = report_runs(&s, "churn", &both, start, end, None)
+            .await
+            .expect("read");
+        assert_eq!(rs.len(), 6);
+        assert_eq!(with_features(&rs), ["a 2026-11-02", "b 2026-11-02"]);
+        assert!(rs.iter().all(|r| !r.column_metrics.is_empty()));
+
+        let detail = Some(testdata::day("2026-10-30"));
+        let rs = report_runs(&s, "churn", &both, start, end, detail)
+            .await
+            .expect("read");
+        assert_eq!(
+            with_features(&rs),
+            [
+                "a 2026-10-30",
+                "a 2026-11-02",
+                "b 2026-10-30",
+                "b 2026-11-02"
+            ]
+        );
+
+        let (start, end) = (testdata::day("2026-10-31"), testdata::day("2026-11-01"));
+        let rs = report_runs(&s, "churn", &["b".to_string()], start, end, None)
+            .await
+            .expect("read");
+        assert_eq!(with_features(&rs), ["b 2026-11-01"]);
+        assert_eq!(rs.len(), 1);
+        assert_eq!(
+            store::history_bounds(&s, "churn", "a")
+                .await
+                .expect("bounds"),
+            Some((testdata::day("2026-10-30"), testdata::day("2026-11-02")))
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! Finding the files of a dataset in a store: a baseline location, a service's snapshots for a
+//! window, or everything below a prefix. Which files count is defined once, here: data files as
+//! the readers define them (compressed ones included) and saved profiles.
+
+use std::sync::Arc;
+
+use crate::data::{self, Input};
+use crate::detector::{DataRoot, Detector, Segment, SnapshotTemplate, Window, split_location};
+use crate::profile::PROFILE_EXTENSION;
+use crate::store::{self, Key, Store, StoreError};
+
+use super::PipelineError;
+use super::source::input_for;
+
+/// Whether a file below a dataset or snapshot location is read: a data file (`.csv`, `.parquet`,
+/// `.jsonl`, ..., gzipped ones included) or a saved profile. Hidden files, markers and anything
+/// else beside the snapshots are passed over.
+pub fn is_input_file(key: &Key) -> bool {
+    let name = key.segments().last().unwrap_or("");
+    !name.starts_with('.')
+        && (data::is_data_file_name(name) || name.to_ascii_lowercase().ends_with(PROFILE_EXTENSION))
+}
+
+/// Whether a key names a saved profile.
+pub fn is_profile_key(key: &Key) -> bool {
+    key.as_str()
+        .to_ascii_lowercase()
+        .ends_with(PROFILE_EXTENSION)
+}
+
+/// Keys of the snapshot files of one service over a window: the template is rendered for each
+/// day, `*` / hour segments are expanded by listing folders, and every input file below the
+/// resulting folders is taken. Missing folders simply yield nothing.
+pub async fn snapshot_files(
+    store: &dyn Store,
+    template: &SnapshotTemplate,
+    detector: &Detector,
+    service: &str,
+    window: &Window,
+) -> Result<Vec<Key>, StoreError> {
+    let mut files = Vec::new();
+    for day in window.days() {
+        let segments = template.render(service, &detector.model_name, detector.model_version, day);
+        let mut prefixes = vec![Key::root()];
+        for seg in &segments {
+            let mut next = Vec::new();
+            for p in &prefixes {
+                match seg {
+                    Segment::Exact(variants) => {
+                        for v in variants {
+                            // A rendered segment may contain characters a key refuses; such a
+                            // folder cannot exist in the store.
+                            if let Ok(k) = p.join(v) {
+                                next.push(k);
+                            }
+                        }
+                    }
+                    Segment::Any(re) => {
+                        for name in store.list_folders(p).await? {
+                            if re.is_match(&name)
+                                && let Ok(k) = p.join(&name)
+                            {
+                                next.push(k);
+                            }
+                        }
+                    }
+                }
+            }
+            prefixes = next;
+            if prefixes.is_empty() {
+                break;
+            }
+        }
+        for p in prefixes {
+            files.extend(store.list(&p).await?.into_iter().filter(is_input_file));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// The store holding a detector's baseline and the baseline's files: the file itself (found with
+/// a HEAD request, never downloaded to check), or the input files below a folder prefix.
+pub async fn baseline_files(
+    store: &Arc<dyn Store>,
+    location: &str,
+) -> Result<(Arc<dyn Store>, Vec<Key>), StoreError> {
+    let (root, key) = split_location(location);
+    let data = store::store_for_root(store, &root)?;
+    let key = Key::parse(&key)?;
+    if key.is_root() && root == DataRoot::Folder {
+        return Err(StoreError::Unsupported {
+            location: location.to_string(),
+            reason: "the whole file system is not a baseline; name a file or folder".into(),
+        });
+    }
+    if !key.is_root() && data.head(&key).await?.is_some() {
+        return Ok((data, vec![key]));
+    }
+    let files: Vec<Key> = data
+        .list(&key)
+        .await?
+        .into_iter()
+        .filter(is_input_file)
+        .collect();
+    Ok((data, files))
+}
+
+/// Readers' inputs for keys of a store, in order; keys that vanished meanwhile are passed over.
+pub async fn inputs_for(store: &Arc<dyn Store>, keys: &[Key]) -> Result<Vec<Input>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        if let Some(input) = input_for(store, key).await? {
+            out.push(input);
+        }
+    }
+    Ok(out)
+}
+
+/// The data files of a dataset named by a key of a store: the object itself, or every data file
+/// below it. `spec` is what the user gave, for messages.
+pub async fn dataset_inputs(
+    store: &Arc<dyn Store>,
+    key: &Key,
+    spec: &str,
+) -> Result<Vec<Input>, PipelineError> {
+    let keys: Vec<Key> = if !key.is_root() && store.head(key).await?.is_some() {
+        vec![key.clone()]
+    } else {
+        store
+            .list(key)
+            .await?
+            .into_iter()
+            .filter(|k| is_input_file(k) && !is_profile_key(k))
+            .collect()
+    };
+    if keys.is_empty() {
+        return Err(PipelineError::NotFound(spec.to_string()));
+    }
+    Ok(inputs_for(store, &keys).await?)
+}

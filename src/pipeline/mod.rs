@@ -1,0 +1,118 @@
+//! The one place that wires the stages together, for every way in: the command line, the
+//! Functions handler and the Python package all call this module and nothing below it.
+//!
+//! * [`local`]: datasets a user names (files, folders, globs, `.profile` files, `az://` prefixes)
+//!   profiled side by side, the target typed like the baseline;
+//! * [`locate`]: which files of a store belong to a baseline or to a service's snapshot, and
+//!   [`source`]: reading them by ranges with read-ahead, never whole;
+//! * [`baseline`]: a detector's baseline profile, cached by content hash and shared by
+//!   concurrent runs;
+//! * [`run`]: one detector window: profile, score, record, [`publish`];
+//! * [`history`]: reading back what was stored (`get_output`, report pages).
+//!
+//! Reading ([`crate::data`]), profiling ([`crate::profile`]), scoring ([`crate::drift`]),
+//! storing ([`crate::store`]), publishing ([`crate::sinks`]) and rendering ([`crate::report`]) each
+//! stay unaware of the others; only this module knows the order they run in.
+
+pub mod baseline;
+pub mod history;
+pub mod local;
+pub mod locate;
+pub mod publish;
+pub mod run;
+pub mod source;
+
+pub use crate::profile::{Profile, ProfileOptions};
+pub use run::{ServiceOutcome, run_window, unsuccessful};
+
+use crate::drift::scan::ScanError;
+use crate::profile::ProfileError;
+use crate::store::StoreError;
+
+/// Why a scan or a run could not be done. For a detector run it becomes the reason of a failed
+/// result; on the command line, the error message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// Reading or writing the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The detector's snapshot template does not parse (stored before a rule changed).
+    #[error(transparent)]
+    Config(#[from] crate::detector::ConfigError),
+    /// The baseline location holds no data file.
+    #[error("baseline `{0}` has no data files (.csv, .parquet, .jsonl, ... or .profile)")]
+    NoBaseline(String),
+    /// A location that holds nothing to read.
+    #[error("`{0}`: no such file, or no data file below it")]
+    NotFound(String),
+    /// A local file (a saved profile) could not be read.
+    #[error("reading `{path}`")]
+    ReadFile {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A dataset could not be profiled, or a saved profile not read.
+    #[error("reading {side} `{source_name}`")]
+    Profile {
+        /// `baseline`, `target` or `snapshot`.
+        side: &'static str,
+        /// Where it came from.
+        source_name: String,
+        /// The cause.
+        #[source]
+        source: ProfileError,
+    },
+    /// A cached or saved profile could not be read.
+    #[error("reading the saved profile `{key}`")]
+    CachedProfile {
+        /// The key.
+        key: String,
+        /// The cause.
+        #[source]
+        source: ProfileError,
+    },
+    /// The profiles could not be compared.
+    #[error("comparing baseline and target")]
+    Scan(#[source] ScanError),
+    /// The engine panicked; the message is kept so the failure is explainable.
+    #[error("internal error while {0}")]
+    Panicked(String),
+}
+
+/// An error and its causes on one line, as recorded in a failed result.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Runs CPU-heavy engine work off the async threads; a panic becomes [`PipelineError::Panicked`].
+pub(crate) async fn blocking<T: Send + 'static>(
+    what: &str,
+    f: impl FnOnce() -> Result<T, PipelineError> + Send + 'static,
+) -> Result<T, PipelineError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(join) => {
+            let msg = join
+                .try_into_panic()
+                .ok()
+                .and_then(|p| {
+                    p.downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                })
+                .unwrap_or_else(|| "task cancelled".into());
+            Err(PipelineError::Panicked(format!("{what}: {msg}")))
+        }
+    }
+}

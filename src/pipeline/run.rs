@@ -1,0 +1,263 @@
+//! One detector run, whatever triggered it: baseline, snapshot discovery, scoring, recording,
+//! publishing.
+//!
+//! Every trigger (timer, `POST .../run`, backfill, CLI, Python) goes through [`run_window`], so a
+//! run is recorded the same way everywhere: a missing snapshot is a `no_data` result, an error
+//! (including a panic in the engine) is a `failed` result with its reason, and neither replaces an
+//! earlier succeeded result (see [`crate::store::record_run`]). Only a store that cannot be
+//! written is an error of the call itself.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+
+use crate::base::rng::seed_from_names;
+use crate::detector::{Detector, Window};
+use crate::drift::result::{DatasetSummary, RunInfo, RunResult, RunStatus, RunType, SchemaChanges};
+use crate::drift::scan::{self, RunContext, ScanOptions};
+use crate::profile::{self, Profile, ProfileOptions};
+use crate::store::{self, Key, Recorded, Store, StoreError};
+
+use super::baseline::{self, Baseline};
+use super::locate::{inputs_for, is_profile_key, snapshot_files};
+use super::{PipelineError, blocking, error_chain};
+
+/// What happened to one service in one window.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServiceOutcome {
+    /// Service name.
+    pub service: String,
+    /// Scoring date (first day of the window).
+    #[serde(with = "crate::drift::result::date_format")]
+    pub date: NaiveDate,
+    /// Outcome.
+    pub status: RunStatus,
+    /// `has_drift` of the result (false unless succeeded).
+    pub has_drift: bool,
+    /// The coefficient, when scored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datadrift_coefficient: Option<f64>,
+    /// `result` when stored as the date's result, `failed_attempt` when kept beside a succeeded one.
+    pub recorded: &'static str,
+    /// Why it failed or had no data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Runs `detector` (with any per-request overrides already applied) over `window` for each of its
+/// services, records every result and hands it to the sinks.
+pub async fn run_window(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    window: Window,
+    run_type: RunType,
+) -> Result<Vec<ServiceOutcome>, StoreError> {
+    let baseline = baseline::load(store, detector).await;
+    let mut outcomes = Vec::with_capacity(detector.services.len());
+    for service in &detector.services {
+        let started = Instant::now();
+        let started_at = Utc::now();
+        let mut result = match &baseline {
+            Err(e) => unsuccessful(detector, service, window, RunStatus::Failed, error_chain(e)),
+            Ok(baseline) => match score_service(store, detector, service, window, baseline).await {
+                Ok(Some(r)) => r,
+                Ok(None) => unsuccessful(
+                    detector,
+                    service,
+                    window,
+                    RunStatus::NoData,
+                    format!(
+                        "no snapshot files for service `{service}` from {} to {}",
+                        window.start, window.end
+                    ),
+                ),
+                Err(PipelineError::Store(e)) if is_fatal(&e) => return Err(e),
+                Err(e) => unsuccessful(
+                    detector,
+                    service,
+                    window,
+                    RunStatus::Failed,
+                    error_chain(&e),
+                ),
+            },
+        };
+        result.run.run_type = run_type;
+        result.run.window = Some((window.start, window.end));
+        result.run.started_at = started_at;
+        result.run.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let recorded = store::record_run(&**store, &result).await?;
+        super::publish::publish(&result, detector, &**store).await;
+        tracing::info!(
+            message = "Run recorded.",
+            detector = %detector.name,
+            service = %service,
+            date = %window.start,
+            status = ?result.run.status,
+            has_drift = result.has_drift,
+            run_type = run_type.as_str(),
+        );
+        outcomes.push(ServiceOutcome {
+            service: service.clone(),
+            date: window.start,
+            status: result.run.status,
+            has_drift: result.has_drift,
+            datadrift_coefficient: result.coefficient(),
+            recorded: match recorded {
+                Recorded::Result => "result",
+                Recorded::FailedAttempt => "failed_attempt",
+            },
+            error: result.run.error.clone(),
+        });
+    }
+    Ok(outcomes)
+}
+
+/// Store errors that mean the run cannot even be recorded; others become a failed result.
+fn is_fatal(e: &StoreError) -> bool {
+    matches!(e, StoreError::Config { .. })
+}
+
+/// A result for a run that did not score: no data, or failed with a reason.
+pub fn unsuccessful(
+    detector: &Detector,
+    service: &str,
+    window: Window,
+    status: RunStatus,
+    reason: String,
+) -> RunResult {
+    RunResult {
+        schema_version: crate::drift::result::SCHEMA_VERSION.to_string(),
+        datetime: window.start,
+        detector: detector.name.clone(),
+        service_name: service.to_string(),
+        model_name: detector.model_name.clone(),
+        model_version: detector.model_version,
+        drift_threshold: detector.drift_threshold,
+        has_drift: false,
+        dataset_metrics: Vec::new(),
+        column_metrics: Vec::new(),
+        run: RunInfo {
+            run_type: RunType::Adhoc,
+            status,
+            error: Some(reason),
+            started_at: Utc::now(),
+            duration_ms: 0,
+            driftscan_version: env!("CARGO_PKG_VERSION").to_string(),
+            window: Some((window.start, window.end)),
+        },
+        baseline: DatasetSummary {
+            source: detector.baseline.clone(),
+            ..Default::default()
+        },
+        target: DatasetSummary::default(),
+        classifier: None,
+        features: Vec::new(),
+        schema: SchemaChanges::default(),
+        warnings: Vec::new(),
+    }
+}
+
+/// Profiles one service's snapshot (its data files, with the baseline's column types, merged with
+/// any saved profiles beside them) and compares it with the baseline; `None` when there is no data.
+async fn score_service(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    service: &str,
+    window: Window,
+    baseline: &Baseline,
+) -> Result<Option<RunResult>, PipelineError> {
+    let template = detector.snapshot_template()?;
+    let data = store::store_for_root(store, &template.root)?;
+    let files = snapshot_files(&*data, &template, detector, service, &window).await?;
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let prefix = common_prefix(&files);
+    let (profiles, raw): (Vec<Key>, Vec<Key>) = files.into_iter().partition(is_profile_key);
+    let saved = if profiles.is_empty() {
+        None
+    } else {
+        Some(baseline::read_profiles(&data, &profiles).await?)
+    };
+    let inputs = inputs_for(&data, &raw).await?;
+    let scan_options = ScanOptions {
+        features: detector.feature_list.clone(),
+        threshold: detector.drift_threshold,
+        seed: seed(&detector.name, service, window.start),
+    };
+    let context = RunContext {
+        detector: detector.name.clone(),
+        service_name: service.to_string(),
+        model_name: detector.model_name.clone(),
+        model_version: detector.model_version,
+        date: window.start,
+        run_type: RunType::Adhoc,
+    };
+    let profile = Arc::clone(&baseline.profile);
+    let mut result = blocking("scoring the snapshot", move || {
+        let target = target_profile(&profile, inputs, saved, prefix)?;
+        scan::compare(&profile, &target, &scan_options, &context).map_err(PipelineError::Scan)
+    })
+    .await?;
+    if result.baseline.source.is_empty() {
+        result.baseline.source = baseline.summary.source.clone();
+    }
+    if result.baseline.content_hash.is_none() {
+        result.baseline.content_hash = baseline.summary.content_hash.clone();
+    }
+    Ok(Some(result))
+}
+
+/// The snapshot's profile: its data files profiled with the baseline's column kinds, merged with
+/// the saved profiles found beside them.
+fn target_profile(
+    baseline: &Profile,
+    inputs: Vec<crate::data::Input>,
+    saved: Option<Profile>,
+    source_name: String,
+) -> Result<Profile, PipelineError> {
+    let wrap = |source| PipelineError::Profile {
+        side: "snapshot",
+        source_name: source_name.clone(),
+        source,
+    };
+    let profiled = if inputs.is_empty() {
+        None
+    } else {
+        let options = ProfileOptions {
+            source: Some(source_name.clone()),
+            pinned_kinds: baseline.kinds(),
+            ..ProfileOptions::default()
+        };
+        Some(profile::build(&inputs, &options).map_err(wrap)?)
+    };
+    match (profiled, saved) {
+        (Some(mut p), Some(s)) => {
+            p.merge(&s).map_err(wrap)?;
+            Ok(p)
+        }
+        (Some(p), None) | (None, Some(p)) => Ok(p),
+        (None, None) => Err(PipelineError::NotFound(source_name)),
+    }
+}
+
+/// The folder the snapshot files share, for messages.
+fn common_prefix(files: &[Key]) -> String {
+    let Some(first) = files.first() else {
+        return String::new();
+    };
+    let mut parts: Vec<&str> = first.segments().collect();
+    parts.pop();
+    for f in &files[1..] {
+        let other: Vec<&str> = f.segments().collect();
+        let n = parts.iter().zip(&other).take_while(|(a, b)| a == b).count();
+        parts.truncate(n);
+    }
+    parts.join("/")
+}
+
+/// A seed fixed by detector, service and date, so a rerun of the same data gives the same result.
+fn seed(detector: &str, service: &str, date: NaiveDate) -> u64 {
+    seed_from_names(&[detector, service, &date.to_string()])
+}
