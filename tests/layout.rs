@@ -100,3 +100,54 @@ fn the_rule_sees_imports() {
     );
     assert!(layer_of("pipeline") > layer_of("store"));
 }
+
+/// The `[dependencies]` of a Cargo.toml (crate names as written).
+fn dependencies(toml: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut section = String::new();
+    for line in toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line.to_string();
+            continue;
+        }
+        let is_deps = section == "[dependencies]"
+            || (section.starts_with("[target.") && section.ends_with(".dependencies]"));
+        if is_deps
+            && let Some((name, _)) = line.split_once('=')
+            && !name.trim().starts_with('#')
+        {
+            names.push(name.trim().to_string());
+        }
+    }
+    names
+}
+
+#[test]
+fn every_dependency_is_used_and_listed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let toml = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let code: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("source"))
+        .collect();
+    let mut problems = Vec::new();
+    for dep in dependencies(&toml) {
+        let id = dep.replace('-', "_");
+        let used = [format!("{id}::"), format!("{id}!"), format!("use {id};")]
+            .iter()
+            .any(|p| code.contains(p.as_str()));
+        if !used {
+            problems.push(format!(
+                "`{dep}` is in Cargo.toml but no file under src/ uses it"
+            ));
+        }
+        if !readme.contains(&format!("`{dep}`")) {
+            problems.push(format!("`{dep}` is not in the README's dependency table"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -968,7 +968,7 @@ impl Rng {
 
 /// 2,000 rows of `age,income,plan`; `drift` moves age by two standard deviations and makes the
 /// premium plan common. Snapshots carry the legacy collector's bookkeeping columns.
-fn churn_csv(seed: u64, drift: bool, collector_columns: bool) -> String {
+pub fn churn_csv(seed: u64, drift: bool, collector_columns: bool) -> String {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut out = String::from("age,income,plan");
     if collector_columns {

@@ -21,6 +21,8 @@ mod infra;
 
 /// The dependency rule of src/lib.rs, read from the `use crate::` lines under src/.
 mod layout;
+/// One pipeline for CLI and service: gzipped snapshots, one content hash, ranged reads, CLI on az://.
+mod pipeline;
 /// REST API, timer invocations, readiness and the CLI of the service.
 mod service;
 /// Store contract on the local folder and on Azurite (also hosts the Azurite harness).

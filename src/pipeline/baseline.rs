@@ -85,7 +85,30 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
         });
     }
     let files: Vec<Key> = files.into_iter().filter(|k| !is_profile_key(k)).collect();
-    let hash = content_hash(&data, &files).await?;
+    let identity = identity(&data, &files).await?;
+    let known = HASHES.lock().ok().and_then(|h| h.get(&identity).cloned());
+    let cache_folder = keys::baseline_prefix(&detector.name)?;
+    if known.is_none() && store.list(&cache_folder).await?.is_empty() {
+        // Nothing cached for this detector yet: profile straight away (the profile carries the
+        // content hash) instead of reading the baseline once to hash it and again to profile it.
+        let profile = build_and_cache(store, &data, &files, detector).await?;
+        let hash = profile.content_hash.clone();
+        if let Ok(mut hashes) = HASHES.lock() {
+            hashes.insert(identity, hash.clone());
+        }
+        return Ok(baseline_of(detector, files.len(), profile, hash));
+    }
+    let hash = match known {
+        Some(hash) => hash,
+        None => {
+            let inputs = inputs_for(&data, &files).await?;
+            let hash = blocking("hashing the baseline", move || stream_hash(&inputs)).await?;
+            if let Ok(mut hashes) = HASHES.lock() {
+                hashes.insert(identity, hash.clone());
+            }
+            hash
+        }
+    };
     let cache_key = keys::baseline(&detector.name, &hash)?;
     let cell = PROFILES
         .lock()
@@ -94,15 +117,24 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
     let profile = cell
         .get_or_try_init(|| cached_or_built(store, &data, &files, &cache_key, detector))
         .await?;
-    Ok(Baseline {
-        profile: Arc::clone(profile),
+    Ok(baseline_of(
+        detector,
+        files.len(),
+        Arc::clone(profile),
+        hash,
+    ))
+}
+
+fn baseline_of(detector: &Detector, files: usize, profile: Arc<Profile>, hash: String) -> Baseline {
+    Baseline {
         summary: DatasetSummary {
             source: detector.baseline.clone(),
-            files: files.len(),
+            files,
             rows: profile.rows,
             content_hash: Some(hash),
         },
-    })
+        profile,
+    }
 }
 
 /// The profile cached under `cache_key`, or the baseline profiled and cached there.
@@ -130,6 +162,16 @@ async fn cached_or_built(
             }
         }
     }
+    build_and_cache(store, data, files, detector).await
+}
+
+/// Profiles the baseline and caches the profile under its content hash.
+async fn build_and_cache(
+    store: &Arc<dyn Store>,
+    data: &Arc<dyn Store>,
+    files: &[Key],
+    detector: &Detector,
+) -> Result<Arc<Profile>, PipelineError> {
     let inputs = inputs_for(data, files).await?;
     let source_name = detector.baseline.clone();
     let profile = blocking("profiling the baseline", move || {
@@ -145,6 +187,7 @@ async fn cached_or_built(
     })
     .await?;
     let profile = Arc::new(profile);
+    let cache_key = keys::baseline(&detector.name, &profile.content_hash)?;
     let encoded = Arc::clone(&profile);
     let bytes = blocking("encoding the baseline profile", move || {
         Ok(encoded.to_bytes())
@@ -152,7 +195,7 @@ async fn cached_or_built(
     .await?;
     // Caching is an optimisation: a run does not fail because the cache could not be written.
     if let Err(e) = store
-        .put(cache_key, bytes.into(), PutCondition::Overwrite)
+        .put(&cache_key, bytes.into(), PutCondition::Overwrite)
         .await
     {
         tracing::warn!(message = "Could not cache the baseline profile.", key = %cache_key, error = %error_chain(&e));
@@ -160,22 +203,15 @@ async fn cached_or_built(
     Ok(profile)
 }
 
-/// The content hash of a baseline's files, streamed; remembered while the files keep their tags.
-async fn content_hash(data: &Arc<dyn Store>, files: &[Key]) -> Result<String, PipelineError> {
+/// What identifies a baseline's files without reading them: the store, their keys and change
+/// tags (from HEAD requests).
+async fn identity(data: &Arc<dyn Store>, files: &[Key]) -> Result<String, PipelineError> {
     let mut identity = data.describe();
     for key in files {
         let tag = data.head(key).await?.map(|m| m.tag).unwrap_or_default();
         identity.push_str(&format!("|{key}#{tag}"));
     }
-    if let Some(hash) = HASHES.lock().ok().and_then(|h| h.get(&identity).cloned()) {
-        return Ok(hash);
-    }
-    let inputs = inputs_for(data, files).await?;
-    let hash = blocking("hashing the baseline", move || stream_hash(&inputs)).await?;
-    if let Ok(mut hashes) = HASHES.lock() {
-        hashes.insert(identity, hash.clone());
-    }
-    Ok(hash)
+    Ok(identity)
 }
 
 /// Reads each input once from start to end through the content hasher.

@@ -152,6 +152,12 @@ pub fn baseline(detector: &str, content_hash: &str) -> Result<Key, StoreError> {
     Key::from_segments(&["baselines", detector, &format!("{content_hash}.profile")])
 }
 
+/// `baselines/{detector}/`, the folder of a detector's cached baseline profiles.
+pub fn baseline_prefix(detector: &str) -> Result<Key, StoreError> {
+    validate_name(detector).map_err(|e| invalid(format!("baselines/{detector}"), e))?;
+    Key::from_segments(&["baselines", detector])
+}
+
 /// `runs/{detector}/{service}/{yyyy}/{mm}/{dd}.json`.
 pub fn run(detector: &str, service: &str, date: NaiveDate) -> Result<Key, StoreError> {
     run_with_suffix(detector, service, date, "json")
