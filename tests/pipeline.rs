@@ -98,9 +98,6 @@ impl Store for Counting {
     fn sibling_container(&self, container: &str) -> Result<Arc<dyn Store>, StoreError> {
         self.inner.sibling_container(container)
     }
-    fn filesystem(&self) -> Result<Arc<dyn Store>, StoreError> {
-        self.inner.filesystem()
-    }
     // No `local_path`: reads go through `get_range`, where they can be counted.
 }
 

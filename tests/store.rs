@@ -416,7 +416,8 @@ async fn store_contract_on_azurite() {
 async fn local_store_refuses_az_locations_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
-    let err = driftscan::pipeline::locate::baseline_files(&s, "az://data/train.csv")
+    let roots = driftscan::store::DataRoots::parse("az://data").unwrap();
+    let err = driftscan::pipeline::locate::baseline_files(&s, &roots, "az://data/train.csv")
         .await
         .unwrap_err()
         .to_string();
@@ -424,6 +425,16 @@ async fn local_store_refuses_az_locations_with_a_clear_error() {
         err.contains("`az://data`") && err.contains("Blob Storage"),
         "{err}"
     );
+    // Without the container among the data roots, it is refused before anything is asked.
+    let err = driftscan::pipeline::locate::baseline_files(
+        &s,
+        &driftscan::store::DataRoots::store_only(),
+        "az://data/train.csv",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("not in the store nor in a data root"), "{err}");
 }
 
 /// Answers the managed-identity token request like the Functions platform's local endpoint and

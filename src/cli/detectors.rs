@@ -153,6 +153,7 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
     match action {
         DetectorAction::Create { file } => {
             let d = Detector::from_json(&read_definition(&file)?)?;
+            pipeline::check_locations(&d)?;
             match store::put_detector(&*store, &d, PutCondition::Create).await {
                 Err(StoreError::Conflict { .. }) => {
                     bail!("detector `{}` already exists; use `update`", d.name)
@@ -179,6 +180,7 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
         }
         DetectorAction::Update { name, file } => {
             let d = Detector::from_json(&read_definition(&file)?)?;
+            pipeline::check_locations(&d)?;
             if d.name != name {
                 bail!(
                     "field `name`: `{}` differs from the detector named on the command line, `{name}`",

@@ -99,6 +99,7 @@ async fn create_detector(
 ) -> Result<HttpResponse, ApiError> {
     let _: Value = parse_body(&body)?;
     let detector = Detector::from_json(&body)?;
+    pipeline::check_locations(&detector)?;
     match store::put_detector(&*state.store, &detector, PutCondition::Create).await {
         Ok(_) => Ok(HttpResponse::Created().json(&detector)),
         Err(StoreError::Conflict { .. }) => Err(ApiError::new(
@@ -149,6 +150,7 @@ async fn put_detector(
         }
     }
     let detector = Detector::from_json(value.to_string().as_bytes())?;
+    pipeline::check_locations(&detector)?;
     for _ in 0..10 {
         let existing = store::get_detector(&*state.store, &name).await?;
         let (cond, status) = match existing {

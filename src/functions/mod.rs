@@ -131,6 +131,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidKey { .. } => ApiError::bad_request("invalid_name", e.to_string()),
+            StoreError::OutsideRoots { .. } => {
+                ApiError::bad_request("invalid_location", e.to_string())
+            }
             StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }

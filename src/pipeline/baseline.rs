@@ -67,7 +67,7 @@ impl ProfileCache {
 
 /// The detector's baseline profile (see the module docs).
 pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baseline, PipelineError> {
-    let (data, files) = baseline_files(store, &detector.baseline).await?;
+    let (data, files) = baseline_files(store, super::data_roots()?, &detector.baseline).await?;
     if files.is_empty() {
         return Err(PipelineError::NoBaseline(detector.baseline.clone()));
     }

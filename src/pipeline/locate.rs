@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use crate::data::{self, Input};
-use crate::detector::{DataRoot, Detector, Segment, SnapshotTemplate, Window, split_location};
+use crate::detector::{Detector, Segment, SnapshotTemplate, Window};
 use crate::profile::PROFILE_EXTENSION;
-use crate::store::{self, Key, Store, StoreError};
+use crate::store::{DataRoots, Key, Store, StoreError};
 
 use super::PipelineError;
 use super::source::input_for;
@@ -28,9 +28,9 @@ pub fn is_profile_key(key: &Key) -> bool {
         .ends_with(PROFILE_EXTENSION)
 }
 
-/// Keys of the snapshot files of one service over a window: the template is rendered for each
-/// day, `*` / hour segments are expanded by listing folders, and every input file below the
-/// resulting folders is taken. Missing folders simply yield nothing.
+/// Keys of the snapshot files of one service over a window: the template (relative to `store`)
+/// is rendered for each day, `*` / hour segments are expanded by listing folders, and every input
+/// file below the resulting folders is taken. Missing folders simply yield nothing.
 pub async fn snapshot_files(
     store: &dyn Store,
     template: &SnapshotTemplate,
@@ -81,20 +81,15 @@ pub async fn snapshot_files(
 }
 
 /// The store holding a detector's baseline and the baseline's files: the file itself (found with
-/// a HEAD request, never downloaded to check), or the input files below a folder prefix.
+/// a HEAD request, never downloaded to check), or the input files below a folder prefix. A
+/// location outside the store and the data roots is refused before anything is read.
 pub async fn baseline_files(
     store: &Arc<dyn Store>,
+    roots: &DataRoots,
     location: &str,
 ) -> Result<(Arc<dyn Store>, Vec<Key>), StoreError> {
-    let (root, key) = split_location(location);
-    let data = store::store_for_root(store, &root)?;
+    let (data, key) = roots.open(store, location)?;
     let key = Key::parse(&key)?;
-    if key.is_root() && root == DataRoot::Folder {
-        return Err(StoreError::Unsupported {
-            location: location.to_string(),
-            reason: "the whole file system is not a baseline; name a file or folder".into(),
-        });
-    }
     if !key.is_root() && data.head(&key).await?.is_some() {
         return Ok((data, vec![key]));
     }

@@ -27,7 +27,7 @@ pub use run::{ServiceOutcome, run_window, unsuccessful};
 
 use crate::drift::scan::ScanError;
 use crate::profile::ProfileError;
-use crate::store::StoreError;
+use crate::store::{DataRoots, StoreError};
 
 /// Why a scan or a run could not be done. For a detector run it becomes the reason of a failed
 /// result; on the command line, the error message.
@@ -81,6 +81,29 @@ pub enum PipelineError {
     /// The engine panicked; the message is kept so the failure is explainable.
     #[error("internal error while {0}")]
     Panicked(String),
+}
+
+/// The data roots of this process (`DRIFTSCAN_DATA_ROOTS`), read once.
+pub fn data_roots() -> Result<&'static DataRoots, StoreError> {
+    static ROOTS: std::sync::OnceLock<Result<DataRoots, String>> = std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| DataRoots::from_env().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|reason| StoreError::Config {
+            location: crate::store::roots::DATA_ROOTS_VAR.to_string(),
+            reason: reason.clone(),
+        })
+}
+
+/// Refuses a detector whose baseline or snapshot location is outside the store and the data
+/// roots, before it is stored (the runs refuse such locations too).
+pub fn check_locations(detector: &crate::detector::Detector) -> Result<(), StoreError> {
+    let roots = data_roots()?;
+    roots.check(&detector.baseline)?;
+    if let Some(template) = &detector.snapshots {
+        roots.check(template)?;
+    }
+    Ok(())
 }
 
 /// An error and its causes on one line, as recorded in a failed result.

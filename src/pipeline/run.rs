@@ -168,7 +168,7 @@ async fn score_service(
     baseline: &Baseline,
 ) -> Result<Option<RunResult>, PipelineError> {
     let template = detector.snapshot_template()?;
-    let data = store::store_for_root(store, &template.root)?;
+    let (data, template) = super::data_roots()?.open_template(store, &template)?;
     let files = snapshot_files(&*data, &template, detector, service, &window).await?;
     if files.is_empty() {
         return Ok(None);

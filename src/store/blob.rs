@@ -354,13 +354,6 @@ impl Store for BlobStore {
             self.credentials.clone(),
         )?))
     }
-
-    fn filesystem(&self) -> Result<Arc<dyn Store>, StoreError> {
-        Err(StoreError::Unsupported {
-            location: "/".into(),
-            reason: "the store is in Blob Storage; absolute folder locations are only read with a local folder store".into(),
-        })
-    }
 }
 
 #[cfg(test)]

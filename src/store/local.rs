@@ -45,12 +45,16 @@ impl LocalStore {
         Ok(LocalStore { root })
     }
 
-    /// A read-only view of the whole file system, for absolute data locations. Keys are checked
-    /// like any other, so nothing climbs; writes are refused by the caller never issuing them.
-    pub fn filesystem_root() -> LocalStore {
-        LocalStore {
-            root: PathBuf::from("/"),
+    /// A store over a folder that must already exist (a data root): never created, only read.
+    pub fn existing(root: impl Into<PathBuf>) -> Result<LocalStore, StoreError> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(StoreError::Config {
+                location: root.display().to_string(),
+                reason: "the data root is not a folder on this machine".into(),
+            });
         }
+        Ok(LocalStore { root })
     }
 
     /// The folder this store lives in.
@@ -80,13 +84,54 @@ fn io_err<'a>(op: &'static str, key: &'a Key) -> impl FnOnce(io::Error) -> Store
 }
 
 fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        // A folder where a file is asked for: no object by that key.
-        Err(e) if e.kind() == io::ErrorKind::IsADirectory => Ok(None),
-        Err(e) => Err(e),
+    use std::io::Read;
+    let Some(mut file) = open_regular(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Opens a regular file for reading, never through a symbolic link: a symlink (which could point
+/// anywhere on the machine) or a special file (`/dev/zero`, a FIFO) is refused as an error, and
+/// nothing, or a folder, is `None`.
+fn open_regular(path: &Path) -> io::Result<Option<File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
+        Ok(f) => f,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound
+                    | io::ErrorKind::NotADirectory
+                    | io::ErrorKind::IsADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_regular()),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Ok(None);
     }
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    Ok(Some(file))
+}
+
+fn not_regular() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "not a regular file (symbolic links and special files are not read)",
+    )
 }
 
 /// Holds the sidecar lock of one key; released when dropped (closing the file releases `flock`).
@@ -190,10 +235,11 @@ impl LocalStore {
                 }
                 // Names that are not valid keys (odd characters) cannot be addressed: skip them.
                 let Ok(child) = key.join(&name) else { continue };
+                // Symbolic links and special files are never listed (nor read).
                 let ft = entry.file_type().map_err(io_err("listing", &key))?;
                 if ft.is_dir() {
                     stack.push((entry.path(), child));
-                } else {
+                } else if ft.is_file() {
                     out.push(child);
                 }
             }
@@ -330,16 +376,13 @@ impl Store for LocalStore {
             reason: "the store is a local folder; `az://` locations need the store in Blob Storage (`--store az://...`)".into(),
         })
     }
-
-    fn filesystem(&self) -> Result<std::sync::Arc<dyn Store>, StoreError> {
-        Ok(std::sync::Arc::new(LocalStore::filesystem_root()))
-    }
 }
 
 /// Bytes `range` of a file (fewer at its end).
 fn read_range(path: &Path, range: std::ops::Range<u64>) -> io::Result<Bytes> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut file = File::open(path)?;
+    let mut file = open_regular(path)?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
     file.seek(SeekFrom::Start(range.start))?;
     let mut out =
         Vec::with_capacity(usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0));

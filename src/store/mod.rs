@@ -23,6 +23,7 @@
 pub mod blob;
 pub mod keys;
 pub mod local;
+pub mod roots;
 
 use std::sync::Arc;
 
@@ -33,8 +34,9 @@ use chrono::{Datelike, NaiveDate};
 pub use blob::BlobStore;
 pub use keys::Key;
 pub use local::LocalStore;
+pub use roots::DataRoots;
 
-use crate::detector::{DataRoot, Detector};
+use crate::detector::Detector;
 use crate::drift::result::{RunResult, RunStatus};
 
 /// Why a store operation failed.
@@ -85,6 +87,14 @@ pub enum StoreError {
         location: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A detector location outside the store and the configured data roots.
+    #[error(
+        "location `{location}` is not in the store nor in a data root this server allows (DRIFTSCAN_DATA_ROOTS)"
+    )]
+    OutsideRoots {
+        /// The location as given.
+        location: String,
     },
     /// A location this kind of store cannot read.
     #[error("location `{location}`: {reason}")]
@@ -169,8 +179,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn describe(&self) -> String;
     /// Another container of the same storage account (for `az://container/...` data locations).
     fn sibling_container(&self, container: &str) -> Result<Arc<dyn Store>, StoreError>;
-    /// The machine's file system (for absolute-folder data locations).
-    fn filesystem(&self) -> Result<Arc<dyn Store>, StoreError>;
     /// The folder on disk, for a local store (where local metrics default to).
     fn local_root(&self) -> Option<&std::path::Path> {
         None
@@ -471,18 +479,6 @@ pub async fn services_with_history(
     let prefix = keys::runs_prefix(detector, "x")?;
     let parent = Key::from_segments(&prefix.segments().take(2).collect::<Vec<_>>())?;
     store.list_folders(&parent).await
-}
-
-/// The store that holds keys of `root`.
-pub fn store_for_root(
-    store: &Arc<dyn Store>,
-    root: &DataRoot,
-) -> Result<Arc<dyn Store>, StoreError> {
-    match root {
-        DataRoot::Store => Ok(Arc::clone(store)),
-        DataRoot::Container(c) => store.sibling_container(c),
-        DataRoot::Folder => store.filesystem(),
-    }
 }
 
 #[cfg(test)]
