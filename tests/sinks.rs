@@ -69,11 +69,15 @@ fn detector(emails: &[&str], webhook: Option<&str>) -> Detector {
     .expect("fixture detector")
 }
 
+/// Settings from `vars`; webhooks may go to loopback (the receivers here run on 127.0.0.1) unless
+/// `vars` says otherwise.
 fn config(vars: &[(&str, String)]) -> SinkConfig {
-    let map: HashMap<String, String> = vars
+    let mut map: HashMap<String, String> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
+    map.entry("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE".into())
+        .or_insert_with(|| "1".into());
     let mut cfg = SinkConfig::from_lookup(|k| map.get(k).cloned()).expect("sink config");
     cfg.retry = RetryPolicy {
         min_backoff: Duration::from_millis(50),
@@ -1061,6 +1065,61 @@ async fn webhook_rejection_is_not_retried() {
     let w = report.channel("webhook").unwrap();
     assert_eq!((w.delivered, w.dropped), (0, 1));
     assert!(w.errors[0].contains("404") && w.errors[0].contains("no such hook"));
+}
+
+/// Issue 12, case 2: webhooks go only to public addresses unless the operator allows private
+/// ones, never follow redirects, and give up after a few attempts.
+#[tokio::test]
+async fn webhooks_reach_only_public_addresses_and_never_follow_redirects() {
+    let hook = Receiver::start(|_, _| Reply::new(200, "ok")).await;
+    let strict = config(&[
+        ("DRIFTSCAN_METRICS_FILE", "off".into()),
+        ("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE", "0".into()),
+    ]);
+    let port = hook.url.rsplit(':').next().unwrap().to_string();
+    for url in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+        format!("http://0x7f000001:{port}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+        "http://169.254.169.254/metadata/identity".to_string(),
+        "http://[fd00:ec2::254]/latest".to_string(),
+    ] {
+        let (report, _) = publish(&drifted(), &detector(&[], Some(&url)), &strict).await;
+        let w = report.channel("webhook").unwrap();
+        assert_eq!((w.delivered, w.dropped), (0, 1), "{url}: {w:?}");
+        assert!(
+            w.errors.iter().any(|e| e.contains("not a public address")),
+            "{url}: {w:?}"
+        );
+    }
+    assert!(hook.requests().is_empty(), "nothing reached the loopback receiver");
+
+    // A redirect is not followed, not even to the same receiver.
+    let target = format!("{}/elsewhere", hook.url);
+    let redirecting = Receiver::start(move |_, _| {
+        Reply::new(302, "").header("location", &target)
+    })
+    .await;
+    let allowed = config(&[("DRIFTSCAN_METRICS_FILE", "off".into())]);
+    let (report, _) = publish(
+        &drifted(),
+        &detector(&[], Some(&format!("{}/hook", redirecting.url))),
+        &allowed,
+    )
+    .await;
+    assert_eq!(report.channel("webhook").unwrap().delivered, 0);
+    assert!(hook.requests().is_empty(), "the redirect was not followed");
+
+    // A receiver that keeps answering 503 gets at most three attempts.
+    let down = Receiver::start(|_, _| Reply::new(503, "busy")).await;
+    let (report, _) = publish(
+        &drifted(),
+        &detector(&[], Some(&format!("{}/hook", down.url))),
+        &allowed,
+    )
+    .await;
+    assert_eq!(down.requests().len(), 3, "{report:?}");
 }
 
 // ---------------------------------------------------------------- email against a real SMTP server

@@ -136,17 +136,11 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
         "alert": {"emails": ["ml-team@example.com"]},
     }))?;
     let (start, end) = (demo_start(), demo_start() + chrono::Days::new(6));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let store = store::open(&dir.to_string_lossy())
-        .with_context(|| format!("opening `{}` as a store", dir.display()))?;
     println!(
         "\ndriftscan detectors backfill credit-risk-drift --store {} --start {start} --end {end}\n",
         dir.display()
     );
-    let results = rt.block_on(async {
+    let results = super::with_store(&dir.to_string_lossy(), |store| async move {
         store::put_detector(&*store, &detector, store::PutCondition::Overwrite).await?;
         for window in detector.frequency.backfill_windows(start, end)? {
             let outcomes =
@@ -161,8 +155,12 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
                 );
             }
         }
-        anyhow::Ok(store::service_history(&*store, &detector.name, "credit-svc", start, end).await?)
+        anyhow::Ok((
+            store::service_history(&*store, &detector.name, "credit-svc", start, end).await?,
+            detector,
+        ))
     })?;
+    let (results, detector) = results;
     let options = crate::report::ReportOptions {
         generated_at: Some(chrono::Utc::now()),
         ..Default::default()

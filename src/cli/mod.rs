@@ -120,7 +120,12 @@ where
         .context("starting the async runtime")?;
     let store =
         crate::store::open(location).with_context(|| format!("opening store `{location}`"))?;
-    rt.block_on(work(store))
+    rt.block_on(async {
+        let outcome = work(store).await;
+        // Alerts of the runs above are delivered in the background: let them finish.
+        crate::pipeline::publish::finish_pending().await;
+        outcome
+    })
 }
 
 /// [`with_store`] for commands that only read: a folder that does not exist is an error, not a

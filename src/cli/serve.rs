@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::ExitStatus;
-use crate::functions::{self, AppState};
+use crate::functions::{self, ApiKey, AppState};
 
 /// Run the HTTP server of the REST API and the Functions custom handler.
 #[derive(Debug, Args)]
@@ -19,10 +19,15 @@ pub struct ServeArgs {
     /// Port to listen on; the Functions host passes it in FUNCTIONS_CUSTOMHANDLER_PORT.
     #[arg(long, env = "FUNCTIONS_CUSTOMHANDLER_PORT", default_value_t = 8080)]
     pub port: u16,
-    /// Address to bind. The Functions host connects on 127.0.0.1; keep it on loopback unless the
-    /// API is meant to be reachable from other machines (it has no authentication of its own).
+    /// Address to bind. The Functions host connects on 127.0.0.1. Any other address opens the
+    /// API to the network and needs an API key.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+    /// Key every caller must send (`x-functions-key` or `Authorization: Bearer`), at least 16
+    /// characters. Required when `--host` is not a loopback address; optional on loopback (the
+    /// Functions host checks its own function keys before forwarding).
+    #[arg(long, env = "DRIFTSCAN_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
     /// Worker threads (default: one per CPU).
     #[arg(long)]
     pub workers: Option<usize>,
@@ -30,9 +35,25 @@ pub struct ServeArgs {
 
 /// Serves until interrupted.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitStatus> {
+    let loopback = args.host == "localhost"
+        || args
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let key = match &args.api_key {
+        Some(k) => Some(ApiKey::new(k).map_err(|e| anyhow::anyhow!("--api-key: {e}"))?),
+        None if loopback => None,
+        None => anyhow::bail!(
+            "binding {} opens the API to the network: set DRIFTSCAN_API_KEY (or --api-key) to a key of at least 16 characters that callers send as `x-functions-key` or `Authorization: Bearer`",
+            args.host
+        ),
+    };
     let store = crate::store::open(&args.store)
         .with_context(|| format!("opening store `{}`", args.store))?;
-    let state = AppState::new(store);
+    let state = match key {
+        Some(k) => AppState::new(store).with_api_key(k),
+        None => AppState::new(store),
+    };
     let describe = state.store.describe();
     actix_web::rt::System::new().block_on(async move {
         let mut server = actix_web::HttpServer::new(move || functions::app(state.clone()));

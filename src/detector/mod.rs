@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 
 pub use config::{AlertConfig, DetectorConfig};
 pub use rules::{
-    ConfigError, DEFAULT_DRIFT_THRESHOLD, MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS,
-    is_email, parse_date, validate_name,
+    ConfigError, DEFAULT_DRIFT_THRESHOLD, FIRST_DATE, LAST_DATE, MAX_BACKFILL_CYCLES, MAX_FEATURES,
+    MAX_LATENCY_HOURS, is_email, parse_date, validate_name,
 };
 pub use schedule::{Frequency, TIMER_FUNCTION_PREFIX, TIMER_MARGIN_HOURS, Window};
 pub use snapshots::{

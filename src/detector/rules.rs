@@ -118,8 +118,10 @@ pub enum ConfigError {
         /// The detector's frequency.
         frequency: Frequency,
     },
-    /// A date that is not `YYYY-MM-DD`.
-    #[error("field `{field}`: `{value}` is not a date in the form YYYY-MM-DD")]
+    /// A date that is not `YYYY-MM-DD` between 1900-01-01 and 9999-12-31.
+    #[error(
+        "field `{field}`: `{value}` is not a date in the form YYYY-MM-DD between 1900-01-01 and 9999-12-31"
+    )]
     Date {
         /// Field name.
         field: &'static str,
@@ -176,12 +178,25 @@ pub(super) fn check_location(field: &'static str, value: &str) -> Result<(), Con
 }
 
 /// Parses a `YYYY-MM-DD` date from a request field.
+///
+/// Dates outside [`FIRST_DATE`]..=[`LAST_DATE`] are refused here, so that no window arithmetic
+/// downstream can leave the calendar.
 pub fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, ConfigError> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| ConfigError::Date {
+    let bad = || ConfigError::Date {
         field,
         value: value.to_string(),
-    })
+    };
+    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(bad());
+    }
+    Ok(date)
 }
+
+/// The first date a request may name.
+pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+/// The last date a request may name.
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date");
 
 pub(super) fn validate_services(services: &[String]) -> Result<(), ConfigError> {
     if services.is_empty() {

@@ -54,10 +54,12 @@ impl Frequency {
                 end: date,
             },
             Frequency::Week => {
-                let start = date - Days::new(u64::from(date.weekday().num_days_from_monday()));
+                let start = date
+                    .checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())))
+                    .unwrap_or(date);
                 Window {
                     start,
-                    end: start + Days::new(6),
+                    end: start.checked_add_days(Days::new(6)).unwrap_or(start),
                 }
             }
             Frequency::Month => {

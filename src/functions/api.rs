@@ -19,6 +19,14 @@ use crate::store::{self, PutCondition, StoreError};
 /// Azure ML's default lookback of `get_output` when no start is given, in cycles.
 const DEFAULT_LOOKBACK_CYCLES: u64 = 10;
 
+/// Days of results one `GET .../output` answers at most; a longer range is answered page by page
+/// (`next_start` names the first day of the next page), so one request never holds more than a
+/// quarter of history in memory.
+pub const MAX_OUTPUT_DAYS: u64 = 92;
+
+/// Days one report page covers at most.
+pub const MAX_REPORT_DAYS: u64 = 366;
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(ready))
         .route("/", web::head().to(ready))
@@ -48,10 +56,10 @@ pub(super) async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::not_found(format!("no route for {} `{}`", req.method(), req.path())).error_response()
 }
 
-/// The host's readiness probe: any answer means ready; this one also says which store is used.
-async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ready", "store": state.store.describe(),
-        "version": env!("CARGO_PKG_VERSION")}))
+/// The host's readiness probe: any answer means ready. It names no path or container: anyone who
+/// can reach the port may call it.
+async fn ready() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")}))
 }
 
 fn checked_name(name: &str) -> Result<(), ApiError> {
@@ -291,7 +299,10 @@ fn output_range(detector: &Detector, q: &OutputQuery) -> Result<(NaiveDate, Naiv
         None => {
             let mut w: Window = detector.frequency.window_containing(end);
             for _ in 0..DEFAULT_LOOKBACK_CYCLES - 1 {
-                w = detector.frequency.window_containing(w.start - Days::new(1));
+                match w.start.checked_sub_days(Days::new(1)) {
+                    Some(previous) => w = detector.frequency.window_containing(previous),
+                    None => break,
+                }
             }
             w.start
         }
@@ -312,7 +323,19 @@ async fn output(
         .map_err(|e| ApiError::bad_request("invalid_query", format!("query string: {e}")))?;
     let detector = load(&state, &name).await?;
     let (start, end) = output_range(&detector, &q)?;
-    let doc = pipeline::history::output_document(&*state.store, &detector, start, end).await?;
+    let page_end = start
+        .checked_add_days(Days::new(MAX_OUTPUT_DAYS - 1))
+        .unwrap_or(end)
+        .min(end);
+    let mut doc =
+        pipeline::history::output_document(&*state.store, &detector, start, page_end).await?;
+    if page_end < end
+        && let (Some(obj), Some(next)) = (doc.as_object_mut(), page_end.succ_opt())
+    {
+        obj.insert("end".into(), json!(end.to_string()));
+        obj.insert("page_end".into(), json!(page_end.to_string()));
+        obj.insert("next_start".into(), json!(next.to_string()));
+    }
     Ok(HttpResponse::Ok().json(doc))
 }
 
@@ -343,6 +366,15 @@ async fn report(
         end: q.end.clone(),
     };
     let (start, end) = output_range(&detector, &range)?;
+    let days = (end - start).num_days() + 1;
+    if days > MAX_REPORT_DAYS as i64 {
+        return Err(ApiError::bad_request(
+            "range_too_long",
+            format!(
+                "the report covers at most {MAX_REPORT_DAYS} days; {start} to {end} is {days} days"
+            ),
+        ));
+    }
     let results = pipeline::history::report_runs(
         &*state.store,
         &detector.name,

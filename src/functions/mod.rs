@@ -27,7 +27,7 @@ pub mod layout;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, ResponseError, web};
 use serde_json::json;
@@ -40,12 +40,68 @@ use crate::store::{Store, StoreError};
 pub struct AppState {
     /// Where detectors and results live.
     pub store: Arc<dyn Store>,
+    /// The key every `/api/...` and timer request must carry, when set.
+    pub api_key: Option<ApiKey>,
 }
 
 impl AppState {
-    /// State over a store.
+    /// State over a store, open to every caller (the Functions host checks function keys itself).
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store }
+        AppState {
+            store,
+            api_key: None,
+        }
+    }
+
+    /// The same state, requiring `key` from every caller but the readiness probe.
+    pub fn with_api_key(mut self, key: ApiKey) -> AppState {
+        self.api_key = Some(key);
+        self
+    }
+}
+
+/// The key callers present as `x-functions-key: <key>` or `Authorization: Bearer <key>`. Only
+/// its SHA-256 is kept, and the comparison takes the same time whatever the presented key is.
+#[derive(Clone)]
+pub struct ApiKey([u8; 32]);
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(..)")
+    }
+}
+
+/// Shortest key `serve` accepts: a guessable key is no key.
+pub const MIN_API_KEY_LEN: usize = 16;
+
+impl ApiKey {
+    /// A key from its text; at least [`MIN_API_KEY_LEN`] characters.
+    pub fn new(key: &str) -> Result<ApiKey, String> {
+        if key.trim().len() < MIN_API_KEY_LEN {
+            return Err(format!(
+                "the API key must have at least {MIN_API_KEY_LEN} characters"
+            ));
+        }
+        Ok(ApiKey(crate::base::hash::sha256(key.trim().as_bytes())))
+    }
+
+    fn matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let digest = crate::base::hash::sha256(presented.trim().as_bytes());
+        bool::from(self.0.ct_eq(&digest))
+    }
+
+    /// Whether a request carries this key.
+    fn admits(&self, req: &ServiceRequest) -> bool {
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let bearer = header("authorization").and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+        [header("x-functions-key"), bearer]
+            .into_iter()
+            .flatten()
+            .any(|k| self.matches(k))
     }
 }
 
@@ -62,12 +118,51 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let key = state.api_key.clone();
     App::new()
         .app_data(web::Data::new(state))
         // Oversized or unreadable bodies answer in the same JSON shape as every other error.
         .app_data(web::PayloadConfig::new(1 << 20))
         .configure(api::routes)
         .default_service(web::to(api::not_found))
+        // Runs last: a request without the key is answered before any handler reads anything.
+        .wrap_fn(move |req, srv| {
+            let refused = key
+                .as_ref()
+                .is_some_and(|k| req.path() != "/" && !k.admits(&req));
+            let call = (!refused).then(|| srv.call(req));
+            async move {
+                use futures::FutureExt;
+                // An error returned here is answered with its `error_response`: the same JSON
+                // shape as every other error.
+                let Some(call) = call else {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthorized",
+                        "this server requires its API key: send `x-functions-key: <key>` or `Authorization: Bearer <key>`",
+                    )
+                    .into());
+                };
+                // A panic anywhere below answers 500 instead of dropping the connection.
+                match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+                    Ok(res) => res,
+                    Err(panic) => {
+                        let what = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_else(|| "unknown".into());
+                        tracing::error!(message = "Handler panicked.", panic = %what);
+                        Err(ApiError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal_error",
+                            format!("internal error: {what}"),
+                        )
+                        .into())
+                    }
+                }
+            }
+        })
 }
 
 /// An API error: status, a stable code and a message naming the field and value.

@@ -87,7 +87,9 @@ pub async fn run_window(
         result.run.started_at = started_at;
         result.run.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let recorded = store::record_run(&**store, &result).await?;
-        super::publish::publish(&result, detector, &**store).await;
+        // A timer run waits for its alerts; a request (ad hoc, backfill) never does.
+        let wait = run_type == RunType::Scheduler;
+        super::publish::publish(&result, detector, store, wait).await;
         tracing::info!(
             message = "Run recorded.",
             detector = %detector.name,

@@ -31,6 +31,7 @@
 
 pub mod alert;
 pub mod appinsights;
+pub mod egress;
 pub mod email;
 pub mod identity;
 pub mod jsonl;
@@ -108,7 +109,10 @@ pub struct SinkConfig {
     pub report_base_url: Option<Url>,
     /// Retries and time budget of each channel.
     pub retry: RetryPolicy,
+    /// Whether webhooks may go to private addresses (`DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
     http: reqwest::Client,
+    webhook_http: reqwest::Client,
 }
 
 impl SinkConfig {
@@ -128,7 +132,9 @@ impl SinkConfig {
             smtp: self.smtp.clone(),
             report_base_url: self.report_base_url.clone(),
             retry: self.retry,
+            webhook_allow_private: self.webhook_allow_private,
             http: self.http.clone(),
+            webhook_http: self.webhook_http.clone(),
         })
     }
 
@@ -156,6 +162,7 @@ impl SinkConfig {
     /// | `DRIFTSCAN_REPORT_BASE_URL` | base of report links in alerts | no link |
     /// | `DRIFTSCAN_SINK_TIMEOUT_SECS` | time budget per channel, retries included | 35 |
     /// | `DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS` | time limit of one request | 10 |
+    /// | `DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE` | `1`: webhooks may go to private and loopback addresses | public addresses only |
     ///
     /// The platform's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER` (or `MSI_ENDPOINT`/`MSI_SECRET`),
     /// `WEBSITE_SITE_NAME` and `WEBSITE_INSTANCE_ID` are read too.
@@ -186,17 +193,35 @@ impl SinkConfig {
             }
         };
 
+        let webhook_allow_private = match env.get("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE") {
+            None => false,
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(env.invalid(
+                        "DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE",
+                        &v,
+                        "expected 1 or 0",
+                    ));
+                }
+            },
+        };
         let http = reqwest::Client::builder()
             .user_agent(concat!("driftscan/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(SinkError::Http)?;
+        let webhook_http =
+            egress::webhook_client(webhook_allow_private).map_err(SinkError::Http)?;
         Ok(SinkConfig {
             app_insights,
             metrics_file,
             smtp,
             report_base_url,
             retry,
+            webhook_allow_private,
             http,
+            webhook_http,
         })
     }
 }
@@ -496,8 +521,15 @@ pub async fn publish(
         let mut report = ChannelReport::new("webhook", webhook::redact(url), 1);
         match Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                if let Err(reason) = egress::check_url(&u, config.webhook_allow_private) {
+                    tracing::error!(message = "Alert webhook refused.", detector = %detector.name, %reason);
+                    report.dropped = 1;
+                    report.errors.push(reason);
+                    return Some(report);
+                }
                 let deadline = retry::Deadline::after(policy.total);
-                webhook::send(&config.http, url, a, &policy, &deadline, &mut report).await;
+                webhook::send(&config.webhook_http, url, a, &policy, &deadline, &mut report)
+                    .await;
             }
             _ => {
                 tracing::error!(message = "Alert webhook is not an http(s) URL; not sent.", detector = %detector.name);

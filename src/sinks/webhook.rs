@@ -15,7 +15,12 @@ use super::appinsights::error_chain;
 use super::identity::snippet;
 use super::retry::{Deadline, RetryPolicy, parse_retry_after};
 
-/// Posts the alert to `url`.
+/// Attempts at one webhook at most: a receiver that keeps failing is not worth more, and a run's
+/// alerts must finish well within a Functions invocation.
+pub const MAX_ATTEMPTS: usize = 3;
+
+/// Posts the alert to `url` with the client of [`super::egress`] (no redirects, public addresses
+/// only unless allowed).
 pub(crate) async fn send(
     http: &reqwest::Client,
     url: &str,
@@ -65,6 +70,11 @@ pub(crate) async fn send(
         };
         report.errors.push(reason.clone());
         retry_no += 1;
+        if report.attempts >= MAX_ATTEMPTS {
+            tracing::error!(message = "Alert webhook failed; attempts spent.", %reason, attempts = report.attempts);
+            report.dropped += 1;
+            return;
+        }
         match policy.wait_before(retry_no, retry_after, deadline) {
             Some(wait) => {
                 tracing::warn!(message = "Alert webhook failed; will retry.", %reason, wait_ms = wait.as_millis() as u64);

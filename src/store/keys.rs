@@ -168,6 +168,11 @@ pub fn failed_run(detector: &str, service: &str, date: NaiveDate) -> Result<Key,
     run_with_suffix(detector, service, date, "failed.json")
 }
 
+/// `runs/{detector}/{service}/{yyyy}/{mm}/{dd}.delivery.json`: what publishing delivered.
+pub fn delivery(detector: &str, service: &str, date: NaiveDate) -> Result<Key, StoreError> {
+    run_with_suffix(detector, service, date, "delivery.json")
+}
+
 fn run_with_suffix(
     detector: &str,
     service: &str,
