@@ -1093,14 +1093,15 @@ async fn webhooks_reach_only_public_addresses_and_never_follow_redirects() {
             "{url}: {w:?}"
         );
     }
-    assert!(hook.requests().is_empty(), "nothing reached the loopback receiver");
+    assert!(
+        hook.requests().is_empty(),
+        "nothing reached the loopback receiver"
+    );
 
     // A redirect is not followed, not even to the same receiver.
     let target = format!("{}/elsewhere", hook.url);
-    let redirecting = Receiver::start(move |_, _| {
-        Reply::new(302, "").header("location", &target)
-    })
-    .await;
+    let redirecting =
+        Receiver::start(move |_, _| Reply::new(302, "").header("location", &target)).await;
     let allowed = config(&[("DRIFTSCAN_METRICS_FILE", "off".into())]);
     let (report, _) = publish(
         &drifted(),

@@ -19,6 +19,8 @@ mod sinks;
 // infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
 mod infra;
 
+/// Hostile callers and bounded resources in the service (issue 12, numbered cases).
+mod hostile;
 /// The dependency rule of src/lib.rs, read from the `use crate::` lines under src/.
 mod layout;
 /// One pipeline for CLI and service: gzipped snapshots, one content hash, ranged reads, CLI on az://.

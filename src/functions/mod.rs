@@ -126,43 +126,61 @@ pub fn app(
         .configure(api::routes)
         .default_service(web::to(api::not_found))
         // Runs last: a request without the key is answered before any handler reads anything.
-        .wrap_fn(move |req, srv| {
-            let refused = key
-                .as_ref()
-                .is_some_and(|k| req.path() != "/" && !k.admits(&req));
-            let call = (!refused).then(|| srv.call(req));
-            async move {
-                use futures::FutureExt;
-                // An error returned here is answered with its `error_response`: the same JSON
-                // shape as every other error.
-                let Some(call) = call else {
-                    return Err(ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "unauthorized",
-                        "this server requires its API key: send `x-functions-key: <key>` or `Authorization: Bearer <key>`",
-                    )
-                    .into());
-                };
-                // A panic anywhere below answers 500 instead of dropping the connection.
-                match std::panic::AssertUnwindSafe(call).catch_unwind().await {
-                    Ok(res) => res,
-                    Err(panic) => {
-                        let what = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_else(|| "unknown".into());
-                        tracing::error!(message = "Handler panicked.", panic = %what);
-                        Err(ApiError::new(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "internal_error",
-                            format!("internal error: {what}"),
-                        )
-                        .into())
-                    }
-                }
+        // Runs first on the way in: a request without the key is answered before any handler
+        // reads anything, and a panic below becomes a 500.
+        .wrap_fn(move |req, srv| guard(key.as_ref(), req, srv))
+}
+
+/// Every request passes here: refused with 401 when a key is required and missing (except the
+/// readiness probe `/`), and answered with 500 if anything below panics, instead of a dropped
+/// connection. An error returned here is answered with its `error_response`: the same JSON shape
+/// as every other error.
+pub fn guard<S, B>(
+    key: Option<&ApiKey>,
+    req: ServiceRequest,
+    srv: &S,
+) -> futures::future::LocalBoxFuture<
+    'static,
+    Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error>,
+>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: 'static,
+{
+    use futures::FutureExt;
+    if key.is_some_and(|k| req.path() != "/" && !k.admits(&req)) {
+        let refused = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this server requires its API key: send `x-functions-key: <key>` or `Authorization: Bearer <key>`",
+        );
+        let resp = req
+            .into_response(refused.error_response())
+            .map_into_right_body();
+        return async move { Ok(resp) }.boxed_local();
+    }
+    let call = srv.call(req);
+    async move {
+        match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+            Ok(res) => res.map(ServiceResponse::map_into_left_body),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown".into());
+                tracing::error!(message = "Handler panicked.", panic = %what);
+                Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    format!("internal error: {what}"),
+                )
+                .into())
             }
-        })
+        }
+    }
+    .boxed_local()
 }
 
 /// An API error: status, a stable code and a message naming the field and value.
@@ -241,5 +259,72 @@ impl From<StoreError> for ApiError {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+    use actix_web::test;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_with_a_json_error() {
+        let app = test::init_service(App::new().wrap_fn(|req, srv| guard(None, req, srv)).route(
+            "/boom",
+            web::get().to(|| async { panic!("engine exploded") as HttpResponse }),
+        ))
+        .await;
+        // The server answers an error returned by the middleware with its `error_response`.
+        let err = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
+            .await
+            .expect_err("the panic becomes an error");
+        let resp = err.error_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "internal_error");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("engine exploded")
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_required_key_is_checked_in_both_headers() {
+        let key = ApiKey::new("0123456789abcdef-secret").unwrap();
+        let app = test::init_service(
+            App::new()
+                .wrap_fn(move |req, srv| guard(Some(&key), req, srv))
+                .route("/", web::get().to(|| async { HttpResponse::Ok().finish() }))
+                .route(
+                    "/api/x",
+                    web::get().to(|| async { HttpResponse::Ok().finish() }),
+                ),
+        )
+        .await;
+        for (header, expected) in [
+            (None, StatusCode::UNAUTHORIZED),
+            (Some(("x-functions-key", "nope")), StatusCode::UNAUTHORIZED),
+            (
+                Some(("x-functions-key", "0123456789abcdef-secret")),
+                StatusCode::OK,
+            ),
+            (
+                Some(("authorization", "Bearer 0123456789abcdef-secret")),
+                StatusCode::OK,
+            ),
+        ] {
+            let mut req = test::TestRequest::get().uri("/api/x");
+            if let Some(h) = header {
+                req = req.insert_header(h);
+            }
+            let resp = test::call_service(&app, req.to_request()).await;
+            assert_eq!(resp.status(), expected, "{header:?}");
+        }
+        let probe = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+        assert_eq!(probe.status(), StatusCode::OK);
+        assert!(ApiKey::new("short").is_err());
     }
 }

@@ -528,8 +528,15 @@ pub async fn publish(
                     return Some(report);
                 }
                 let deadline = retry::Deadline::after(policy.total);
-                webhook::send(&config.webhook_http, url, a, &policy, &deadline, &mut report)
-                    .await;
+                webhook::send(
+                    &config.webhook_http,
+                    url,
+                    a,
+                    &policy,
+                    &deadline,
+                    &mut report,
+                )
+                .await;
             }
             _ => {
                 tracing::error!(message = "Alert webhook is not an http(s) URL; not sent.", detector = %detector.name);

@@ -2,6 +2,7 @@
 //! server) and the rule for a component that is missing.
 
 pub mod azurite;
+pub mod server;
 pub mod smtp;
 
 /// What to do when a real component cannot be found: with `DRIFTSCAN_REQUIRE_COMPONENTS=1` (set by

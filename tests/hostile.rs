@@ -1,0 +1,320 @@
+//! Hostile callers and bounded resources in the service (issue 12, the numbered cases): each
+//! test names the case it pins. Readers' cases live with the readers' tests.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::test as at;
+use bytes::Bytes;
+use chrono::NaiveDate;
+use driftscan::drift::result::RunStatus;
+use driftscan::functions::{self, AppState};
+use driftscan::store::{self, Key, LocalStore, PutCondition, Store};
+use serde_json::{Value, json};
+
+use crate::harness::server::Server;
+use crate::service::churn_csv;
+
+fn local() -> (tempfile::TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+    (dir, s)
+}
+
+async fn put(s: &dyn Store, key: &str, body: impl Into<Bytes>) {
+    s.put(
+        &Key::parse(key).unwrap(),
+        body.into(),
+        PutCondition::Overwrite,
+    )
+    .await
+    .unwrap();
+}
+
+fn detector(name: &str, baseline: &str) -> Value {
+    json!({"name": name, "model_name": "churn", "model_version": 2, "services": ["aks-prod"],
+           "baseline": baseline, "snapshots": "legacy"})
+}
+
+macro_rules! call {
+    ($app:expr, $req:expr) => {{
+        let resp = at::call_service(&$app, $req.to_request()).await;
+        let status = resp.status();
+        let body = at::read_body(resp).await;
+        (
+            status,
+            serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null),
+        )
+    }};
+}
+
+/// Case 1: no file outside the store or the data roots is reachable through the API, and the
+/// answer is the same whether or not something exists there.
+#[actix_web::test]
+async fn case_1_locations_outside_the_store_are_refused_alike() {
+    let (dir, s) = local();
+    let app = at::init_service(functions::app(AppState::new(Arc::clone(&s)))).await;
+    let mut messages = Vec::new();
+    for location in [
+        "/etc/passwd",
+        "/etc/no-such-file",
+        "/proc/self/environ",
+        "/dev/zero",
+        "az://other-container/train.csv",
+    ] {
+        let (st, body) = call!(
+            app,
+            at::TestRequest::post()
+                .uri("/api/detectors")
+                .set_json(detector("outside", location))
+        );
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{location}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_location");
+        messages.push(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .replace(location, "<location>"),
+        );
+    }
+    messages.dedup();
+    assert_eq!(
+        messages.len(),
+        1,
+        "one message whatever exists: {messages:?}"
+    );
+    assert!(!dir.path().join("detectors/outside.json").exists());
+
+    // A symbolic link placed in the store folder is not followed, and the run says why without
+    // showing anything of the file it points to.
+    std::fs::create_dir_all(dir.path().join("training")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("training/link.csv")).unwrap();
+    let (st, _) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors")
+            .set_json(detector("linked", "training/link.csv"))
+    );
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors/linked/run")
+            .set_json(json!({"target_date": "2026-11-16"}))
+    );
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["runs"][0]["status"], "failed", "{body}");
+    let error = body["runs"][0]["error"].as_str().unwrap();
+    assert!(!error.contains("root:"), "{error}");
+
+    // A definition written into the store by hand, before a rule existed, fails at run time.
+    put(
+        &*s,
+        "detectors/legacy.json",
+        serde_json::to_vec(&detector("legacy", "training/churn.csv")).unwrap(),
+    )
+    .await;
+    let old = r#"{"name":"legacy","model_name":"churn","model_version":2,"services":["aks-prod"],"baseline":"/etc/passwd"}"#;
+    std::fs::write(dir.path().join("detectors/legacy.json"), old).unwrap();
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors/legacy/run")
+            .set_json(json!({"target_date": "2026-11-16"}))
+    );
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(
+        body["runs"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not in the store nor in a data root"),
+        "{body}"
+    );
+}
+
+/// Case 2 (the request side): a webhook that never answers does not hold `POST /run`; the
+/// delivery runs in the background and its outcome is written beside the result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_2_a_stalling_webhook_does_not_hold_the_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+    put(&*s, "training/churn.csv", churn_csv(1, false, false)).await;
+    put(
+        &*s,
+        "modeldata/sub/rg/ws/aks-prod/churn/2/inputs/2026/11/16/data.csv",
+        churn_csv(2, true, true),
+    )
+    .await;
+    // Accepts connections and never answers.
+    let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", stall.local_addr().unwrap());
+    let server = Server::start(
+        dir.path(),
+        &[],
+        &[
+            ("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE", "1"),
+            ("DRIFTSCAN_METRICS_FILE", "off"),
+            ("DRIFTSCAN_SINK_TIMEOUT_SECS", "4"),
+            ("DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS", "2"),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let mut def = detector("hooked", "training/churn.csv");
+    def["alert"] = json!({"webhook": hook});
+    let r = client
+        .post(format!("{}/api/detectors", server.base))
+        .json(&def)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let started = Instant::now();
+    let r = client
+        .post(format!("{}/api/detectors/hooked/run", server.base))
+        .json(&json!({"target_date": "2026-11-16"}))
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["runs"][0]["has_drift"], true, "{body}");
+    assert!(took < Duration::from_secs(3), "the request waited {took:?}");
+    let outcome = dir
+        .path()
+        .join("runs/hooked/aks-prod/2026/11/16.delivery.json");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !outcome.exists() {
+        assert!(Instant::now() < deadline, "no delivery outcome recorded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&outcome).unwrap()).unwrap();
+    assert_eq!(recorded["fully_delivered"], false, "{recorded}");
+    drop(stall);
+}
+
+/// Case 3: a server reachable from the network requires a key; the probe names no path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_3_serving_the_network_requires_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_driftscan"))
+        .args(["serve", "--host", "0.0.0.0", "--port", "0"])
+        .env("DRIFTSCAN_STORE", dir.path())
+        .env_remove("DRIFTSCAN_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("set DRIFTSCAN_API_KEY"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let key = "correct-horse-battery-staple";
+    let server = Server::start(dir.path(), &[], &[("DRIFTSCAN_API_KEY", key)]);
+    let client = reqwest::Client::new();
+    let probe = client.get(&server.base).send().await.unwrap();
+    assert_eq!(probe.status().as_u16(), 200);
+    let text = probe.text().await.unwrap();
+    assert!(!text.contains(dir.path().to_str().unwrap()), "{text}");
+    let list = format!("{}/api/detectors", server.base);
+    assert_eq!(
+        client.get(&list).send().await.unwrap().status().as_u16(),
+        401
+    );
+    let ok = client
+        .get(&list)
+        .header("x-functions-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let ok = client.get(&list).bearer_auth(key).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+}
+
+/// Cases 4, 5 and 7: output is read day by day for the range asked only and paged past 92 days;
+/// overrides cannot name services the detector does not have; dates outside the calendar are
+/// refused before any arithmetic.
+#[actix_web::test]
+async fn cases_4_5_7_bounded_output_overrides_and_dates() {
+    let (dir, s) = local();
+    let app = at::init_service(functions::app(AppState::new(Arc::clone(&s)))).await;
+    let (st, _) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors")
+            .set_json(detector("hist", "training/churn.csv"))
+    );
+    assert_eq!(st, StatusCode::CREATED);
+    // A year of stored results.
+    let first = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    for i in 0..365u64 {
+        let date = first + chrono::Days::new(i);
+        let r = crate::store::result("hist", "aks-prod", date, RunStatus::Succeeded, 0.1);
+        store::record_run(&*s, &r).await.unwrap();
+    }
+    let (st, out) = call!(
+        app,
+        at::TestRequest::get().uri("/api/detectors/hist/output?start=2025-06-01&end=2025-06-01")
+    );
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(out["results"][0]["result"].as_array().unwrap().len(), 1);
+    assert!(out.get("next_start").is_none());
+
+    let (st, out) = call!(
+        app,
+        at::TestRequest::get().uri("/api/detectors/hist/output?start=2025-01-01&end=2025-12-31")
+    );
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(out["results"][0]["result"].as_array().unwrap().len(), 92);
+    assert_eq!(out["next_start"], "2025-04-03");
+    assert_eq!(out["page_end"], "2025-04-02");
+
+    // Case 5: an override naming services the detector does not have writes nothing.
+    let before = std::fs::read_dir(dir.path().join("runs/hist"))
+        .unwrap()
+        .count();
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors/hist/run")
+            .set_json(json!({"target_date": "2025-06-01", "services": ["x1", "x2"]}))
+    );
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`x1` is not one of the detector's services")
+    );
+    let after = std::fs::read_dir(dir.path().join("runs/hist"))
+        .unwrap()
+        .count();
+    assert_eq!(before, after);
+
+    // Case 7: dates far outside the calendar are a 400, never a panic.
+    for uri in [
+        "/api/detectors/hist/output?end=-262143-01-01",
+        "/api/detectors/hist/output?start=+262142-01-01",
+        "/api/detectors/hist/report?end=-262143-01-01",
+        "/api/detectors/hist/report?start=1899-12-31&end=2025-01-01",
+    ] {
+        let (st, body) = call!(app, at::TestRequest::get().uri(uri));
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{uri}: {body}");
+    }
+    let (st, body) = call!(
+        app,
+        at::TestRequest::post()
+            .uri("/api/detectors/hist/run")
+            .set_json(json!({"target_date": "0001-01-01"}))
+    );
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    // A report over more than a year is refused with the limit.
+    let (st, body) = call!(
+        app,
+        at::TestRequest::get().uri("/api/detectors/hist/report?start=2023-01-01&end=2025-12-31")
+    );
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "range_too_long");
+}
