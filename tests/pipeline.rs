@@ -283,3 +283,84 @@ async fn report_and_infra_read_an_azure_store() {
     let s = az.store("commands").await;
     commands_on("az://commands", s, Some(&az)).await;
 }
+
+/// Issue 12: storage faults while a snapshot is read (503s, dropped connections, stalls, bodies
+/// cut short) fail the run in bounded time, record it as failed beside the earlier result, and
+/// never lose or overwrite that result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_faults_fail_the_run_and_keep_the_earlier_result() {
+    use crate::harness::faults::{Fault, FaultProxy};
+    use driftscan::store::BlobStore;
+    use std::time::{Duration, Instant};
+
+    let Some(az) = start_azurite() else { return };
+    let direct = az.store("faults").await;
+    seed_store(&*direct).await;
+    let upstream = az
+        .endpoint
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let proxy = FaultProxy::start(upstream).await;
+    let through = az.connection_string().replace(
+        &format!(
+            "http://{}",
+            az.endpoint
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .unwrap()
+        ),
+        &proxy.url,
+    );
+    let s: Arc<dyn Store> = Arc::new(
+        BlobStore::with_connection_string_and_limits(
+            "faults",
+            "",
+            &through,
+            Duration::from_secs(2),
+            1,
+        )
+        .unwrap(),
+    );
+    let det = detector("faulty");
+    let window = Window {
+        start: day("2026-11-16"),
+        end: day("2026-11-16"),
+    };
+    let good = pipeline::run_window(&s, &det, window, RunType::Adhoc)
+        .await
+        .unwrap();
+    assert_eq!(good[0].status, RunStatus::Succeeded);
+    let key = store::keys::run("faulty", "aks-prod", day("2026-11-16")).unwrap();
+    let stored = direct.get(&key).await.unwrap().unwrap().bytes;
+
+    for fault in [
+        Fault::ServerError,
+        Fault::Drop,
+        Fault::Stall,
+        Fault::PartialBody,
+    ] {
+        proxy.set("/modeldata/", fault);
+        let started = Instant::now();
+        let runs = pipeline::run_window(&s, &det, window, RunType::Adhoc)
+            .await
+            .unwrap_or_else(|e| panic!("{fault:?}: the run could not be recorded: {e}"));
+        let took = started.elapsed();
+        assert_eq!(runs[0].status, RunStatus::Failed, "{fault:?}: {runs:?}");
+        assert_eq!(runs[0].recorded, "failed_attempt", "{fault:?}");
+        assert!(took < Duration::from_secs(30), "{fault:?} took {took:?}");
+        assert_eq!(
+            direct.get(&key).await.unwrap().unwrap().bytes,
+            stored,
+            "{fault:?}: the earlier result is unchanged"
+        );
+        let failed = store::keys::failed_run("faulty", "aks-prod", day("2026-11-16")).unwrap();
+        let attempt: serde_json::Value =
+            serde_json::from_slice(&direct.get(&failed).await.unwrap().unwrap().bytes).unwrap();
+        assert_eq!(attempt["run"]["status"], "failed", "{fault:?}");
+        println!("{fault:?}: failed in {took:?}: {}", attempt["run"]["error"]);
+    }
+}

@@ -197,6 +197,12 @@ async fn score_service(
         run_type: RunType::Adhoc,
     };
     let profile = Arc::clone(&baseline.profile);
+    // Scoring takes the cores and a bounded amount of memory each: a few at a time, whatever the
+    // number of requests, so memory stays bounded under load.
+    let _slot = scoring_slots()
+        .acquire()
+        .await
+        .map_err(|_| PipelineError::Panicked("the scoring slots were closed".into()))?;
     let mut result = blocking("scoring the snapshot", move || {
         let target = target_profile(&profile, inputs, saved, prefix)?;
         scan::compare(&profile, &target, &scan_options, &context).map_err(PipelineError::Scan)
@@ -242,6 +248,15 @@ fn target_profile(
         (Some(p), None) | (None, Some(p)) => Ok(p),
         (None, None) => Err(PipelineError::NotFound(source_name)),
     }
+}
+
+/// Snapshots scored at the same time in this process: one per core, at least two.
+fn scoring_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.max(2))
+    })
 }
 
 /// The folder the snapshot files share, for messages.

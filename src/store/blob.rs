@@ -43,6 +43,7 @@ pub struct BlobStore {
     container: String,
     prefix: Vec<String>,
     credentials: Credentials,
+    limits: RequestLimits,
 }
 
 /// The parts of a connection string driftscan uses.
@@ -105,7 +106,7 @@ impl BlobStore {
             Ok(cs) if !cs.trim().is_empty() => {
                 BlobStore::with_connection_string(container, prefix, &cs)
             }
-            _ => BlobStore::build(container, prefix, Credentials::Environment),
+            _ => BlobStore::build(container, prefix, Credentials::Environment, None),
         }
     }
 
@@ -119,6 +120,25 @@ impl BlobStore {
             container,
             prefix,
             Credentials::ConnectionString(cs.to_string()),
+            None,
+        )
+    }
+
+    /// [`BlobStore::with_connection_string`] with a request timeout and a number of retries of
+    /// its own instead of the environment's (`DRIFTSCAN_BLOB_TIMEOUT_SECS`,
+    /// `DRIFTSCAN_BLOB_RETRIES`).
+    pub fn with_connection_string_and_limits(
+        container: &str,
+        prefix: &str,
+        cs: &str,
+        timeout: std::time::Duration,
+        retries: usize,
+    ) -> Result<BlobStore, StoreError> {
+        BlobStore::build(
+            container,
+            prefix,
+            Credentials::ConnectionString(cs.to_string()),
+            Some(RequestLimits::new(timeout, retries)),
         )
     }
 
@@ -126,6 +146,7 @@ impl BlobStore {
         container: &str,
         prefix: &str,
         credentials: Credentials,
+        limits: Option<RequestLimits>,
     ) -> Result<BlobStore, StoreError> {
         let location = format!("az://{container}/{prefix}");
         if container.is_empty() {
@@ -165,12 +186,34 @@ impl BlobStore {
                 b
             }
         };
+        let limits = match limits {
+            Some(l) => l,
+            None => RequestLimits::from_env().map_err(|e| config_err(&location, e))?,
+        };
+        // Set key by key: replacing the client options would drop what the builder set before
+        // (plain http for the emulator, settings from the environment).
+        let client = |key| object_store::azure::AzureConfigKey::Client(key);
+        let builder = builder
+            .with_config(
+                client(object_store::ClientConfigKey::Timeout),
+                format!("{}ms", limits.timeout.as_millis()),
+            )
+            .with_config(
+                client(object_store::ClientConfigKey::ConnectTimeout),
+                format!("{}ms", limits.connect_timeout.as_millis()),
+            )
+            .with_retry(object_store::RetryConfig {
+                max_retries: limits.retries,
+                retry_timeout: limits.retry_budget,
+                ..Default::default()
+            });
         let inner = builder.build().map_err(|e| config_err(&location, e))?;
         Ok(BlobStore {
             inner: Arc::new(inner),
             container: container.to_string(),
             prefix: prefix_key.segments().map(str::to_string).collect(),
             credentials,
+            limits,
         })
     }
 
@@ -183,6 +226,53 @@ impl BlobStore {
         let rest = parts.strip_prefix(self.prefix.as_slice())?;
         let decoded: Vec<String> = rest.iter().map(|p| percent_decode(p)).collect();
         Key::from_segments(&decoded).ok()
+    }
+}
+
+/// How long one Blob Storage request may take and how often it is retried, so that a stalled or
+/// failing storage account fails a run in bounded time instead of holding it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RequestLimits {
+    /// One request, from send to last byte: `DRIFTSCAN_BLOB_TIMEOUT_SECS`, default 30.
+    timeout: std::time::Duration,
+    /// Establishing a connection: a fifth of the above, at least 1 s.
+    connect_timeout: std::time::Duration,
+    /// Retries of a failed request (5xx, dropped connection, timeout): `DRIFTSCAN_BLOB_RETRIES`,
+    /// default 4.
+    retries: usize,
+    /// Time from the first attempt after which no retry is made: three request timeouts.
+    retry_budget: std::time::Duration,
+}
+
+impl RequestLimits {
+    fn new(timeout: std::time::Duration, retries: usize) -> Self {
+        RequestLimits {
+            timeout,
+            connect_timeout: (timeout / 5)
+                .max(std::time::Duration::from_secs(1))
+                .min(timeout),
+            retries,
+            retry_budget: timeout * 3,
+        }
+    }
+
+    fn from_env() -> Result<Self, String> {
+        let read = |var: &str, default: f64, max: f64| -> Result<f64, String> {
+            match std::env::var(var) {
+                Err(_) => Ok(default),
+                Ok(v) => v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0 && *x <= max)
+                    .ok_or_else(|| format!("{var}=`{v}`: expected a number from 0 to {max}")),
+            }
+        };
+        let secs = read("DRIFTSCAN_BLOB_TIMEOUT_SECS", 30.0, 600.0)?.max(0.1);
+        Ok(RequestLimits::new(
+            std::time::Duration::from_secs_f64(secs),
+            read("DRIFTSCAN_BLOB_RETRIES", 4.0, 20.0)? as usize,
+        ))
     }
 }
 
@@ -352,6 +442,7 @@ impl Store for BlobStore {
             container,
             "",
             self.credentials.clone(),
+            Some(self.limits),
         )?))
     }
 }

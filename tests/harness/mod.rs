@@ -2,6 +2,7 @@
 //! server) and the rule for a component that is missing.
 
 pub mod azurite;
+pub mod faults;
 pub mod server;
 pub mod smtp;
 
