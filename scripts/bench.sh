@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Builds the release binary and runs the scan benchmark (scripts/bench.py); prints one row per case.
+# Builds the release binary and runs the benchmarks; prints one row per case.
+#
+#   scripts/bench.sh [args]          scan benchmark (scripts/bench.py): CSV and Parquet, 1M and 10M rows
+#   scripts/bench.sh --blob [args]   detector run reading its snapshot from Azurite (scripts/bench_blob.py)
+#
 # Data sets are generated once into bench-data/ (about 5 GB with the 10,000,000-row target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .tools/venv/bin/python ]; then
   python3 -m venv .tools/venv
 fi
-.tools/venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+.tools/venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt -r scripts/requirements-bench.txt
 cargo build --release --quiet
+if [ "${1:-}" = "--blob" ]; then
+  shift
+  if [ ! -x .tools/node_modules/.bin/azurite-blob ]; then
+    (mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund --prefix . azurite@3.35.0)
+  fi
+  exec .tools/venv/bin/python scripts/bench_blob.py "$@"
+fi
 exec .tools/venv/bin/python scripts/bench.py "$@"
