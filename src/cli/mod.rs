@@ -59,7 +59,7 @@ pub struct Cli {
 pub enum Command {
     /// Compare a target dataset with a baseline dataset or cached baseline profile.
     Scan(scan::ScanArgs),
-    /// Profile a dataset once and cache the profile (e.g. the baseline).
+    /// Profile a dataset once and save the profile (e.g. the baseline); merge saved profiles.
     Profile(profile::ProfileArgs),
     /// What changed between two datasets (e.g. two training sets).
     Diff(diff::DiffArgs),

@@ -1,31 +1,63 @@
-//! `driftscan profile`: profile a dataset once and cache the profile, so later scans read the
-//! profile instead of the baseline data.
+//! `driftscan profile`: profile a dataset once and save the profile, so later scans read the
+//! profile instead of the data; `driftscan profile merge`: combine profiles of parts of a dataset
+//! (files, days, Spark partitions) into the profile of the whole.
 
 use std::path::PathBuf;
 
 use super::ExitStatus;
 use crate::pipeline::ProfileOptions;
-use crate::pipeline::local::{profile_dataset, save_profile};
+use crate::pipeline::local::{merge_profile_files, profile_dataset, save_profile};
 
 /// Arguments of `driftscan profile`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ProfileArgs {
-    /// Dataset to profile: a file, a folder or a glob (CSV, Parquet, JSON lines).
-    #[arg(long, value_name = "PATH")]
-    pub input: String,
+    /// Another profile action.
+    #[command(subcommand)]
+    pub action: Option<ProfileAction>,
+    /// Dataset to profile: a file, a folder, a glob or `az://container/prefix` (CSV, Parquet,
+    /// JSON lines).
+    #[arg(long, value_name = "PATH", required = true)]
+    pub input: Option<String>,
     /// Where to write the profile (conventionally `*.profile`).
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    pub out: Option<PathBuf>,
+}
+
+/// What else `driftscan profile` does.
+#[derive(Debug, clap::Subcommand)]
+pub enum ProfileAction {
+    /// Merge profiles of parts of one dataset into the profile of the whole: the same bytes as
+    /// profiling all parts at once, in whatever order they are given.
+    Merge {
+        /// Profiles to merge (at least one).
+        #[arg(value_name = "PROFILE", required = true)]
+        profiles: Vec<String>,
+        /// Where to write the merged profile.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// Runs `driftscan profile`.
 pub fn run(args: ProfileArgs) -> anyhow::Result<ExitStatus> {
-    let profile = profile_dataset("dataset", &args.input, &ProfileOptions::default())?;
-    let written = save_profile(&profile, &args.out)?;
+    let (profile, out, verb) = match args.action {
+        Some(ProfileAction::Merge { profiles, out }) => {
+            (merge_profile_files(&profiles)?, out, "Merged")
+        }
+        None => {
+            let (Some(input), Some(out)) = (args.input, args.out) else {
+                anyhow::bail!("`driftscan profile` needs --input and --out");
+            };
+            let profile = profile_dataset("dataset", &input, &ProfileOptions::default())?;
+            (profile, out, "Profiled")
+        }
+    };
+    let written = save_profile(&profile, &out)?;
     eprintln!(
-        "Profiled {} rows into {} ({} bytes).",
+        "{verb} {} rows into {} ({} bytes).",
         profile.rows,
-        args.out.display(),
+        out.display(),
         written
     );
     Ok(ExitStatus::Success)

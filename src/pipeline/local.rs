@@ -124,6 +124,23 @@ pub fn read_profile_file(side: &'static str, spec: &str) -> Result<Profile, Pipe
     })
 }
 
+/// Reads saved profiles and merges them into one (the profile of all their data together).
+pub fn merge_profile_files(specs: &[String]) -> Result<Profile, PipelineError> {
+    let mut merged: Option<Profile> = None;
+    for spec in specs {
+        let p = read_profile_file("profile", spec)?;
+        match merged.as_mut() {
+            None => merged = Some(p),
+            Some(m) => m.merge(&p).map_err(|source| PipelineError::Profile {
+                side: "profile",
+                source_name: spec.clone(),
+                source,
+            })?,
+        }
+    }
+    merged.ok_or_else(|| PipelineError::NotFound("no profile to merge".into()))
+}
+
 /// Profiles a dataset given as a file, a folder, a glob or `az://container/prefix`.
 pub fn profile_dataset(
     side: &'static str,
@@ -161,8 +178,11 @@ pub fn profile_dataset(
     }
 }
 
+/// A store and a key in it.
+type StoreKey = (Arc<dyn store::Store>, Key);
+
 /// `az://container/prefix` as a store and a key; `None` for local paths.
-fn store_location(spec: &str) -> Result<Option<(Arc<dyn store::Store>, Key)>, PipelineError> {
+fn store_location(spec: &str) -> Result<Option<StoreKey>, PipelineError> {
     let Some(rest) = spec.strip_prefix("az://") else {
         return Ok(None);
     };
