@@ -3,21 +3,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::host::{InvocationRequest, InvocationResponse};
 use super::{ApiError, AppState};
-use crate::detector::{
-    ConfigError, Detector, TIMER_FUNCTION_PREFIX, Window, parse_date, validate_name,
-};
+use crate::detector::{Detector, TIMER_FUNCTION_PREFIX, parse_date, validate_name};
 use crate::drift::result::{RunStatus, RunType};
 use crate::pipeline::{self, ServiceOutcome, error_chain};
 use crate::store::{self, PutCondition, StoreError};
-
-/// Azure ML's default lookback of `get_output` when no start is given, in cycles.
-const DEFAULT_LOOKBACK_CYCLES: u64 = 10;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(ready))
@@ -280,24 +275,13 @@ struct OutputQuery {
 
 /// The window of `get_output`: `end` defaults to today, `start` to ten cycles before `end`.
 fn output_range(detector: &Detector, q: &OutputQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let end = match &q.end {
-        Some(s) => parse_date("end", s)?,
-        None => Utc::now().date_naive(),
-    };
-    let start = match &q.start {
-        Some(s) => parse_date("start", s)?,
-        None => {
-            let mut w: Window = detector.frequency.window_containing(end);
-            for _ in 0..DEFAULT_LOOKBACK_CYCLES - 1 {
-                w = detector.frequency.window_containing(w.start - Days::new(1));
-            }
-            w.start
-        }
-    };
-    if end < start {
-        return Err(ConfigError::DateOrder { start, end }.into());
-    }
-    Ok((start, end))
+    let end = q.end.as_deref().map(|s| parse_date("end", s)).transpose()?;
+    let start = q
+        .start
+        .as_deref()
+        .map(|s| parse_date("start", s))
+        .transpose()?;
+    Ok(pipeline::history::output_range(detector, start, end)?)
 }
 
 async fn output(
@@ -315,7 +299,8 @@ async fn output(
 }
 
 /// The detector's history between `start` and `end` (same defaults as `output`) as one
-/// self-contained HTML page; `run=YYYY-MM-DD` picks the date shown feature by feature.
+/// self-contained HTML page; `run=YYYY-MM-DD` picks the date shown feature by feature, `open=N`
+/// how many per-feature sections are open (default 5).
 async fn report(
     state: web::Data<AppState>,
     name: web::Path<String>,
@@ -330,6 +315,8 @@ async fn report(
         end: Option<String>,
         #[serde(default)]
         run: Option<String>,
+        #[serde(default)]
+        open: Option<usize>,
     }
     checked_name(&name)?;
     let q = web::Query::<ReportQuery>::from_query(req.query_string())
@@ -341,35 +328,11 @@ async fn report(
         end: q.end.clone(),
     };
     let (start, end) = output_range(&detector, &range)?;
-    let results = pipeline::history::report_runs(
-        &*state.store,
-        &detector.name,
-        &detector.services,
-        start,
-        end,
-        run,
-    )
-    .await?;
-    let detail_run = run.map(|date| {
-        let service = results
-            .iter()
-            .filter(|r| r.datetime == date && r.run.status == RunStatus::Succeeded)
-            .max_by(|a, b| {
-                let (ca, cb) = (a.coefficient(), b.coefficient());
-                ca.unwrap_or(f64::NAN).total_cmp(&cb.unwrap_or(f64::NAN))
-            })
-            .map(|r| r.service_name.clone())
-            .or_else(|| detector.services.first().cloned())
-            .unwrap_or_default();
-        (service, date)
-    });
-    let options = crate::report::ReportOptions {
-        detail_run,
-        generated_at: Some(Utc::now()),
-        ..Default::default()
-    };
-    let period = crate::report::Period { start, end };
-    let html = crate::report::render_history(Some(&detector), &results, Some(period), &options);
+    let open = q
+        .open
+        .unwrap_or(crate::report::ReportOptions::default().open_features);
+    let html =
+        pipeline::history::history_page(&*state.store, &detector, start, end, run, open).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
