@@ -4,8 +4,8 @@
 #   Azurite (npm)           -> .tools/node_modules   (Blob Storage stand-in; tests start it on loopback)
 #   Python helpers (PyPI)   -> .tools/venv           (scipy reference values, aiosmtpd, checkov)
 #   Chromium (Debian)       -> /usr/bin/chromium     (report rendering tests)
-#   the Python wheel        -> .tools/py-venv        (recreated each run: `pip install ./python`
-#                                                     builds the wheel with maturin, then pytest)
+#   the Python wheel        -> .tools/py-venv        (recreated each run: maturin builds the wheel
+#                                                     of ./python, pip installs it, pytest runs)
 #
 # Nothing is skipped: if a component cannot be installed or started, the suite fails and says why.
 set -euo pipefail
@@ -57,7 +57,11 @@ say "Python package: wheel build in a clean virtualenv, then pytest"
 rm -rf "$tools/py-venv"
 python3 -m venv "$tools/py-venv"
 "$tools/py-venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-python.txt
+rm -rf "$tools/py-wheel"
 started=$(date +%s)
-CARGO_TARGET_DIR="$root/target" "$tools/py-venv/bin/pip" install --disable-pip-version-check ./python
-echo "wheel built and installed in $(( $(date +%s) - started )) s"
+CARGO_TARGET_DIR="$root/target" "$tools/py-venv/bin/pip" wheel --no-deps --disable-pip-version-check \
+  --wheel-dir "$tools/py-wheel" ./python
+wheel=$(ls "$tools"/py-wheel/driftscan-*.whl)
+echo "wheel $(basename "$wheel"): $(( $(stat -c %s "$wheel") / 1024 / 1024 )) MB, built in $(( $(date +%s) - started )) s"
+"$tools/py-venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
 (cd python/tests && "$tools/py-venv/bin/python" -m pytest -q -p no:cacheprovider .)
