@@ -411,7 +411,7 @@ pub async fn visit_history(
                 (start <= date && date <= end).then_some((date, failed, key))
             })
             .collect();
-        found.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        found.sort_by_key(|a| (a.0, a.1));
         for (_, failed, key) in found {
             let Some(obj) = store.get(&key).await? else {
                 continue;
