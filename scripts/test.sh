@@ -4,6 +4,8 @@
 #   Azurite (npm)           -> .tools/node_modules   (Blob Storage stand-in; tests start it on loopback)
 #   Python helpers (PyPI)   -> .tools/venv           (scipy reference values, aiosmtpd, checkov)
 #   Chromium (Debian)       -> /usr/bin/chromium     (report rendering tests)
+#   the Python wheel        -> .tools/py-venv        (recreated each run: maturin builds the wheel
+#                                                     of ./python, pip installs it, pytest runs)
 #
 # Nothing is skipped: if a component cannot be installed or started, the suite fails and says why.
 set -euo pipefail
@@ -47,3 +49,19 @@ export DRIFTSCAN_REQUIRE_COMPONENTS=1
 
 say "cargo test"
 cargo test --all-targets -- --test-threads=2
+
+say "Python package: wheel build in a clean virtualenv, then pytest"
+# A fresh venv each run, so the suite shows what `pip install ./python` gives a new user. The
+# wheel is a release build of the crate; it shares target/ with every other build here, so the
+# dependencies compile once.
+rm -rf "$tools/py-venv"
+python3 -m venv "$tools/py-venv"
+"$tools/py-venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-python.txt
+rm -rf "$tools/py-wheel"
+started=$(date +%s)
+CARGO_TARGET_DIR="$root/target" "$tools/py-venv/bin/pip" wheel --no-deps --disable-pip-version-check \
+  --wheel-dir "$tools/py-wheel" ./python
+wheel=$(ls "$tools"/py-wheel/driftscan-*.whl)
+echo "wheel $(basename "$wheel"): $(( $(stat -c %s "$wheel") / 1024 / 1024 )) MB, built in $(( $(date +%s) - started )) s"
+"$tools/py-venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
+(cd python/tests && "$tools/py-venv/bin/python" -m pytest -q -p no:cacheprovider .)

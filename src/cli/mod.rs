@@ -79,7 +79,29 @@ pub enum Command {
 
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] on a given argument list (the first item is the program name): the entry point of
+/// the `driftscan` command that the Python wheel installs, which hands over `sys.argv`. Help,
+/// version and usage errors are printed here and give their exit code instead of ending the
+/// process, so the caller decides how to exit.
+pub fn main_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::Error.code()
+            } else {
+                ExitStatus::Success.code()
+            };
+        }
+    };
     match run(cli) {
         Ok(status) => status.code(),
         Err(err) => {

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use super::ExitStatus;
 use super::table::{Table, num, pct};
 use crate::drift::metrics::names;
-use crate::drift::result::{FeatureKind, RunResult, RunStatus, RunType};
-use crate::drift::scan::{RunContext, ScanOptions};
+use crate::drift::result::{FeatureKind, RunResult, RunStatus};
+use crate::drift::scan::ScanOptions;
 use crate::pipeline::local;
 
 /// Arguments of `driftscan scan`.
@@ -39,13 +39,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Seed of the classifier's sampling, split and booster.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = local::DEFAULT_SCAN_SEED)]
     pub seed: u64,
     /// Scoring date written into the result (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
     /// Model name written into the result.
-    #[arg(long, default_value = "model")]
+    #[arg(long, default_value = local::ADHOC_MODEL)]
     pub model: String,
     /// Model version written into the result.
     #[arg(long, default_value_t = 1)]
@@ -60,14 +60,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             args.threshold
         );
     }
-    let context = RunContext {
-        detector: "adhoc".to_string(),
-        service_name: "local".to_string(),
-        model_name: args.model.clone(),
-        model_version: args.model_version,
-        date: args.date.unwrap_or_else(|| chrono::Utc::now().date_naive()),
-        run_type: RunType::Adhoc,
-    };
+    let context = local::adhoc_context(&args.model, args.model_version, args.date);
     let scan_options = ScanOptions {
         features: args.features.clone(),
         threshold: args.threshold,

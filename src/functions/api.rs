@@ -9,23 +9,11 @@ use serde_json::{Value, json};
 
 use super::host::{InvocationRequest, InvocationResponse};
 use super::{ApiError, AppState};
-use crate::detector::{
-    ConfigError, Detector, TIMER_FUNCTION_PREFIX, Window, parse_date, validate_name,
-};
+use crate::detector::{Detector, TIMER_FUNCTION_PREFIX, parse_date, validate_name};
 use crate::drift::result::{RunStatus, RunType};
+use crate::pipeline::history::{MAX_OUTPUT_DAYS, MAX_REPORT_DAYS};
 use crate::pipeline::{self, ServiceOutcome, error_chain};
 use crate::store::{self, PutCondition, StoreError};
-
-/// Azure ML's default lookback of `get_output` when no start is given, in cycles.
-const DEFAULT_LOOKBACK_CYCLES: u64 = 10;
-
-/// Days of results one `GET .../output` answers at most; a longer range is answered page by page
-/// (`next_start` names the first day of the next page), so one request never holds more than a
-/// quarter of history in memory.
-pub const MAX_OUTPUT_DAYS: u64 = 92;
-
-/// Days one report page covers at most.
-pub const MAX_REPORT_DAYS: u64 = 366;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(ready))
@@ -290,27 +278,13 @@ struct OutputQuery {
 
 /// The window of `get_output`: `end` defaults to today, `start` to ten cycles before `end`.
 fn output_range(detector: &Detector, q: &OutputQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let end = match &q.end {
-        Some(s) => parse_date("end", s)?,
-        None => Utc::now().date_naive(),
-    };
-    let start = match &q.start {
-        Some(s) => parse_date("start", s)?,
-        None => {
-            let mut w: Window = detector.frequency.window_containing(end);
-            for _ in 0..DEFAULT_LOOKBACK_CYCLES - 1 {
-                match w.start.checked_sub_days(Days::new(1)) {
-                    Some(previous) => w = detector.frequency.window_containing(previous),
-                    None => break,
-                }
-            }
-            w.start
-        }
-    };
-    if end < start {
-        return Err(ConfigError::DateOrder { start, end }.into());
-    }
-    Ok((start, end))
+    let end = q.end.as_deref().map(|s| parse_date("end", s)).transpose()?;
+    let start = q
+        .start
+        .as_deref()
+        .map(|s| parse_date("start", s))
+        .transpose()?;
+    Ok(pipeline::history::output_range(detector, start, end)?)
 }
 
 async fn output(
@@ -340,7 +314,8 @@ async fn output(
 }
 
 /// The detector's history between `start` and `end` (same defaults as `output`) as one
-/// self-contained HTML page; `run=YYYY-MM-DD` picks the date shown feature by feature.
+/// self-contained HTML page; `run=YYYY-MM-DD` picks the date shown feature by feature, `open=N`
+/// how many per-feature sections are open (default 5).
 async fn report(
     state: web::Data<AppState>,
     name: web::Path<String>,
@@ -355,6 +330,8 @@ async fn report(
         end: Option<String>,
         #[serde(default)]
         run: Option<String>,
+        #[serde(default)]
+        open: Option<usize>,
     }
     checked_name(&name)?;
     let q = web::Query::<ReportQuery>::from_query(req.query_string())
@@ -375,35 +352,11 @@ async fn report(
             ),
         ));
     }
-    let results = pipeline::history::report_runs(
-        &*state.store,
-        &detector.name,
-        &detector.services,
-        start,
-        end,
-        run,
-    )
-    .await?;
-    let detail_run = run.map(|date| {
-        let service = results
-            .iter()
-            .filter(|r| r.datetime == date && r.run.status == RunStatus::Succeeded)
-            .max_by(|a, b| {
-                let (ca, cb) = (a.coefficient(), b.coefficient());
-                ca.unwrap_or(f64::NAN).total_cmp(&cb.unwrap_or(f64::NAN))
-            })
-            .map(|r| r.service_name.clone())
-            .or_else(|| detector.services.first().cloned())
-            .unwrap_or_default();
-        (service, date)
-    });
-    let options = crate::report::ReportOptions {
-        detail_run,
-        generated_at: Some(Utc::now()),
-        ..Default::default()
-    };
-    let period = crate::report::Period { start, end };
-    let html = crate::report::render_history(Some(&detector), &results, Some(period), &options);
+    let open = q
+        .open
+        .unwrap_or(crate::report::ReportOptions::default().open_features);
+    let html =
+        pipeline::history::history_page(&*state.store, &detector, start, end, run, open).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))

@@ -230,31 +230,24 @@ impl ResponseError for ApiError {
 
 impl From<ConfigError> for ApiError {
     fn from(e: ConfigError) -> Self {
-        let code = match e {
-            ConfigError::Json(_) => "invalid_json",
-            ConfigError::BackfillTooLong { .. } => "backfill_too_long",
-            ConfigError::Date { .. } | ConfigError::DateOrder { .. } => "invalid_date",
-            _ => "invalid_detector",
-        };
-        ApiError::bad_request(code, e.to_string())
+        ApiError::bad_request(e.code(), e.to_string())
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::InvalidKey { .. } => ApiError::bad_request("invalid_name", e.to_string()),
-            StoreError::OutsideRoots { .. } => {
-                ApiError::bad_request("invalid_location", e.to_string())
+            StoreError::InvalidKey { .. } | StoreError::OutsideRoots { .. } => {
+                ApiError::bad_request(e.code(), e.to_string())
             }
             StoreError::Conflict { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+                ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
             }
             other => {
                 tracing::error!(message = "Store error.", error = %crate::pipeline::error_chain(&other));
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "store_error",
+                    other.code(),
                     crate::pipeline::error_chain(&other),
                 )
             }

@@ -1,12 +1,52 @@
 //! Reading the stored history: Azure ML's `get_output` document and the runs a history report
 //! shows. Only the days asked for are read.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate, Utc};
 use serde_json::json;
 
-use crate::detector::Detector;
+use crate::detector::{ConfigError, Detector, Window};
 use crate::drift::result::{RunResult, RunStatus};
+use crate::report::{Period, ReportOptions, render_history};
 use crate::store::{self, Store, StoreError};
+
+/// Azure ML's default lookback of `get_output` and `show` when no start is given, in cycles.
+pub const DEFAULT_LOOKBACK_CYCLES: u64 = 10;
+
+/// Days of results one `GET .../output` answers at most; a longer range is answered page by page
+/// (`next_start` names the first day of the next page), so one request never holds more than a
+/// quarter of history in memory.
+pub const MAX_OUTPUT_DAYS: u64 = 92;
+
+/// Days one report page covers at most.
+pub const MAX_REPORT_DAYS: u64 = 366;
+
+/// The date range of `get_output` and of a history page, with Azure ML's defaults: `end` is today
+/// (UTC) and `start` the first day of the tenth cycle of the detector's frequency back from `end`.
+/// An `end` before `start` is an error.
+pub fn output_range(
+    detector: &Detector,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+) -> Result<(NaiveDate, NaiveDate), ConfigError> {
+    let end = end.unwrap_or_else(|| Utc::now().date_naive());
+    let start = match start {
+        Some(s) => s,
+        None => {
+            let mut w: Window = detector.frequency.window_containing(end);
+            for _ in 0..DEFAULT_LOOKBACK_CYCLES - 1 {
+                match w.start.checked_sub_days(Days::new(1)) {
+                    Some(previous) => w = detector.frequency.window_containing(previous),
+                    None => break,
+                }
+            }
+            w.start
+        }
+    };
+    if end < start {
+        return Err(ConfigError::DateOrder { start, end });
+    }
+    Ok((start, end))
+}
 
 /// The `get_output` document of a detector between two dates (inclusive): Azure ML's `results`
 /// and `metrics` lists, one entry per service, holding the succeeded result of each date, oldest
@@ -63,6 +103,47 @@ pub async fn output_document(
         "metrics": metrics,
         "unsuccessful_runs": unsuccessful,
     }))
+}
+
+/// A detector's history between two dates as one HTML page (the REST API's `report` and Python's
+/// `show`): `run` picks the date shown feature by feature (on it, the service with the highest
+/// coefficient), by default the latest scored date; `open_features` per-feature sections are open
+/// when the page loads.
+pub async fn history_page(
+    store: &dyn Store,
+    detector: &Detector,
+    start: NaiveDate,
+    end: NaiveDate,
+    run: Option<NaiveDate>,
+    open_features: usize,
+) -> Result<String, StoreError> {
+    let results = report_runs(store, &detector.name, &detector.services, start, end, run).await?;
+    let detail_run = run.map(|date| {
+        let service = results
+            .iter()
+            .filter(|r| r.datetime == date && r.run.status == RunStatus::Succeeded)
+            .max_by(|a, b| {
+                let (ca, cb) = (a.coefficient(), b.coefficient());
+                ca.unwrap_or(f64::NAN).total_cmp(&cb.unwrap_or(f64::NAN))
+            })
+            .map(|r| r.service_name.clone())
+            .or_else(|| detector.services.first().cloned())
+            .unwrap_or_default();
+        (service, date)
+    });
+    let options = ReportOptions {
+        open_features,
+        detail_run,
+        generated_at: Some(Utc::now()),
+        ..Default::default()
+    };
+    let period = Period { start, end };
+    Ok(render_history(
+        Some(detector),
+        &results,
+        Some(period),
+        &options,
+    ))
 }
 
 /// The succeeded and failed results of `services` between two dates, for a history page, oldest

@@ -1,15 +1,195 @@
-//! Datasets the user names on the command line (a file, a folder, a glob, a cached `.profile`,
-//! or `az://container/prefix`): profiled or read, ready to compare.
+//! Datasets a user names (a file, a folder, a glob, a cached `.profile`, or
+//! `az://container/prefix`), hands over as a profile, or streams as Arrow record batches (the
+//! Python package): profiled or read, ready to compare.
 
 use std::sync::Arc;
 
+use arrow::record_batch::RecordBatchReader;
+use chrono::NaiveDate;
+
 use crate::data::{self, ColumnKind, Input};
-use crate::drift::result::RunResult;
+use crate::drift::result::{RunResult, RunType};
 use crate::drift::scan::{self, RunContext, ScanOptions};
 use crate::profile::{self, Profile, ProfileOptions};
 use crate::store::{self, Key};
 
 use super::PipelineError;
+
+/// Detector name written into the result of a scan that no detector asked for.
+pub const ADHOC_DETECTOR: &str = "adhoc";
+
+/// Service name written into the result of a scan that no detector asked for.
+pub const ADHOC_SERVICE: &str = "local";
+
+/// Model name written into an ad-hoc result when none is given.
+pub const ADHOC_MODEL: &str = "model";
+
+/// Seed of the classifier's sampling, split and booster in an ad-hoc scan, unless one is given:
+/// the command line and the Python package share it, so both give the same result on the same data.
+pub const DEFAULT_SCAN_SEED: u64 = 42;
+
+/// The context of an ad-hoc scan (command line, Python): no detector, service `local`, scored
+/// today (UTC) unless a date is given.
+pub fn adhoc_context(model_name: &str, model_version: u32, date: Option<NaiveDate>) -> RunContext {
+    RunContext {
+        detector: ADHOC_DETECTOR.to_string(),
+        service_name: ADHOC_SERVICE.to_string(),
+        model_name: model_name.to_string(),
+        model_version,
+        date: date.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        run_type: RunType::Adhoc,
+    }
+}
+
+/// One side of a comparison, however it was handed over.
+pub enum Dataset {
+    /// A location: a data file, a folder, a glob, `az://container/prefix` or a `.profile` file.
+    Location(String),
+    /// A profile already in memory.
+    Profile(Profile),
+    /// Arrow record batches (a DataFrame or table handed over through the Arrow C stream),
+    /// typed by their Arrow schema. `name` describes them in the result and in messages.
+    Batches {
+        /// What the batches are, e.g. `<pandas.DataFrame>`.
+        name: String,
+        /// The batches; read once.
+        reader: Box<dyn RecordBatchReader + Send>,
+    },
+}
+
+impl std::fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dataset::Location(l) => f.debug_tuple("Location").field(l).finish(),
+            Dataset::Profile(p) => f.debug_tuple("Profile").field(&p.source).finish(),
+            Dataset::Batches { name, .. } => f.debug_struct("Batches").field("name", name).finish(),
+        }
+    }
+}
+
+/// Compares two datasets however each was handed over. Two locations go through [`load_pair`]
+/// (profiled at once, the target typed like the baseline); otherwise the baseline is read or
+/// profiled first and the target profiled with the baseline's column kinds.
+pub fn scan_datasets(
+    baseline: Dataset,
+    target: Dataset,
+    options: &ScanOptions,
+    context: &RunContext,
+) -> Result<RunResult, PipelineError> {
+    let (baseline, target) = match (baseline, target) {
+        (Dataset::Location(b), Dataset::Location(t)) => load_pair(&b, &t)?,
+        (baseline, target) => {
+            let baseline = load_dataset("baseline", baseline, &ProfileOptions::default())?;
+            let options = ProfileOptions {
+                pinned_kinds: baseline.kinds(),
+                ..ProfileOptions::default()
+            };
+            let target = load_dataset("target", target, &options)?;
+            (baseline, target)
+        }
+    };
+    scan::compare(&baseline, &target, options, context).map_err(PipelineError::Scan)
+}
+
+/// The profile of one side: read, profiled, or taken as it is. `options` apply to data that is
+/// profiled (a profile given as a file or in memory is used as it is).
+pub fn load_dataset(
+    side: &'static str,
+    dataset: Dataset,
+    options: &ProfileOptions,
+) -> Result<Profile, PipelineError> {
+    match dataset {
+        Dataset::Location(spec) => load(side, &spec, options),
+        Dataset::Profile(p) => Ok(p),
+        Dataset::Batches { name, reader } => profile_batches(side, &name, reader, options),
+    }
+}
+
+/// Rows per Parquet row group of the spill file in [`profile_batches`]: the writer holds one row
+/// group's encoded pages in memory, so this bounds its memory (about 10 MB at 20 numeric columns).
+const SPILL_ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// File name of the spill file in [`profile_batches`]. Fixed, because the row sample's priorities
+/// hash the file's name and size: the same batches must give the same profile every time.
+const SPILL_FILE_NAME: &str = "batches.parquet";
+
+/// Profiles Arrow record batches (typed by their Arrow schema, as a Parquet file is).
+///
+/// The batches are written, one at a time, to an uncompressed Parquet file in a temporary folder
+/// and that file is profiled like any other, so the batches are never held in memory at once and
+/// the profile is exactly that of the same table read from Parquet. The file is removed when this
+/// returns. The profile's source and file are named `name`.
+pub fn profile_batches(
+    side: &'static str,
+    name: &str,
+    reader: Box<dyn RecordBatchReader + Send>,
+    options: &ProfileOptions,
+) -> Result<Profile, PipelineError> {
+    let folder = tempfile::Builder::new()
+        .prefix("driftscan-batches-")
+        .tempdir()
+        .map_err(|source| PipelineError::ReadFile {
+            path: std::env::temp_dir().display().to_string(),
+            source,
+        })?;
+    let path = folder.path().join(SPILL_FILE_NAME);
+    spill_batches(name, reader, &path)?;
+    let options = ProfileOptions {
+        source: Some(name.to_string()),
+        ..options.clone()
+    };
+    let mut profile = profile::build(&[Input::File(path)], &options).map_err(|source| {
+        PipelineError::Profile {
+            side,
+            source_name: name.to_string(),
+            source,
+        }
+    })?;
+    for file in &mut profile.files {
+        file.name = name.to_string();
+    }
+    Ok(profile)
+}
+
+/// Writes the batches to `path` as Parquet, one row group of [`SPILL_ROW_GROUP_ROWS`] at a time.
+/// Without the Arrow schema in the footer, so the file reads back with plain Parquet types, as a
+/// file written by any other tool would.
+fn spill_batches(
+    name: &str,
+    reader: Box<dyn RecordBatchReader + Send>,
+    path: &std::path::Path,
+) -> Result<(), PipelineError> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_writer::ArrowWriterOptions;
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+    let batches_error = |message: String| PipelineError::Batches {
+        name: name.to_string(),
+        message,
+    };
+    let file = std::fs::File::create(path).map_err(|source| PipelineError::ReadFile {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let properties = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(SPILL_ROW_GROUP_ROWS))
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .build();
+    let writer_options = ArrowWriterOptions::new()
+        .with_properties(properties)
+        .with_skip_arrow_metadata(true);
+    let mut writer = ArrowWriter::try_new_with_options(file, reader.schema(), writer_options)
+        .map_err(|e| batches_error(e.to_string()))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| batches_error(e.to_string()))?;
+        writer
+            .write(&batch)
+            .map_err(|e| batches_error(e.to_string()))?;
+    }
+    writer.close().map_err(|e| batches_error(e.to_string()))?;
+    Ok(())
+}
 
 /// Extension of a cached profile file: such a path is read, never profiled.
 pub use crate::profile::PROFILE_EXTENSION;
@@ -206,4 +386,120 @@ where
             source,
         })?;
     Ok(rt.block_on(work()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{
+        ArrayRef, Float64Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray,
+    };
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::error::ArrowError;
+
+    use super::*;
+
+    /// Rows `cuts[0]..cuts[last]` of a three-column table, one batch between each two cuts.
+    fn batches(cuts: &[i64]) -> Box<dyn RecordBatchReader + Send> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("x", DataType::Float64, true),
+            Field::new("c", DataType::Utf8, true),
+        ]));
+        let batches: Vec<Result<RecordBatch, ArrowError>> = cuts
+            .windows(2)
+            .map(|w| {
+                let r = w[0]..w[1];
+                let n: ArrayRef = Arc::new(Int64Array::from_iter_values(r.clone()));
+                let x: ArrayRef = Arc::new(Float64Array::from_iter(
+                    r.clone().map(|i| (i % 7 != 0).then_some(i as f64 * 0.5)),
+                ));
+                let c: ArrayRef = Arc::new(StringArray::from_iter_values(
+                    r.clone().map(|i| ["a", "b", "c"][(i % 3) as usize]),
+                ));
+                Ok(RecordBatch::try_new(schema.clone(), vec![n, x, c]).unwrap())
+            })
+            .collect();
+        Box::new(RecordBatchIterator::new(batches, schema))
+    }
+
+    #[test]
+    fn batches_profile_like_the_same_table_in_any_batching_and_every_time() {
+        let options = ProfileOptions::default();
+        let one = profile_batches("target", "<table>", batches(&[0, 5000]), &options).unwrap();
+        let again = profile_batches("target", "<table>", batches(&[0, 5000]), &options).unwrap();
+        // Compared in their binary form: the sample keeps missing values as NaN.
+        assert_eq!(one.to_bytes(), again.to_bytes());
+        assert_eq!(one.rows, 5000);
+        assert_eq!(one.source, "<table>");
+        assert_eq!(one.files[0].name, "<table>");
+        let kinds: Vec<_> = one
+            .kinds()
+            .into_iter()
+            .map(|(n, k)| (n, k.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("n".into(), "numeric"),
+                ("x".into(), "numeric"),
+                ("c".into(), "text")
+            ]
+        );
+        assert_eq!(one.numeric("x").unwrap().missing, 715);
+        // Batch boundaries do not reach the profile: the spill file holds the same table (one
+        // row group, one page per column here).
+        let split =
+            profile_batches("target", "<table>", batches(&[0, 1, 2500, 5000]), &options).unwrap();
+        assert_eq!(split.to_bytes(), one.to_bytes());
+    }
+
+    #[test]
+    fn a_failing_producer_is_an_error_naming_the_table() {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Float64, true)]));
+        let failing = RecordBatchIterator::new(
+            vec![Err(ArrowError::ComputeError("producer gave up".into()))],
+            schema,
+        );
+        let e = profile_batches(
+            "target",
+            "<frame>",
+            Box::new(failing),
+            &ProfileOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "reading the Arrow data `<frame>`: Compute error: producer gave up"
+        );
+    }
+
+    #[test]
+    fn a_profile_and_batches_scan_with_the_baseline_types() {
+        let baseline = profile_batches(
+            "baseline",
+            "<b>",
+            batches(&[0, 3000]),
+            &ProfileOptions::default(),
+        )
+        .unwrap();
+        let result = scan_datasets(
+            Dataset::Profile(baseline),
+            Dataset::Batches {
+                name: "<t>".into(),
+                reader: batches(&[0, 3000]),
+            },
+            &ScanOptions {
+                features: None,
+                threshold: 0.2,
+                seed: DEFAULT_SCAN_SEED,
+            },
+            &adhoc_context(ADHOC_MODEL, 1, None),
+        )
+        .unwrap();
+        assert_eq!(result.coefficient(), Some(0.0));
+        assert_eq!(result.target.source, "<t>");
+        assert_eq!(result.features.len(), 3);
+    }
 }

@@ -123,6 +123,20 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The stable code of this error in the REST API's error document, which the Python package's
+    /// exceptions carry too: `invalid_name` for a key that names nothing valid, `conflict` for a
+    /// concurrent change, `store_error` for everything else.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::InvalidKey { .. } => "invalid_name",
+            StoreError::OutsideRoots { .. } => "invalid_location",
+            StoreError::Conflict { .. } => "conflict",
+            _ => "store_error",
+        }
+    }
+}
+
 /// Opaque version of a stored object: an ETag in Blob Storage, a content hash in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version(pub String);

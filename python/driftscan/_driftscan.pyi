@@ -1,0 +1,92 @@
+"""Type stubs of the extension module ``driftscan._driftscan`` (the Rust engine)."""
+
+import os
+from typing import Any, final
+
+__version__: str
+DEFAULT_SCAN_SEED: int
+
+@final
+class Profile:
+    """A dataset's profile: per-column sketches and statistics plus a bounded row sample.
+    Profiles merge exactly, save as ``.profile`` files and stand for their data in a scan."""
+
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> Profile:
+        """Reads a profile written by ``save`` or ``driftscan profile`` (a path or
+        ``az://container/key``)."""
+    @staticmethod
+    def from_bytes(data: bytes) -> Profile:
+        """A profile from the bytes of ``to_bytes``."""
+    def save(self, path: str | os.PathLike[str]) -> int:
+        """Writes the profile atomically; returns the number of bytes written."""
+    def to_bytes(self) -> bytes:
+        """The binary form (what ``save`` writes)."""
+    def merge(self, *others: Profile) -> Profile:
+        """A new profile of this one's data and the others' together."""
+    @property
+    def rows(self) -> int:
+        """Rows profiled."""
+    @property
+    def columns(self) -> list[str]:
+        """Profiled columns, in the order of the data."""
+    @property
+    def kinds(self) -> list[tuple[str, str]]:
+        """``(column, "numeric" | "text")`` for each column."""
+    @property
+    def source(self) -> str:
+        """What was profiled."""
+    @property
+    def content_hash(self) -> str:
+        """Hex SHA-256 of the data's files."""
+    @property
+    def excluded(self) -> list[tuple[str, str]]:
+        """Columns left out, with the reason."""
+    def __eq__(self, other: object) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+@final
+class _RunResult:
+    def to_json(self) -> str: ...
+    def report_html(self) -> str: ...
+
+def scan(
+    baseline: Any,
+    target: Any,
+    features: list[str] | None = None,
+    threshold: float = 0.2,
+    seed: int = ...,
+    date: str | None = None,
+    model_name: str | None = None,
+    model_version: int = 1,
+    baseline_name: str | None = None,
+    target_name: str | None = None,
+) -> _RunResult: ...
+def profile(data: Any, name: str | None = None) -> Profile: ...
+def cli_main(args: list[str]) -> int: ...
+def detector_create(store: str, definition: str) -> str: ...
+def detector_get(store: str, name: str) -> str: ...
+def detector_list(store: str) -> str: ...
+def detector_replace(store: str, name: str, definition: str) -> str: ...
+def detector_delete(store: str, name: str) -> str: ...
+def detector_set_enabled(store: str, name: str, enabled: bool) -> str: ...
+def detector_run(
+    store: str,
+    name: str,
+    target_date: str,
+    services: list[str] | None = None,
+    feature_list: list[str] | None = None,
+    drift_threshold: float | None = None,
+) -> str: ...
+def detector_backfill(store: str, name: str, start_date: str, end_date: str) -> str: ...
+def detector_output(
+    store: str, name: str, start: str | None = None, end: str | None = None
+) -> str: ...
+def detector_report(
+    store: str,
+    name: str,
+    start: str | None = None,
+    end: str | None = None,
+    run: str | None = None,
+    open_features: int = 5,
+) -> str: ...

@@ -1,0 +1,210 @@
+"""One-shot scans and profiles: ``scan``, ``profile`` and the result object."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from typing import TYPE_CHECKING, Any, Union
+
+from driftscan import _driftscan
+from driftscan._driftscan import Profile
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["Data", "ScanResult", "scan", "profile"]
+
+#: What a side of a scan can be: a path (file, folder, glob, ``.profile``, ``az://...``), a
+#: :class:`Profile`, or any table with ``__arrow_c_stream__`` (pandas, polars, pyarrow, DuckDB).
+Data = Union[str, "os.PathLike[str]", Profile, Any]
+
+#: Height of the inline report in a notebook, in pixels.
+REPORT_HEIGHT_PX = 720
+
+
+def _arrow_side(data: Any) -> Any:
+    """A pandas DataFrame crosses as a pyarrow Table without its index (pandas' own
+    ``__arrow_c_stream__`` would add a non-range index as a column, which would then be compared
+    as a feature). Everything else is handed over as it is."""
+    cls = type(data)
+    if cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas."):
+        import pyarrow
+
+        return pyarrow.Table.from_pandas(data, preserve_index=False)
+    return data
+
+
+def _source_name(data: Any) -> str | None:
+    cls = type(data)
+    if isinstance(data, (str, os.PathLike, Profile)):
+        return None
+    return f"<{cls.__module__.split('.')[0]}.{cls.__name__}>"
+
+
+def _date_text(value: Any) -> str | None:
+    """A date as ``YYYY-MM-DD`` (``datetime.date``, ``datetime.datetime`` or text)."""
+    if value is None:
+        return None
+    if hasattr(value, "date") and callable(value.date):  # datetime, pandas.Timestamp
+        value = value.date()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+class ScanResult:
+    """The result of :func:`scan`: the same document as ``driftscan scan --json``.
+
+    ``coefficient`` is ``datadrift_coefficient`` (the domain classifier's Matthews correlation,
+    in [0, 1]); ``has_drift`` is ``coefficient > drift_threshold``; ``contributions`` maps each
+    feature to its share of the classifier's gain, most drifted first. In Jupyter the object
+    shows the report.
+    """
+
+    def __init__(self, inner: _driftscan._RunResult) -> None:
+        self._inner = inner
+        self._json = inner.to_json()
+        self._doc: dict[str, Any] = json.loads(self._json)
+
+    @property
+    def coefficient(self) -> float | None:
+        """``datadrift_coefficient``; ``None`` when the classifier could not run."""
+        for m in self._doc.get("dataset_metrics", []):
+            if m["name"] == "datadrift_coefficient":
+                return m["value"]
+        return None
+
+    @property
+    def has_drift(self) -> bool:
+        """Whether ``coefficient > drift_threshold``."""
+        return bool(self._doc["has_drift"])
+
+    @property
+    def drift_threshold(self) -> float:
+        """The threshold of ``has_drift``."""
+        return float(self._doc["drift_threshold"])
+
+    @property
+    def contributions(self) -> dict[str, float]:
+        """``datadrift_contribution`` per feature (sums to 1 when the classifier split), most
+        drifted first."""
+        out = {f: m.get("datadrift_contribution") for f, m in self._column_metrics().items()}
+        pairs = [(f, v) for f, v in out.items() if v is not None]
+        return dict(sorted(pairs, key=lambda fv: -fv[1]))
+
+    @property
+    def features(self) -> list[str]:
+        """The compared features, most drifted first."""
+        return [f["name"] for f in self._doc.get("features", [])]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things that did not stop the scan."""
+        return list(self._doc.get("warnings", []))
+
+    def _column_metrics(self) -> dict[str, dict[str, float | None]]:
+        out: dict[str, dict[str, float | None]] = {}
+        for entry in self._doc.get("column_metrics", []):
+            for feature, metrics in entry.items():
+                out[feature] = {m["name"]: m["value"] for m in metrics}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result document as Python objects (a fresh copy)."""
+        return json.loads(self._json)
+
+    def to_json(self) -> str:
+        """The result document, exactly as ``driftscan scan --json`` prints it."""
+        return self._json
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per feature (most drifted first): its kind and every column metric
+        (``datadrift_contribution``, ``wasserstein_distance``, ``energy_distance``, ...)."""
+        import pandas
+
+        kinds = {f["name"]: f["kind"] for f in self._doc.get("features", [])}
+        metrics = self._column_metrics()
+        rows = []
+        for name in self.features or list(metrics):
+            row: dict[str, Any] = {"feature": name, "kind": kinds.get(name)}
+            row.update(metrics.get(name, {}))
+            rows.append(row)
+        return pandas.DataFrame(rows).set_index("feature")
+
+    def report_html(self) -> str:
+        """The report as one self-contained HTML page."""
+        return self._inner.report_html()
+
+    def save_html(self, path: str | os.PathLike[str]) -> None:
+        """Writes the report page to ``path``."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.report_html())
+
+    def _repr_html_(self) -> str:
+        return _inline(self.report_html())
+
+    def __repr__(self) -> str:
+        c = self.coefficient
+        top = ", ".join(f"{f} {v:.3f}" for f, v in list(self.contributions.items())[:3] if v > 0)
+        verdict = "drift" if self.has_drift else "no drift"
+        coefficient = "n/a" if c is None else f"{c:.4f}"
+        return (
+            f"<ScanResult {verdict}: coefficient {coefficient} (threshold {self.drift_threshold})"
+            + (f"; top: {top}" if top else "")
+            + ">"
+        )
+
+
+def _inline(page: str) -> str:
+    """A whole HTML page shown inside a notebook cell: in an iframe, so that its styles and
+    scripts stay apart from the notebook's."""
+    return (
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" '
+        f'style="width:100%;height:{REPORT_HEIGHT_PX}px;border:0" '
+        'sandbox="allow-scripts"></iframe>'
+    )
+
+
+def scan(
+    baseline: Data,
+    target: Data,
+    features: list[str] | None = None,
+    threshold: float = 0.2,
+    *,
+    seed: int = _driftscan.DEFAULT_SCAN_SEED,
+    date: Any = None,
+    model_name: str | None = None,
+    model_version: int = 1,
+) -> ScanResult:
+    """Compares ``target`` with ``baseline``, as ``driftscan scan`` does.
+
+    Each side is a path (a CSV, Parquet or JSON-lines file, a folder, a glob, a ``.profile``
+    file, or ``az://container/prefix``), a :class:`Profile`, or any table with
+    ``__arrow_c_stream__`` (pandas, polars, pyarrow, DuckDB), read without a copy. The target is
+    read with the baseline's column types. ``features`` limits the comparison; ``threshold`` sets
+    ``has_drift``. ``seed``, ``date``, ``model_name`` and ``model_version`` are written into the
+    result as by the command's options of the same names.
+    """
+    return ScanResult(
+        _driftscan.scan(
+            _arrow_side(baseline),
+            _arrow_side(target),
+            features=list(features) if features is not None else None,
+            threshold=float(threshold),
+            seed=seed,
+            date=_date_text(date),
+            model_name=model_name,
+            model_version=model_version,
+            baseline_name=_source_name(baseline),
+            target_name=_source_name(target),
+        )
+    )
+
+
+def profile(data: Data, name: str | None = None) -> Profile:
+    """Profiles a dataset once (a path or an Arrow table), as ``driftscan profile`` does; the
+    profile can stand for the data in later scans, be saved, and be merged with others.
+    ``name`` describes an in-memory table in results (default ``<pandas.DataFrame>`` and so on).
+    """
+    return _driftscan.profile(_arrow_side(data), name=name or _source_name(data))
