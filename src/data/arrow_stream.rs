@@ -68,6 +68,7 @@ where
         rows: 0,
         pinned: &options.pinned,
         max_record: options.max_record_bytes,
+        parquet_whole_file: options.parquet_whole_file_bytes,
     };
     ctx.set_schema(schema_from_arrow(&names, &types, "Arrow"));
     let mapping = ctx.map_columns(&names);

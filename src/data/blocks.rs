@@ -544,4 +544,102 @@ pub(crate) mod tests {
             ]
         );
     }
+
+    /// The records the CSV parser reads from `bytes`, as lists of fields.
+    fn csv_records(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut rdr = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        rdr.byte_records()
+            .map(|r| r.expect("csv").iter().map(<[u8]>::to_vec).collect())
+            .collect()
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Cutting CSV into blocks never cuts inside a record: the records of the blocks, read
+        /// one block at a time, are the records of the whole input; the blocks are the input;
+        /// line numbers follow on; only a quote left open at the end is an error, and closing
+        /// it makes the input readable.
+        #[test]
+        fn csv_blocks_hold_whole_records(
+            text in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b' ')
+                ],
+                0..200,
+            ),
+            block in 1usize..40,
+            step in 1usize..17,
+        ) {
+            match split(&text, Dialect::Csv, block, step, 1 << 20) {
+                Ok(blocks) => {
+                    let joined: Vec<u8> = blocks.iter().flat_map(|b| b.bytes.iter().copied()).collect();
+                    prop_assert_eq!(&joined, &text);
+                    let by_block: Vec<_> = blocks.iter().flat_map(|b| csv_records(&b.bytes)).collect();
+                    prop_assert_eq!(by_block, csv_records(&text));
+                    let mut line = 1;
+                    for b in &blocks {
+                        prop_assert_eq!(b.first_line, line);
+                        line += b.lines as u64;
+                    }
+                    prop_assert_eq!(line - 1, count_lines(&text) as u64);
+                }
+                Err(BlockError::UnclosedQuote { .. }) => {
+                    let mut closed = text.clone();
+                    closed.push(b'"');
+                    prop_assert!(split(&closed, Dialect::Csv, block, step, 1 << 20).is_ok());
+                }
+                Err(e) => prop_assert!(false, "unexpected {:?}", e),
+            }
+        }
+
+        /// JSON lines: every block ends at a line end, and the lines of the blocks, with their
+        /// numbers, are the lines of the whole input.
+        #[test]
+        fn json_blocks_hold_whole_lines(
+            text in proptest::collection::vec(
+                prop_oneof![Just(b'{'), Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b'x')],
+                0..200,
+            ),
+            block in 1usize..40,
+            step in 1usize..17,
+        ) {
+            let blocks = split(&text, Dialect::JsonLines, block, step, 1 << 20).expect("split");
+            let joined: Vec<u8> = blocks.iter().flat_map(|b| b.bytes.iter().copied()).collect();
+            prop_assert_eq!(&joined, &text);
+            let by_block: Vec<(u64, Vec<u8>)> = blocks
+                .iter()
+                .flat_map(|b| lines(&b.bytes, b.first_line).map(|(n, l)| (n, l.to_vec())).collect::<Vec<_>>())
+                .collect();
+            let whole: Vec<(u64, Vec<u8>)> = lines(&text, 1).map(|(n, l)| (n, l.to_vec())).collect();
+            prop_assert_eq!(by_block, whole);
+        }
+
+        /// A record longer than the maximum is refused, and every shorter one is read.
+        #[test]
+        fn records_over_the_maximum_are_refused(
+            lens in proptest::collection::vec(0usize..60, 1..8),
+            max in 1usize..50,
+        ) {
+            let mut text = Vec::new();
+            for (i, n) in lens.iter().enumerate() {
+                text.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, *n));
+                text.push(b'\n');
+            }
+            let result = split(&text, Dialect::JsonLines, 8, 3, max);
+            // Records up to `max + 1` bytes (the line end included) always fit.
+            if lens.iter().all(|&n| n < max) {
+                prop_assert!(result.is_ok(), "{:?}", result.err());
+            }
+            if let Err(e) = result {
+                prop_assert!(matches!(e, BlockError::TooLong { .. }), "{:?}", e);
+                prop_assert!(lens.iter().any(|&n| n + 1 > max), "refused {:?} with max {}", lens, max);
+            }
+        }
+    }
 }

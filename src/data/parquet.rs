@@ -59,7 +59,8 @@ use super::schema::{kind_of_arrow, schema_from_arrow};
 /// Rows per record batch: large enough to amortise per-batch work, small enough for memory.
 const BATCH_ROWS: usize = 16 * 1024;
 
-/// Files up to this size are fetched whole with one range (see the module docs).
+/// Files up to this size are fetched whole with one range, by default (see the module docs and
+/// `ReadOptions::parquet_whole_file_bytes`).
 pub(crate) const WHOLE_FILE: u64 = 16 << 20;
 
 /// Bytes of column-chunk windows one file being read may hold at once.
@@ -84,7 +85,7 @@ where
     M: FnMut(T),
 {
     let len = source.len();
-    if len <= WHOLE_FILE {
+    if len <= ctx.parquet_whole_file {
         let bytes = read_exact_range(source.as_ref(), 0..len).map_err(|e| ctx.io_error(e))?;
         if bytes.len() as u64 != len {
             return Err(ctx.io_error(std::io::Error::new(
@@ -420,10 +421,12 @@ impl Ranges {
         let limit = from.saturating_add(w.size);
         let mut last = c;
         let mut span_end = w.chunks[c].end;
+        // Only chunks not read yet: one already read has a window of its own further on.
         while span_end < limit
             && last + 1 < w.chunks.len()
             && w.chunks[last + 1].start == span_end
             && w.chunks[last + 1].row_group == row_group
+            && !w.current.contains_key(&(last + 1))
         {
             last += 1;
             span_end = w.chunks[last].end;

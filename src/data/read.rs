@@ -28,6 +28,10 @@ pub struct ReadOptions {
     /// [`ReadError::RecordTooLong`] instead of holding memory without bound. Default: the
     /// environment variable `DRIFTSCAN_MAX_RECORD_MB` (in MB) when set, else 64 MB.
     pub max_record_bytes: usize,
+    /// Parquet files up to this size are fetched whole with one range (every byte fetched once,
+    /// hashed and decoded from memory); larger ones are read by range (see `data::parquet`).
+    /// Default: 16 MB.
+    pub parquet_whole_file_bytes: u64,
 }
 
 impl Default for ReadOptions {
@@ -35,6 +39,7 @@ impl Default for ReadOptions {
         ReadOptions {
             pinned: Vec::new(),
             max_record_bytes: default_max_record_bytes(),
+            parquet_whole_file_bytes: super::parquet::WHOLE_FILE,
         }
     }
 }
@@ -191,6 +196,7 @@ where
             key: file_key(&input.file_name(), len) ^ mix64(index as u64),
             pinned: &options.pinned,
             max_record: options.max_record_bytes,
+            parquet_whole_file: options.parquet_whole_file_bytes,
             name: name.clone(),
             schema: &mut schema,
             warnings: &mut info.warnings,
@@ -236,6 +242,8 @@ pub(crate) struct FileContext<'a> {
     pub pinned: &'a [(String, ColumnKind)],
     /// The longest record read, in bytes.
     pub max_record: usize,
+    /// Parquet files up to this size are fetched whole.
+    pub parquet_whole_file: u64,
 }
 
 impl FileContext<'_> {
