@@ -11,8 +11,9 @@
 //! * a larger file is decoded through [`Ranges`], a `ChunkReader` that fetches the footer once
 //!   and then, for each column read, a window of the column chunk at a time (the columns of a row
 //!   group are read side by side, page by page). Windows are sized so that those of one row group
-//!   stay within [`WINDOW_BUDGET`]; a window that a column has read past is dropped, and all of
-//!   them when the next row group starts. Small adjacent column chunks share one window, so a
+//!   stay within [`WINDOW_BUDGET`]; a window read to its end is dropped at once (a page larger
+//!   than a window is fetched exactly and lives only while it is decoded), and all of them when
+//!   the next row group starts. Small adjacent column chunks share one window, so a
 //!   file of thousands of narrow columns is not fetched in thousands of pieces. Memory is bounded
 //!   by the windows and the record batches in flight, not by the size of a row group.
 //!
@@ -64,7 +65,7 @@ const BATCH_ROWS: usize = 16 * 1024;
 pub(crate) const WHOLE_FILE: u64 = 16 << 20;
 
 /// Bytes of column-chunk windows one file being read may hold at once.
-const WINDOW_BUDGET: u64 = 16 << 20;
+const WINDOW_BUDGET: u64 = 8 << 20;
 
 /// Bounds of one window: at least a typical page with its header, at most a few pages.
 const MIN_WINDOW: u64 = 256 << 10;
@@ -407,11 +408,16 @@ impl Ranges {
         }
         let mut prefix = None;
         if let Some((ws, bytes)) = w.current.get(&c) {
-            let we = ws + bytes.len() as u64;
-            if start >= *ws && end <= we {
-                return Ok(bytes.slice((start - ws) as usize..));
+            let (ws, we) = (*ws, ws + bytes.len() as u64);
+            if start >= ws && end <= we {
+                let served = bytes.slice((start - ws) as usize..);
+                // A window read to its end has nothing more for this column: let it go.
+                if end == we {
+                    w.current.remove(&c);
+                }
+                return Ok(served);
             }
-            if start >= *ws && start < we {
+            if start >= ws && start < we {
                 prefix = Some((we, bytes.slice((start - ws) as usize..)));
             }
         }
@@ -440,17 +446,24 @@ impl Ranges {
                 fetched.len()
             )));
         }
-        for k in c..=last {
-            if w.chunks[k].start < to {
-                w.current.insert(k, (from, fetched.clone()));
+        // Keep the window for the bytes after the request; one read to its end is not kept (a
+        // page larger than a window is fetched exactly and lives only while it is decoded).
+        w.current.remove(&c);
+        if to > end {
+            for k in c..=last {
+                if w.chunks[k].start < to {
+                    w.current.insert(k, (from, fetched.clone()));
+                }
             }
         }
         Ok(match prefix {
             None => fetched.slice((start - from) as usize..),
             Some((_, head)) => {
-                let mut joined = Vec::with_capacity(head.len() + fetched.len());
+                // Only what was asked for: the rest stays in the new window, not in a copy.
+                let tail = &fetched[..(end - from) as usize];
+                let mut joined = Vec::with_capacity(head.len() + tail.len());
                 joined.extend_from_slice(&head);
-                joined.extend_from_slice(&fetched);
+                joined.extend_from_slice(tail);
                 Bytes::from(joined)
             }
         })
