@@ -154,7 +154,6 @@ where
         rows += merge_window(results, &mut merge)?;
         pending = next?;
     }
-    drop(pull);
     ipc.finish().map_err(|e| arrow_error(e.to_string()))?;
     drop(ipc);
     ctx.rows = rows;

@@ -559,7 +559,6 @@ where
         }
     }
     let Some(schema) = ctx.schema.clone() else {
-        drop(read_window);
         return stream.finish().map_err(|e| ctx.io_error(e));
     };
     let positions = schema
@@ -596,7 +595,6 @@ where
         ctx.rows += merge_window(results, merge)?;
         pending = next.map_err(block_error)?;
     }
-    drop(read_window);
     stream.finish().map_err(|e| ctx.io_error(e))
 }
 
