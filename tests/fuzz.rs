@@ -4,7 +4,8 @@
 //!
 //! The corpus: the fuzz regression files of Apache Arrow's test data (`tests/data/fuzz/`, see
 //! `tests/data/README.md`), plus byte-flipped and truncated copies of driftscan's own fixtures
-//! (CSV, JSON lines, gzip, and a Parquet file written here with dictionary and plain pages),
+//! (CSV with LF and CR-only line ends, JSON lines as Python writes them, gzip, and a Parquet file
+//! written here with dictionary and plain pages),
 //! generated at test time from a fixed seed.
 
 use std::io::Read;
@@ -22,8 +23,8 @@ const MEMORY_LIMIT: u64 = 2 << 30;
 /// Wall time one run may take (the debug binary, on a busy machine).
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// Mutated copies made of each seed file.
-const FLIPPED: usize = 16;
-const TRUNCATED: usize = 6;
+const FLIPPED: usize = 40;
+const TRUNCATED: usize = 10;
 
 fn data_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -165,6 +166,13 @@ fn seeds_and_mutations(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
         ("collector.jsonl", read("azureml/collector.jsonl")),
         ("basic.csv.gz", gzip(&read("basic_target.csv"))),
         ("seed.parquet", parquet_seed()),
+        ("mac.csv", read("basic.csv").iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect()),
+        (
+            "python.jsonl",
+            "\u{feff}{\"x\": NaN, \"s\": \"a\"}\n{\"x\": Infinity, \"s\": \"b\"}\n{\"x\": -1e400, \"s\": \"\\\"q\\\"\"}\n{\"x\": 2.5, \"s\": null}\n"
+                .as_bytes()
+                .to_vec(),
+        ),
     ];
     let mut rng = SplitMix64::new(0x00f0_22ed_5eed);
     let mut originals = Vec::new();
