@@ -5,6 +5,12 @@ mod harness;
 
 /// Drift engine: readers, profiles, metrics and diff (accuracy against scipy, bad input).
 mod engine;
+/// Fuzz corpus and mutated fixtures through the binary, under a memory limit and a timeout.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod fuzz;
+/// Readers on hostile input (one regression test per reader case of issue 12) and over byte
+/// sources, as the service reads snapshots.
+mod readers;
 // Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
 mod classifier;
 

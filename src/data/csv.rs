@@ -1,10 +1,11 @@
 //! CSV: header row, comma, `"` quotes, empty field = missing.
 //!
-//! Each block of a few MB (cut at a newline outside quotes) is decoded by arrow-csv with the
-//! pinned schema, in parallel. arrow-csv stops at the first value it cannot parse; such a block
-//! (a typo, `abc` in a numeric column, a ragged row, bad UTF-8) is decoded again by a careful
-//! reader that counts invalid values instead of failing and reports real errors with the line.
-//! Line numbers are exact unless quoted fields span lines, where they count physical lines too.
+//! Each block of a few MB (cut at a record end, see `data::blocks`) is decoded by arrow-csv with
+//! the pinned schema, in parallel. arrow-csv stops at the first value it cannot parse; such a
+//! block (a typo, `abc` in a numeric column, a ragged row, bad UTF-8) is decoded again by a
+//! careful reader that counts invalid values instead of failing and reports real errors with the
+//! line. Line numbers count physical lines (`\n`, `\r\n` or a lone `\r`), also inside quoted
+//! fields that span lines.
 
 use std::sync::Arc;
 
@@ -12,13 +13,18 @@ use arrow::array::{Float64Builder, RecordBatch, StringBuilder};
 use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
-use sha2::Digest;
 
-use super::value::{Parsed, parse_number};
-use super::{
-    Block, BlockReader, Chunk, ChunkColumn, ColumnKind, FileContext, ReadError, SharedSchema,
-    Source, arrange, clean_names, coerce, infer_kinds, merge_window, process_window, window_len,
+use crate::base::hash::FileHasher;
+
+use super::ReadError;
+use super::blocks::{Block, BlockError, BlockReader, Dialect, LineCounter, count_lines};
+use super::input::{ByteSource, ByteStream};
+use super::read::{
+    Chunk, ChunkColumn, FileContext, SharedSchema, arrange, guarded, merge_window, process_window,
+    window_len,
 };
+use super::schema::{ColumnKind, clean_names, coerce, infer_kinds};
+use super::value::{Parsed, parse_number};
 
 /// How to decode the blocks of one file.
 struct Plan {
@@ -36,23 +42,29 @@ struct Plan {
 }
 
 pub(super) fn scan_file<T, P, M>(
-    source: &mut Source,
+    source: &Arc<dyn ByteSource>,
     ctx: &mut FileContext,
     process: &P,
     merge: &mut M,
-) -> Result<[u8; 32], ReadError>
+) -> Result<FileHasher, ReadError>
 where
     T: Send,
     P: Fn(&Chunk) -> T + Sync,
     M: FnMut(T),
 {
-    let mut reader = BlockReader::new(true);
-    let Some(first) = reader.next_block(source).map_err(|e| ctx.io_error(e))? else {
+    let mut stream = ByteStream::open(source);
+    let mut reader = BlockReader::new(Dialect::Csv, ctx.max_record);
+    let block_error =
+        |e: BlockError, ctx: &FileContext| e.into_read_error(&ctx.name, ctx.max_record);
+    let Some(first) = reader
+        .next_block(&mut stream)
+        .map_err(|e| block_error(e, ctx))?
+    else {
         return Err(ReadError::Empty {
             file: ctx.name.clone(),
         });
     };
-    let (names, data) = split_header(&ctx.name, first)?;
+    let (names, mut data) = split_header(&ctx.name, first)?;
     let names = clean_names(&ctx.name, names)?;
     if let [only] = names.as_slice()
         && let Some(sep) = [';', '\t', '|'].into_iter().find(|c| only.contains(*c))
@@ -62,6 +74,17 @@ where
             ctx.name,
             sep.escape_default()
         ));
+    }
+    // The first records may lie in later blocks (a first record longer than a block, blank
+    // lines): the blocks before hold only line ends.
+    while !has_record(&data.bytes) {
+        match reader
+            .next_block(&mut stream)
+            .map_err(|e| block_error(e, ctx))?
+        {
+            Some(next) => data = next,
+            None => break,
+        }
     }
 
     if ctx.schema.is_none() && has_record(&data.bytes) {
@@ -78,7 +101,7 @@ where
     }
     let Some(schema) = ctx.schema.clone() else {
         // A first file with a header and no rows: the next file pins the schema.
-        return finish_hash(reader, source, ctx);
+        return stream.finish().map_err(|e| ctx.io_error(e));
     };
     let mapping = ctx.map_columns(&names);
     let mut kinds: Vec<Option<ColumnKind>> = vec![None; names.len()];
@@ -114,44 +137,38 @@ where
     let mut next_index = 0usize;
     let mut pending: Vec<(usize, Block)> = vec![(next_index, data)];
     next_index += 1;
-    let more = read_window(&mut reader, source, window - 1, &mut next_index)
-        .map_err(|e| ctx.io_error(e))?;
+    let more = read_window(&mut reader, &mut stream, window - 1, &mut next_index)
+        .map_err(|e| block_error(e, ctx))?;
     pending.extend(more);
-    let decode = |(index, block): (usize, Block)| decode_block(&plan, index, &block);
+    let decode = |(index, block): (usize, Block)| {
+        guarded(|| decode_block(&plan, index, &block)).unwrap_or_else(|reason| {
+            Err(ReadError::Csv {
+                file: plan.file.clone(),
+                line: block.first_line,
+                reason,
+            })
+        })
+    };
     while !pending.is_empty() {
         let (results, next) = rayon::join(
             || process_window(std::mem::take(&mut pending), &decode, process),
-            || read_window(&mut reader, source, window, &mut next_index),
+            || read_window(&mut reader, &mut stream, window, &mut next_index),
         );
         ctx.rows += merge_window(results, merge)?;
-        pending = next.map_err(|e| ctx.io_error(e))?;
+        pending = next.map_err(|e| block_error(e, ctx))?;
     }
-    Ok(reader.hasher.finalize().into())
-}
-
-fn finish_hash(
-    mut reader: BlockReader,
-    source: &mut Source,
-    ctx: &FileContext,
-) -> Result<[u8; 32], ReadError> {
-    use sha2::Digest;
-    while reader
-        .next_block(source)
-        .map_err(|e| ctx.io_error(e))?
-        .is_some()
-    {}
-    Ok(reader.hasher.finalize().into())
+    stream.finish().map_err(|e| ctx.io_error(e))
 }
 
 fn read_window(
     reader: &mut BlockReader,
-    source: &mut Source,
+    stream: &mut ByteStream,
     n: usize,
     next_index: &mut usize,
-) -> std::io::Result<Vec<(usize, Block)>> {
+) -> Result<Vec<(usize, Block)>, BlockError> {
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        match reader.next_block(source)? {
+        match reader.next_block(stream)? {
             Some(b) => {
                 out.push((*next_index, b));
                 *next_index += 1;
@@ -180,7 +197,7 @@ fn split_header(file: &str, first: Block) -> Result<(Vec<String>, Block), ReadEr
     let mut record = ::csv::ByteRecord::new();
     let found = rdr
         .read_byte_record(&mut record)
-        .map_err(|e| csv_error(file, 1, &e))?;
+        .map_err(|e| csv_error(file, &mut LineCounter::new(&bytes, first.first_line), &e))?;
     if !found {
         return Err(ReadError::Empty {
             file: file.to_string(),
@@ -199,24 +216,21 @@ fn split_header(file: &str, first: Block) -> Result<(Vec<String>, Block), ReadEr
         })
         .collect::<Result<Vec<_>, _>>()?;
     let end = (rdr.position().byte() as usize).min(bytes.len());
-    let header_lines = memchr::memchr_iter(b'\n', &bytes[..end]).count();
+    let header_lines = count_lines(&bytes[..end]);
     let rest = bytes.slice(end..);
-    let newlines = first.newlines - header_lines;
     Ok((
         names,
         Block {
             bytes: rest,
             first_line: first.first_line + header_lines as u64,
-            newlines,
+            lines: first.lines.saturating_sub(header_lines),
         },
     ))
 }
 
-fn csv_error(file: &str, first_line: u64, e: &::csv::Error) -> ReadError {
-    let line = e
-        .position()
-        .map(|p| first_line + p.line().saturating_sub(1))
-        .unwrap_or(first_line);
+/// A CSV parser error, with the line found from the error's byte position in the block.
+fn csv_error(file: &str, lines: &mut LineCounter, e: &::csv::Error) -> ReadError {
+    let line = lines.line_at(e.position().map_or(0, |p| p.byte() as usize));
     match e.kind() {
         ::csv::ErrorKind::Utf8 { .. } => ReadError::NotUtf8 {
             file: file.to_string(),
@@ -245,7 +259,7 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
         line: block.first_line,
         reason,
     };
-    let columns = match decode_fast(plan, &block.bytes, block.newlines + 1) {
+    let columns = match decode_fast(plan, &block.bytes, block.lines + 1) {
         Ok(batch) => {
             let rows = batch.num_rows();
             let mut by_file: Vec<Option<arrow::array::ArrayRef>> = vec![None; plan.names.len()];
@@ -351,17 +365,15 @@ fn decode_careful(
         .from_reader(&block.bytes[..]);
     let mut record = ::csv::ByteRecord::new();
     let mut rows = 0usize;
+    let mut lines = LineCounter::new(&block.bytes, block.first_line);
     loop {
         let more = rdr
             .read_byte_record(&mut record)
-            .map_err(|e| csv_error(file, block.first_line, &e))?;
+            .map_err(|e| csv_error(file, &mut lines, &e))?;
         if !more {
             break;
         }
-        let line = record
-            .position()
-            .map(|p| block.first_line + p.line().saturating_sub(1))
-            .unwrap_or(block.first_line);
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
         if record.len() != names.len() {
             if record.len() == 1 && record[0].is_empty() {
                 continue;

@@ -8,6 +8,12 @@
 //! Columns are ordered as their keys first appear. JSON numbers are numeric, strings and booleans
 //! text; a key whose first-chunk values include objects or arrays is excluded. A key that first
 //! appears after the first chunk is not read (the schema is pinned by then).
+//!
+//! Numbers are read as Python's `json` module writes and reads them: `NaN`, `Infinity` and
+//! `-Infinity` (what `json.dumps` writes for non-finite floats) are numbers, and so is a number
+//! too large for a double (`1e400` reads as infinity); a UTF-8 byte-order mark before the first
+//! line is skipped. Lines are parsed by serde_json; only a line it rejects is rewritten with
+//! these spellings replaced, and parsed again.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,11 +22,35 @@ use std::sync::Arc;
 use arrow::array::{Float64Builder, StringArray, StringBuilder};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::value::{Parsed, parse_number};
-use super::{
-    Block, BlockReader, Chunk, ChunkColumn, ColumnKind, DatasetSchema, FileContext, ReadError,
-    SchemaColumn, Source, is_aml_bookkeeping, merge_window, process_window, window_len,
+use crate::base::hash::FileHasher;
+
+use super::ReadError;
+use super::blocks::{Block, BlockError, BlockReader, Dialect, lines};
+use super::input::{ByteSource, ByteStream};
+use super::read::{
+    Chunk, ChunkColumn, FileContext, guarded, merge_window, process_window, window_len,
 };
+use super::schema::{AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, is_aml_bookkeeping};
+use super::value::{Parsed, parse_number};
+
+/// Strings that stand for the non-finite numbers of a rewritten line (see [`python_numbers`]).
+/// They start with a NUL character, which no real text value does.
+const NAN_MARK: &str = "\u{0}driftscan:NaN";
+const INF_MARK: &str = "\u{0}driftscan:Infinity";
+const NEG_INF_MARK: &str = "\u{0}driftscan:-Infinity";
+
+/// A JSON string value: one of the marks of a non-finite number, or text.
+fn string_value(s: &str) -> JVal {
+    if s.starts_with('\u{0}') {
+        match s {
+            NAN_MARK => return JVal::Num(f64::NAN, false),
+            INF_MARK => return JVal::Num(f64::INFINITY, false),
+            NEG_INF_MARK => return JVal::Num(f64::NEG_INFINITY, false),
+            _ => {}
+        }
+    }
+    JVal::Str(s.to_string())
+}
 
 /// One JSON value as a column sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,10 +82,13 @@ impl<'de> Visitor<'de> for JValVisitor {
         Ok(JVal::Num(v, false))
     }
     fn visit_str<E>(self, v: &str) -> Result<JVal, E> {
-        Ok(JVal::Str(v.to_string()))
+        Ok(string_value(v))
     }
     fn visit_string<E>(self, v: String) -> Result<JVal, E> {
-        Ok(JVal::Str(v))
+        Ok(match string_value(&v) {
+            JVal::Str(_) => JVal::Str(v),
+            other => other,
+        })
     }
     fn visit_unit<E>(self) -> Result<JVal, E> {
         Ok(JVal::Null)
@@ -188,7 +221,7 @@ impl<'de> Visitor<'de> for DataVisitor {
         Ok(DataField::Other(JVal::Num(v, false)))
     }
     fn visit_str<E>(self, v: &str) -> Result<DataField, E> {
-        Ok(DataField::Other(JVal::Str(v.to_string())))
+        Ok(DataField::Other(string_value(v)))
     }
     fn visit_unit<E>(self) -> Result<DataField, E> {
         Ok(DataField::Other(JVal::Null))
@@ -248,8 +281,12 @@ impl<'de> Deserialize<'de> for Line {
 /// Parses the lines of a block into rows.
 fn parse_block(file: &str, block: &Block) -> Result<Vec<Row>, ReadError> {
     let mut rows = Vec::new();
-    for (this, line) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    for (this, line) in lines(&block.bytes, block.first_line) {
+        let line = if this == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -258,14 +295,85 @@ fn parse_block(file: &str, block: &Block) -> Result<Vec<Row>, ReadError> {
             line: this,
             column: None,
         })?;
-        let parsed: Line = serde_json::from_str(text).map_err(|e| ReadError::Json {
-            file: file.to_string(),
-            line: this,
-            reason: format!("not valid JSON lines: {e}"),
-        })?;
+        let parsed: Line = match serde_json::from_str(text) {
+            Ok(parsed) => parsed,
+            Err(e) => python_numbers(text)
+                .and_then(|rewritten| serde_json::from_str(&rewritten).ok())
+                .ok_or_else(|| ReadError::Json {
+                    file: file.to_string(),
+                    line: this,
+                    reason: format!("not valid JSON lines: {e}"),
+                })?,
+        };
         rows.extend(parsed.0);
     }
     Ok(rows)
+}
+
+/// The line with Python's spellings of non-finite numbers outside strings (`NaN`, `Infinity`,
+/// `-Infinity`, and numbers beyond the range of a double such as `1e400`) replaced by the marks
+/// [`string_value`] reads back as numbers; None when the line has none of them.
+fn python_numbers(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut copied = 0;
+    let mut changed = false;
+    let mut i = 0;
+    let replace = |out: &mut String, from: usize, to: usize, mark: &str, copied: &mut usize| {
+        out.push_str(&text[*copied..from]);
+        out.push('"');
+        out.push_str(&mark.replace('\u{0}', "\\u0000"));
+        out.push('"');
+        *copied = to;
+    };
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Skip the string, escapes included.
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'N' if b[i..].starts_with(b"NaN") => {
+                replace(&mut out, i, i + 3, NAN_MARK, &mut copied);
+                changed = true;
+                i += 3;
+            }
+            b'I' if b[i..].starts_with(b"Infinity") => {
+                replace(&mut out, i, i + 8, INF_MARK, &mut copied);
+                changed = true;
+                i += 8;
+            }
+            b'-' if b[i..].starts_with(b"-Infinity") => {
+                replace(&mut out, i, i + 9, NEG_INF_MARK, &mut copied);
+                changed = true;
+                i += 9;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = i + b[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                    .unwrap_or(b.len() - i);
+                match text[i..end].parse::<f64>() {
+                    Ok(v) if v.is_infinite() => {
+                        let mark = if v > 0.0 { INF_MARK } else { NEG_INF_MARK };
+                        replace(&mut out, i, end, mark, &mut copied);
+                        changed = true;
+                    }
+                    _ => {}
+                }
+                i = end.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    out.push_str(&text[copied.min(text.len())..]);
+    Some(out)
 }
 
 fn infer(rows: &[Row]) -> DatasetSchema {
@@ -288,7 +396,7 @@ fn infer(rows: &[Row]) -> DatasetSchema {
     for name in order {
         let (numeric, nested) = stats[&name];
         if is_aml_bookkeeping(&name) {
-            schema.excluded.push((name, super::AML_REASON.to_string()));
+            schema.excluded.push((name, AML_REASON.to_string()));
         } else if nested {
             schema
                 .excluded
@@ -405,42 +513,53 @@ fn build_chunk(plan: &Plan, index: usize, rows: &[Row]) -> Option<Chunk> {
 }
 
 pub(super) fn scan_file<T, P, M>(
-    source: &mut Source,
+    source: &Arc<dyn ByteSource>,
     ctx: &mut FileContext,
     process: &P,
     merge: &mut M,
-) -> Result<[u8; 32], ReadError>
+) -> Result<FileHasher, ReadError>
 where
     T: Send,
     P: Fn(&Chunk) -> T + Sync,
     M: FnMut(T),
 {
-    use sha2::Digest;
-    let mut reader = BlockReader::new(false);
+    let mut stream = ByteStream::open(source);
+    let mut reader = BlockReader::new(Dialect::JsonLines, ctx.max_record);
+    let (file, max_record) = (ctx.name.clone(), ctx.max_record);
+    let block_error = |e: BlockError| e.into_read_error(&file, max_record);
     let window = window_len();
     let mut next_index = 0usize;
-    let mut pending: Vec<(usize, Block)> = Vec::new();
-    while pending.len() < window {
-        match reader.next_block(source).map_err(|e| ctx.io_error(e))? {
-            Some(b) => {
-                pending.push((next_index, b));
-                next_index += 1;
+    let mut read_window = |next_index: &mut usize| -> Result<Vec<(usize, Block)>, BlockError> {
+        let mut out = Vec::with_capacity(window);
+        while out.len() < window {
+            match reader.next_block(&mut stream)? {
+                Some(b) => {
+                    out.push((*next_index, b));
+                    *next_index += 1;
+                }
+                None => break,
             }
-            None => break,
         }
-    }
-    if ctx.schema.is_none() {
-        // Pin the schema from the first block that holds rows.
+        Ok(out)
+    };
+    let mut pending = read_window(&mut next_index).map_err(block_error)?;
+    // Pin the schema from the first block that holds rows, however far into the file it is.
+    while ctx.schema.is_none() && !pending.is_empty() {
+        let mut found = None;
         for (_, block) in &pending {
             let rows = parse_block(&ctx.name, block)?;
             if !rows.is_empty() {
-                ctx.set_schema(infer(&rows));
+                found = Some(infer(&rows));
                 break;
             }
         }
+        match found {
+            Some(schema) => ctx.set_schema(schema),
+            None => pending = read_window(&mut next_index).map_err(block_error)?,
+        }
     }
     let Some(schema) = ctx.schema.clone() else {
-        return Ok(reader.hasher.finalize().into());
+        return stream.finish().map_err(|e| ctx.io_error(e));
     };
     let positions = schema
         .columns
@@ -456,30 +575,27 @@ where
         positions,
     };
     let decode = |(index, block): (usize, Block)| -> Result<Option<Chunk>, ReadError> {
-        let rows = parse_block(&plan.file, &block)?;
-        Ok(build_chunk(&plan, index, &rows))
+        guarded(|| {
+            let rows = parse_block(&plan.file, &block)?;
+            Ok(build_chunk(&plan, index, &rows))
+        })
+        .unwrap_or_else(|reason| {
+            Err(ReadError::Json {
+                file: plan.file.clone(),
+                line: block.first_line,
+                reason,
+            })
+        })
     };
     while !pending.is_empty() {
         let (results, next) = rayon::join(
             || process_window(std::mem::take(&mut pending), &decode, process),
-            || -> std::io::Result<Vec<(usize, Block)>> {
-                let mut out = Vec::new();
-                while out.len() < window {
-                    match reader.next_block(source)? {
-                        Some(b) => {
-                            out.push((next_index, b));
-                            next_index += 1;
-                        }
-                        None => break,
-                    }
-                }
-                Ok(out)
-            },
+            || read_window(&mut next_index),
         );
         ctx.rows += merge_window(results, merge)?;
-        pending = next.map_err(|e| ctx.io_error(e))?;
+        pending = next.map_err(block_error)?;
     }
-    Ok(reader.hasher.finalize().into())
+    stream.finish().map_err(|e| ctx.io_error(e))
 }
 
 #[cfg(test)]
