@@ -246,9 +246,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// A file on disk as a [`ByteSource`]: ranges with `pread`, sequential reads straight from the
-/// file.
+/// file. The name it goes by (in messages, and by its extension for the format) may differ from
+/// the path, for a file of a folder store named by its key.
 #[derive(Debug)]
-struct FileBytes {
+pub struct FileBytes {
     name: String,
     file: std::fs::File,
     len: u64,
@@ -257,7 +258,7 @@ struct FileBytes {
 impl FileBytes {
     /// Opens a regular file; devices, FIFOs and the like are refused (their size says nothing
     /// about how much they yield: `/dev/zero` never ends).
-    fn open(path: &Path, name: String) -> std::io::Result<Self> {
+    pub fn open(path: &Path, name: String) -> std::io::Result<Self> {
         let file = std::fs::File::open(path)?;
         let meta = file.metadata()?;
         if !meta.is_file() {

@@ -67,7 +67,9 @@ pub mod value;
 pub use arrow_stream::scan_batches;
 pub use blocks::DEFAULT_MAX_RECORD_BYTES;
 pub use error::{MAX_RECORD_ENV, ReadError};
-pub use input::{ByteSource, Format, Input, SEQUENTIAL_READ_SIZE, is_data_file_name, resolve};
+pub use input::{
+    ByteSource, FileBytes, Format, Input, SEQUENTIAL_READ_SIZE, is_data_file_name, resolve,
+};
 pub use read::{
     Chunk, ChunkColumn, DatasetInfo, FileInfo, ReadOptions, scan, scan_pinned, scan_with,
 };

@@ -2,17 +2,14 @@
 //! keeps a few ranges in flight, so a blob is never held whole and its download overlaps with the
 //! decoding and profiling of the bytes already there.
 
-use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
-use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
 
-use crate::data::{ByteSource, Input};
+use crate::data::{ByteSource, FileBytes, Input};
 use crate::store::{Key, Store, StoreError};
 
 /// Bytes asked for by one ranged GET of a sequential read: big enough that per-request latency
@@ -128,71 +125,6 @@ impl Read for ReadAhead {
     }
 }
 
-/// A file of a store in a folder, read directly from disk but named by its key, so messages and
-/// results show the key and never the folder the store lives in.
-#[derive(Debug)]
-pub struct FileSource {
-    name: String,
-    file: File,
-    len: u64,
-}
-
-impl FileSource {
-    /// Opens `path`, to be known as `name`.
-    pub fn open(path: &Path, name: String) -> std::io::Result<Self> {
-        let file = File::open(path)?;
-        let len = file.metadata()?.len();
-        Ok(FileSource { name, file, len })
-    }
-}
-
-impl ByteSource for FileSource {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn len(&self) -> u64 {
-        self.len
-    }
-
-    fn read_range(&self, range: Range<u64>) -> std::io::Result<Bytes> {
-        let end = range.end.min(self.len);
-        let mut buf = vec![0u8; usize::try_from(end.saturating_sub(range.start)).unwrap_or(0)];
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self
-                .file
-                .read_at(&mut buf[filled..], range.start + filled as u64)?
-            {
-                0 => break,
-                n => filled += n,
-            }
-        }
-        buf.truncate(filled);
-        Ok(Bytes::from(buf))
-    }
-
-    fn reader(self: Arc<Self>) -> Box<dyn Read + Send> {
-        match self.file.try_clone() {
-            // A clone shares the file offset; this source never reads by offset-relative calls.
-            Ok(file) => Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
-            Err(e) => Box::new(FailedReader(Some(e))),
-        }
-    }
-}
-
-/// A reader whose first read fails with the error that kept it from opening.
-struct FailedReader(Option<std::io::Error>);
-
-impl Read for FailedReader {
-    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Err(self
-            .0
-            .take()
-            .unwrap_or_else(|| std::io::Error::other("read after failure")))
-    }
-}
-
 /// The readers' input for `key` of `store`: the file on disk when the store is a folder, a
 /// [`StoreSource`] reading by ranges otherwise. `None` when the object does not exist.
 pub async fn input_for(store: &Arc<dyn Store>, key: &Key) -> Result<Option<Input>, StoreError> {
@@ -200,8 +132,8 @@ pub async fn input_for(store: &Arc<dyn Store>, key: &Key) -> Result<Option<Input
         return Ok(None);
     };
     if let Some(path) = store.local_path(key) {
-        let name = key.to_string();
-        let source = FileSource::open(&path, name).map_err(|source| StoreError::Io {
+        // Named by its key, so messages and results show the key, never the store's folder.
+        let source = FileBytes::open(&path, key.to_string()).map_err(|source| StoreError::Io {
             op: "opening",
             key: key.to_string(),
             source,
