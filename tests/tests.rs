@@ -5,6 +5,8 @@ mod harness;
 
 /// Drift engine: readers, profiles, metrics and diff (accuracy against scipy, bad input).
 mod engine;
+/// Profiles the same bytes however the data was split: partition invariance, merges, drivers.
+mod profile;
 // Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
 mod classifier;
 
