@@ -249,16 +249,16 @@ fn a_spark_like_job_in_1_4_and_16_shuffled_partitions_equals_one_file() {
             }
         })
         .collect();
-    let options = ProfileOptions::default();
+    let defaults = ProfileOptions {
+        pinned_kinds: options().pinned_kinds,
+        ..ProfileOptions::default()
+    };
     let one_file = profile::build(
         &[Input::Memory {
             name: "all.csv".into(),
             bytes: bytes::Bytes::from(csv(&rows)),
         }],
-        &ProfileOptions {
-            pinned_kinds: options().pinned_kinds,
-            ..options.clone()
-        },
+        &defaults,
     )
     .expect("one file");
     for partitions in [1usize, 4, 16] {
@@ -271,14 +271,7 @@ fn a_spark_like_job_in_1_4_and_16_shuffled_partitions_equals_one_file() {
                     name: "part.csv".into(),
                     bytes: bytes::Bytes::from(csv(part)),
                 };
-                profile::build(
-                    &[input],
-                    &ProfileOptions {
-                        pinned_kinds: options().pinned_kinds,
-                        ..options.clone()
-                    },
-                )
-                .expect("partition")
+                profile::build(&[input], &defaults).expect("partition")
             })
             .collect();
         let merged = Profile::merge_all(shuffled(&parts, 7)).expect("merge");
@@ -448,7 +441,7 @@ fn regression_issue_12_item_11_huge_finite_values_do_not_fail_the_scan() {
     let std = x.std_population();
     assert!(std.is_finite(), "{std}");
     // One value v among n: population std = v·sqrt(n−1)/n to within the other values' share.
-    let expected = 1.7976931348623157e308 * (399f64).sqrt() / 400.0;
+    let expected = 1.7976931348623157e308 / 400.0 * (399f64).sqrt();
     assert!((std / expected - 1.0).abs() < 1e-12, "{std} vs {expected}");
 }
 
