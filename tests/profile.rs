@@ -245,7 +245,7 @@ fn a_spark_like_job_in_1_4_and_16_shuffled_partitions_equals_one_file() {
                     _ => Some(((h >> 8) % 10_000) as f64 * 0.01 - 50.0),
                 },
                 n: Some((h >> 20) as f64 % 5.0),
-                c: (h % 9 != 0).then(|| format!("label{}", (h >> 30) % 15_000)),
+                c: (!h.is_multiple_of(9)).then(|| format!("label{}", (h >> 30) % 15_000)),
             }
         })
         .collect();
@@ -286,7 +286,11 @@ fn a_spark_like_job_in_1_4_and_16_shuffled_partitions_equals_one_file() {
     // Past the 10,000-category cap the kept labels are the smallest hashes, counted exactly.
     let c = one_file.text("c").expect("c");
     assert!(c.overflowed && c.counts.len() == 10_000);
-    let exact = |label: &str| rows.iter().filter(|r| r.c.as_deref() == Some(label)).count();
+    let exact = |label: &str| {
+        rows.iter()
+            .filter(|r| r.c.as_deref() == Some(label))
+            .count()
+    };
     for (label, count) in c.counts.iter().take(50) {
         assert_eq!(*count as usize, exact(label), "{label}");
     }
@@ -317,7 +321,9 @@ fn identical_rows_share_a_priority_and_are_counted() {
     };
     for i in 0..s.len() {
         let label = match &s.columns[2] {
-            SampleColumn::Categorical { codes, dictionary } => dictionary[codes[i] as usize].clone(),
+            SampleColumn::Categorical { codes, dictionary } => {
+                dictionary[codes[i] as usize].clone()
+            }
             SampleColumn::Numeric(_) => panic!("c is text"),
         };
         let occurrences = rows
@@ -343,7 +349,14 @@ fn identical_rows_share_a_priority_and_are_counted() {
 
 #[test]
 fn merging_parts_that_disagree_on_a_kind_names_the_column() {
-    let numeric = from_csv("a.csv", &[Row { x: Some(1.0), n: Some(1.0), c: Some("k".into()) }]);
+    let numeric = from_csv(
+        "a.csv",
+        &[Row {
+            x: Some(1.0),
+            n: Some(1.0),
+            c: Some("k".into()),
+        }],
+    );
     let input = Input::Memory {
         name: "b.csv".into(),
         bytes: bytes::Bytes::from("x,n,c\n1,1,2\n"),
@@ -359,7 +372,8 @@ fn merging_parts_that_disagree_on_a_kind_names_the_column() {
     let e = numeric.clone().merge(&typed).unwrap_err();
     assert!(matches!(e, ProfileError::Incompatible(_)));
     assert!(
-        e.to_string().contains("column `c` is text in `a.csv` and numeric in `b.csv`"),
+        e.to_string()
+            .contains("column `c` is text in `a.csv` and numeric in `b.csv`"),
         "{e}"
     );
 }
@@ -368,9 +382,18 @@ fn merging_parts_that_disagree_on_a_kind_names_the_column() {
 fn a_driver_with_no_rows_gives_the_neutral_element_of_merge() {
     let schema = DatasetSchema {
         columns: vec![
-            SchemaColumn { name: "x".into(), kind: ColumnKind::Numeric },
-            SchemaColumn { name: "n".into(), kind: ColumnKind::Numeric },
-            SchemaColumn { name: "c".into(), kind: ColumnKind::Text },
+            SchemaColumn {
+                name: "x".into(),
+                kind: ColumnKind::Numeric,
+            },
+            SchemaColumn {
+                name: "n".into(),
+                kind: ColumnKind::Numeric,
+            },
+            SchemaColumn {
+                name: "c".into(),
+                kind: ColumnKind::Text,
+            },
         ],
         excluded: Vec::new(),
     };
@@ -383,8 +406,16 @@ fn a_driver_with_no_rows_gives_the_neutral_element_of_merge() {
     .expect("empty partition");
     assert_eq!(empty.rows, 0);
     let rows = vec![
-        Row { x: Some(2.5), n: None, c: Some("z".into()) },
-        Row { x: None, n: Some(1.0), c: None },
+        Row {
+            x: Some(2.5),
+            n: None,
+            c: Some("z".into()),
+        },
+        Row {
+            x: None,
+            n: Some(1.0),
+            c: None,
+        },
     ];
     let p = from_csv("p.csv", &rows);
     let mut merged = p.clone();
@@ -435,8 +466,11 @@ fn regression_issue_12_item_11_huge_finite_values_do_not_fail_the_scan() {
         assert!(result["column_metrics"].is_array());
     }
     // The profile itself: a finite standard deviation of the right size.
-    let p = profile::build(&driftscan::data::resolve(path_str(&write("t.csv", true))).expect("resolve"), &ProfileOptions::default())
-        .expect("profile");
+    let p = profile::build(
+        &driftscan::data::resolve(path_str(&write("t.csv", true))).expect("resolve"),
+        &ProfileOptions::default(),
+    )
+    .expect("profile");
     let x = p.numeric("x").expect("x");
     let std = x.std_population();
     assert!(std.is_finite(), "{std}");

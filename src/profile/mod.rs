@@ -854,8 +854,7 @@ impl Profile {
         for p in &rest {
             merged.check_mergeable(p)?;
         }
-        let samples: Vec<DistinctSample> =
-            rest.iter().map(|p| p.distinct_sample.clone()).collect();
+        let samples: Vec<DistinctSample> = rest.iter().map(|p| p.distinct_sample.clone()).collect();
         let (columns, sample) = rayon::join(
             || {
                 merged

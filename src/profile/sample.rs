@@ -285,7 +285,8 @@ impl DistinctSample {
         // several sources leave fewer distinct rows than that, every candidate is looked at.
         let mut kept = if all.len() > capacity {
             let (_, &mut (pivot, ..), _) = all.select_nth_unstable(capacity - 1);
-            let below: Vec<(u64, u32, u32)> = all.iter().copied().filter(|e| e.0 <= pivot).collect();
+            let below: Vec<(u64, u32, u32)> =
+                all.iter().copied().filter(|e| e.0 <= pivot).collect();
             let kept = distinct_rows(&sources, below, capacity);
             if kept.len() < capacity {
                 distinct_rows(&sources, all, capacity)
@@ -326,7 +327,8 @@ impl DistinctSample {
             let given: u128 = copies.iter().map(|&c| c as u128).sum();
             let left = (wanted - given) as usize;
             if left > 0 {
-                remainders.select_nth_unstable_by(left - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                remainders
+                    .select_nth_unstable_by(left - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
                 for &(_, i) in &remainders[..left] {
                     copies[i] += 1;
                 }
@@ -427,9 +429,7 @@ fn gather(
     let codes = take
         .map(|(s, r)| {
             label(s, r).map_or(MISSING_CODE, |l| {
-                labels
-                    .binary_search(&l)
-                    .map_or(MISSING_CODE, |p| p as u32)
+                labels.binary_search(&l).map_or(MISSING_CODE, |p| p as u32)
             })
         })
         .collect();
@@ -579,7 +579,11 @@ pub fn chunk_sample(chunk: &Chunk, seed: u64, capacity: usize, threshold: u64) -
                     .collect(),
             ),
             ChunkColumn::Text(values) => {
-                let label = |r: u32| values.is_valid(r as usize).then(|| values.value(r as usize));
+                let label = |r: u32| {
+                    values
+                        .is_valid(r as usize)
+                        .then(|| values.value(r as usize))
+                };
                 let mut labels: Vec<&str> = rows.iter().filter_map(|&(_, r, _)| label(r)).collect();
                 labels.sort_unstable();
                 labels.dedup();
@@ -673,7 +677,10 @@ mod tests {
         let s = numeric(3, &[(1, 10.0, 1), (2, 20.0, 1), (5, 50.0, 1)]);
         let rows = s.rows();
         assert_eq!(rows.priorities, vec![1, 2, 5]);
-        assert_eq!(rows.columns[0], SampleColumn::Numeric(vec![10.0, 20.0, 50.0]));
+        assert_eq!(
+            rows.columns[0],
+            SampleColumn::Numeric(vec![10.0, 20.0, 50.0])
+        );
     }
 
     #[test]
@@ -706,6 +713,9 @@ mod tests {
             canonical_number(true, f64::NAN),
             canonical_number(true, -f64::NAN)
         );
-        assert_ne!(canonical_number(false, 0.0), canonical_number(true, f64::NAN));
+        assert_ne!(
+            canonical_number(false, 0.0),
+            canonical_number(true, f64::NAN)
+        );
     }
 }

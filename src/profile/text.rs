@@ -105,8 +105,10 @@ impl TextProfile {
         for v in values.iter().flatten() {
             *local.entry(v).or_insert(0) += 1;
         }
-        let mut hashes: Vec<(u64, &str, u64)> =
-            local.into_iter().map(|(k, c)| (label_hash(k), k, c)).collect();
+        let mut hashes: Vec<(u64, &str, u64)> = local
+            .into_iter()
+            .map(|(k, c)| (label_hash(k), k, c))
+            .collect();
         hashes.sort_unstable();
         let smallest: Vec<u64> = hashes.iter().take(KMV_SIZE).map(|h| h.0).collect();
         self.kmv = kmv_union(&self.kmv, &smallest);
@@ -274,7 +276,10 @@ mod tests {
             assert_eq!(*c, i as u64 + 1, "{k}");
         }
         assert!(whole.overflowed);
-        assert_eq!(whole.other + whole.counts.values().sum::<u64>(), rows.len() as u64);
+        assert_eq!(
+            whole.other + whole.counts.values().sum::<u64>(),
+            rows.len() as u64
+        );
         // Reversed and in uneven parts, merged in another order: the same profile.
         let mut reversed = rows.clone();
         reversed.reverse();
