@@ -114,6 +114,12 @@ impl Reader<'_> {
 /// The statistics section (see the module docs).
 pub fn encode_statistics(p: &Profile) -> Vec<u8> {
     let mut w = Writer(Vec::new());
+    write_statistics(&mut w, p);
+    w.0
+}
+
+/// Appends the statistics section to `w`.
+fn write_statistics(w: &mut Writer, p: &Profile) {
     w.u64(p.rows);
     w.u64(p.seed);
     w.len(p.columns.len());
@@ -195,14 +201,17 @@ pub fn encode_statistics(p: &Profile) -> Vec<u8> {
             }
         }
     }
-    w.0
 }
 
 /// Encodes a profile (see the module docs).
 pub fn encode(p: &Profile) -> Vec<u8> {
-    let statistics = encode_statistics(p);
-    let mut w = Writer(Vec::with_capacity(statistics.len() + 1024));
-    w.bytes(&statistics);
+    // The statistics section with its length in front, written in place (it is most of a
+    // profile: no second copy).
+    let mut w = Writer(Vec::new());
+    w.u64(0);
+    write_statistics(&mut w, p);
+    let length = (w.0.len() - 8) as u64;
+    w.0[..8].copy_from_slice(&length.to_le_bytes());
     w.str(&p.source);
     w.str(&p.content_hash);
     w.len(p.files.len());

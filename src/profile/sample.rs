@@ -26,6 +26,7 @@
 //! many duplicates (a few categorical columns) the sample holds every combination with its exact
 //! frequency, which a positional sample could not.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use arrow::array::{Array, Float64Array, StringArray};
@@ -490,14 +491,33 @@ fn add_column_hashes(hashes: &mut [u64], seed: u64, index: usize, column: &Chunk
 /// The priority of every row of a chunk: a seeded hash of its values, column by column (see
 /// the module docs). Column `i` of the chunk is column `i` of the dataset's schema.
 pub fn row_priorities(seed: u64, columns: &[ChunkColumn], rows: usize) -> Vec<u64> {
-    let mut hashes = vec![0u64; rows];
+    let mut hashes = Vec::new();
+    fill_priorities(&mut hashes, seed, columns, rows);
+    hashes
+}
+
+/// [`row_priorities`] into a buffer the caller reuses.
+fn fill_priorities(hashes: &mut Vec<u64>, seed: u64, columns: &[ChunkColumn], rows: usize) {
+    hashes.clear();
+    hashes.resize(rows, 0);
     for (i, c) in columns.iter().enumerate() {
-        add_column_hashes(&mut hashes, seed, i, c);
+        add_column_hashes(hashes, seed, i, c);
     }
-    for h in &mut hashes {
+    for h in hashes.iter_mut() {
         *h = mix64(*h ^ seed);
     }
-    hashes
+}
+
+/// Buffers [`chunk_sample`] reuses, one set per thread: a chunk's priorities and the rows
+/// picked, so that no chunk pays for fresh pages.
+#[derive(Default)]
+struct Scratch {
+    priorities: Vec<u64>,
+    picked: Vec<(u64, u32)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// The sample value of a number: NaN for missing, invalid and non-finite values, `-0.0` as
@@ -534,14 +554,25 @@ fn chunk_row_order(columns: &[ChunkColumn], a: usize, b: usize) -> Ordering {
 /// `capacity` of them, with their counts in the chunk.
 pub fn chunk_sample(chunk: &Chunk, seed: u64, capacity: usize, threshold: u64) -> DistinctSample {
     let capacity = capacity.max(1);
-    let priorities = row_priorities(seed, &chunk.columns, chunk.rows);
-    let mut picked: Vec<(u64, u32)> = priorities
-        .iter()
-        .enumerate()
-        .filter(|&(_, &p)| p <= threshold)
-        .map(|(r, &p)| (p, r as u32))
-        .collect();
-    picked.sort_unstable();
+    SCRATCH.with_borrow_mut(|scratch| {
+        let Scratch { priorities, picked } = scratch;
+        fill_priorities(priorities, seed, &chunk.columns, chunk.rows);
+        picked.clear();
+        picked.extend(
+            priorities
+                .iter()
+                .enumerate()
+                .filter(|&(_, &p)| p <= threshold)
+                .map(|(r, &p)| (p, r as u32)),
+        );
+        picked.sort_unstable();
+        sample_picked(chunk, picked, capacity)
+    })
+}
+
+/// The distinct rows among `picked` (`(priority, row)`, sorted), at most `capacity`, with their
+/// counts (see [`chunk_sample`]).
+fn sample_picked(chunk: &Chunk, picked: &mut [(u64, u32)], capacity: usize) -> DistinctSample {
     // Rows of equal priority are copies of one row (or, rarely, a hash collision): order them by
     // their values and count each distinct one once.
     let mut rows: Vec<(u64, u32, u64)> = Vec::with_capacity(picked.len().min(capacity));
