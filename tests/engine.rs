@@ -276,6 +276,8 @@ fn merging_profiles_of_two_halves_equals_profiling_the_whole() {
     let second = profile::build(&[mem("second.csv", second)], &options).expect("second");
     merged.merge(&second).expect("merge");
     assert_eq!(merged.rows, whole.rows);
+    // The statistics are the same bytes (only the provenance, the files read, differs).
+    assert_eq!(merged.statistics_bytes(), whole.statistics_bytes());
     let target =
         profile::build(&[mem("t.csv", synthetic_csv(50_000, 777))], &options).expect("target");
     for (a, b) in whole.columns.iter().zip(&merged.columns) {
@@ -434,6 +436,8 @@ fn csv_parquet_and_json_lines_of_the_same_rows_give_the_same_profile() {
     for p in [&from_json, &from_pq] {
         assert_eq!(p.columns, from_csv.columns);
         assert_eq!(p.rows, n as u64);
+        // A number is its value whatever the format: row sample included, the same bytes.
+        assert_eq!(p.statistics_bytes(), from_csv.statistics_bytes());
     }
 }
 

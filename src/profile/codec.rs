@@ -1,14 +1,21 @@
 //! The binary profile format: magic bytes, a format version, then a zstd-compressed payload.
 //!
-//! The payload is written field by field in a fixed order (little-endian integers, floats as
-//! their IEEE-754 bits, strings as length + UTF-8), so the same profile always gives the same
-//! bytes and every float reads back bit for bit. Reading checks every length against what is
-//! left, so a truncated or corrupt file is an error, never a panic or a huge allocation.
+//! The payload is the **statistics** section (its length first), then the **provenance**
+//! section (see the profile module docs). Both are written field by field in a fixed order
+//! (little-endian integers, floats as their IEEE-754 bits, strings as length + UTF-8, exact sums
+//! as minimal two's complement bytes), so the same profile always gives the same bytes and every
+//! float reads back bit for bit; the statistics section alone is
+//! [`super::Profile::statistics_bytes`]. Reading checks every length against what is left, so a
+//! truncated or corrupt file is an error, never a panic or a huge allocation.
+//!
+//! Version 3 (this one) keeps exact moments, the row sample as distinct rows with counts, and the
+//! two sections apart; version 2 profiles are rejected with the message to profile the data again.
 
 use std::collections::BTreeMap;
 
+use super::moments::Moments;
 use super::numeric::NumericProfile;
-use super::sample::{RowSample, SampleColumn};
+use super::sample::{DistinctSample, SampleColumn};
 use super::sketch::{SketchParts, ValueSketch};
 use super::text::TextProfile;
 use super::{ColumnProfile, ColumnStats, Profile, ProfileError};
@@ -18,7 +25,7 @@ use crate::data::FileInfo;
 pub const MAGIC: &[u8; 8] = b"DSPROFIL";
 
 /// Version of the payload layout; bumped on any change, older versions are rejected.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Fast level: most of a profile is the row sample's floats, which barely compress anyway.
 const ZSTD_LEVEL: i32 = 1;
@@ -42,8 +49,11 @@ impl Writer {
         self.u64(n as u64);
     }
     fn str(&mut self, s: &str) {
-        self.len(s.len());
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.0.extend_from_slice(b);
     }
 }
 
@@ -93,33 +103,25 @@ impl Reader<'_> {
         Ok(n as usize)
     }
     fn str(&mut self) -> Result<String, ProfileError> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt("a string is not UTF-8"))
+    }
+    fn bytes(&mut self) -> Result<&[u8], ProfileError> {
         let n = self.len(1)?;
-        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| corrupt("a string is not UTF-8"))
+        self.take(n)
     }
 }
 
-/// Encodes a profile (see the module docs).
-pub fn encode(p: &Profile) -> Vec<u8> {
+/// The statistics section (see the module docs).
+pub fn encode_statistics(p: &Profile) -> Vec<u8> {
     let mut w = Writer(Vec::new());
-    w.str(&p.source);
-    w.str(&p.content_hash);
+    write_statistics(&mut w, p);
+    w.0
+}
+
+/// Appends the statistics section to `w`.
+fn write_statistics(w: &mut Writer, p: &Profile) {
     w.u64(p.rows);
     w.u64(p.seed);
-    w.len(p.files.len());
-    for f in &p.files {
-        w.str(&f.name);
-        w.u64(f.bytes);
-        w.u64(f.rows);
-    }
-    w.len(p.excluded.len());
-    for (n, r) in &p.excluded {
-        w.str(n);
-        w.str(r);
-    }
-    w.len(p.warnings.len());
-    for s in &p.warnings {
-        w.str(s);
-    }
     w.len(p.columns.len());
     for c in &p.columns {
         w.str(&c.name);
@@ -129,9 +131,11 @@ pub fn encode(p: &Profile) -> Vec<u8> {
                 for v in [n.rows, n.missing, n.invalid, n.non_finite, n.count] {
                     w.u64(v);
                 }
-                for v in [n.mean, n.m2, n.min, n.max] {
-                    w.f64(v);
-                }
+                w.f64(n.min);
+                w.f64(n.max);
+                let (sum, squares) = n.moments.to_parts();
+                w.bytes(&sum);
+                w.bytes(&squares);
                 let s = n.sketch.to_parts();
                 w.u64(s.max_buckets);
                 w.u32(s.shift);
@@ -163,11 +167,17 @@ pub fn encode(p: &Profile) -> Vec<u8> {
             }
         }
     }
-    let s = &p.sample;
+    w.len(p.excluded.len());
+    for (n, r) in &p.excluded {
+        w.str(n);
+        w.str(r);
+    }
+    let s = &p.distinct_sample;
     w.len(s.capacity);
     w.len(s.priorities.len());
-    for &pr in &s.priorities {
+    for (&pr, &c) in s.priorities.iter().zip(&s.counts) {
         w.u64(pr);
+        w.u64(c);
     }
     w.len(s.columns.len());
     for (name, col) in s.names.iter().zip(&s.columns) {
@@ -190,6 +200,29 @@ pub fn encode(p: &Profile) -> Vec<u8> {
                 }
             }
         }
+    }
+}
+
+/// Encodes a profile (see the module docs).
+pub fn encode(p: &Profile) -> Vec<u8> {
+    // The statistics section with its length in front, written in place (it is most of a
+    // profile: no second copy).
+    let mut w = Writer(Vec::new());
+    w.u64(0);
+    write_statistics(&mut w, p);
+    let length = (w.0.len() - 8) as u64;
+    w.0[..8].copy_from_slice(&length.to_le_bytes());
+    w.str(&p.source);
+    w.str(&p.content_hash);
+    w.len(p.files.len());
+    for f in &p.files {
+        w.str(&f.name);
+        w.u64(f.bytes);
+        w.u64(f.rows);
+    }
+    w.len(p.warnings.len());
+    for s in &p.warnings {
+        w.str(s);
     }
     let compressed = zstd::bulk::compress(&w.0, ZSTD_LEVEL).unwrap_or_else(|_| {
         // Compression of an in-memory buffer only fails on allocation failure; keep the bytes
@@ -217,14 +250,38 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
     }
     let payload = zstd::stream::decode_all(&bytes[12..])
         .map_err(|e| ProfileError::Corrupt(format!("cannot decompress: {e}")))?;
-    let mut r = Reader {
+    let mut outer = Reader {
         buf: &payload,
         pos: 0,
     };
-    let source = r.str()?;
-    let content_hash = r.str()?;
+    let statistics = outer.bytes()?;
+    let mut r = Reader {
+        buf: statistics,
+        pos: 0,
+    };
     let rows = r.u64()?;
     let seed = r.u64()?;
+    let mut columns = Vec::new();
+    for _ in 0..r.len(9)? {
+        let name = r.str()?;
+        let stats = match r.u8()? {
+            0 => ColumnStats::Numeric(numeric(&mut r, &name)?),
+            1 => ColumnStats::Text(text(&mut r, &name)?),
+            t => return Err(ProfileError::Corrupt(format!("unknown column tag {t}"))),
+        };
+        columns.push(ColumnProfile { name, stats });
+    }
+    let mut excluded = Vec::new();
+    for _ in 0..r.len(16)? {
+        excluded.push((r.str()?, r.str()?));
+    }
+    let distinct_sample = distinct_sample(&mut r)?;
+    if r.pos != statistics.len() {
+        return Err(corrupt("trailing bytes after the statistics"));
+    }
+    let mut r = outer;
+    let source = r.str()?;
+    let content_hash = r.str()?;
     let mut files = Vec::new();
     for _ in 0..r.len(24)? {
         files.push(FileInfo {
@@ -233,101 +290,117 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
             rows: r.u64()?,
         });
     }
-    let mut excluded = Vec::new();
-    for _ in 0..r.len(16)? {
-        excluded.push((r.str()?, r.str()?));
-    }
     let mut warnings = Vec::new();
     for _ in 0..r.len(8)? {
         warnings.push(r.str()?);
     }
-    let mut columns = Vec::new();
-    for _ in 0..r.len(9)? {
-        let name = r.str()?;
-        let stats = match r.u8()? {
-            0 => {
-                let (rows, missing, invalid, non_finite, count) =
-                    (r.u64()?, r.u64()?, r.u64()?, r.u64()?, r.u64()?);
-                let (mean, m2, min, max) = (r.f64()?, r.f64()?, r.f64()?, r.f64()?);
-                let max_buckets = r.u64()?;
-                let shift = r.u32()?;
-                let s_count = r.u64()?;
-                let (s_min, s_max) = (r.f64()?, r.f64()?);
-                let n = r.len(16)?;
-                let mut buckets = Vec::with_capacity(n);
-                for _ in 0..n {
-                    buckets.push((r.u64()?, r.u64()?));
-                }
-                let sketch = ValueSketch::from_parts(SketchParts {
-                    max_buckets,
-                    shift,
-                    buckets,
-                    count: s_count,
-                    min: s_min,
-                    max: s_max,
-                })
-                .map_err(|e| ProfileError::Corrupt(format!("column `{name}`: {e}")))?;
-                if s_count != count || missing + invalid + non_finite + count != rows {
-                    return Err(ProfileError::Corrupt(format!(
-                        "column `{name}`: counts do not add up"
-                    )));
-                }
-                ColumnStats::Numeric(NumericProfile {
-                    rows,
-                    missing,
-                    invalid,
-                    non_finite,
-                    count,
-                    mean,
-                    m2,
-                    min,
-                    max,
-                    sketch,
-                })
-            }
-            1 => {
-                let (rows, missing, other) = (r.u64()?, r.u64()?, r.u64()?);
-                let overflowed = r.u8()? != 0;
-                let cap = r.u64()? as usize;
-                let mut counts = BTreeMap::new();
-                for _ in 0..r.len(16)? {
-                    let k = r.str()?;
-                    counts.insert(k, r.u64()?);
-                }
-                let mut kmv = Vec::new();
-                for _ in 0..r.len(8)? {
-                    kmv.push(r.u64()?);
-                }
-                if kmv.len() > super::text::KMV_SIZE || kmv.windows(2).any(|w| w[0] >= w[1]) {
-                    return Err(ProfileError::Corrupt(format!(
-                        "column `{name}`: distinct-count sketch out of order"
-                    )));
-                }
-                ColumnStats::Text(TextProfile {
-                    rows,
-                    missing,
-                    counts,
-                    other,
-                    overflowed,
-                    cap: cap.max(1),
-                    kmv,
-                })
-            }
-            t => return Err(ProfileError::Corrupt(format!("unknown column tag {t}"))),
-        };
-        columns.push(ColumnProfile { name, stats });
+    if r.pos != payload.len() {
+        return Err(corrupt("trailing bytes after the payload"));
     }
+    Ok(Profile {
+        source,
+        content_hash,
+        rows,
+        seed,
+        files,
+        excluded,
+        warnings,
+        columns,
+        sample: distinct_sample.rows(),
+        distinct_sample,
+    })
+}
+
+fn numeric(r: &mut Reader, name: &str) -> Result<NumericProfile, ProfileError> {
+    let (rows, missing, invalid, non_finite, count) =
+        (r.u64()?, r.u64()?, r.u64()?, r.u64()?, r.u64()?);
+    let (min, max) = (r.f64()?, r.f64()?);
+    let sum = r.bytes()?.to_vec();
+    let squares = r.bytes()?;
+    let moments = Moments::from_parts(&sum, squares)
+        .ok_or_else(|| ProfileError::Corrupt(format!("column `{name}`: moments out of range")))?;
+    let max_buckets = r.u64()?;
+    let shift = r.u32()?;
+    let s_count = r.u64()?;
+    let (s_min, s_max) = (r.f64()?, r.f64()?);
+    let n = r.len(16)?;
+    let mut buckets = Vec::with_capacity(n);
+    for _ in 0..n {
+        buckets.push((r.u64()?, r.u64()?));
+    }
+    let sketch = ValueSketch::from_parts(SketchParts {
+        max_buckets,
+        shift,
+        buckets,
+        count: s_count,
+        min: s_min,
+        max: s_max,
+    })
+    .map_err(|e| ProfileError::Corrupt(format!("column `{name}`: {e}")))?;
+    let total = [missing, invalid, non_finite, count]
+        .iter()
+        .try_fold(0u64, |a, &b| a.checked_add(b));
+    if s_count != count || total != Some(rows) {
+        return Err(ProfileError::Corrupt(format!(
+            "column `{name}`: counts do not add up"
+        )));
+    }
+    Ok(NumericProfile {
+        rows,
+        missing,
+        invalid,
+        non_finite,
+        count,
+        moments,
+        min,
+        max,
+        sketch,
+    })
+}
+
+fn text(r: &mut Reader, name: &str) -> Result<TextProfile, ProfileError> {
+    let (rows, missing, other) = (r.u64()?, r.u64()?, r.u64()?);
+    let overflowed = r.u8()? != 0;
+    let cap = r.u64()? as usize;
+    let mut counts = BTreeMap::new();
+    for _ in 0..r.len(16)? {
+        let k = r.str()?;
+        counts.insert(k, r.u64()?);
+    }
+    let mut kmv = Vec::new();
+    for _ in 0..r.len(8)? {
+        kmv.push(r.u64()?);
+    }
+    if kmv.len() > super::text::KMV_SIZE || kmv.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(ProfileError::Corrupt(format!(
+            "column `{name}`: distinct-count sketch out of order"
+        )));
+    }
+    Ok(TextProfile {
+        rows,
+        missing,
+        counts,
+        other,
+        overflowed,
+        cap: cap.max(1),
+        kmv,
+    })
+}
+
+fn distinct_sample(r: &mut Reader) -> Result<DistinctSample, ProfileError> {
     let capacity = r.u64()? as usize;
-    let n = r.len(8)?;
+    let n = r.len(16)?;
     let mut priorities = Vec::with_capacity(n);
+    let mut counts = Vec::with_capacity(n);
     for _ in 0..n {
         priorities.push(r.u64()?);
+        counts.push(r.u64()?);
     }
     let mut names = Vec::new();
-    let mut scols = Vec::new();
+    let mut columns = Vec::new();
     for _ in 0..r.len(9)? {
         names.push(r.str()?);
-        scols.push(match r.u8()? {
+        columns.push(match r.u8()? {
             0 => {
                 let b = r.take(
                     n.checked_mul(8)
@@ -371,23 +444,13 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
             }
         });
     }
-    if r.pos != payload.len() {
-        return Err(corrupt("trailing bytes after the payload"));
-    }
-    Ok(Profile {
-        source,
-        content_hash,
-        rows,
-        seed,
-        files,
-        excluded,
-        warnings,
+    let sample = DistinctSample {
+        capacity,
+        priorities,
+        counts,
+        names,
         columns,
-        sample: RowSample {
-            capacity,
-            priorities,
-            names,
-            columns: scols,
-        },
-    })
+    };
+    sample.validate().map_err(ProfileError::Corrupt)?;
+    Ok(sample)
 }

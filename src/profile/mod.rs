@@ -2,26 +2,38 @@
 //!
 //! # Model
 //!
-//! [`build`] reads a dataset once through [`crate::data::scan`]. Every chunk of rows is profiled
-//! on the thread pool into a partial profile (its columns in parallel too), and the partials are
-//! merged **in chunk order**, so the same input gives the same profile, bit for bit, whatever the
-//! number of threads. Numeric values are the exception: they go straight into one sketch per
-//! worker (`SketchSets`), merged at the end, since a sketch does not depend on the order of its
-//! inserts and merges. Per column it keeps:
+//! [`build`] reads a dataset once through [`crate::data::scan_pinned`]; [`build_from`] profiles
+//! whatever any other chunk driver feeds (an Arrow record-batch source, a Spark partition): a
+//! driver calls `process` on every chunk, on any thread, and hands each result to `merge`. Every
+//! chunk is profiled into a partial profile (its columns in parallel), and the partials are
+//! merged in whatever order they come. Numeric values go straight into one sketch per worker
+//! (`SketchSets`), merged at the end. Per column it keeps:
 //!
-//! * numeric: counts by validity (missing, invalid, non-finite), mean and M2 (Chan's formula),
-//!   min, max and a [`sketch::ValueSketch`], exact for up to 32,768 distinct values and
-//!   within a documented error beyond;
-//! * text: exact category counts up to a cap (see [`text`]).
+//! * numeric: counts by validity (missing, invalid, non-finite), the exact sum and sum of squares
+//!   ([`moments::Moments`]: mean and standard deviation without rounding drift or overflow), min,
+//!   max and a [`sketch::ValueSketch`], exact for up to 32,768 distinct values and within a
+//!   documented error beyond;
+//! * text: exact category counts up to a cap, past it the categories with the smallest label
+//!   hashes (see [`text`]).
 //!
-//! Beside the columns, a [`sample::RowSample`] keeps up to 100,000 whole rows (bottom-k on a
-//! seeded hash of each row's position), so the domain classifier can run from a cached profile.
-//! Memory is bounded by the sketch budget, the category cap and the sample capacity, not by
-//! the number of rows.
+//! Beside the columns, a [`sample::DistinctSample`] keeps up to 100,000 distinct rows (bottom-k on
+//! a seeded hash of each row's *content*, with the number of times each occurs), from which the
+//! [`sample::RowSample`] the domain classifier reads is drawn. Memory is bounded by the sketch
+//! budget, the category cap and the sample capacity, not by the number of rows.
 //!
-//! Profiles merge ([`Profile::merge`]): profiling two halves and merging gives the same counts
-//! and sketches as profiling the whole, and means and standard deviations equal to rounding.
-//! [`Profile::to_bytes`] writes a versioned, compressed binary form for caching baselines.
+//! # Partition invariance
+//!
+//! Every statistic is a function of the multiset of rows alone: counts add, moments are exact
+//! integers, sketches and bottom-k sets merge exactly. So a dataset's profile is the same bytes
+//! however it was split into files, chunks or partitions, on any number of threads, and merged in
+//! any order or grouping ([`Profile::merge`], [`Profile::merge_all`]). A profile has two parts:
+//! the **statistics** (rows, seed, columns with their statistics, excluded columns, row sample),
+//! which are canonical, and the **provenance** (source label, files, content hash, warnings),
+//! which says where the rows came from and so depends on how they were stored.
+//! [`Profile::statistics_bytes`] is the canonical encoding of the statistics: the profile of a
+//! Spark DataFrame in 16 shuffled partitions and `driftscan profile` of the same rows in one file
+//! have the same statistics bytes. [`Profile::to_bytes`] writes both parts, versioned and
+//! compressed, for caching baselines.
 //!
 //! # Example
 //!
@@ -37,28 +49,30 @@
 //! // A cached baseline gives the same answer.
 //! let cached = profile::Profile::from_bytes(&base.to_bytes())?;
 //! assert_eq!(metrics::numeric(cached.numeric("age").unwrap(), b), metrics::numeric(a, b));
+//! // Profiles of parts merge into the profile of the whole.
+//! let both = profile::Profile::merge_all(vec![base.clone(), target.clone()])?;
+//! assert_eq!(both.rows, base.rows + target.rows);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod codec;
+pub mod moments;
 pub mod numeric;
 pub mod sample;
 pub mod sketch;
 pub mod text;
 
-use std::collections::BinaryHeap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use arrow::array::Array;
 use rayon::prelude::*;
 
 pub use codec::{FORMAT_VERSION, MAGIC};
 pub use numeric::NumericProfile;
 pub use text::TextProfile;
 
-use crate::data::{self, Chunk, ChunkColumn, ColumnKind, FileInfo, Input, ReadError};
-use sample::{MISSING_CODE, RowSample, SampleColumn};
+use crate::data::{self, Chunk, ChunkColumn, ColumnKind, DatasetInfo, FileInfo, Input, ReadError};
+use sample::{DistinctSample, RowSample};
 use sketch::ValueSketch;
 
 /// File extension of a saved profile (`driftscan profile --out train.profile`).
@@ -77,28 +91,35 @@ pub const CATEGORICAL_MAX_DISTINCT: usize = 100;
 /// [`ColumnProfile::feature_type`]).
 pub const CATEGORICAL_MAX_SHARE: f64 = 0.05;
 
-/// Summary of one dataset: per-column sketches and statistics plus a bounded row sample.
+/// Summary of one dataset: per-column statistics plus a bounded row sample (the statistics,
+/// canonical), and where the data came from (the provenance). See the module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
-    /// What was profiled (path, glob, blob prefix), for messages and results.
+    /// Provenance: what was profiled (path, glob, blob prefix), for messages and results. A merged
+    /// profile lists its parts' sources, sorted, joined by ` + `.
     pub source: String,
-    /// Hex SHA-256 over, per file in order, its name (last path segment), size and the SHA-256 of
-    /// its bytes: the key under which a baseline profile is cached.
+    /// Provenance: hex SHA-256 over, per file in order, its name (last path segment), size and
+    /// the SHA-256 of its bytes: the key under which a baseline profile is cached. A merged
+    /// profile's is the sum modulo 2^256 of its parts' (a multiset hash: the same whatever the
+    /// order or grouping of the merges; an empty hash counts as 0).
     pub content_hash: String,
     /// Rows profiled.
     pub rows: u64,
     /// Seed of the row sample.
     pub seed: u64,
-    /// The files read.
+    /// Provenance: the files read, sorted by name.
     pub files: Vec<FileInfo>,
-    /// Columns not profiled, with the reason (`$aml_*` bookkeeping, unsupported types).
+    /// Columns not profiled, with the reason (`$aml_*` bookkeeping, unsupported types), sorted.
     pub excluded: Vec<(String, String)>,
-    /// Things that did not stop profiling (one sentence each).
+    /// Provenance: things that did not stop profiling (one sentence each), sorted.
     pub warnings: Vec<String>,
-    /// Profiled columns, in the order of the first file.
+    /// Profiled columns, in the order of the data.
     pub columns: Vec<ColumnProfile>,
-    /// Up to `capacity` whole rows, for the domain classifier.
+    /// Rows for the domain classifier, drawn from `distinct_sample` ([`DistinctSample::rows`]).
     pub sample: RowSample,
+    /// The mergeable row sample: distinct rows with their counts. [`Profile::merge`] keeps
+    /// `sample` in step with it.
+    pub distinct_sample: DistinctSample,
 }
 
 /// One profiled column.
@@ -290,51 +311,31 @@ pub enum ProfileError {
 
 /// Collects the chunks' samples and merges them in batches: merging every chunk's few rows into
 /// a full sample would rebuild all of its rows each time. Chunk samples wait until they hold as
-/// many rows as the capacity, then merge into the sample in one selection. Meanwhile the
-/// `capacity` smallest priorities seen so far bound which rows can still enter, so later chunks
-/// offer fewer and fewer rows. The result is the same bottom-k set as merging one by one.
+/// many rows as the capacity, then merge into the sample in one selection; after that, rows
+/// above the sample's threshold cannot enter any more, so later chunks offer fewer and fewer
+/// rows. The result is the same bottom-k set however the chunks were batched.
 struct SampleAccumulator {
-    sample: RowSample,
-    pending: Vec<RowSample>,
+    sample: DistinctSample,
+    pending: Vec<DistinctSample>,
     pending_rows: usize,
-    /// The `capacity` smallest priorities seen so far, largest on top.
-    smallest: BinaryHeap<u64>,
 }
 
 impl SampleAccumulator {
     fn new(capacity: usize) -> Self {
         SampleAccumulator {
-            sample: RowSample {
+            sample: DistinctSample {
                 capacity,
-                ..RowSample::default()
+                ..DistinctSample::default()
             },
             pending: Vec::new(),
             pending_rows: 0,
-            smallest: BinaryHeap::with_capacity(capacity + 1),
         }
     }
 
-    /// Rows with a priority at or above this cannot enter the sample any more.
-    fn threshold(&self) -> u64 {
-        match self.smallest.peek() {
-            Some(&top) if self.smallest.len() >= self.sample.capacity => top,
-            _ => u64::MAX,
-        }
-    }
-
-    fn push(&mut self, s: RowSample) -> Result<(), String> {
-        let capacity = self.sample.capacity;
-        for &p in &s.priorities {
-            if self.smallest.len() < capacity {
-                self.smallest.push(p);
-            } else if self.smallest.peek().is_some_and(|&top| p < top) {
-                self.smallest.pop();
-                self.smallest.push(p);
-            }
-        }
+    fn push(&mut self, s: DistinctSample) -> Result<(), String> {
         self.pending_rows += s.len();
         self.pending.push(s);
-        if self.pending_rows >= capacity {
+        if self.pending_rows >= self.sample.capacity {
             self.compact()?;
         }
         Ok(())
@@ -395,37 +396,41 @@ impl SketchSets {
     }
 }
 
-/// The partial profile of one chunk, or of all chunks merged so far. Numeric columns carry
-/// counts and moments; their values went into a [`SketchSets`] set.
-struct Partial {
+/// The profile of one chunk, as a chunk driver hands it from `process` to `merge` (see
+/// [`build_from`]). Numeric columns carry counts and moments; their values went into the
+/// worker's sketches.
+pub struct ChunkProfile {
+    rows: u64,
     columns: Vec<ColumnStats>,
-    sample: RowSample,
+    sample: DistinctSample,
 }
 
-impl Partial {
-    /// Merges columns in parallel (they are independent) beside the sample.
-    fn merge(&mut self, other: Partial, samples: &mut SampleAccumulator) -> Result<(), String> {
-        let (columns, sample) = rayon::join(
+/// Merges chunk profiles in whatever order they come, columns in parallel beside the sample.
+struct Accumulator {
+    rows: u64,
+    columns: Option<Vec<ColumnStats>>,
+    samples: SampleAccumulator,
+}
+
+impl Accumulator {
+    fn add(&mut self, chunk: ChunkProfile) -> Result<(), String> {
+        self.rows += chunk.rows;
+        let Some(columns) = self.columns.as_mut() else {
+            self.columns = Some(chunk.columns);
+            return self.samples.push(chunk.sample);
+        };
+        let samples = &mut self.samples;
+        let (merged, sample) = rayon::join(
             || {
-                self.columns
+                columns
                     .par_iter_mut()
-                    .zip(other.columns.par_iter())
-                    .map(|(a, b)| match (a, b) {
-                        (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => {
-                            x.merge(y);
-                            Ok(())
-                        }
-                        (ColumnStats::Text(x), ColumnStats::Text(y)) => {
-                            x.merge(y);
-                            Ok(())
-                        }
-                        _ => Err("column kinds differ between chunks".to_string()),
-                    })
+                    .zip(chunk.columns.par_iter())
+                    .map(|(a, b)| a.merge(b))
                     .collect::<Result<(), String>>()
             },
-            || samples.push(other.sample),
+            || samples.push(chunk.sample),
         );
-        columns.and(sample)
+        merged.and(sample)
     }
 }
 
@@ -448,89 +453,49 @@ fn profile_column(
     }
 }
 
-/// The rows of one chunk that may enter the sample: priority below `threshold`, at most
-/// `capacity` of them, in priority order. Numbers that are missing, invalid or non-finite
-/// become NaN.
-fn sample_chunk(chunk: &Chunk, options: &ProfileOptions, threshold: u64) -> RowSample {
-    let capacity = options.sample_capacity.max(1);
-    let mut picked: Vec<(u64, usize)> = (0..chunk.rows)
-        .map(|r| {
-            (
-                sample::priority(options.seed, chunk.file_key, chunk.index as u64, r as u64),
-                r,
-            )
-        })
-        .filter(|p| p.0 < threshold)
-        .collect();
-    if picked.len() > capacity {
-        picked.select_nth_unstable(capacity);
-        picked.truncate(capacity);
-    }
-    picked.sort_unstable();
-    let columns = chunk
-        .columns
-        .iter()
-        .map(|c| match c {
-            ChunkColumn::Numeric { values, .. } => SampleColumn::Numeric(
-                picked
-                    .iter()
-                    .map(|&(_, r)| {
-                        if values.is_valid(r) && values.value(r).is_finite() {
-                            values.value(r)
-                        } else {
-                            f64::NAN
-                        }
-                    })
-                    .collect(),
-            ),
-            ChunkColumn::Text(values) => {
-                let mut labels: Vec<&str> = picked
-                    .iter()
-                    .filter(|&&(_, r)| values.is_valid(r))
-                    .map(|&(_, r)| values.value(r))
-                    .collect();
-                labels.sort_unstable();
-                labels.dedup();
-                let codes = picked
-                    .iter()
-                    .map(|&(_, r)| {
-                        if values.is_valid(r) {
-                            labels
-                                .binary_search(&values.value(r))
-                                .map(|p| p as u32)
-                                .unwrap_or(MISSING_CODE)
-                        } else {
-                            MISSING_CODE
-                        }
-                    })
-                    .collect();
-                SampleColumn::Categorical {
-                    codes,
-                    dictionary: labels.into_iter().map(str::to_string).collect(),
-                }
-            }
-        })
-        .collect();
-    RowSample {
-        capacity,
-        priorities: picked.iter().map(|p| p.0).collect(),
-        names: Vec::new(),
-        columns,
-    }
-}
-
 /// Profiles a dataset made of one or more files in one streaming pass.
 pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, ProfileError> {
     if inputs.is_empty() {
         return Err(ProfileError::NoInputs);
     }
+    let profile = build_from(options, |process, merge| {
+        data::scan_pinned(inputs, &options.pinned_kinds, process, merge)
+    })?;
+    if profile.rows == 0 {
+        return Err(ProfileError::Read(ReadError::NoRows {
+            file: inputs[0].name(),
+        }));
+    }
+    Ok(profile)
+}
+
+/// Profiles what a chunk driver reads: `drive(process, merge)` must call `process` on every chunk
+/// of the dataset (on any thread, chunks in any order), hand each result to `merge` (on the
+/// calling thread), and return what it learnt about the dataset: the schema (column names and
+/// kinds, in the order of the chunks' columns), files, content hash and warnings.
+/// [`data::scan_pinned`] is one such driver; an Arrow record-batch source is another:
+///
+/// ```ignore
+/// profile::build_from(&options, |process, merge| data::scan_batches(batches, process, merge))
+/// ```
+///
+/// A driver that read no rows gives a profile of zero rows with the schema's columns: the
+/// neutral element of [`Profile::merge`] (an empty Spark partition).
+pub fn build_from<D>(options: &ProfileOptions, drive: D) -> Result<Profile, ProfileError>
+where
+    D: FnOnce(
+        &(dyn Fn(&Chunk) -> ChunkProfile + Sync),
+        &mut dyn FnMut(ChunkProfile),
+    ) -> Result<DatasetInfo, ReadError>,
+{
+    let capacity = options.sample_capacity.max(1);
     let threshold = AtomicU64::new(u64::MAX);
     let sketches = SketchSets {
         free: Mutex::new(Vec::new()),
         max_buckets: options.max_buckets,
     };
     let failure: Mutex<Option<String>> = Mutex::new(None);
-    let process = |chunk: &Chunk| -> Partial {
+    let process = |chunk: &Chunk| -> ChunkProfile {
         let t = threshold.load(Ordering::Relaxed);
         let mut set = sketches.take(chunk.columns.len());
         let (columns, sample) = rayon::join(
@@ -542,69 +507,166 @@ pub fn build(inputs: &[Input], options: &ProfileOptions) -> Result<Profile, Prof
                     .map(|(c, sketch)| profile_column(c, sketch, options))
                     .collect::<Vec<_>>()
             },
-            || sample_chunk(chunk, options, t),
+            || sample::chunk_sample(chunk, options.seed, capacity, t),
         );
         sketches.put(set);
-        Partial { columns, sample }
+        ChunkProfile {
+            rows: chunk.rows as u64,
+            columns,
+            sample,
+        }
     };
-    let mut acc: Option<Partial> = None;
-    let mut samples = SampleAccumulator::new(options.sample_capacity.max(1));
-    let merge = |mut p: Partial| {
-        let merged = match acc.as_mut() {
-            None => {
-                let first = std::mem::take(&mut p.sample);
-                acc = Some(p);
-                samples.push(first)
-            }
-            Some(a) => a.merge(p, &mut samples),
-        };
-        if let Err(e) = merged
+    let mut acc = Accumulator {
+        rows: 0,
+        columns: None,
+        samples: SampleAccumulator::new(capacity),
+    };
+    let mut merge = |chunk: ChunkProfile| {
+        if let Err(e) = acc.add(chunk)
             && let Ok(mut f) = failure.lock()
         {
             f.get_or_insert(e);
         }
-        threshold.store(samples.threshold(), Ordering::Relaxed);
+        threshold.store(acc.samples.sample.threshold(), Ordering::Relaxed);
     };
-    let info = data::scan_pinned(inputs, &options.pinned_kinds, process, merge)?;
+    let info = drive(&process, &mut merge)?;
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(ProfileError::Incompatible(e));
     }
-    let Some(mut acc) = acc else {
-        return Err(ProfileError::Read(ReadError::NoRows {
-            file: inputs[0].name(),
-        }));
+    let names: Vec<String> = info.schema.columns.iter().map(|c| c.name.clone()).collect();
+    let empty = || {
+        info.schema
+            .columns
+            .iter()
+            .map(|c| ColumnStats::empty(c.kind, options))
+            .collect::<Vec<_>>()
     };
-    for (column, sketch) in acc.columns.iter_mut().zip(sketches.merged()) {
+    let mut columns = acc.columns.take().unwrap_or_else(empty);
+    if columns.len() != names.len() {
+        return Err(ProfileError::Incompatible(format!(
+            "the chunks hold {} columns but the schema names {}",
+            columns.len(),
+            names.len()
+        )));
+    }
+    for (column, sketch) in columns.iter_mut().zip(sketches.merged()) {
         if let ColumnStats::Numeric(n) = column {
             n.sketch = sketch;
         }
     }
-    samples.compact().map_err(ProfileError::Incompatible)?;
-    let mut sample = samples.sample;
-    let names: Vec<String> = info.schema.columns.iter().map(|c| c.name.clone()).collect();
-    sample.names = names.clone();
-    sample.capacity = options.sample_capacity.max(1);
+    acc.samples.compact().map_err(ProfileError::Incompatible)?;
+    let mut distinct = acc.samples.sample;
+    if distinct.columns.is_empty() {
+        let categorical: Vec<bool> = columns
+            .iter()
+            .map(|c| matches!(c, ColumnStats::Text(_)))
+            .collect();
+        distinct = DistinctSample::empty(capacity, Vec::new(), &categorical);
+    }
+    distinct.names = names.clone();
+    distinct.capacity = capacity;
     let columns = names
         .into_iter()
-        .zip(acc.columns)
+        .zip(columns)
         .map(|(name, stats)| ColumnProfile { name, stats })
         .collect();
-    let source = options.source.clone().unwrap_or_else(|| match inputs {
-        [one] => one.name(),
-        [first, rest @ ..] => format!("{} and {} more file(s)", first.name(), rest.len()),
-        [] => String::new(),
-    });
-    Ok(Profile {
+    let source = options
+        .source
+        .clone()
+        .unwrap_or_else(|| match info.files.as_slice() {
+            [one] => one.name.clone(),
+            [first, rest @ ..] => format!("{} and {} more file(s)", first.name, rest.len()),
+            [] => String::new(),
+        });
+    let mut profile = Profile {
         source,
         content_hash: info.content_hash,
-        rows: info.files.iter().map(|f| f.rows).sum(),
+        rows: acc.rows,
         seed: options.seed,
         files: info.files,
         excluded: info.schema.excluded,
         warnings: info.warnings,
         columns,
-        sample,
-    })
+        sample: distinct.rows(),
+        distinct_sample: distinct,
+    };
+    profile.canonicalise();
+    Ok(profile)
+}
+
+impl ColumnStats {
+    /// The statistics of a column with no rows.
+    fn empty(kind: ColumnKind, options: &ProfileOptions) -> ColumnStats {
+        match kind {
+            ColumnKind::Numeric => ColumnStats::Numeric(NumericProfile::new(options.max_buckets)),
+            ColumnKind::Text => ColumnStats::Text(TextProfile::new(options.category_cap)),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self {
+            ColumnStats::Numeric(_) => ColumnKind::Numeric.as_str(),
+            ColumnStats::Text(_) => ColumnKind::Text.as_str(),
+        }
+    }
+
+    /// Adds another part's statistics of the same column; fails when the kinds differ.
+    fn merge(&mut self, other: &ColumnStats) -> Result<(), String> {
+        match (self, other) {
+            (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => x.merge(y),
+            (ColumnStats::Text(x), ColumnStats::Text(y)) => x.merge(y),
+            (a, b) => {
+                return Err(format!(
+                    "it is {} in one part and {} in another",
+                    a.kind_name(),
+                    b.kind_name()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A content hash as a 256-bit number (see [`Profile::content_hash`]): hex digests as they are,
+/// the empty string as 0, anything else by its SHA-256.
+fn hash_number(hash: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if hash.is_empty() {
+        return out;
+    }
+    match hex::decode(hash) {
+        Ok(bytes) if bytes.len() == 32 => out.copy_from_slice(&bytes),
+        _ => out = crate::base::hash::sha256(hash.as_bytes()),
+    }
+    out
+}
+
+/// `a + b` modulo 2^256, big-endian.
+fn add_hashes(a: &str, b: &str) -> String {
+    let (x, y) = (hash_number(a), hash_number(b));
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = x[i] as u16 + y[i] as u16 + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
+    }
+    if out == [0u8; 32] && a.is_empty() && b.is_empty() {
+        return String::new();
+    }
+    hex::encode(out)
+}
+
+/// Sources of both, as a sorted list without repeats joined by ` + `.
+fn merge_sources(a: &str, b: &str) -> String {
+    let mut all: Vec<&str> = a
+        .split(" + ")
+        .chain(b.split(" + "))
+        .filter(|s| !s.is_empty())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all.join(" + ")
 }
 
 impl Profile {
@@ -619,9 +681,31 @@ impl Profile {
         codec::decode(bytes)
     }
 
+    /// The canonical encoding of the statistics alone (rows, seed, columns, excluded columns,
+    /// row sample), uncompressed: the same bytes for the same rows however they were stored,
+    /// split, ordered and merged (see the module docs).
+    pub fn statistics_bytes(&self) -> Vec<u8> {
+        codec::encode_statistics(self)
+    }
+
+    /// Hex SHA-256 of [`Profile::statistics_bytes`]: a short fingerprint of the statistics.
+    pub fn statistics_digest(&self) -> String {
+        hex::encode(crate::base::hash::sha256(&self.statistics_bytes()))
+    }
+
     /// True when `bytes` start like a profile (to tell a cached profile from a data file).
     pub fn is_profile(bytes: &[u8]) -> bool {
         bytes.starts_with(MAGIC)
+    }
+
+    /// Puts the lists whose order says nothing in their canonical order.
+    fn canonicalise(&mut self) {
+        self.excluded.sort();
+        self.excluded.dedup();
+        self.warnings.sort();
+        self.warnings.dedup();
+        self.files
+            .sort_by(|a, b| (&a.name, a.bytes, a.rows).cmp(&(&b.name, b.bytes, b.rows)));
     }
 
     /// A column by name.
@@ -696,58 +780,117 @@ impl Profile {
             .collect()
     }
 
-    /// Adds another profile of more data with the same columns (for example the next day's
-    /// files). Counts and sketches become exactly those of profiling everything together; the
-    /// row sample keeps the smallest priorities of both.
-    pub fn merge(&mut self, other: &Profile) -> Result<(), ProfileError> {
-        let shape = |p: &Profile| -> Vec<(String, ColumnKind)> {
-            p.columns
-                .iter()
-                .map(|c| (c.name.clone(), c.kind()))
-                .collect()
-        };
-        if shape(self) != shape(other) {
-            return Err(ProfileError::Incompatible(format!(
-                "the columns differ: `{}` has {:?}, `{}` has {:?}",
-                self.source,
-                shape(self),
-                other.source,
-                shape(other)
-            )));
-        }
+    /// Checks that `other` can be merged into `self`: same seed, same columns in the same order,
+    /// each of the same kind. The error names the column.
+    fn check_mergeable(&self, other: &Profile) -> Result<(), ProfileError> {
         if self.seed != other.seed {
             return Err(ProfileError::Incompatible(format!(
-                "the row samples use different seeds ({} and {})",
-                self.seed, other.seed
+                "the row samples use different seeds ({} in `{}`, {} in `{}`)",
+                self.seed, self.source, other.seed, other.source
             )));
         }
-        let mut sample = self.sample.clone();
-        sample
-            .merge(&other.sample)
+        let names = |p: &Profile| p.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        if names(self) != names(other) {
+            return Err(ProfileError::Incompatible(format!(
+                "the columns differ: `{}` has {}, `{}` has {}",
+                self.source,
+                names(self).join(", "),
+                other.source,
+                names(other).join(", ")
+            )));
+        }
+        for (a, b) in self.columns.iter().zip(&other.columns) {
+            if a.kind() != b.kind() {
+                return Err(ProfileError::Incompatible(format!(
+                    "column `{}` is {} in `{}` and {} in `{}` (read every part with the same column types)",
+                    a.name,
+                    a.kind().as_str(),
+                    self.source,
+                    b.kind().as_str(),
+                    other.source
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds another profile of more data with the same columns (another file, day or Spark
+    /// partition). The statistics become exactly those of profiling everything together, bit for
+    /// bit; the merge is commutative and associative in bytes, provenance included (files and
+    /// warnings are unions in sorted order, sources a sorted list, content hashes add up).
+    /// Fails, naming the column, when the columns or their kinds differ, or the seeds do.
+    pub fn merge(&mut self, other: &Profile) -> Result<(), ProfileError> {
+        self.check_mergeable(other)?;
+        let mut distinct = self.distinct_sample.clone();
+        distinct
+            .merge(&other.distinct_sample)
             .map_err(ProfileError::Incompatible)?;
         for (a, b) in self.columns.iter_mut().zip(&other.columns) {
-            match (&mut a.stats, &b.stats) {
-                (ColumnStats::Numeric(x), ColumnStats::Numeric(y)) => x.merge(y),
-                (ColumnStats::Text(x), ColumnStats::Text(y)) => x.merge(y),
-                _ => unreachable!("kinds compared above"),
-            }
+            a.stats
+                .merge(&b.stats)
+                .map_err(|e| ProfileError::Incompatible(format!("column `{}`: {e}", a.name)))?;
         }
-        self.sample = sample;
+        self.sample = distinct.rows();
+        self.distinct_sample = distinct;
         self.rows += other.rows;
+        self.excluded.extend(other.excluded.iter().cloned());
         self.files.extend(other.files.iter().cloned());
-        for e in &other.excluded {
-            if !self.excluded.contains(e) {
-                self.excluded.push(e.clone());
-            }
-        }
         self.warnings.extend(other.warnings.iter().cloned());
-        self.source = format!("{} + {}", self.source, other.source);
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        h.update(self.content_hash.as_bytes());
-        h.update(other.content_hash.as_bytes());
-        self.content_hash = hex::encode(h.finalize());
+        self.source = merge_sources(&self.source, &other.source);
+        self.content_hash = add_hashes(&self.content_hash, &other.content_hash);
+        self.canonicalise();
         Ok(())
+    }
+
+    /// Merges many profiles at once, for a tree reduce (each node merges its children's
+    /// profiles): the row samples in one selection, the columns in parallel. The result is the
+    /// same as merging them one by one, in any order.
+    pub fn merge_all(profiles: Vec<Profile>) -> Result<Profile, ProfileError> {
+        let mut parts = profiles.into_iter();
+        let Some(mut merged) = parts.next() else {
+            return Err(ProfileError::NoInputs);
+        };
+        let rest: Vec<Profile> = parts.collect();
+        for p in &rest {
+            merged.check_mergeable(p)?;
+        }
+        let samples: Vec<DistinctSample> = rest.iter().map(|p| p.distinct_sample.clone()).collect();
+        let (columns, sample) = rayon::join(
+            || {
+                merged
+                    .columns
+                    .par_iter_mut()
+                    .enumerate()
+                    .try_for_each(|(i, column)| {
+                        rest.iter().try_for_each(|p| {
+                            column.stats.merge(&p.columns[i].stats).map_err(|e| {
+                                ProfileError::Incompatible(format!("column `{}`: {e}", column.name))
+                            })
+                        })
+                    })
+            },
+            || {
+                let mut distinct = merged.distinct_sample.clone();
+                distinct
+                    .merge_all(&samples)
+                    .map_err(ProfileError::Incompatible)
+                    .map(|()| distinct)
+            },
+        );
+        columns?;
+        let distinct = sample?;
+        merged.sample = distinct.rows();
+        merged.distinct_sample = distinct;
+        for p in rest {
+            merged.rows += p.rows;
+            merged.excluded.extend(p.excluded);
+            merged.files.extend(p.files);
+            merged.warnings.extend(p.warnings);
+            merged.source = merge_sources(&merged.source, &p.source);
+            merged.content_hash = add_hashes(&merged.content_hash, &p.content_hash);
+        }
+        merged.canonicalise();
+        Ok(merged)
     }
 }
 

@@ -1,13 +1,15 @@
-//! Profile of one numeric column: counts by validity, moments, range and a [`ValueSketch`].
+//! Profile of one numeric column: counts by validity, exact moments, range and a [`ValueSketch`].
 //!
-//! Moments are computed per chunk with a two-pass mean and sum of squared deviations (accurate
-//! even when the mean is large compared with the spread) and combined across chunks with Chan's
-//! parallel formula, in chunk order, so the result does not depend on threads.
+//! Every part is a function of the multiset of values alone: counts and the exact sums of
+//! [`Moments`] add up, min and max are order-free, and the sketch merges exactly. So the profile
+//! of a column is the same bit for bit however its values were split into chunks, files or
+//! partitions and in whatever order those were merged.
 
 use std::borrow::Cow;
 
 use arrow::array::{Array, Float64Array};
 
+use super::moments::Moments;
 use super::sketch::ValueSketch;
 
 /// Statistics of a numeric column over its finite values, plus how many values were not.
@@ -23,10 +25,8 @@ pub struct NumericProfile {
     pub non_finite: u64,
     /// Finite values.
     pub count: u64,
-    /// Mean of the finite values (NaN when there are none).
-    pub mean: f64,
-    /// Sum of squared deviations from the mean (`M2`).
-    pub m2: f64,
+    /// Exact sum and sum of squares of the finite values (mean and standard deviation).
+    pub moments: Moments,
     /// Smallest finite value (`+inf` when there are none).
     pub min: f64,
     /// Largest finite value (`-inf` when there are none).
@@ -44,8 +44,7 @@ impl NumericProfile {
             invalid: 0,
             non_finite: 0,
             count: 0,
-            mean: f64::NAN,
-            m2: 0.0,
+            moments: Moments::default(),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             sketch: ValueSketch::new(max_buckets),
@@ -79,30 +78,17 @@ impl NumericProfile {
             Cow::Owned(values.iter().flatten().filter(|v| v.is_finite()).collect())
         };
         self.non_finite += values.len() as u64 - nulls - finite.len() as u64;
-        let Some((sum, lo, hi)) = sum_min_max(&finite) else {
+        let Some((lo, hi)) = min_max(&finite) else {
             return;
         };
-        let n = finite.len() as u64;
-        let mean = sum / n as f64;
+        // `-0.0` and `0.0` compare equal, so which one `min` returns depends on the order: write
+        // zero as `0.0` to keep the bytes order-free.
+        let (lo, hi) = (lo + 0.0, hi + 0.0);
         sketch.extend_finite(&finite, lo, hi);
-        self.combine_moments(n, mean, squared_deviations(&finite, mean));
-        self.count += n;
+        self.moments.add(&finite);
+        self.count += finite.len() as u64;
         self.min = self.min.min(lo);
         self.max = self.max.max(hi);
-    }
-
-    /// Chan et al.'s pairwise update of mean and M2 (before `count` is increased).
-    fn combine_moments(&mut self, n: u64, mean: f64, m2: f64) {
-        if self.count == 0 {
-            self.mean = mean;
-            self.m2 = m2;
-            return;
-        }
-        let (na, nb) = (self.count as f64, n as f64);
-        let total = na + nb;
-        let delta = mean - self.mean;
-        self.mean += delta * nb / total;
-        self.m2 += m2 + delta * delta * na * nb / total;
     }
 
     /// Adds everything `other` summarises.
@@ -111,36 +97,27 @@ impl NumericProfile {
         self.missing += other.missing;
         self.invalid += other.invalid;
         self.non_finite += other.non_finite;
-        if other.count > 0 {
-            self.combine_moments(other.count, other.mean, other.m2);
-            self.count += other.count;
-            self.min = self.min.min(other.min);
-            self.max = self.max.max(other.max);
-        }
+        self.count += other.count;
+        self.moments.merge(&other.moments);
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
         self.sketch.merge(&other.sketch);
     }
 
     /// Population standard deviation (ddof = 0), NaN without values.
+    /// Finite however large the values (see [`Moments::std`]).
     pub fn std_population(&self) -> f64 {
-        if self.count == 0 {
-            f64::NAN
-        } else {
-            (self.m2 / self.count as f64).max(0.0).sqrt()
-        }
+        self.moments.std(self.count, 0)
     }
 
     /// Sample standard deviation (ddof = 1), NaN with fewer than two values.
     pub fn std_sample(&self) -> f64 {
-        if self.count < 2 {
-            f64::NAN
-        } else {
-            (self.m2 / (self.count - 1) as f64).max(0.0).sqrt()
-        }
+        self.moments.std(self.count, 1)
     }
 
-    /// Mean, NaN without values.
+    /// Mean, correctly rounded from the exact sum; NaN without values.
     pub fn mean(&self) -> f64 {
-        if self.count == 0 { f64::NAN } else { self.mean }
+        self.moments.mean(self.count)
     }
 
     /// Smallest finite value, NaN without values.
@@ -174,48 +151,26 @@ impl NumericProfile {
     }
 }
 
-/// Lanes of the branch-free loops below: independent accumulators let the adds overlap.
+/// Lanes of the branch-free loop below: independent accumulators let the comparisons overlap.
 const LANES: usize = 4;
 
-/// Sum, min and max of finite values; `None` when empty.
-fn sum_min_max(values: &[f64]) -> Option<(f64, f64, f64)> {
+/// Min and max of finite values; `None` when empty.
+fn min_max(values: &[f64]) -> Option<(f64, f64)> {
     let first = *values.first()?;
-    let (mut sum, mut lo, mut hi) = ([0.0f64; LANES], [first; LANES], [first; LANES]);
+    let (mut lo, mut hi) = ([first; LANES], [first; LANES]);
     let mut lanes = values.chunks_exact(LANES);
     for chunk in &mut lanes {
         for l in 0..LANES {
-            sum[l] += chunk[l];
             lo[l] = lo[l].min(chunk[l]);
             hi[l] = hi[l].max(chunk[l]);
         }
     }
     for &v in lanes.remainder() {
-        sum[0] += v;
         lo[0] = lo[0].min(v);
         hi[0] = hi[0].max(v);
     }
     let fold = |a: [f64; LANES], f: fn(f64, f64) -> f64| a.into_iter().reduce(f);
-    Some((
-        (sum[0] + sum[1]) + (sum[2] + sum[3]),
-        fold(lo, f64::min)?,
-        fold(hi, f64::max)?,
-    ))
-}
-
-/// Sum of squared deviations from `mean`.
-fn squared_deviations(values: &[f64], mean: f64) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let mut lanes = values.chunks_exact(LANES);
-    for chunk in &mut lanes {
-        for l in 0..LANES {
-            let d = chunk[l] - mean;
-            acc[l] += d * d;
-        }
-    }
-    for &v in lanes.remainder() {
-        acc[0] += (v - mean) * (v - mean);
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
+    Some((fold(lo, f64::min)?, fold(hi, f64::max)?))
 }
 
 pub(crate) fn ratio(a: u64, b: u64) -> f64 {
@@ -251,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn chunked_moments_equal_whole() {
+    fn chunked_profiles_equal_the_whole_bit_for_bit() {
         let v: Vec<f64> = (0..10_000)
             .map(|i| 1e6 + ((i * 37) % 101) as f64 * 0.01)
             .collect();
@@ -263,8 +218,6 @@ mod tests {
             p.add(&Float64Array::from(c.to_vec()), 0);
             parts.merge(&p);
         }
-        assert!((whole.mean - parts.mean).abs() / whole.mean < 1e-12);
-        assert!((whole.m2 - parts.m2).abs() / whole.m2 < 1e-9);
-        assert_eq!(whole.sketch, parts.sketch);
+        assert_eq!(whole, parts);
     }
 }

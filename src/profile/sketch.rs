@@ -133,8 +133,9 @@ impl ValueSketch {
             // Grown on demand: a sketch of a small chunk should not touch 256 KiB.
             self.pending.reserve(4096);
         }
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
+        // `-0.0` as `0.0`: which of two equal zeros `min` keeps would depend on the order.
+        self.min = self.min.min(x + 0.0);
+        self.max = self.max.max(x + 0.0);
         self.count += 1;
         // Shifted now, so the sort in `flush` only sees the bits that still matter.
         self.pending.push(value_to_key(x) >> self.shift);
@@ -197,7 +198,13 @@ impl ValueSketch {
     }
 
     /// Adds every value of `other` to `self`. The result equals the sketch of both inputs together.
+    /// Sketches with different bucket budgets merge to the smaller one.
     pub fn merge(&mut self, other: &ValueSketch) {
+        if other.max_buckets < self.max_buckets {
+            self.max_buckets = other.max_buckets;
+            self.flush();
+            self.fit_budget();
+        }
         if other.count == 0 {
             return;
         }

@@ -2,12 +2,15 @@
 //!
 //! Up to `cap` distinct categories (default [`DEFAULT_CATEGORY_CAP`]) every count is exact, and
 //! profiling two halves and merging gives the same counts as profiling the whole. Past the cap
-//! the column is marked `overflowed`: after each chunk only the `cap` most frequent categories
-//! are kept (ties broken by label) and the rows of the dropped ones are added to `other`. The
-//! kept counts are then lower bounds of the true counts, accurate for categories that are
-//! frequent throughout the data (the classic "frequent items" trade-off); such a column has far
-//! too many categories to be compared as categorical unless the user names it, and then only its
-//! top categories plus "other" are compared.
+//! the column is marked `overflowed` and keeps the `cap` categories whose labels have the
+//! smallest hashes (bottom-k by [`label_hash`], ties by label); the rows of the others are counted
+//! in `other`. Which categories are kept then depends on the labels alone, never on the order in
+//! which rows, chunks or partitions arrived, and a kept category's count is exact: a label among
+//! the `cap` smallest hashes of the whole data is among the smallest of every part, so no part
+//! ever dropped any of its rows. The kept set is a uniform random sample of the categories, and
+//! two datasets profiled with the same cap keep the same labels wherever both have them, so their
+//! kept categories plus "other" compare like with like. Such a column has far too many categories
+//! to be compared as categorical unless the user names it.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,8 +24,9 @@ pub const DEFAULT_CATEGORY_CAP: usize = 10_000;
 /// Hashes kept by the distinct-count sketch.
 pub const KMV_SIZE: usize = 1024;
 
-/// A well-mixed 64-bit hash of a label.
-fn label_hash(label: &str) -> u64 {
+/// A well-mixed 64-bit hash of a label: the key of the kept categories past the cap and of the
+/// distinct-count sketch.
+pub fn label_hash(label: &str) -> u64 {
     crate::base::hash::hash_bytes(label.as_bytes())
 }
 
@@ -69,7 +73,7 @@ pub struct TextProfile {
     pub missing: u64,
     /// Rows per category (missing values excluded).
     pub counts: BTreeMap<String, u64>,
-    /// Rows whose category was dropped at the cap.
+    /// Rows whose category is not kept (past the cap).
     pub other: u64,
     /// True once more than `cap` distinct categories were seen.
     pub overflowed: bool,
@@ -101,11 +105,20 @@ impl TextProfile {
         for v in values.iter().flatten() {
             *local.entry(v).or_insert(0) += 1;
         }
-        let mut hashes: Vec<u64> = local.keys().map(|k| label_hash(k)).collect();
+        let mut hashes: Vec<(u64, &str, u64)> = local
+            .into_iter()
+            .map(|(k, c)| (label_hash(k), k, c))
+            .collect();
         hashes.sort_unstable();
-        hashes.truncate(KMV_SIZE);
-        self.kmv = kmv_union(&self.kmv, &hashes);
-        for (k, c) in local {
+        let smallest: Vec<u64> = hashes.iter().take(KMV_SIZE).map(|h| h.0).collect();
+        self.kmv = kmv_union(&self.kmv, &smallest);
+        let bound = self.kept_bound();
+        for (h, k, c) in hashes {
+            if bound.as_ref().is_some_and(|b| (h, k) > (b.0, b.1.as_str())) {
+                // Past the cap, a label above the largest kept one can never be kept.
+                self.other += c;
+                continue;
+            }
             match self.counts.get_mut(k) {
                 Some(n) => *n += c,
                 None => {
@@ -116,12 +129,13 @@ impl TextProfile {
         self.enforce_cap();
     }
 
-    /// Adds everything `other` summarises.
+    /// Adds everything `other` summarises. Profiles with different caps merge to the smaller.
     pub fn merge(&mut self, other: &TextProfile) {
         self.rows += other.rows;
         self.missing += other.missing;
         self.other += other.other;
         self.overflowed |= other.overflowed;
+        self.cap = self.cap.min(other.cap);
         for (k, c) in &other.counts {
             *self.counts.entry(k.clone()).or_insert(0) += c;
         }
@@ -129,15 +143,31 @@ impl TextProfile {
         self.enforce_cap();
     }
 
+    /// Once overflowed, the largest kept `(hash, label)`: nothing above it can be kept.
+    fn kept_bound(&self) -> Option<(u64, String)> {
+        if !self.overflowed {
+            return None;
+        }
+        self.counts
+            .keys()
+            .map(|k| (label_hash(k), k))
+            .max()
+            .map(|(h, k)| (h, k.clone()))
+    }
+
+    /// Keeps the `cap` categories with the smallest `(hash, label)`, counting the rest in `other`.
     fn enforce_cap(&mut self) {
         if self.counts.len() <= self.cap {
             return;
         }
-        let mut all: Vec<(String, u64)> = std::mem::take(&mut self.counts).into_iter().collect();
-        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        self.other += all[self.cap..].iter().map(|e| e.1).sum::<u64>();
+        let mut all: Vec<(u64, String, u64)> = std::mem::take(&mut self.counts)
+            .into_iter()
+            .map(|(k, c)| (label_hash(&k), k, c))
+            .collect();
+        all.select_nth_unstable(self.cap);
+        self.other += all[self.cap..].iter().map(|e| e.2).sum::<u64>();
         all.truncate(self.cap);
-        self.counts = all.into_iter().collect();
+        self.counts = all.into_iter().map(|(_, k, c)| (k, c)).collect();
         self.overflowed = true;
     }
 
@@ -225,12 +255,47 @@ mod tests {
     }
 
     #[test]
-    fn cap_keeps_most_frequent_and_counts_the_rest() {
-        let a = StringArray::from(vec!["a", "a", "a", "b", "b", "c", "d"]);
-        let mut x = TextProfile::new(2);
-        x.add(&a);
-        assert!(x.overflowed);
-        assert_eq!(x.categories(), vec![("a", 3), ("b", 2)]);
-        assert_eq!(x.other, 2);
+    fn cap_keeps_the_smallest_label_hashes_with_exact_counts_in_any_order() {
+        let labels: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        // Label i occurs i + 1 times.
+        let rows: Vec<&str> = labels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| std::iter::repeat_n(l.as_str(), i + 1))
+            .collect();
+        let mut whole = TextProfile::new(8);
+        whole.add(&StringArray::from(rows.clone()));
+        let mut by_hash: Vec<(u64, &String)> = labels.iter().map(|l| (label_hash(l), l)).collect();
+        by_hash.sort();
+        let expected: Vec<&str> = by_hash[..8].iter().map(|p| p.1.as_str()).collect();
+        let mut kept: Vec<&str> = whole.counts.keys().map(String::as_str).collect();
+        kept.sort_by_key(|k| label_hash(k));
+        assert_eq!(kept, expected);
+        for (k, c) in &whole.counts {
+            let i: usize = k[1..].parse().unwrap();
+            assert_eq!(*c, i as u64 + 1, "{k}");
+        }
+        assert!(whole.overflowed);
+        assert_eq!(
+            whole.other + whole.counts.values().sum::<u64>(),
+            rows.len() as u64
+        );
+        // Reversed and in uneven parts, merged in another order: the same profile.
+        let mut reversed = rows.clone();
+        reversed.reverse();
+        let mut parts: Vec<TextProfile> = reversed
+            .chunks(97)
+            .map(|c| {
+                let mut p = TextProfile::new(8);
+                p.add(&StringArray::from(c.to_vec()));
+                p
+            })
+            .collect();
+        parts.rotate_left(3);
+        let mut merged = TextProfile::new(8);
+        for p in &parts {
+            merged.merge(p);
+        }
+        assert_eq!(merged, whole);
     }
 }
