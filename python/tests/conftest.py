@@ -69,10 +69,9 @@ _VOLATILE = {("run", "started_at"), ("run", "duration_ms"), ("classifier", "dura
 _PROVENANCE = {"source", "files", "content_hash"}
 
 
-def comparable(doc: dict[str, Any], keep_classifier: bool = True) -> dict[str, Any]:
+def comparable(doc: dict[str, Any]) -> dict[str, Any]:
     """A result document without its clock readings and data provenance (source names, file
-    counts, content hashes); with ``keep_classifier=False`` also without what the domain
-    classifier computed from the row samples."""
+    counts, content hashes)."""
     doc = json.loads(json.dumps(doc))
     for section, key in _VOLATILE:
         if isinstance(doc.get(section), dict):
@@ -80,18 +79,6 @@ def comparable(doc: dict[str, Any], keep_classifier: bool = True) -> dict[str, A
     for side in ("baseline", "target"):
         for key in _PROVENANCE:
             doc[side].pop(key, None)
-    if not keep_classifier:
-        doc.pop("classifier", None)
-        doc["dataset_metrics"] = [
-            m for m in doc["dataset_metrics"]
-            if m["name"] not in {"datadrift_coefficient", "classifier_roc_auc", "datadrift_noise_floor"}
-        ]
-        doc.pop("has_drift", None)
-        for entry in doc["column_metrics"]:
-            for metrics in entry.values():
-                metrics[:] = [m for m in metrics if m["name"] != "datadrift_contribution"]
-        doc["features"] = sorted(doc["features"], key=lambda f: f["name"])
-        doc["column_metrics"] = sorted(doc["column_metrics"], key=lambda e: next(iter(e)))
     return doc
 
 

@@ -1,12 +1,10 @@
 """``driftscan.scan`` and ``driftscan.profile`` against the ``driftscan`` command on the same data.
 
 The pandas, polars, pyarrow and DuckDB tables cross through the Arrow C stream; the command reads
-the same tables written to CSV and Parquet. What the engine computes from the data (row counts,
-schema, quality, every per-feature distance, distributions) must be identical. The domain
-classifier trains on each profile's row sample, whose row priorities hash the position of each row
-in its file, so its figures are compared exactly wherever they do not depend on which rows land in
-which half of the split: with no drift (the pruned trees make no split: coefficient 0 on any split)
-and with a separating feature (coefficient 1 on any split).
+the same tables written to CSV and Parquet. Everything the engine computes from the data (row
+counts, schema, quality, every per-feature distance, distributions, and the domain classifier's
+figures) must be identical: profiles do not depend on how rows were split into files, chunks or
+batches, so the classifier sees the same rows whichever way the data came in.
 """
 
 from __future__ import annotations
@@ -62,13 +60,13 @@ def moderate(tmp_path_factory) -> dict:
 def test_tables_give_the_commands_figures_on_csv_and_parquet(moderate, kind):
     to_table = TABLES[kind]
     doc = py_scan(to_table(moderate["base"]), to_table(moderate["target"]))
-    mine = comparable(doc, keep_classifier=False)
-    assert mine == comparable(moderate["parquet"], keep_classifier=False)
-    assert mine == comparable(moderate["csv"], keep_classifier=False)
+    mine = comparable(doc)
+    assert mine == comparable(moderate["parquet"])
+    assert mine == comparable(moderate["csv"])
     assert doc["baseline"]["rows"] == 4000 and doc["target"]["rows"] == 3000
     assert doc["baseline"]["source"] == f"<{kind}.{'Table' if kind == 'pyarrow' else 'DataFrame'}>"
     assert doc["has_drift"] is True
-    # A second scan of the same tables gives the same document (the spill is deterministic).
+    # A second scan of the same tables gives the same document.
     again = py_scan(to_table(moderate["base"]), to_table(moderate["target"]))
     assert comparable(again) == comparable(doc)
 
@@ -83,7 +81,7 @@ def test_duckdb_relation_gives_the_same_figures(moderate):
     doc = py_scan(base, target)
     assert doc["baseline"]["source"] == "<duckdb.DuckDBPyRelation>"
     # DuckDB reads integers as BIGINT and text as VARCHAR, which the engine reads as pyarrow's do.
-    assert comparable(doc, keep_classifier=False) == comparable(moderate["parquet"], keep_classifier=False)
+    assert comparable(doc) == comparable(moderate["parquet"])
 
 
 def test_paths_give_exactly_the_commands_document(moderate):
@@ -122,6 +120,7 @@ def test_classifier_agrees_where_the_split_cannot_matter(workdir, kind):
     for cli in (cli_scan_json(b_pq, t_pq), cli_scan_json(b_csv, t_csv)):
         cli = comparable(cli)
         assert doc["column_metrics"] == cli["column_metrics"]
+        assert doc["dataset_metrics"] == cli["dataset_metrics"]
         assert doc["has_drift"] is cli["has_drift"] is True
         assert cli["dataset_metrics"][0]["value"] >= 0.99
     assert result.contributions == {"utilization": 1.0, "age": 0.0, "income": 0.0, "score": 0.0, "region": 0.0}
@@ -150,7 +149,7 @@ def test_profiles_stand_for_their_data(moderate, workdir):
 
     # The command reads the saved profile as the scan's baseline.
     cli = cli_scan_json(str(path), moderate["parquet_paths"][1])
-    assert comparable(cli, keep_classifier=False) == comparable(from_table, keep_classifier=False)
+    assert comparable(cli) == comparable(from_table)
 
 
 def test_command_profile_equals_python_profile(moderate, workdir):

@@ -75,15 +75,6 @@ pub enum PipelineError {
         #[source]
         source: ProfileError,
     },
-    /// Arrow record batches could not be read (the producer failed, or a type has no Parquet
-    /// form).
-    #[error("reading the Arrow data `{name}`: {message}")]
-    Batches {
-        /// What the batches are.
-        name: String,
-        /// The reason.
-        message: String,
-    },
     /// The profiles could not be compared.
     #[error("comparing baseline and target")]
     Scan(#[source] ScanError),
