@@ -365,7 +365,7 @@ fn bad_inputs_give_clear_errors() {
     );
 
     let mut bad = ClassifierOptions::default();
-    bad.booster.learning_rate = f32::NAN;
+    bad.model.learning_rate = f32::NAN;
     let err = classifier::score(&base, &target, &numeric_specs(3), &bad).unwrap_err();
     assert_eq!(
         err.to_string(),

@@ -86,11 +86,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
         date: demo_start() + chrono::Days::new(last_day as u64),
         run_type: RunType::Adhoc,
     };
-    let scan_options = ScanOptions {
-        features: None,
-        threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
-        seed: 42,
-    };
+    let scan_options = ScanOptions::default();
     let result = local::scan(
         &profile_path.to_string_lossy(),
         &target_path.to_string_lossy(),

@@ -72,6 +72,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
         features: args.features.clone(),
         threshold: args.threshold,
         seed: args.seed,
+        ..ScanOptions::default()
     };
     let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
 

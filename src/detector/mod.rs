@@ -22,10 +22,10 @@ pub mod snapshots;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::{AlertConfig, DetectorConfig};
+pub use config::{AlertConfig, AlertOn, DetectorConfig};
 pub use rules::{
-    ConfigError, DEFAULT_DRIFT_THRESHOLD, MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS,
-    is_email, parse_date, validate_name,
+    ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, MAX_BACKFILL_CYCLES, MAX_FEATURES,
+    MAX_LATENCY_HOURS, is_email, parse_date, validate_name,
 };
 pub use schedule::{Frequency, TIMER_FUNCTION_PREFIX, TIMER_MARGIN_HOURS, Window};
 pub use snapshots::{
@@ -33,8 +33,8 @@ pub use snapshots::{
 };
 
 use rules::{
-    check_location, is_model_or_service_name, validate_features, validate_services,
-    validate_threshold, validate_webhook,
+    check_location, is_model_or_service_name, validate_features, validate_min_effects,
+    validate_services, validate_threshold, validate_webhook,
 };
 
 /// A detector whose every field passed [`rules`]. Read its fields through `Deref` to
@@ -89,6 +89,7 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
     if let Some(features) = &config.feature_list {
         validate_features(features)?;
     }
+    validate_min_effects(config.min_effect, &config.feature_thresholds)?;
     if config.latency > MAX_LATENCY_HOURS {
         return Err(ConfigError::Latency(config.latency));
     }

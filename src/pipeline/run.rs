@@ -16,6 +16,7 @@ use crate::base::rng::seed_from_names;
 use crate::detector::{Detector, Window};
 use crate::drift::result::{DatasetSummary, RunInfo, RunResult, RunStatus, RunType, SchemaChanges};
 use crate::drift::scan::{self, RunContext, ScanOptions};
+use crate::drift::significance::SignificanceOptions;
 use crate::profile::{self, Profile, ProfileOptions};
 use crate::store::{self, Key, Recorded, Store, StoreError};
 
@@ -185,6 +186,7 @@ async fn score_service(
         features: detector.feature_list.clone(),
         threshold: detector.drift_threshold,
         seed: seed(&detector.name, service, window.start),
+        significance: SignificanceOptions::for_detector(detector),
     };
     let context = RunContext {
         detector: detector.name.clone(),

@@ -35,3 +35,24 @@ pub const MISSING_RATE_CHANGE: &str = "missing_rate_change";
 pub const CLASSIFIER_ROC_AUC: &str = "classifier_roc_auc";
 /// Dataset level: the coefficient's no-drift noise floor at this sample size (see `ClassifierSummary`).
 pub const DATADRIFT_NOISE_FLOOR: &str = "datadrift_noise_floor";
+/// Dataset level: p-value of the coefficient under no drift (see `docs/classifier.md`).
+pub const DATADRIFT_P_VALUE: &str = "datadrift_p_value";
+/// Dataset level: number of features flagged [`DRIFTED`].
+pub const DRIFTED_FEATURES: &str = "drifted_features";
+/// Per numeric column: p-value of the two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`).
+pub const KS_P_VALUE: &str = "ks_p_value";
+/// Per column: p-value of the two-proportion (2 x 2 chi-squared) test of the missing rates.
+pub const MISSING_RATE_P_VALUE: &str = "missing_rate_p_value";
+/// Per column: Cohen's h of the two missing rates.
+pub const MISSING_RATE_COHENS_H: &str = "missing_rate_cohens_h";
+/// Per column: the feature's p-value, twice the smaller of its value test's and its missing-rate test's.
+pub const DRIFT_P_VALUE: &str = "drift_p_value";
+/// Per column: [`DRIFT_P_VALUE`] adjusted across the run's features by Holm's method.
+pub const DRIFT_P_VALUE_ADJUSTED: &str = "drift_p_value_adjusted";
+/// Per column: the larger of the value effect (normalised W1 or JS distance) and Cohen's h.
+pub const DRIFT_EFFECT_SIZE: &str = "drift_effect_size";
+/// Per column: the minimum effect size the feature had to reach to be flagged.
+pub const DRIFT_MIN_EFFECT: &str = "drift_min_effect";
+/// Per column: 1 when the feature drifted significantly (adjusted p-value at most the level and
+/// effect at least the minimum), else 0.
+pub const DRIFTED: &str = "drifted";
