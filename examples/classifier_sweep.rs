@@ -6,7 +6,9 @@
 //! ```
 //!
 //! Keys: `iterations`, `depth`, `lr`, `leaf` (min leaf hessian), `subsample`, `colsample`,
-//! `folds`, `level`. Scenarios (5 standard normal features unless said):
+//! `nbins` (each for the large-sample model, or with a `small.` prefix for the small-sample one),
+//! `folds`, `level`, `perms` (label permutations), `permrows` (rows per side up to which the null
+//! is permuted). Scenarios (5 standard normal features unless said):
 //!
 //! * `none`: both sides from the same distribution;
 //! * `shift`: `f2` shifted by 1.5 sd at 30 rows per side, 1 sd at 100, 0.5 sd above;
@@ -19,7 +21,7 @@
 use std::time::Instant;
 
 use driftscan::base::rng::SplitMix64;
-use driftscan::drift::classifier::{self, ClassifierOptions, FeatureSpec};
+use driftscan::drift::classifier::{self, ClassifierOptions, FeatureSpec, ModelParams};
 use driftscan::profile::sample::{RowSample, SampleColumn};
 
 fn normal(rng: &mut SplitMix64) -> f64 {
@@ -52,6 +54,21 @@ fn sample(rows: usize, rng: &mut SplitMix64, shift: f64, shifted: &[usize], rho:
     }
 }
 
+/// Sets one model key; false when `key` is not a model key.
+fn set_model(model: &mut ModelParams, key: &str, v: &str) -> bool {
+    match key {
+        "iterations" => model.iterations = v.parse().unwrap(),
+        "depth" => model.max_depth = v.parse().unwrap(),
+        "lr" => model.learning_rate = v.parse().unwrap(),
+        "leaf" => model.min_leaf_weight = v.parse().unwrap(),
+        "subsample" => model.subsample = v.parse().unwrap(),
+        "colsample" => model.colsample = v.parse().unwrap(),
+        "nbins" => model.nbins = v.parse().unwrap(),
+        _ => return false,
+    }
+    true
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -65,21 +82,31 @@ fn main() {
         .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
         .unwrap_or_else(|| vec![30, 100, 1_000, 10_000]);
     let mut options = ClassifierOptions::default();
+    // `small.` prefixes a model key for the small-sample parameters.
     for kv in args.iter().skip(2) {
+        let (kv, small) = match kv.strip_prefix("small.") {
+            Some(rest) => (rest, true),
+            None => (kv.as_str(), false),
+        };
         let (k, v) = kv.split_once('=').expect("key=value");
+        let model = if small {
+            &mut options.small_sample_model
+        } else {
+            &mut options.model
+        };
+        if set_model(model, k, v) {
+            continue;
+        }
         match k {
-            "iterations" => options.model.iterations = v.parse().unwrap(),
-            "depth" => options.model.max_depth = v.parse().unwrap(),
-            "lr" => options.model.learning_rate = v.parse().unwrap(),
-            "leaf" => options.model.min_leaf_weight = v.parse().unwrap(),
-            "subsample" => options.model.subsample = v.parse().unwrap(),
-            "colsample" => options.model.colsample = v.parse().unwrap(),
             "folds" => options.folds = v.parse().unwrap(),
             "level" => options.significance_level = v.parse().unwrap(),
+            "perms" => options.permutations = v.parse().unwrap(),
+            "permrows" => options.max_rows_permutation = v.parse().unwrap(),
             _ => panic!("unknown key {k}"),
         }
     }
-    println!("{}", options.model.describe());
+    println!("large samples: {}", options.model.describe());
+    println!("small samples: {}", options.small_sample_model.describe());
     println!(
         "{:>7} {:>9} {:>8} {:>8} {:>10} {:>8} {:>8} {:>9}",
         "rows", "scenario", ">0.05", ">0.2", ">0.2+top", "median", "floor", "ms"

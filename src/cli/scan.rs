@@ -10,6 +10,7 @@ use super::table::{Table, num, pct};
 use crate::drift::metrics::names;
 use crate::drift::result::{FeatureKind, RunResult, RunStatus, RunType};
 use crate::drift::scan::{RunContext, ScanOptions};
+use crate::drift::verdict;
 use crate::pipeline::local;
 
 /// Arguments of `driftscan scan`.
@@ -110,26 +111,27 @@ pub fn render_summary(result: &RunResult) -> String {
             return out;
         }
     }
-    let coefficient = result.coefficient().unwrap_or(f64::NAN);
-    let verdict = if result.has_drift {
-        "DRIFT"
-    } else {
-        "no drift"
-    };
+    // The verdict sentence every adapter uses, then the classifier's figures behind it.
+    let status = verdict::status(result);
     out.push_str(&format!(
-        "{verdict}: datadrift_coefficient {} (threshold {}",
-        num(Some(coefficient)),
-        num(Some(result.drift_threshold))
+        "{}: {}\n",
+        status.label(),
+        verdict::sentence(result)
+    ));
+    out.push_str(&format!(
+        "datadrift_coefficient {}",
+        num(result.coefficient())
     ));
     if let Some(c) = &result.classifier {
         out.push_str(&format!(
-            ", ROC AUC {}, noise floor {} at {} rows per side",
-            num(Some(c.roc_auc)),
+            " (p-value {}, noise floor {} at {} rows per side, ROC AUC {})",
+            p_value(c.p_value),
             num(Some(c.noise_floor.max)),
-            c.noise_floor.rows_per_side
+            c.noise_floor.rows_per_side,
+            num(Some(c.roc_auc)),
         ));
     }
-    out.push_str(")\n");
+    out.push('\n');
     out.push_str(&format!(
         "baseline: {} rows ({})   target: {} rows ({})\n\n",
         result.baseline.rows, result.baseline.source, result.target.rows, result.target.source
@@ -147,6 +149,9 @@ pub fn render_summary(result: &RunResult) -> String {
         "JS dist.",
         "chi2 p",
         "missing b -> t",
+        "effect",
+        "p adj.",
+        "drifted",
     ]);
     for f in &result.features {
         let m = |name: &str| result.column_metric(&f.name, name);
@@ -170,6 +175,13 @@ pub fn render_summary(result: &RunResult) -> String {
                 pct(m(names::BASELINE_MISSING_RATE)),
                 pct(m(names::TARGET_MISSING_RATE))
             ),
+            num(m(names::DRIFT_EFFECT_SIZE)),
+            m(names::DRIFT_P_VALUE_ADJUSTED).map_or_else(|| "-".to_string(), p_value),
+            match m(names::DRIFTED) {
+                Some(v) if v == 1.0 => "yes".to_string(),
+                Some(_) => "no".to_string(),
+                None => "-".to_string(),
+            },
         ]);
     }
     out.push_str(&table.render());
@@ -189,4 +201,15 @@ pub fn render_summary(result: &RunResult) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out
+}
+
+/// A p-value with three significant digits; tiny ones in scientific notation.
+fn p_value(p: f64) -> String {
+    if !p.is_finite() {
+        "-".to_string()
+    } else if p != 0.0 && p < 1e-3 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.3}")
+    }
 }

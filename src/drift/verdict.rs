@@ -26,6 +26,27 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status of a succeeded run from its `has_drift` and its number of drifted features.
+    pub fn of(has_drift: bool, drifted_features: usize) -> Status {
+        if has_drift {
+            Status::Drift
+        } else if drifted_features > 0 {
+            Status::FeaturesDrifted
+        } else {
+            Status::NoDrift
+        }
+    }
+
+    /// The label, after the drifted features when there are any, for one-line outcomes:
+    /// `no drift`, `drifted: a, b  FEATURES DRIFTED`.
+    pub fn with_features(self, drifted: &[String]) -> String {
+        if drifted.is_empty() {
+            self.label().to_string()
+        } else {
+            format!("drifted: {}  {}", drifted.join(", "), self.label())
+        }
+    }
+
     /// A short label: `DRIFT`, `FEATURES DRIFTED`, `no drift`.
     pub fn label(self) -> &'static str {
         match self {
@@ -40,12 +61,8 @@ impl Status {
 pub fn status(result: &RunResult) -> Status {
     if result.run.status != RunStatus::Succeeded {
         Status::NoDrift
-    } else if result.has_drift {
-        Status::Drift
-    } else if !result.drifted_features().is_empty() {
-        Status::FeaturesDrifted
     } else {
-        Status::NoDrift
+        Status::of(result.has_drift, result.drifted_features().len())
     }
 }
 

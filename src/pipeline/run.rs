@@ -39,6 +39,8 @@ pub struct ServiceOutcome {
     /// The coefficient, when scored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub datadrift_coefficient: Option<f64>,
+    /// Features that drifted significantly (`RunResult::drifted_features`).
+    pub drifted_features: Vec<String>,
     /// `result` when stored as the date's result, `failed_attempt` when kept beside a succeeded one.
     pub recorded: &'static str,
     /// Why it failed or had no data.
@@ -104,6 +106,7 @@ pub async fn run_window(
             status: result.run.status,
             has_drift: result.has_drift,
             datadrift_coefficient: result.coefficient(),
+            drifted_features: result.drifted_features(),
             recorded: match recorded {
                 Recorded::Result => "result",
                 Recorded::FailedAttempt => "failed_attempt",

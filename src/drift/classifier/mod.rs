@@ -46,7 +46,7 @@ use rayon::prelude::*;
 use crate::base::rng::{SplitMix64, derive_seed};
 use crate::drift::result::{ClassifierSummary, FeatureKind, NoiseFloor};
 use crate::profile::sample::{RowSample, SampleColumn};
-use calibration::FoldTable;
+use calibration::{Calibration, FoldTable};
 use encoding::{Encoder, FeatureMatrix};
 pub use model::ModelParams;
 pub use scores::{matthews_correlation, roc_auc};
@@ -201,7 +201,17 @@ pub struct ClassifierOptions {
     pub max_training_rows: usize,
     /// A fit whose p-value is above this level gives coefficient 0. Default 0.01.
     pub significance_level: f64,
-    /// The model's parameters.
+    /// Label permutations (refits) behind the null distribution at small samples. With 199, a
+    /// p-value of 0.01 allows one permuted fit as good as the real one. Default 199.
+    pub permutations: usize,
+    /// Rows per side up to which the null comes from label permutations (and the model is
+    /// `small_sample_model`); above, from the per-fold hypergeometric reference
+    /// (`calibration`), where refits would cost too much and the folds' dependence no longer
+    /// shows. Default 100.
+    pub max_rows_permutation: usize,
+    /// The model's parameters up to `max_rows_permutation` rows per side.
+    pub small_sample_model: ModelParams,
+    /// The model's parameters above `max_rows_permutation` rows per side.
     pub model: ModelParams,
 }
 
@@ -213,6 +223,9 @@ impl Default for ClassifierOptions {
             folds: 5,
             max_training_rows: 100_000,
             significance_level: 0.01,
+            permutations: 199,
+            max_rows_permutation: 100,
+            small_sample_model: ModelParams::small_sample(),
             model: ModelParams::default(),
         }
     }
@@ -273,37 +286,30 @@ pub fn score(
         &encoder.encode(target, Side::Target, 0..per_side)?,
     );
     let k = folds_for(per_side, options);
-    let fold_of = assign_folds(per_side, k, options.seed);
-
-    // The folds are independent: fit them side by side.
-    let fits: Vec<FoldFit> = (0..k)
-        .into_par_iter()
-        .map(|fold| fit_fold(&x, &fold_of, per_side, fold, options))
-        .collect::<Result<_, _>>()?;
-
-    // Pool the out-of-fold predictions: every row was scored by a model that did not see it.
-    let mut proba = vec![0.0; x.rows];
-    let mut importance = vec![0.0; x.cols];
-    let mut tables = Vec::with_capacity(k);
-    let mut train_rows = 0;
-    for fit in &fits {
-        for (&row, &p) in fit.rows.iter().zip(&fit.proba) {
-            proba[row] = p;
-        }
-        for (total, g) in importance.iter_mut().zip(&fit.importance) {
-            *total += g;
-        }
-        tables.push(fit.table);
-        train_rows = train_rows.max(fit.train_rows);
-    }
     let truth: Vec<bool> = (0..x.rows).map(|i| i >= per_side).collect();
-    let calibration = calibration::calibrate(&tables, NOISE_FLOOR_QUANTILE);
+    // Small samples: refits on permuted labels are cheap and needed (see `calibration`).
+    let permuted = per_side <= options.max_rows_permutation && options.permutations > 0;
+    let params = if permuted {
+        &options.small_sample_model
+    } else {
+        &options.model
+    };
+    let fit = cross_fit(&x, &truth, k, options.seed, params)?;
+    let tables: Vec<FoldTable> = fit.folds.iter().map(|f| f.table).collect();
+    let calibration = if permuted {
+        let auc = roc_auc(&truth, &fit.proba);
+        permutation_null(&x, &truth, k, &tables, auc, params, options)?
+    } else {
+        calibration::calibrate(&tables, NOISE_FLOOR_QUANTILE)
+    };
     let significant = calibration.p_value <= options.significance_level;
     let coefficient = if significant {
         calibration.mcc.clamp(0.0, 1.0)
     } else {
         0.0
     };
+    let (proba, importance) = (fit.proba, fit.importance);
+    let train_rows = fit.folds.iter().map(|f| f.train_rows).max().unwrap_or(0);
 
     let total: f64 = importance.iter().sum();
     let contributions = features
@@ -319,7 +325,7 @@ pub fn score(
         })
         .collect();
     let summary = ClassifierSummary {
-        model: options.model.describe(),
+        model: params.describe(),
         importance: "total_gain".to_string(),
         mcc_raw: calibration.mcc,
         roc_auc: roc_auc(&truth, &proba),
@@ -331,10 +337,14 @@ pub fn score(
         noise_floor: NoiseFloor {
             mean: calibration.null_mean,
             max: calibration.noise_floor,
-            repetitions: 0,
+            repetitions: calibration.refits,
             rows_per_side: per_side,
             quantile: NOISE_FLOOR_QUANTILE,
-            method: "hypergeometric per fold".to_string(),
+            method: if calibration.refits > 0 {
+                format!("label permutation, {} refits", calibration.refits)
+            } else {
+                "hypergeometric per fold".to_string()
+            },
         },
         duration_ms: started.elapsed().as_millis() as u64,
         p_value: calibration.p_value,
@@ -349,13 +359,12 @@ pub fn score(
     })
 }
 
-/// Fold of each row of the stacked matrix (baseline rows first): each side is shuffled with the
-/// seed and dealt round-robin, so every fold holds the same number of rows of each side, give or
-/// take one.
-fn assign_folds(per_side: usize, k: usize, seed: u64) -> Vec<usize> {
-    let mut fold_of = vec![0; 2 * per_side];
-    for side in 0..2 {
-        let mut idx: Vec<usize> = (side * per_side..(side + 1) * per_side).collect();
+/// Fold of each row: each label's rows are shuffled with the seed and dealt round-robin, so
+/// every fold holds the same number of rows of each label, give or take one.
+fn assign_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut fold_of = vec![0; labels.len()];
+    for (side, label) in [false, true].into_iter().enumerate() {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
         SplitMix64::new(derive_seed(seed, side as u64)).shuffle(&mut idx);
         for (position, row) in idx.into_iter().enumerate() {
             fold_of[row] = position % k;
@@ -364,51 +373,139 @@ fn assign_folds(per_side: usize, k: usize, seed: u64) -> Vec<usize> {
     fold_of
 }
 
-/// One fold's out-of-fold predictions and its model's importances.
-struct FoldFit {
-    rows: Vec<usize>,
+/// Out-of-fold probabilities of every row, the fold models' summed importances, and each fold's
+/// table.
+struct CrossFit {
     proba: Vec<f64>,
     importance: Vec<f64>,
+    folds: Vec<FoldFit>,
+}
+
+/// One fold's table and training size.
+struct FoldFit {
     table: FoldTable,
     train_rows: usize,
 }
 
+/// K-fold cross-fitting of `x` with `labels` (true = target): each fold scored by a model trained
+/// on the others, the folds fitted side by side.
+fn cross_fit(
+    x: &FeatureMatrix,
+    labels: &[bool],
+    k: usize,
+    seed: u64,
+    params: &ModelParams,
+) -> Result<CrossFit, ClassifierError> {
+    let fold_of = assign_folds(labels, k, seed);
+    let fits: Vec<(Vec<usize>, Vec<f64>, Vec<f64>, FoldFit)> = (0..k)
+        .into_par_iter()
+        .map(|fold| fit_fold(x, labels, &fold_of, fold, seed, params))
+        .collect::<Result<_, _>>()?;
+    let mut proba = vec![0.0; x.rows];
+    let mut importance = vec![0.0; x.cols];
+    let mut folds = Vec::with_capacity(k);
+    for (rows, p, gain, fold) in fits {
+        for (row, p) in rows.into_iter().zip(p) {
+            proba[row] = p;
+        }
+        for (total, g) in importance.iter_mut().zip(gain) {
+            *total += g;
+        }
+        folds.push(fold);
+    }
+    Ok(CrossFit {
+        proba,
+        importance,
+        folds,
+    })
+}
+
+/// Trains on every fold but `fold` and scores `fold`: its rows, their probabilities, the model's
+/// total gains and the fold's table.
 fn fit_fold(
     x: &FeatureMatrix,
+    labels: &[bool],
     fold_of: &[usize],
-    per_side: usize,
     fold: usize,
-    options: &ClassifierOptions,
-) -> Result<FoldFit, ClassifierError> {
+    seed: u64,
+    params: &ModelParams,
+) -> Result<(Vec<usize>, Vec<f64>, Vec<f64>, FoldFit), ClassifierError> {
     let (test, train): (Vec<usize>, Vec<usize>) = (0..x.rows).partition(|&i| fold_of[i] == fold);
-    let label = |i: usize| if i >= per_side { 1.0 } else { 0.0 };
-    let y_train: Vec<f64> = train.iter().map(|&i| label(i)).collect();
+    let y_train: Vec<f64> = train
+        .iter()
+        .map(|&i| f64::from(u8::from(labels[i])))
+        .collect();
     let fitted = model::fit(
-        &options.model,
+        params,
         &x.select(&train),
         &y_train,
-        derive_seed(options.seed, 2 + fold as u64),
+        derive_seed(seed, 2 + fold as u64),
     )?;
     let proba = fitted.predict_proba(&x.select(&test));
     let predicted: Vec<bool> = proba.iter().map(|&p| p > 0.5).collect();
-    let positives = test.iter().filter(|&&i| i >= per_side).count();
-    let true_positives = test
-        .iter()
-        .zip(&predicted)
-        .filter(|&(&i, &p)| p && i >= per_side)
-        .count();
-    Ok(FoldFit {
-        table: FoldTable {
-            rows: test.len(),
-            positives,
-            predicted: predicted.iter().filter(|&&p| p).count(),
-            true_positives,
-        },
-        importance: fitted.total_gain(x.cols),
+    let table = FoldTable {
+        rows: test.len(),
+        positives: test.iter().filter(|&&i| labels[i]).count(),
+        predicted: predicted.iter().filter(|&&p| p).count(),
+        true_positives: test
+            .iter()
+            .zip(&predicted)
+            .filter(|&(&i, &p)| p && labels[i])
+            .count(),
+    };
+    let fold = FoldFit {
+        table,
         train_rows: train.len(),
-        rows: test,
-        proba,
-    })
+    };
+    Ok((test, proba, fitted.total_gain(x.cols), fold))
+}
+
+/// The label-permutation null: the whole cross-fit repeated on `options.permutations` random
+/// relabellings of the rows (as many target labels as before), folds drawn anew each time as for
+/// the real labels. Exact under exchangeability whatever the model, fold dependence included.
+///
+/// The p-value is that of the out-of-fold ROC AUC, `(1 + #{null AUC >= observed}) / (1 +
+/// permutations)`: the AUC uses the probabilities rather than only their side of 0.5, so at 30
+/// rows per side it tells drift from chance in more runs than the MCC itself would (measured in
+/// `docs/classifier.md`). The noise floor is the null MCC's 99th percentile.
+fn permutation_null(
+    x: &FeatureMatrix,
+    truth: &[bool],
+    k: usize,
+    tables: &[FoldTable],
+    auc: f64,
+    params: &ModelParams,
+    options: &ClassifierOptions,
+) -> Result<Calibration, ClassifierError> {
+    // MCC takes few distinct values at small samples; the AUC, a thousandth as heavy, breaks
+    // its ties, so a permuted fit only counts against the observed one when it is at least as
+    // good on both.
+    let statistic = |mcc: f64, auc: f64| mcc + 1e-3 * auc;
+    let observed = calibration::pooled_mcc(tables);
+    let null: Vec<(f64, f64)> = (0..options.permutations)
+        .into_par_iter()
+        .map(|r| {
+            let seed = derive_seed(options.seed, 1_000 + r as u64);
+            let mut labels = truth.to_vec();
+            SplitMix64::new(seed).shuffle(&mut labels);
+            let fit = cross_fit(x, &labels, k, seed, params)?;
+            let tables: Vec<FoldTable> = fit.folds.iter().map(|f| f.table).collect();
+            Ok((
+                calibration::pooled_mcc(&tables),
+                roc_auc(&labels, &fit.proba),
+            ))
+        })
+        .collect::<Result<_, ClassifierError>>()?;
+    let (mcc, aucs): (Vec<f64>, Vec<f64>) = null.iter().copied().unzip();
+    let mut calibration = calibration::from_null(observed, &mcc, NOISE_FLOOR_QUANTILE);
+    let stat = statistic(observed, auc);
+    let at_least = mcc
+        .iter()
+        .zip(&aucs)
+        .filter(|&(&m, &a)| statistic(m, a) >= stat - 1e-12)
+        .count();
+    calibration.p_value = (1 + at_least) as f64 / (1 + mcc.len()) as f64;
+    Ok(calibration)
 }
 
 fn validate_options(options: &ClassifierOptions) -> Result<(), ClassifierError> {
@@ -436,7 +533,8 @@ fn validate_options(options: &ClassifierOptions) -> Result<(), ClassifierError> 
             "must be between 0 and 1",
         );
     }
-    options.model.validate()
+    options.model.validate()?;
+    options.small_sample_model.validate()
 }
 
 fn kind_name(kind: FeatureKind) -> &'static str {
@@ -505,7 +603,8 @@ mod tests {
 
     #[test]
     fn folds_are_stratified_and_balanced() {
-        let fold_of = assign_folds(31, 5, 7);
+        let labels: Vec<bool> = (0..62).map(|i| i >= 31).collect();
+        let fold_of = assign_folds(&labels, 5, 7);
         for fold in 0..5 {
             let base = fold_of[..31].iter().filter(|&&f| f == fold).count();
             let target = fold_of[31..].iter().filter(|&&f| f == fold).count();
