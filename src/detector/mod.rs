@@ -204,6 +204,39 @@ mod tests {
         assert_eq!(det.frequency, Frequency::Day);
         assert!(det.enabled);
         assert_eq!(det.latency, 0);
+        assert_eq!(det.alert_on, AlertOn::Coefficient);
+        assert_eq!(det.min_effect, DEFAULT_MIN_EFFECT);
+        assert!(det.feature_thresholds.is_empty());
+    }
+
+    #[test]
+    fn alert_policy_and_minimum_effects_are_read_and_checked() {
+        let with = |extra: &str| {
+            Detector::from_json(
+                format!(
+                    r#"{{"name":"d","model_name":"m","model_version":1,"services":["s"],
+                        "baseline":"b.csv",{extra}}}"#
+                )
+                .as_bytes(),
+            )
+        };
+        let d =
+            with(r#""alert_on":"features","min_effect":0.2,"feature_thresholds":{"temp_max":0.5}"#)
+                .unwrap();
+        assert_eq!(d.alert_on, AlertOn::Features);
+        assert_eq!(d.feature_thresholds["temp_max"], 0.5);
+        assert_eq!(
+            with(r#""min_effect":-1"#).unwrap_err().to_string(),
+            "field `min_effect`: `-1` is not a number >= 0"
+        );
+        assert_eq!(
+            with(r#""feature_thresholds":{"x":-0.5}"#)
+                .unwrap_err()
+                .to_string(),
+            "field `feature_thresholds.x`: `-0.5` is not a number >= 0"
+        );
+        assert!(with(r#""feature_thresholds":{"a,b":0.5}"#).is_err());
+        assert!(with(r#""alert_on":"always""#).is_err());
     }
 
     /// Names from Azure ML's pattern `^[a-zA-Z0-9][\w\-]{0,35}$` (parameter_validator.py).
