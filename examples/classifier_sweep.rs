@@ -116,8 +116,8 @@ fn main() {
         .collect();
     for &rows in &sizes {
         let shift = match rows {
-            ..=30 => 1.5,
-            ..=100 => 1.0,
+            0..=30 => 1.5,
+            31..=100 => 1.0,
             _ => 0.5,
         };
         for (scenario, amount, shifted, rho) in [

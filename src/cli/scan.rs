@@ -178,7 +178,7 @@ pub fn render_summary(result: &RunResult) -> String {
             num(m(names::DRIFT_EFFECT_SIZE)),
             m(names::DRIFT_P_VALUE_ADJUSTED).map_or_else(|| "-".to_string(), p_value),
             match m(names::DRIFTED) {
-                Some(v) if v == 1.0 => "yes".to_string(),
+                Some(1.0) => "yes".to_string(),
                 Some(_) => "no".to_string(),
                 None => "-".to_string(),
             },

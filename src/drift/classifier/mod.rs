@@ -387,6 +387,15 @@ struct FoldFit {
     train_rows: usize,
 }
 
+/// What one fold's fit gives: its rows, their out-of-fold probabilities, the model's total
+/// gains, and the fold's table.
+struct FoldOut {
+    rows: Vec<usize>,
+    proba: Vec<f64>,
+    gain: Vec<f64>,
+    fold: FoldFit,
+}
+
 /// K-fold cross-fitting of `x` with `labels` (true = target): each fold scored by a model trained
 /// on the others, the folds fitted side by side.
 fn cross_fit(
@@ -397,21 +406,21 @@ fn cross_fit(
     params: &ModelParams,
 ) -> Result<CrossFit, ClassifierError> {
     let fold_of = assign_folds(labels, k, seed);
-    let fits: Vec<(Vec<usize>, Vec<f64>, Vec<f64>, FoldFit)> = (0..k)
+    let fits: Vec<FoldOut> = (0..k)
         .into_par_iter()
         .map(|fold| fit_fold(x, labels, &fold_of, fold, seed, params))
         .collect::<Result<_, _>>()?;
     let mut proba = vec![0.0; x.rows];
     let mut importance = vec![0.0; x.cols];
     let mut folds = Vec::with_capacity(k);
-    for (rows, p, gain, fold) in fits {
-        for (row, p) in rows.into_iter().zip(p) {
+    for out in fits {
+        for (row, p) in out.rows.into_iter().zip(out.proba) {
             proba[row] = p;
         }
-        for (total, g) in importance.iter_mut().zip(gain) {
+        for (total, g) in importance.iter_mut().zip(out.gain) {
             *total += g;
         }
-        folds.push(fold);
+        folds.push(out.fold);
     }
     Ok(CrossFit {
         proba,
@@ -420,8 +429,7 @@ fn cross_fit(
     })
 }
 
-/// Trains on every fold but `fold` and scores `fold`: its rows, their probabilities, the model's
-/// total gains and the fold's table.
+/// Trains on every fold but `fold` and scores `fold`.
 fn fit_fold(
     x: &FeatureMatrix,
     labels: &[bool],
@@ -429,7 +437,7 @@ fn fit_fold(
     fold: usize,
     seed: u64,
     params: &ModelParams,
-) -> Result<(Vec<usize>, Vec<f64>, Vec<f64>, FoldFit), ClassifierError> {
+) -> Result<FoldOut, ClassifierError> {
     let (test, train): (Vec<usize>, Vec<usize>) = (0..x.rows).partition(|&i| fold_of[i] == fold);
     let y_train: Vec<f64> = train
         .iter()
@@ -457,7 +465,12 @@ fn fit_fold(
         table,
         train_rows: train.len(),
     };
-    Ok((test, proba, fitted.total_gain(x.cols), fold))
+    Ok(FoldOut {
+        gain: fitted.total_gain(x.cols),
+        rows: test,
+        proba,
+        fold,
+    })
 }
 
 /// The label-permutation null: the whole cross-fit repeated on `options.permutations` random

@@ -190,6 +190,8 @@ pub fn kolmogorov_sf(n: u64, x: f64) -> f64 {
 
 /// log(n! / n^n) by Stirling's series, as scipy's `_log_nfactorial_div_n_pow_n`.
 fn log_factorial_over_power(n: f64) -> f64 {
+    // scipy's literals, digit for digit.
+    #[allow(clippy::excessive_precision)]
     const COEFFS: [f64; 8] = [
         -2.955065359477124183e-2,
         6.4102564102564102564e-3,
