@@ -125,7 +125,7 @@ pub fn render_summary(result: &RunResult) -> String {
     if let Some(c) = &result.classifier {
         out.push_str(&format!(
             " (p-value {}, noise floor {} at {} rows per side, ROC AUC {})",
-            p_value(c.p_value),
+            verdict::format_p_value(c.p_value),
             num(Some(c.noise_floor.max)),
             c.noise_floor.rows_per_side,
             num(Some(c.roc_auc)),
@@ -176,7 +176,8 @@ pub fn render_summary(result: &RunResult) -> String {
                 pct(m(names::TARGET_MISSING_RATE))
             ),
             num(m(names::DRIFT_EFFECT_SIZE)),
-            m(names::DRIFT_P_VALUE_ADJUSTED).map_or_else(|| "-".to_string(), p_value),
+            m(names::DRIFT_P_VALUE_ADJUSTED)
+                .map_or_else(|| "-".to_string(), verdict::format_p_value),
             match m(names::DRIFTED) {
                 Some(1.0) => "yes".to_string(),
                 Some(_) => "no".to_string(),
@@ -201,15 +202,4 @@ pub fn render_summary(result: &RunResult) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out
-}
-
-/// A p-value with three significant digits; tiny ones in scientific notation.
-fn p_value(p: f64) -> String {
-    if !p.is_finite() {
-        "-".to_string()
-    } else if p != 0.0 && p < 1e-3 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.3}")
-    }
 }

@@ -108,6 +108,17 @@ pub fn warrants_alert(result: &RunResult, alert_on: AlertOn) -> bool {
     }
 }
 
+/// A p-value as people read it: three decimals, tiny ones in scientific notation.
+pub fn format_p_value(p: f64) -> String {
+    if !p.is_finite() {
+        "-".to_string()
+    } else if p != 0.0 && p < 1e-3 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 /// Both numbers with two decimals, or more when two decimals would print them equal
 /// (0.2049 above 0.20 must not read "0.20 above 0.20").
 pub fn distinct_pair(a: f64, b: f64) -> (String, String) {
