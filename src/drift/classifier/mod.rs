@@ -51,7 +51,7 @@ use encoding::{Encoder, FeatureMatrix};
 pub use model::ModelParams;
 pub use scores::{matthews_correlation, roc_auc};
 
-/// Fewest rows per side the classifier runs on: fewer cannot give a held-out half on each side.
+/// Fewest rows per side the classifier runs on: fewer leave folds with no row of a side.
 pub const MIN_ROWS_PER_SIDE: usize = 10;
 
 /// Which side of the comparison a row sample is.
