@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn driftscan(args: &[&str], dir: &Path) -> Output {
+pub(crate) fn driftscan(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_driftscan"))
         .args(args)
         .current_dir(dir)
@@ -14,17 +14,17 @@ fn driftscan(args: &[&str], dir: &Path) -> Output {
         .expect("driftscan runs")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Two CSVs of 3,000 rows: `x` normal, `g` a category; the target's `x` is shifted by `shift`
 /// standard deviations. A tiny deterministic generator keeps the test free of fixtures.
-fn write_pair(dir: &Path, shift: f64) -> (PathBuf, PathBuf) {
+pub(crate) fn write_pair(dir: &Path, shift: f64) -> (PathBuf, PathBuf) {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
         state ^= state << 13;

@@ -3,6 +3,10 @@
 /// Real components on loopback (Azurite, SMTP) shared by the areas below.
 mod harness;
 
+/// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
+mod classifier;
+/// Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
+mod distributions;
 /// Drift engine: readers, profiles, metrics and diff (accuracy against scipy, bad input).
 mod engine;
 /// Fuzz corpus and mutated fixtures through the binary, under a memory limit and a timeout.
@@ -13,20 +17,16 @@ mod profile;
 /// Readers on hostile input (one regression test per reader case of issue 12) and over byte
 /// sources, as the service reads snapshots.
 mod readers;
-// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
-mod classifier;
-
-// Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
-mod distributions;
-// Per-feature p-values (KS, chi-squared, missing rate) and Holm's adjustment against scipy.
-mod report;
+/// Per-feature p-values (KS, chi-squared, missing rate) and Holm's adjustment against scipy.
 mod significance;
 
-// Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
-// (aiosmtpd), webhook.
+/// The HTML report in headless Chromium.
+mod report;
+/// Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
+/// (aiosmtpd), webhook.
 mod sinks;
 
-// infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
+/// infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
 mod infra;
 
 /// Hostile callers and bounded resources in the service (issue 12, numbered cases).
@@ -40,5 +40,7 @@ mod service;
 /// Store contract on the local folder and on Azurite (also hosts the Azurite harness).
 mod store;
 
-// The scan, profile, diff and demo commands as a user runs them (exit codes, output, files).
+/// The scan, profile, diff and demo commands as a user runs them (exit codes, output, files).
 mod cli;
+/// Snapshots of the result document and the terminal summary, volatile fields redacted.
+mod documents;

@@ -6,7 +6,7 @@
 //! result with the features ordered by contribution. Reading data and profiling happen before
 //! (the caller builds or loads the two profiles); storing and publishing happen after.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
@@ -263,21 +263,23 @@ fn choose_features<'a>(
     options: &ScanOptions,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Chosen<'a>>, SchemaChanges), ScanError> {
+    // By name through maps: a dataset may have 100,000 columns.
+    let (baseline_by_name, target_by_name) = (baseline.columns_by_name(), target.columns_by_name());
     // Columns of `a` that `b` lacks.
-    let absent = |a: &Profile, b: &Profile| -> Vec<String> {
+    let absent = |a: &Profile, b: &HashMap<&str, &ColumnProfile>| -> Vec<String> {
         a.columns
             .iter()
-            .filter(|c| b.column(&c.name).is_none())
+            .filter(|c| !b.contains_key(c.name.as_str()))
             .map(|c| c.name.clone())
             .collect()
     };
     let mut schema = SchemaChanges {
-        missing_in_target: absent(baseline, target),
-        added_in_target: absent(target, baseline),
+        missing_in_target: absent(baseline, &target_by_name),
+        added_in_target: absent(target, &baseline_by_name),
         ..SchemaChanges::default()
     };
     for b in &baseline.columns {
-        if let Some(t) = target.column(&b.name)
+        if let Some(t) = target_by_name.get(b.name.as_str())
             && b.kind() != t.kind()
         {
             schema.retyped.push((
@@ -287,8 +289,9 @@ fn choose_features<'a>(
             ));
         }
     }
+    let mut excluded_names = HashSet::new();
     for (name, reason) in baseline.excluded.iter().chain(&target.excluded) {
-        if !is_aml_bookkeeping(name) && !schema.excluded.iter().any(|(n, _)| n == name) {
+        if !is_aml_bookkeeping(name) && excluded_names.insert(name.as_str()) {
             schema.excluded.push((name.clone(), reason.clone()));
         }
     }
@@ -309,7 +312,7 @@ fn choose_features<'a>(
                 continue;
             }
         };
-        let Some(other) = target.column(&column.name) else {
+        let Some(&other) = target_by_name.get(column.name.as_str()) else {
             if requested.is_some() {
                 return Err(ScanError::FeatureNotInTarget {
                     name: column.name.clone(),

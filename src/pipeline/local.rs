@@ -194,15 +194,12 @@ pub fn load_pair(baseline: &str, target: &str) -> Result<(Profile, Profile), Pip
     let (baseline, speculative) = rayon::join(read_baseline, || read_target(Vec::new()));
     let baseline = baseline?;
     let agrees = |t: &Profile| {
-        // By name through a map: a dataset may have 100,000 columns.
-        let kinds: std::collections::HashMap<&str, ColumnKind> = baseline
-            .columns
-            .iter()
-            .map(|c| (c.name.as_str(), c.kind()))
-            .collect();
-        t.columns
-            .iter()
-            .all(|c| kinds.get(c.name.as_str()).is_none_or(|k| *k == c.kind()))
+        let columns = baseline.columns_by_name();
+        t.columns.iter().all(|c| {
+            columns
+                .get(c.name.as_str())
+                .is_none_or(|b| b.kind() == c.kind())
+        })
     };
     let target = match speculative {
         Ok(t) if agrees(&t) => t,

@@ -62,6 +62,7 @@ pub mod sample;
 pub mod sketch;
 pub mod text;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -713,6 +714,12 @@ impl Profile {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Every column by name, for code that looks up many names: [`Profile::column`] searches the
+    /// list, and a dataset may have 100,000 columns.
+    pub fn columns_by_name(&self) -> HashMap<&str, &ColumnProfile> {
+        self.columns.iter().map(|c| (c.name.as_str(), c)).collect()
+    }
+
     /// A numeric column's statistics by name.
     pub fn numeric(&self, name: &str) -> Option<&NumericProfile> {
         self.column(name).and_then(ColumnProfile::numeric)
@@ -743,17 +750,15 @@ impl Profile {
         let Some(requested) = requested else {
             return Ok(self.columns.iter().map(|c| (c, c.feature_type())).collect());
         };
+        let by_name = self.columns_by_name();
+        let mut seen = HashSet::with_capacity(requested.len());
         let mut out = Vec::with_capacity(requested.len());
         for name in requested {
-            if out
-                .iter()
-                .any(|(c, _): &(&ColumnProfile, FeatureType)| &c.name == name)
-            {
+            if !seen.insert(name.as_str()) {
                 continue;
             }
-            let column = self
-                .column(name)
-                .ok_or_else(|| ProfileError::UnknownFeature {
+            let column = by_name.get(name.as_str()).copied().ok_or_else(|| {
+                ProfileError::UnknownFeature {
                     name: name.clone(),
                     source_name: self.source.clone(),
                     available: self
@@ -762,7 +767,8 @@ impl Profile {
                         .map(|c| c.name.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
-                })?;
+                }
+            })?;
             let kind = match column.kind() {
                 ColumnKind::Numeric => FeatureType::Numeric,
                 ColumnKind::Text => FeatureType::Categorical,
