@@ -63,18 +63,10 @@ pub fn numeric(baseline: &NumericProfile, target: &NumericProfile) -> Vec<Metric
             jensen_shannon::jensen_shannon_distance(&pb, &pt),
         ),
     ];
-    out.extend(missing_rate::missing_rate_metrics(
-        baseline.missing_rate(),
-        target.missing_rate(),
+    out.extend(missing_value_metrics(
+        (baseline.missing, baseline.rows),
+        (target.missing, target.rows),
     ));
-    let (missing_p, missing_effect) = missing_rate_p_value::missing_rate_test(
-        baseline.missing,
-        baseline.rows,
-        target.missing,
-        target.rows,
-    );
-    out.push(Metric::new(names::MISSING_RATE_P_VALUE, missing_p));
-    out.push(Metric::new(names::MISSING_RATE_COHENS_H, missing_effect));
     out
 }
 
@@ -124,17 +116,21 @@ pub fn categorical(baseline: &TextProfile, target: &TextProfile) -> Vec<Metric> 
             unseen_category::unseen_category_rate(baseline, target),
         ),
     ];
-    out.extend(missing_rate::missing_rate_metrics(
-        baseline.missing_rate(),
-        target.missing_rate(),
+    out.extend(missing_value_metrics(
+        (baseline.missing, baseline.rows),
+        (target.missing, target.rows),
     ));
-    let (missing_p, missing_effect) = missing_rate_p_value::missing_rate_test(
-        baseline.missing,
-        baseline.rows,
-        target.missing,
-        target.rows,
-    );
-    out.push(Metric::new(names::MISSING_RATE_P_VALUE, missing_p));
-    out.push(Metric::new(names::MISSING_RATE_COHENS_H, missing_effect));
+    out
+}
+
+/// The missing-rate metrics of a column of either kind, from each side's (missing, rows): the
+/// rates, their change, and the two-proportion test with its effect size.
+fn missing_value_metrics(baseline: (u64, u64), target: (u64, u64)) -> Vec<Metric> {
+    let rate = |(missing, rows): (u64, u64)| crate::profile::numeric::ratio(missing, rows);
+    let (p_value, effect) =
+        missing_rate_p_value::missing_rate_test(baseline.0, baseline.1, target.0, target.1);
+    let mut out = missing_rate::missing_rate_metrics(rate(baseline), rate(target)).to_vec();
+    out.push(Metric::new(names::MISSING_RATE_P_VALUE, p_value));
+    out.push(Metric::new(names::MISSING_RATE_COHENS_H, effect));
     out
 }
