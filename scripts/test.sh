@@ -52,14 +52,15 @@ cargo test --all-targets -- --test-threads=2
 
 say "Python package: wheel build in a clean virtualenv, then pytest"
 # A fresh venv each run, so the suite shows what `pip install ./python` gives a new user. The
-# wheel is a release build of the crate; it shares target/ with every other build here, so the
-# dependencies compile once.
+# wheel is built with the dev profile (dependencies optimised, as `cargo test` builds them), so it
+# reuses the artifacts of the test build above instead of compiling everything again in release:
+# the same code, minutes less on two cores. `pip install ./python` builds a release wheel.
 rm -rf "$tools/py-venv"
 python3 -m venv "$tools/py-venv"
 "$tools/py-venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-python.txt
 rm -rf "$tools/py-wheel"
 started=$(date +%s)
-CARGO_TARGET_DIR="$root/target" "$tools/py-venv/bin/pip" wheel --no-deps --disable-pip-version-check \
+MATURIN_PEP517_ARGS="--profile dev" CARGO_TARGET_DIR="$root/target" "$tools/py-venv/bin/pip" wheel --no-deps --disable-pip-version-check \
   --wheel-dir "$tools/py-wheel" ./python
 wheel=$(ls "$tools"/py-wheel/driftscan-*.whl)
 echo "wheel $(basename "$wheel"): $(( $(stat -c %s "$wheel") / 1024 / 1024 )) MB, built in $(( $(date +%s) - started )) s"
