@@ -107,6 +107,10 @@ def main() -> None:
 
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
+    if not args.generate_only:
+        # Generate in a child process: on Linux a child's peak RSS starts at its parent's RSS at
+        # fork, so a parent grown by numpy and pyarrow would inflate every measured peak.
+        subprocess.run([sys.executable, *sys.argv, "--generate-only"], check=True)
     print(f"generating data in {data}/ (once; reused on later runs) ...", file=sys.stderr)
     base = write_dataset(data / f"baseline_{args.rows}", args.rows, seed=1, shift=0.0)
     targ = write_dataset(data / f"target_{args.rows}", args.rows, seed=2, shift=0.25)
