@@ -99,6 +99,20 @@ class ScanResult:
         return [f["name"] for f in self._doc.get("features", [])]
 
     @property
+    def verdict(self) -> str:
+        """The verdict in one sentence, as the command's summary, the report and the alert say
+        it: ``FEATURES DRIFTED: coefficient 0.12, below the threshold 0.20; 3 of 5 features
+        drifted: temp_max, temp_min, weather``. ``has_drift`` stays Azure ML's rule (coefficient
+        above the threshold); the sentence never says "no drift" when features drifted."""
+        return self._inner.verdict()
+
+    @property
+    def drifted_features(self) -> list[str]:
+        """Features flagged ``drifted``: significant after Holm's adjustment across features and
+        at least the minimum effect size."""
+        return self._inner.drifted_features()
+
+    @property
     def warnings(self) -> list[str]:
         """Things that did not stop the scan."""
         return list(self._doc.get("warnings", []))
@@ -145,15 +159,8 @@ class ScanResult:
         return _inline(self.report_html())
 
     def __repr__(self) -> str:
-        c = self.coefficient
         top = ", ".join(f"{f} {v:.3f}" for f, v in list(self.contributions.items())[:3] if v > 0)
-        verdict = "drift" if self.has_drift else "no drift"
-        coefficient = "n/a" if c is None else f"{c:.4f}"
-        return (
-            f"<ScanResult {verdict}: coefficient {coefficient} (threshold {self.drift_threshold})"
-            + (f"; top: {top}" if top else "")
-            + ">"
-        )
+        return f"<ScanResult {self.verdict}" + (f"; top contributors: {top}" if top else "") + ">"
 
 
 def _inline(page: str) -> str:

@@ -219,6 +219,21 @@ impl PyRunResult {
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
     }
 
+    /// The verdict in one sentence, as the command's summary, the report and the alert say it.
+    fn verdict(&self) -> String {
+        let status = driftscan::drift::verdict::status(&self.inner);
+        format!(
+            "{}: {}",
+            status.label(),
+            driftscan::drift::verdict::sentence(&self.inner)
+        )
+    }
+
+    /// Features flagged `drifted` (significant after adjustment and above the minimum effect).
+    fn drifted_features(&self) -> Vec<String> {
+        self.inner.drifted_features()
+    }
+
     /// The run's report as one self-contained HTML page (as `driftscan scan --report`).
     fn report_html(&self, py: Python<'_>) -> PyResult<String> {
         let result = &self.inner;

@@ -211,6 +211,19 @@ def test_result_object(moderate, workdir):
     assert text.startswith("<!DOCTYPE html>") and "utilization" in text
     assert "coefficient" in repr(result)
 
+    # The verdict is the command's: a drifted feature is named even below the threshold.
+    drifted = result.drifted_features
+    flags = {f: m.get("drifted") for f, m in result._column_metrics().items()}
+    assert drifted == [f for f in result.features if flags[f] == 1.0] and "income" in drifted
+    relaxed = driftscan.scan(moderate["base"], moderate["target"], threshold=0.99, date=DATE)
+    assert not relaxed.has_drift
+    assert relaxed.verdict.startswith("FEATURES DRIFTED: coefficient ")
+    assert "below the threshold 0.99" in relaxed.verdict and "income" in relaxed.verdict
+    assert relaxed.verdict in repr(relaxed)
+    summary = run_cli("scan", "--baseline", moderate["paths"][0], "--target", moderate["paths"][1],
+                      "--threshold", "0.99").stdout
+    assert summary.splitlines()[0] == relaxed.verdict
+
 
 def test_a_column_typed_differently_on_the_target_is_read_with_the_baseline_type(workdir):
     base = pd.DataFrame({"x": np.arange(200, dtype=float), "c": ["a", "b"] * 100})
