@@ -252,7 +252,15 @@ fn detector_output(
             let (start, end) = (optional_date("start", start)?, optional_date("end", end)?);
             let detector = load(&*store, &name).await?;
             let (start, end) = pipeline::history::output_range(&detector, start, end)?;
-            Ok(pipeline::history::output_document(&*store, &detector, start, end).await?)
+            let document =
+                pipeline::history::output_document(&*store, &detector, start, end).await?;
+            serde_json::to_value(document).map_err(|e| {
+                DriftscanErr::new(
+                    Kind::Internal,
+                    "internal",
+                    format!("encoding the results: {e}"),
+                )
+            })
         },
     )
 }

@@ -303,12 +303,10 @@ async fn output(
         .min(end);
     let mut doc =
         pipeline::history::output_document(&*state.store, &detector, start, page_end).await?;
-    if page_end < end
-        && let (Some(obj), Some(next)) = (doc.as_object_mut(), page_end.succ_opt())
-    {
-        obj.insert("end".into(), json!(end.to_string()));
-        obj.insert("page_end".into(), json!(page_end.to_string()));
-        obj.insert("next_start".into(), json!(next.to_string()));
+    if page_end < end {
+        doc.end = end;
+        doc.page_end = Some(page_end);
+        doc.next_start = page_end.succ_opt();
     }
     Ok(HttpResponse::Ok().json(doc))
 }

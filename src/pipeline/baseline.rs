@@ -91,11 +91,19 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
     if known.is_none() && store.list(&cache_folder).await?.is_empty() {
         // Nothing cached for this detector yet: profile straight away (the profile carries the
         // content hash) instead of reading the baseline once to hash it and again to profile it.
-        let profile = build_and_cache(store, &data, &files, detector).await?;
+        // Runs that start together share the one build, keyed by the files' identity.
+        let cell = shared_cell(&format!("{}|files|{identity}", store.describe()))?;
+        let profile = Arc::clone(
+            cell.get_or_try_init(|| build_and_cache(store, &data, &files, detector))
+                .await?,
+        );
         let hash = profile.content_hash.clone();
         if let Ok(mut hashes) = HASHES.lock() {
             hashes.insert(identity, hash.clone());
         }
+        // Later runs find it by its content hash without reading the cache back.
+        let by_hash = keys::baseline(&detector.name, &hash)?;
+        let _ = shared_cell(&format!("{}|{by_hash}", store.describe()))?.set(Arc::clone(&profile));
         return Ok(baseline_of(detector, files.len(), profile, hash));
     }
     let hash = match known {
@@ -110,10 +118,7 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
         }
     };
     let cache_key = keys::baseline(&detector.name, &hash)?;
-    let cell = PROFILES
-        .lock()
-        .map_err(|_| PipelineError::Panicked("baseline cache lock poisoned".into()))?
-        .cell(&format!("{}|{cache_key}", store.describe()));
+    let cell = shared_cell(&format!("{}|{cache_key}", store.describe()))?;
     let profile = cell
         .get_or_try_init(|| cached_or_built(store, &data, &files, &cache_key, detector))
         .await?;
@@ -123,6 +128,14 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
         Arc::clone(profile),
         hash,
     ))
+}
+
+/// The in-memory cell of a profile, shared by every run that asks for `key` while it is kept.
+fn shared_cell(key: &str) -> Result<Arc<tokio::sync::OnceCell<Arc<Profile>>>, PipelineError> {
+    Ok(PROFILES
+        .lock()
+        .map_err(|_| PipelineError::Panicked("baseline cache lock poisoned".into()))?
+        .cell(key))
 }
 
 fn baseline_of(detector: &Detector, files: usize, profile: Arc<Profile>, hash: String) -> Baseline {

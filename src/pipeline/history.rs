@@ -2,10 +2,10 @@
 //! shows. Only the days asked for are read.
 
 use chrono::{Days, NaiveDate, Utc};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::detector::{ConfigError, Detector, Window};
-use crate::drift::result::{RunResult, RunStatus};
+use crate::drift::result::{RunResult, RunStatus, RunType};
 use crate::report::{Period, ReportOptions, render_history};
 use crate::store::{self, Store, StoreError};
 
@@ -48,61 +48,133 @@ pub fn output_range(
     Ok((start, end))
 }
 
-/// The `get_output` document of a detector between two dates (inclusive): Azure ML's `results`
-/// and `metrics` lists, one entry per service, holding the succeeded result of each date, oldest
-/// first; no-data and failed records (and failed attempts kept beside a succeeded result) are
-/// listed under `unsuccessful_runs`.
+/// Azure ML's `get_output` document: `results` and `metrics` lists, one entry per service, and
+/// the runs that did not succeed. Serialized as it is (no intermediate JSON tree), since a
+/// dashboard may ask for it many times a second.
+#[derive(Debug, Serialize)]
+pub struct OutputDocument {
+    /// The detector's name.
+    pub detector: String,
+    /// First date of the range asked for.
+    pub start: NaiveDate,
+    /// Last date of the range asked for.
+    pub end: NaiveDate,
+    /// Last date this answer covers, when the range was longer than one page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_end: Option<NaiveDate>,
+    /// First date of the next page, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_start: Option<NaiveDate>,
+    /// Per service, the verdict of each succeeded date.
+    pub results: Vec<ServiceResults>,
+    /// Per service, the full result of each succeeded date.
+    pub metrics: Vec<ServiceMetrics>,
+    /// No-data and failed records, and failed attempts kept beside a succeeded result.
+    pub unsuccessful_runs: Vec<UnsuccessfulRun>,
+}
+
+/// One service's entry of `results`.
+#[derive(Debug, Serialize)]
+pub struct ServiceResults {
+    drift_type: &'static str,
+    service_name: String,
+    result: Vec<DriftVerdict>,
+}
+
+/// One date's verdict, in Azure ML's shape.
+#[derive(Debug, Serialize)]
+pub struct DriftVerdict {
+    has_drift: bool,
+    datetime: NaiveDate,
+    drift_threshold: f64,
+    model_name: String,
+    model_version: u32,
+}
+
+/// One service's entry of `metrics`.
+#[derive(Debug, Serialize)]
+pub struct ServiceMetrics {
+    drift_type: &'static str,
+    service_name: String,
+    metrics: Vec<RunResult>,
+}
+
+/// A run that did not succeed.
+#[derive(Debug, Serialize)]
+pub struct UnsuccessfulRun {
+    service_name: String,
+    datetime: NaiveDate,
+    status: RunStatus,
+    run_type: RunType,
+    error: Option<String>,
+    beside_succeeded_result: bool,
+}
+
+/// Azure ML's only drift type.
+const MODEL_BASED: &str = "ModelBased";
+
+/// The `get_output` document of a detector between two dates (inclusive): the succeeded result
+/// of each date, oldest first, per service; see [`OutputDocument`].
 pub async fn output_document(
     store: &dyn Store,
     detector: &Detector,
     start: NaiveDate,
     end: NaiveDate,
-) -> Result<serde_json::Value, StoreError> {
+) -> Result<OutputDocument, StoreError> {
     let mut results = Vec::new();
     let mut metrics = Vec::new();
-    let mut unsuccessful = Vec::new();
+    let mut unsuccessful_runs = Vec::new();
     for service in &detector.services {
         let history = store::service_history(store, &detector.name, service, start, end).await?;
         let (ok, other): (Vec<RunResult>, Vec<RunResult>) = history
             .results
             .into_iter()
             .partition(|r| r.run.status == RunStatus::Succeeded);
-        let result: Vec<_> = ok
-            .iter()
-            .map(|r| {
-                json!({
-                    "has_drift": r.has_drift,
-                    "datetime": r.datetime.to_string(),
-                    "drift_threshold": r.drift_threshold,
-                    "model_name": r.model_name,
-                    "model_version": r.model_version,
+        let unsuccessful = |r: &RunResult, beside_succeeded_result| UnsuccessfulRun {
+            service_name: r.service_name.clone(),
+            datetime: r.datetime,
+            status: r.run.status,
+            run_type: r.run.run_type,
+            error: r.run.error.clone(),
+            beside_succeeded_result,
+        };
+        unsuccessful_runs.extend(other.iter().map(|r| unsuccessful(r, false)));
+        unsuccessful_runs.extend(
+            history
+                .failed_attempts
+                .iter()
+                .map(|r| unsuccessful(r, true)),
+        );
+        results.push(ServiceResults {
+            drift_type: MODEL_BASED,
+            service_name: service.clone(),
+            result: ok
+                .iter()
+                .map(|r| DriftVerdict {
+                    has_drift: r.has_drift,
+                    datetime: r.datetime,
+                    drift_threshold: r.drift_threshold,
+                    model_name: r.model_name.clone(),
+                    model_version: r.model_version,
                 })
-            })
-            .collect();
-        results
-            .push(json!({"drift_type": "ModelBased", "service_name": service, "result": result}));
-        metrics.push(json!({"drift_type": "ModelBased", "service_name": service, "metrics": ok}));
-        let records = other.iter().map(|r| (r, false));
-        let attempts = history.failed_attempts.iter().map(|r| (r, true));
-        for (r, beside) in records.chain(attempts) {
-            unsuccessful.push(json!({
-                "service_name": r.service_name,
-                "datetime": r.datetime.to_string(),
-                "status": r.run.status,
-                "run_type": r.run.run_type,
-                "error": r.run.error,
-                "beside_succeeded_result": beside,
-            }));
-        }
+                .collect(),
+        });
+        metrics.push(ServiceMetrics {
+            drift_type: MODEL_BASED,
+            service_name: service.clone(),
+            metrics: ok,
+        });
     }
-    Ok(json!({
-        "detector": detector.name,
-        "start": start.to_string(),
-        "end": end.to_string(),
-        "results": results,
-        "metrics": metrics,
-        "unsuccessful_runs": unsuccessful,
-    }))
+    Ok(OutputDocument {
+        detector: detector.name.clone(),
+        start,
+        end,
+        page_end: None,
+        next_start: None,
+        results,
+        metrics,
+        unsuccessful_runs,
+    })
 }
 
 /// A detector's history between two dates as one HTML page (the REST API's `report` and Python's
