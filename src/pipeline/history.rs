@@ -2,7 +2,8 @@
 //! shows. Only the days asked for are read.
 
 use chrono::{Days, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::detector::{ConfigError, Detector, Window};
 use crate::drift::result::{RunResult, RunStatus, RunType};
@@ -91,12 +92,35 @@ pub struct DriftVerdict {
     model_version: u32,
 }
 
-/// One service's entry of `metrics`.
+/// One service's entry of `metrics`: the stored result documents, passed on as they are stored
+/// (decoding and re-encoding a result of 200 kB would cost a request most of its time).
 #[derive(Debug, Serialize)]
 pub struct ServiceMetrics {
     drift_type: &'static str,
     service_name: String,
-    metrics: Vec<RunResult>,
+    metrics: Vec<Box<RawValue>>,
+}
+
+/// The fields of a stored result that `get_output` reads; the rest is skipped, not decoded.
+#[derive(Debug, Deserialize)]
+struct StoredHeader {
+    has_drift: bool,
+    datetime: NaiveDate,
+    drift_threshold: f64,
+    model_name: String,
+    model_version: u32,
+    service_name: String,
+    run: StoredRun,
+}
+
+/// The fields of a stored result's `run` that `get_output` reads.
+#[derive(Debug, Deserialize)]
+struct StoredRun {
+    status: RunStatus,
+    #[serde(default)]
+    run_type: RunType,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// A run that did not succeed.
@@ -125,44 +149,60 @@ pub async fn output_document(
     let mut metrics = Vec::new();
     let mut unsuccessful_runs = Vec::new();
     for service in &detector.services {
-        let history = store::service_history(store, &detector.name, service, start, end).await?;
-        let (ok, other): (Vec<RunResult>, Vec<RunResult>) = history
-            .results
-            .into_iter()
-            .partition(|r| r.run.status == RunStatus::Succeeded);
-        let unsuccessful = |r: &RunResult, beside_succeeded_result| UnsuccessfulRun {
-            service_name: r.service_name.clone(),
-            datetime: r.datetime,
-            status: r.run.status,
-            run_type: r.run.run_type,
-            error: r.run.error.clone(),
-            beside_succeeded_result,
-        };
-        unsuccessful_runs.extend(other.iter().map(|r| unsuccessful(r, false)));
-        unsuccessful_runs.extend(
-            history
-                .failed_attempts
-                .iter()
-                .map(|r| unsuccessful(r, true)),
-        );
+        let mut succeeded = Vec::new();
+        let mut documents = Vec::new();
+        let mut corrupt = None;
+        store::visit_history(
+            store,
+            &detector.name,
+            service,
+            start,
+            end,
+            |h: StoredHeader, failed, bytes| {
+                if h.run.status == RunStatus::Succeeded && !failed {
+                    // The bytes decoded as JSON just above, so this only copies them.
+                    match serde_json::from_slice::<Box<RawValue>>(&bytes) {
+                        Ok(raw) => documents.push(raw),
+                        Err(e) => corrupt = Some(e),
+                    }
+                    succeeded.push(h);
+                    return;
+                }
+                unsuccessful_runs.push(UnsuccessfulRun {
+                    service_name: h.service_name,
+                    datetime: h.datetime,
+                    status: h.run.status,
+                    run_type: h.run.run_type,
+                    error: h.run.error,
+                    beside_succeeded_result: failed,
+                });
+            },
+        )
+        .await?;
+        if let Some(e) = corrupt {
+            return Err(StoreError::Corrupt {
+                key: format!("a result of `{}` for `{service}`", detector.name),
+                source: Box::new(e),
+            });
+        }
         results.push(ServiceResults {
             drift_type: MODEL_BASED,
             service_name: service.clone(),
-            result: ok
-                .iter()
-                .map(|r| DriftVerdict {
-                    has_drift: r.has_drift,
-                    datetime: r.datetime,
-                    drift_threshold: r.drift_threshold,
-                    model_name: r.model_name.clone(),
-                    model_version: r.model_version,
+            result: succeeded
+                .into_iter()
+                .map(|h| DriftVerdict {
+                    has_drift: h.has_drift,
+                    datetime: h.datetime,
+                    drift_threshold: h.drift_threshold,
+                    model_name: h.model_name,
+                    model_version: h.model_version,
                 })
                 .collect(),
         });
         metrics.push(ServiceMetrics {
             drift_type: MODEL_BASED,
             service_name: service.clone(),
-            metrics: ok,
+            metrics: documents,
         });
     }
     Ok(OutputDocument {
@@ -233,23 +273,31 @@ pub async fn report_runs(
     let mut out: Vec<RunResult> = Vec::new();
     let mut latest_scored: Option<NaiveDate> = None;
     for service in services {
-        store::visit_history(store, detector, service, start, end, |mut r, failed| {
-            if failed {
-                return;
-            }
-            if r.run.status == RunStatus::Succeeded && latest_scored.is_none_or(|l| r.datetime > l)
-            {
-                latest_scored = Some(r.datetime);
-                for o in out.iter_mut().filter(|o| Some(o.datetime) != detail) {
-                    o.features = Vec::new();
+        store::visit_history(
+            store,
+            detector,
+            service,
+            start,
+            end,
+            |mut r: RunResult, failed, _| {
+                if failed {
+                    return;
                 }
-            }
-            let needed = Some(r.datetime) == detail || Some(r.datetime) == latest_scored;
-            if !needed {
-                r.features = Vec::new();
-            }
-            out.push(r);
-        })
+                if r.run.status == RunStatus::Succeeded
+                    && latest_scored.is_none_or(|l| r.datetime > l)
+                {
+                    latest_scored = Some(r.datetime);
+                    for o in out.iter_mut().filter(|o| Some(o.datetime) != detail) {
+                        o.features = Vec::new();
+                    }
+                }
+                let needed = Some(r.datetime) == detail || Some(r.datetime) == latest_scored;
+                if !needed {
+                    r.features = Vec::new();
+                }
+                out.push(r);
+            },
+        )
         .await?;
     }
     out.sort_by(|a, b| {

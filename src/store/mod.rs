@@ -382,7 +382,7 @@ pub async fn service_history(
     end: NaiveDate,
 ) -> Result<ServiceHistory, StoreError> {
     let mut history = ServiceHistory::default();
-    visit_history(store, detector, service, start, end, |r, failed| {
+    visit_history(store, detector, service, start, end, |r, failed, _| {
         if failed {
             history.failed_attempts.push(r);
         } else {
@@ -394,16 +394,17 @@ pub async fn service_history(
 }
 
 /// Hands each stored result of a service between two dates (inclusive) to `visit`, oldest first,
-/// with whether it is a failed attempt kept beside a succeeded result. Only the month folders of
-/// the range are listed and only the days in range are read, so a query of one day costs the
-/// same whatever the length of the history.
-pub async fn visit_history(
+/// decoded as `T` (a [`RunResult`], or a type that reads only some of its fields), with whether
+/// it is a failed attempt kept beside a succeeded result, and the stored bytes. Only the month
+/// folders of the range are listed and only the days in range are read, so a query of one day
+/// costs the same whatever the length of the history.
+pub async fn visit_history<T: serde::de::DeserializeOwned>(
     store: &dyn Store,
     detector: &str,
     service: &str,
     start: NaiveDate,
     end: NaiveDate,
-    mut visit: impl FnMut(RunResult, bool),
+    mut visit: impl FnMut(T, bool, Bytes),
 ) -> Result<(), StoreError> {
     let prefix = keys::runs_prefix(detector, service)?;
     let mut month = start.with_day(1).unwrap_or(start);
@@ -425,8 +426,8 @@ pub async fn visit_history(
             let Some(obj) = store.get(&key).await? else {
                 continue;
             };
-            let r: RunResult = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&key, e))?;
-            visit(r, failed);
+            let decoded: T = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&key, e))?;
+            visit(decoded, failed, obj.bytes);
         }
         match month.checked_add_months(chrono::Months::new(1)) {
             Some(next) => month = next,
