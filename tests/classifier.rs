@@ -1,10 +1,23 @@
-//! Domain classifier on generated data with known answers: no drift stays near 0 at every size,
-//! a shifted, re-correlated or suddenly missing feature is found and ranked first, and the same
-//! seed gives the same result.
+//! Domain classifier and per-feature significance on generated data with known answers.
+//!
+//! * Over 200 seeds at 30, 100, 1,000, 10,000 and 50,000 rows per side with no drift, the
+//!   coefficient passes 0.05 in at most 2 % of seeds (an exact 1 % test, with room for the
+//!   count's noise) and a feature is flagged `drifted` in at most 5 % (the flags come from the
+//!   same metrics and adjustment the scan uses);
+//! * power: a 1.5 sd shift in one of 5 features at 30 rows per side (at least 80 %), a 1 sd shift
+//!   at 100 (90 %) and a seasonal shift of two correlated features at 30 (90 %) give a
+//!   coefficient above 0.2 with a shifted feature on top;
+//! * the known answers: a 0.5 sd shift found and attributed, a flipped correlation above 0.4
+//!   with both features on top, a missing-rate jump, a new category; same seed, same result.
 
+use arrow::array::Float64Array;
+use driftscan::base::rng::SplitMix64;
 use driftscan::drift::classifier::{
     self, ClassifierError, ClassifierOptions, ClassifierOutcome, FeatureSpec,
 };
+use driftscan::drift::metrics;
+use driftscan::drift::significance::{self, FeatureTests, SignificanceOptions};
+use driftscan::profile::NumericProfile;
 use driftscan::profile::sample::{MISSING_CODE, RowSample, SampleColumn};
 use driftscan::profile::sketch::{ValueSketch, compare};
 use rand::rngs::StdRng;
@@ -60,35 +73,6 @@ fn sketch(values: &[f64]) -> ValueSketch {
 }
 
 #[test]
-fn no_drift_stays_below_005_at_every_size() {
-    for (rows, seed) in [(50, 1), (500, 2), (5_000, 3), (50_000, 4)] {
-        let base = numeric_sample(normal_columns(rows, 12, seed));
-        let target = numeric_sample(normal_columns(rows, 12, seed + 100));
-        let out = classifier::score(
-            &base,
-            &target,
-            &numeric_specs(12),
-            &ClassifierOptions::default(),
-        )
-        .expect("classifier runs");
-        assert!(
-            out.coefficient < 0.05,
-            "{rows} rows per side: coefficient {} (mcc {}, auc {})",
-            out.coefficient,
-            out.summary.mcc_raw,
-            out.summary.roc_auc
-        );
-        assert!(
-            out.summary.noise_floor.max < 0.05,
-            "{rows}: {:?}",
-            out.summary.noise_floor
-        );
-        assert_eq!(out.summary.baseline_sample_rows, rows);
-        assert_eq!(out.summary.train_rows + out.summary.test_rows, 2 * rows);
-    }
-}
-
-#[test]
 fn no_drift_at_a_million_rows_uses_the_sample_cap() {
     let rows = 1_000_000;
     let base = numeric_sample(normal_columns(rows, 3, 11));
@@ -103,7 +87,8 @@ fn no_drift_at_a_million_rows_uses_the_sample_cap() {
     assert!(out.coefficient < 0.05, "coefficient {}", out.coefficient);
     assert_eq!(out.summary.baseline_sample_rows, 50_000);
     assert_eq!(out.summary.target_sample_rows, 50_000);
-    assert_eq!(out.summary.test_rows, 50_000);
+    assert_eq!(out.summary.test_rows, 100_000);
+    assert_eq!(out.summary.folds, 2, "the training budget allows 2 folds");
     assert_eq!(out.summary.noise_floor.rows_per_side, 50_000);
 }
 
@@ -122,8 +107,10 @@ fn mean_shift_of_half_a_std_makes_that_feature_the_top_contributor() {
     )
     .unwrap();
     assert_eq!(ranking(&out)[0], "f7", "{:?}", out.contributions);
+    // Without a minimum split gain, noise splits take some gain too; f7 keeps the largest share
+    // by far (the next feature has about a tenth of it).
     let f7 = out.contributions[7].1;
-    assert!(f7 > 0.8, "f7 share {f7}: {:?}", out.contributions);
+    assert!(f7 > 0.4, "f7 share {f7}: {:?}", out.contributions);
     // A 0.5 std shift is separable only in part: P(correct) ~ Phi(0.25) ~ 0.6, MCC ~ 0.2.
     assert!(
         out.coefficient > 0.1 && out.coefficient < 0.35,
@@ -133,10 +120,13 @@ fn mean_shift_of_half_a_std_makes_that_feature_the_top_contributor() {
     assert!(out.summary.roc_auc > 0.6, "{}", out.summary.roc_auc);
     let sum: f64 = out.contributions.iter().map(|c| c.1).sum();
     assert!((sum - 1.0).abs() < 1e-9, "contributions sum to {sum}");
-    // The no-drift runs on the baseline stay clean.
-    assert!(out.summary.noise_floor.max < 0.05);
-    assert_eq!(out.summary.noise_floor.repetitions, 3);
-    assert_eq!(out.summary.noise_floor.rows_per_side, rows / 2);
+    // Far beyond chance, and the noise floor is about 2.33 / sqrt(2 x 5,000).
+    assert!(out.p_value < 1e-20, "p-value {}", out.p_value);
+    assert!(
+        (0.015..0.035).contains(&out.summary.noise_floor.max),
+        "{:?}",
+        out.summary.noise_floor
+    );
 }
 
 /// Two features with correlation +0.8 in the baseline and -0.8 in the target; each one's own
@@ -318,13 +308,15 @@ fn unequal_sides_use_the_smaller_size_on_both() {
     .unwrap();
     assert_eq!(out.summary.baseline_sample_rows, 700);
     assert_eq!(out.summary.target_sample_rows, 700);
-    assert_eq!(out.summary.test_rows, 700);
+    assert_eq!(out.summary.test_rows, 1_400);
     assert_eq!(out.summary.noise_floor.rows_per_side, 700);
     assert!(out.coefficient < 0.05);
-    assert!(
-        out.contributions.iter().all(|c| c.1 == 0.0),
-        "no split, no contribution"
-    );
+    if out.coefficient == 0.0 {
+        assert!(
+            out.contributions.iter().all(|c| c.1 == 0.0),
+            "no significant fit, no contribution"
+        );
+    }
 }
 
 #[test]
@@ -365,7 +357,7 @@ fn bad_inputs_give_clear_errors() {
     );
 
     let mut bad = ClassifierOptions::default();
-    bad.booster.learning_rate = f32::NAN;
+    bad.model.learning_rate = f32::NAN;
     let err = classifier::score(&base, &target, &numeric_specs(3), &bad).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -443,4 +435,187 @@ fn degenerate_columns_run_and_an_emptied_column_is_found() {
     .unwrap();
     assert!(out.coefficient > 0.9, "coefficient {}", out.coefficient);
     assert_eq!(ranking(&out)[0], "ok", "{:?}", out.contributions);
+}
+
+/// Seeds of the rates below (the protocol).
+const SEEDS: u64 = 200;
+/// Features in the rate tests.
+const FEATURES: usize = 5;
+
+/// A standard normal draw (Box-Muller on SplitMix64).
+fn normal(rng: &mut SplitMix64) -> f64 {
+    let u = rng.unit().max(1e-300);
+    let v = rng.unit();
+    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+}
+
+/// `rows` rows of [`FEATURES`] standard normal columns; `shift[i]` is added to column i and,
+/// with `rho`, columns 0 and 1 are correlated (temperatures in a season).
+fn columns(rows: usize, rng: &mut SplitMix64, shift: &[f64], rho: f64) -> Vec<Vec<f64>> {
+    let mut cols: Vec<Vec<f64>> = (0..FEATURES)
+        .map(|_| (0..rows).map(|_| normal(rng)).collect())
+        .collect();
+    if rho != 0.0 {
+        let a = cols[0].clone();
+        for (b, x) in cols[1].iter_mut().zip(&a) {
+            *b = rho * x + (1.0 - rho * rho).sqrt() * *b;
+        }
+    }
+    for (col, s) in cols.iter_mut().zip(shift) {
+        col.iter_mut().for_each(|v| *v += s);
+    }
+    cols
+}
+
+fn profile(values: &[f64]) -> NumericProfile {
+    let mut p = NumericProfile::new(1 << 15);
+    p.add(&Float64Array::from(values.to_vec()), 0);
+    p
+}
+
+/// The features flagged `drifted`, by the metrics and adjustment the scan uses.
+fn drifted(base: &[Vec<f64>], target: &[Vec<f64>]) -> Vec<usize> {
+    let names: Vec<String> = (0..base.len()).map(|i| format!("f{i}")).collect();
+    let tests: Vec<(&str, FeatureTests)> = base
+        .iter()
+        .zip(target)
+        .zip(&names)
+        .map(|((b, t), n)| {
+            let m = metrics::numeric(&profile(b), &profile(t));
+            (n.as_str(), FeatureTests::from_metrics(&m))
+        })
+        .collect();
+    significance::assess(&tests, &SignificanceOptions::default())
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.drifted)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn top(outcome: &ClassifierOutcome) -> usize {
+    outcome
+        .contributions
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        .map_or(0, |(i, _)| i)
+}
+
+#[test]
+fn no_drift_rarely_passes_005_and_rarely_flags_a_feature_at_every_size() {
+    for rows in [30, 100, 1_000, 10_000, 50_000] {
+        let (mut over, mut flagged, mut largest) = (0, 0, 0.0f64);
+        for seed in 0..SEEDS {
+            let mut rng = SplitMix64::new(seed * 1_000_003 + rows as u64);
+            let base = columns(rows, &mut rng, &[], 0.0);
+            let target = columns(rows, &mut rng, &[], 0.0);
+            let options = ClassifierOptions {
+                seed,
+                ..ClassifierOptions::default()
+            };
+            let out = classifier::score(
+                &numeric_sample(base.clone()),
+                &numeric_sample(target.clone()),
+                &numeric_specs(FEATURES),
+                &options,
+            )
+            .expect("classifier runs");
+            over += usize::from(out.coefficient > 0.05);
+            largest = largest.max(out.coefficient);
+            flagged += usize::from(!drifted(&base, &target).is_empty());
+        }
+        // The coefficient's test has an exact 1 % level (permutations up to 100 rows per side);
+        // over 200 seeds the count of false alarms then has a standard deviation of about 1.4
+        // seeds, so the check allows 2 % (measured rates: docs/classifier.md).
+        assert!(
+            over * 50 <= SEEDS as usize,
+            "{rows} rows per side: coefficient > 0.05 in {over} of {SEEDS} seeds (largest {largest})"
+        );
+        assert!(
+            flagged * 20 <= SEEDS as usize,
+            "{rows} rows per side: a feature flagged in {flagged} of {SEEDS} seeds"
+        );
+    }
+}
+
+/// Share of seeds in which the coefficient passes 0.2 with a shifted feature on top.
+fn power(rows: usize, shift: &[f64], rho: f64, shifted: &[usize]) -> (usize, usize) {
+    let (mut found, mut flagged) = (0, 0);
+    for seed in 0..SEEDS {
+        let mut rng = SplitMix64::new(seed * 1_000_033 + rows as u64);
+        let base = columns(rows, &mut rng, &[], rho);
+        let target = columns(rows, &mut rng, shift, rho);
+        let options = ClassifierOptions {
+            seed,
+            ..ClassifierOptions::default()
+        };
+        let out = classifier::score(
+            &numeric_sample(base.clone()),
+            &numeric_sample(target.clone()),
+            &numeric_specs(FEATURES),
+            &options,
+        )
+        .expect("classifier runs");
+        found += usize::from(out.coefficient > 0.2 && shifted.contains(&top(&out)));
+        flagged += usize::from(drifted(&base, &target).iter().any(|f| shifted.contains(f)));
+    }
+    (found, flagged)
+}
+
+#[test]
+fn a_shift_of_one_feature_is_found_and_attributed_at_30_and_100_rows() {
+    // 90 % at 100 rows per side; at 30, 85 % on these seeds and 90 % on the sweep's (an exact
+    // 1 % test at 60 rows is near the limit of any classifier: docs/classifier.md), so the check
+    // there is 80 %.
+    for (rows, sd, share) in [(30, 1.5, 0.8), (100, 1.0, 0.9)] {
+        let (found, flagged) = power(rows, &[0.0, 0.0, sd, 0.0, 0.0], 0.0, &[2]);
+        assert!(
+            found as f64 >= share * SEEDS as f64,
+            "{sd} sd at {rows} rows per side: found with f2 on top in {found} of {SEEDS} seeds"
+        );
+        eprintln!(
+            "{sd} sd at {rows} rows: classifier {found}/{SEEDS}, f2 flagged {flagged}/{SEEDS}"
+        );
+    }
+}
+
+#[test]
+fn a_seasonal_shift_of_two_correlated_features_is_found_at_30_rows() {
+    let (found, flagged) = power(30, &[1.5, 1.5, 0.0, 0.0, 0.0], 0.9, &[0, 1]);
+    assert!(
+        found * 10 >= 9 * SEEDS as usize,
+        "seasonal at 30 rows per side: found with f0 or f1 on top in {found} of {SEEDS} seeds"
+    );
+    eprintln!("seasonal at 30 rows: classifier {found}/{SEEDS}, flagged {flagged}/{SEEDS}");
+}
+
+#[test]
+fn an_insignificant_fit_reports_zero_and_keeps_the_raw_mcc() {
+    // Find a no-drift seed whose raw MCC is positive but not significant: the coefficient is 0,
+    // every contribution is 0, and the raw MCC is kept in the summary.
+    let mut seen = false;
+    for seed in 0..50 {
+        let mut rng = SplitMix64::new(seed);
+        let base = columns(30, &mut rng, &[], 0.0);
+        let target = columns(30, &mut rng, &[], 0.0);
+        let out = classifier::score(
+            &numeric_sample(base),
+            &numeric_sample(target),
+            &numeric_specs(FEATURES),
+            &ClassifierOptions {
+                seed,
+                ..ClassifierOptions::default()
+            },
+        )
+        .unwrap();
+        if out.summary.mcc_raw > 0.0 && out.p_value > 0.01 {
+            assert_eq!(out.coefficient, 0.0);
+            assert!(out.contributions.iter().all(|c| c.1 == 0.0));
+            assert!(out.summary.mcc_raw < out.summary.noise_floor.max + 1e-12);
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "no seed gave a positive, insignificant MCC");
 }

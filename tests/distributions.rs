@@ -25,7 +25,7 @@ fn splitmix(seed: u64, count: usize) -> Vec<u64> {
 }
 
 /// The values of one side, as `generate` in the reference script computes them.
-fn generate(spec: &Value) -> Vec<f64> {
+pub(crate) fn generate(spec: &Value) -> Vec<f64> {
     let kind = spec["kind"].as_str().expect("kind");
     let n = spec["n"].as_u64().expect("n") as usize;
     let seed = spec["seed"].as_u64().expect("seed");

@@ -531,8 +531,10 @@ mod data {
                     max: noise,
                     repetitions: 5,
                     rows_per_side: nt / 2,
+                    ..Default::default()
                 },
                 duration_ms: 820,
+                ..Default::default()
             }),
             features,
             schema: SchemaChanges {
@@ -809,6 +811,9 @@ fn detector() -> Detector {
         feature_list: None,
         drift_threshold: 0.2,
         alert: AlertConfig::default(),
+        alert_on: Default::default(),
+        min_effect: driftscan::detector::DEFAULT_MIN_EFFECT,
+        feature_thresholds: Default::default(),
         enabled: true,
     })
     .expect("valid detector")

@@ -18,7 +18,9 @@ mod classifier;
 
 // Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
 mod distributions;
+// Per-feature p-values (KS, chi-squared, missing rate) and Holm's adjustment against scipy.
 mod report;
+mod significance;
 
 // Metrics to Application Insights (loopback ingestion stand-in), JSON-lines file, alert mail
 // (aiosmtpd), webhook.

@@ -5,6 +5,7 @@ from typing import Any, Iterable, final
 
 __version__: str
 DEFAULT_SCAN_SEED: int
+DEFAULT_MIN_EFFECT: float
 
 @final
 class Profile:
@@ -66,6 +67,7 @@ def scan(
     features: list[str] | None = None,
     threshold: float = 0.2,
     seed: int = ...,
+    min_effect: float = ...,
     date: str | None = None,
     model_name: str | None = None,
     model_version: int = 1,

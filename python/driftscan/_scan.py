@@ -173,6 +173,7 @@ def scan(
     threshold: float = 0.2,
     *,
     seed: int = _driftscan.DEFAULT_SCAN_SEED,
+    min_effect: float = _driftscan.DEFAULT_MIN_EFFECT,
     date: Any = None,
     model_name: str | None = None,
     model_version: int = 1,
@@ -183,7 +184,8 @@ def scan(
     file, or ``az://container/prefix``), a :class:`Profile`, or any table with
     ``__arrow_c_stream__`` (pandas, polars, pyarrow, DuckDB), read without a copy. The target is
     read with the baseline's column types. ``features`` limits the comparison; ``threshold`` sets
-    ``has_drift``. ``seed``, ``date``, ``model_name`` and ``model_version`` are written into the
+    ``has_drift``. ``min_effect`` is the smallest effect size a feature must show, beside a
+    significant p-value, to be flagged ``drifted``. ``seed``, ``date``, ``model_name`` and ``model_version`` are written into the
     result as by the command's options of the same names.
     """
     return ScanResult(
@@ -193,6 +195,7 @@ def scan(
             features=list(features) if features is not None else None,
             threshold=float(threshold),
             seed=seed,
+            min_effect=float(min_effect),
             date=_date_text(date),
             model_name=model_name,
             model_version=model_version,

@@ -28,6 +28,7 @@ use pyo3::types::{PyBytes, PyString, PyTuple};
 use driftscan::data::ColumnKind;
 use driftscan::drift::result::RunResult;
 use driftscan::drift::scan::ScanOptions;
+use driftscan::drift::significance::{DEFAULT_MIN_EFFECT, SignificanceOptions};
 use driftscan::pipeline::local::{self, Dataset};
 use driftscan::pipeline::{Profile, ProfileOptions};
 
@@ -360,7 +361,7 @@ fn parse_day(
 
 /// Compares `target` with `baseline` (see the package's `scan`).
 #[pyfunction]
-#[pyo3(signature = (baseline, target, features=None, threshold=0.2, seed=local::DEFAULT_SCAN_SEED, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None))]
+#[pyo3(signature = (baseline, target, features=None, threshold=0.2, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
@@ -369,6 +370,7 @@ fn scan(
     features: Option<Vec<String>>,
     threshold: f64,
     seed: u64,
+    min_effect: f64,
     date: Option<String>,
     model_name: Option<String>,
     model_version: u32,
@@ -402,10 +404,19 @@ fn scan(
     let target = dataset(target, target_name)?;
     let model_name = model_name.unwrap_or_else(|| local::ADHOC_MODEL.to_string());
     let context = local::adhoc_context(&model_name, model_version, date);
+    if !(min_effect.is_finite() && min_effect >= 0.0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "min_effect must be a non-negative number, got {min_effect}"
+        )));
+    }
     let options = ScanOptions {
         features,
         threshold,
         seed,
+        significance: SignificanceOptions {
+            min_effect,
+            ..SignificanceOptions::default()
+        },
     };
     let inner = engine(py, "scanning", move || {
         Ok(local::scan_datasets(baseline, target, &options, &context)?)
@@ -472,6 +483,7 @@ fn keep_one_heap() {
 fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SCAN_SEED", local::DEFAULT_SCAN_SEED)?;
+    m.add("DEFAULT_MIN_EFFECT", DEFAULT_MIN_EFFECT)?;
     m.add_class::<PyProfile>()?;
     m.add_class::<PyRunResult>()?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;

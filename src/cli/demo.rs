@@ -14,6 +14,7 @@ use super::ExitStatus;
 use super::demo_data;
 use crate::drift::result::RunType;
 use crate::drift::scan::{RunContext, ScanOptions};
+use crate::drift::verdict::Status;
 use crate::pipeline::ProfileOptions;
 use crate::pipeline::local::{self, profile_dataset, save_profile};
 
@@ -86,11 +87,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
         date: demo_start() + chrono::Days::new(last_day as u64),
         run_type: RunType::Adhoc,
     };
-    let scan_options = ScanOptions {
-        features: None,
-        threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
-        seed: 42,
-    };
+    let scan_options = ScanOptions::default();
     let result = local::scan(
         &profile_path.to_string_lossy(),
         &target_path.to_string_lossy(),
@@ -151,7 +148,8 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
                     o.date,
                     o.service,
                     o.datadrift_coefficient.unwrap_or(f64::NAN),
-                    if o.has_drift { "DRIFT" } else { "no drift" }
+                    Status::of(o.has_drift, o.drifted_features.len())
+                        .with_features(&o.drifted_features)
                 );
             }
         }

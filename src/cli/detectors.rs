@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::ExitStatus;
 use crate::detector::{Detector, parse_date};
 use crate::drift::result::{RunStatus, RunType};
+use crate::drift::verdict::Status;
 use crate::pipeline::{self, ServiceOutcome};
 use crate::store::{self, PutCondition, Store, StoreError};
 
@@ -132,7 +133,7 @@ fn print_outcome(o: &ServiceOutcome) {
             o.date,
             o.service,
             o.datadrift_coefficient.unwrap_or(f64::NAN),
-            if o.has_drift { "DRIFT" } else { "no drift" }
+            Status::of(o.has_drift, o.drifted_features.len()).with_features(&o.drifted_features)
         ),
         s => println!(
             "{}  {}  {:?}: {}",

@@ -55,11 +55,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
 /// The diff page shows the same per-column metrics and distributions as a scan (old as baseline,
 /// new as target) and the domain classifier's verdict on the two sets.
 fn diff_view(old: &Profile, new: &Profile) -> anyhow::Result<DiffView> {
-    let options = ScanOptions {
-        features: None,
-        threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
-        seed: 42,
-    };
+    let options = ScanOptions::default();
     let context = RunContext {
         detector: "diff".to_string(),
         service_name: "local".to_string(),

@@ -10,6 +10,8 @@ use super::table::{Table, num, pct};
 use crate::drift::metrics::names;
 use crate::drift::result::{FeatureKind, RunResult, RunStatus};
 use crate::drift::scan::ScanOptions;
+use crate::drift::significance::SignificanceOptions;
+use crate::drift::verdict;
 use crate::pipeline::local;
 
 /// Arguments of `driftscan scan`.
@@ -29,6 +31,10 @@ pub struct ScanArgs {
     /// Drift is declared when the coefficient is strictly above this value.
     #[arg(long, default_value_t = crate::detector::DEFAULT_DRIFT_THRESHOLD)]
     pub threshold: f64,
+    /// Smallest effect size (normalised Wasserstein, Cramér's V or Cohen's h) a feature must show,
+    /// beside a significant p-value, to be flagged as drifted.
+    #[arg(long, default_value_t = crate::drift::significance::DEFAULT_MIN_EFFECT)]
+    pub min_effect: f64,
     /// Print the result document (JSON) on stdout and nothing else.
     #[arg(long)]
     pub json: bool,
@@ -60,11 +66,21 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             args.threshold
         );
     }
+    if !(args.min_effect.is_finite() && args.min_effect >= 0.0) {
+        bail!(
+            "--min-effect must be a non-negative number, got `{}`",
+            args.min_effect
+        );
+    }
     let context = local::adhoc_context(&args.model, args.model_version, args.date);
     let scan_options = ScanOptions {
         features: args.features.clone(),
         threshold: args.threshold,
         seed: args.seed,
+        significance: SignificanceOptions {
+            min_effect: args.min_effect,
+            ..SignificanceOptions::default()
+        },
     };
     let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
 
@@ -102,26 +118,27 @@ pub fn render_summary(result: &RunResult) -> String {
             return out;
         }
     }
-    let coefficient = result.coefficient().unwrap_or(f64::NAN);
-    let verdict = if result.has_drift {
-        "DRIFT"
-    } else {
-        "no drift"
-    };
+    // The verdict sentence every adapter uses, then the classifier's figures behind it.
+    let status = verdict::status(result);
     out.push_str(&format!(
-        "{verdict}: datadrift_coefficient {} (threshold {}",
-        num(Some(coefficient)),
-        num(Some(result.drift_threshold))
+        "{}: {}\n",
+        status.label(),
+        verdict::sentence(result)
+    ));
+    out.push_str(&format!(
+        "datadrift_coefficient {}",
+        num(result.coefficient())
     ));
     if let Some(c) = &result.classifier {
         out.push_str(&format!(
-            ", ROC AUC {}, noise floor {} at {} rows per side",
-            num(Some(c.roc_auc)),
+            " (p-value {}, noise floor {} at {} rows per side, ROC AUC {})",
+            verdict::format_p_value(c.p_value),
             num(Some(c.noise_floor.max)),
-            c.noise_floor.rows_per_side
+            c.noise_floor.rows_per_side,
+            num(Some(c.roc_auc)),
         ));
     }
-    out.push_str(")\n");
+    out.push('\n');
     out.push_str(&format!(
         "baseline: {} rows ({})   target: {} rows ({})\n\n",
         result.baseline.rows, result.baseline.source, result.target.rows, result.target.source
@@ -139,6 +156,9 @@ pub fn render_summary(result: &RunResult) -> String {
         "JS dist.",
         "chi2 p",
         "missing b -> t",
+        "effect",
+        "p adj.",
+        "drifted",
     ]);
     for f in &result.features {
         let m = |name: &str| result.column_metric(&f.name, name);
@@ -162,6 +182,14 @@ pub fn render_summary(result: &RunResult) -> String {
                 pct(m(names::BASELINE_MISSING_RATE)),
                 pct(m(names::TARGET_MISSING_RATE))
             ),
+            num(m(names::DRIFT_EFFECT_SIZE)),
+            m(names::DRIFT_P_VALUE_ADJUSTED)
+                .map_or_else(|| "-".to_string(), verdict::format_p_value),
+            match m(names::DRIFTED) {
+                Some(1.0) => "yes".to_string(),
+                Some(_) => "no".to_string(),
+                None => "-".to_string(),
+            },
         ]);
     }
     out.push_str(&table.render());

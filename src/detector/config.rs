@@ -1,8 +1,10 @@
 //! The wire form of a detector: what users write, the API accepts and the store keeps.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::rules::DEFAULT_DRIFT_THRESHOLD;
+use super::rules::{DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT};
 use super::schedule::Frequency;
 
 /// Who hears about drift.
@@ -53,6 +55,16 @@ pub struct DetectorConfig {
     /// Who is alerted.
     #[serde(default)]
     pub alert: AlertConfig,
+    /// What raises an alert: the coefficient above the threshold (the default), drifted
+    /// features, or either (`drift::verdict::warrants_alert`).
+    #[serde(default)]
+    pub alert_on: AlertOn,
+    /// Smallest effect size of a drifted feature (normalised W1, JS distance or Cohen's h).
+    #[serde(default = "default_min_effect")]
+    pub min_effect: f64,
+    /// Per-feature minimum effect, in place of `min_effect` for the features named.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub feature_thresholds: BTreeMap<String, f64>,
     /// Whether the timer runs it.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
@@ -60,6 +72,23 @@ pub struct DetectorConfig {
 
 fn default_drift_threshold() -> f64 {
     DEFAULT_DRIFT_THRESHOLD
+}
+
+fn default_min_effect() -> f64 {
+    DEFAULT_MIN_EFFECT
+}
+
+/// What raises a detector's alert. `has_drift` stays the coefficient's verdict whatever this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertOn {
+    /// `datadrift_coefficient > drift_threshold` (Azure ML's rule).
+    #[default]
+    Coefficient,
+    /// At least one feature drifted significantly.
+    Features,
+    /// Either of the two.
+    CoefficientOrFeatures,
 }
 
 fn default_enabled() -> bool {

@@ -22,10 +22,10 @@ pub mod snapshots;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::{AlertConfig, DetectorConfig};
+pub use config::{AlertConfig, AlertOn, DetectorConfig};
 pub use rules::{
-    ConfigError, DEFAULT_DRIFT_THRESHOLD, FIRST_DATE, LAST_DATE, MAX_BACKFILL_CYCLES, MAX_FEATURES,
-    MAX_LATENCY_HOURS, is_email, parse_date, validate_name,
+    ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, FIRST_DATE, LAST_DATE,
+    MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, is_email, parse_date, validate_name,
 };
 pub use schedule::{Frequency, TIMER_FUNCTION_PREFIX, TIMER_MARGIN_HOURS, Window};
 pub use snapshots::{
@@ -33,8 +33,8 @@ pub use snapshots::{
 };
 
 use rules::{
-    check_location, is_model_or_service_name, validate_features, validate_services,
-    validate_threshold, validate_webhook,
+    check_location, is_model_or_service_name, validate_features, validate_min_effects,
+    validate_services, validate_threshold, validate_webhook,
 };
 
 /// A detector whose every field passed [`rules`]. Read its fields through `Deref` to
@@ -89,6 +89,7 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
     if let Some(features) = &config.feature_list {
         validate_features(features)?;
     }
+    validate_min_effects(config.min_effect, &config.feature_thresholds)?;
     if config.latency > MAX_LATENCY_HOURS {
         return Err(ConfigError::Latency(config.latency));
     }
@@ -203,6 +204,39 @@ mod tests {
         assert_eq!(det.frequency, Frequency::Day);
         assert!(det.enabled);
         assert_eq!(det.latency, 0);
+        assert_eq!(det.alert_on, AlertOn::Coefficient);
+        assert_eq!(det.min_effect, DEFAULT_MIN_EFFECT);
+        assert!(det.feature_thresholds.is_empty());
+    }
+
+    #[test]
+    fn alert_policy_and_minimum_effects_are_read_and_checked() {
+        let with = |extra: &str| {
+            Detector::from_json(
+                format!(
+                    r#"{{"name":"d","model_name":"m","model_version":1,"services":["s"],
+                        "baseline":"b.csv",{extra}}}"#
+                )
+                .as_bytes(),
+            )
+        };
+        let d =
+            with(r#""alert_on":"features","min_effect":0.2,"feature_thresholds":{"temp_max":0.5}"#)
+                .unwrap();
+        assert_eq!(d.alert_on, AlertOn::Features);
+        assert_eq!(d.feature_thresholds["temp_max"], 0.5);
+        assert_eq!(
+            with(r#""min_effect":-1"#).unwrap_err().to_string(),
+            "field `min_effect`: `-1` is not a number >= 0"
+        );
+        assert_eq!(
+            with(r#""feature_thresholds":{"x":-0.5}"#)
+                .unwrap_err()
+                .to_string(),
+            "field `feature_thresholds.x`: `-0.5` is not a number >= 0"
+        );
+        assert!(with(r#""feature_thresholds":{"a,b":0.5}"#).is_err());
+        assert!(with(r#""alert_on":"always""#).is_err());
     }
 
     /// Names from Azure ML's pattern `^[a-zA-Z0-9][\w\-]{0,35}$` (parameter_validator.py).

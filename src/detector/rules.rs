@@ -10,6 +10,8 @@ use super::schedule::Frequency;
 
 /// Default drift threshold (Azure ML's `DEFAULT_DRIFT_THRESHOLD`).
 pub const DEFAULT_DRIFT_THRESHOLD: f64 = 0.2;
+/// Default minimum effect size of a drifted feature (see `drift::significance`).
+pub const DEFAULT_MIN_EFFECT: f64 = 0.1;
 /// At most this many features per detector (Azure ML's limit).
 pub const MAX_FEATURES: usize = 200;
 /// A backfill covers at most this many cycles of the detector's frequency (Azure ML's `BACKFILL_BATCH_LIMIT`).
@@ -71,6 +73,14 @@ pub enum ConfigError {
     /// `drift_threshold` is outside [0, 1] or not a number.
     #[error("field `drift_threshold`: `{0}` is not a number between 0 and 1")]
     Threshold(f64),
+    /// A minimum effect that is negative or not a number.
+    #[error("field `{field}`: `{value}` is not a number >= 0")]
+    MinEffect {
+        /// `min_effect` or `feature_thresholds.<name>`.
+        field: String,
+        /// The value given.
+        value: f64,
+    },
     /// More than [`MAX_FEATURES`] features.
     #[error("field `feature_list`: {0} features given, at most {MAX_FEATURES} are allowed")]
     TooManyFeatures(usize),
@@ -242,6 +252,26 @@ pub(super) fn validate_features(features: &[String]) -> Result<(), ConfigError> 
     for f in features {
         if f.contains(',') || !FEATURE_RE.is_match(f) {
             return Err(ConfigError::Feature(f.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Minimum effects are finite and >= 0; per-feature ones name valid features.
+pub(super) fn validate_min_effects(
+    min_effect: f64,
+    per_feature: &std::collections::BTreeMap<String, f64>,
+) -> Result<(), ConfigError> {
+    let names: Vec<String> = per_feature.keys().cloned().collect();
+    validate_features(&names)?;
+    let fields = std::iter::once(("min_effect".to_string(), min_effect)).chain(
+        per_feature
+            .iter()
+            .map(|(k, &v)| (format!("feature_thresholds.{k}"), v)),
+    );
+    for (field, value) in fields {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(ConfigError::MinEffect { field, value });
         }
     }
     Ok(())

@@ -10,3 +10,5 @@ pub mod distributions;
 pub mod metrics;
 pub mod result;
 pub mod scan;
+pub mod significance;
+pub mod verdict;

@@ -164,44 +164,64 @@ pub struct DatasetSummary {
 }
 
 /// Domain-classifier details beside `datadrift_coefficient`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ClassifierSummary {
-    /// Model used, e.g. `gradient-boosted trees (forust-ml), 50 rounds, depth 4`.
+    /// Model used, e.g. `gradient-boosted trees (forust-ml 0.8), 30 rounds, depth 3, ...`.
     pub model: String,
     /// Which importance the contributions are: `total_gain`.
     pub importance: String,
-    /// Matthews correlation on the held-out half before clipping to [0, 1].
+    /// Cross-fitted Matthews correlation before clipping to [0, 1], and before it is set to 0
+    /// for not being significant.
     pub mcc_raw: f64,
-    /// ROC AUC on the held-out half.
+    /// ROC AUC of the out-of-fold probabilities.
     pub roc_auc: f64,
     /// Rows drawn from the baseline's row sample.
     pub baseline_sample_rows: usize,
     /// Rows drawn from the target's row sample.
     pub target_sample_rows: usize,
-    /// Rows the classifier was trained on.
+    /// Rows each fold's model was trained on (the largest fold's training set).
     pub train_rows: usize,
-    /// Rows it was scored on.
+    /// Rows scored out of fold: every sampled row, once.
     pub test_rows: usize,
-    /// Seed of the split and the booster.
+    /// Seed of the folds and the model.
     pub seed: u64,
     /// What the coefficient looks like when there is no drift, at this sample size.
     pub noise_floor: NoiseFloor,
-    /// Milliseconds spent training and scoring the classifier (noise floor included).
+    /// Milliseconds spent training, scoring and calibrating the classifier.
     pub duration_ms: u64,
+    /// `datadrift_p_value`: probability of a cross-fitted MCC at least `mcc_raw` with no drift.
+    #[serde(default = "one", with = "nullable_f64")]
+    pub p_value: f64,
+    /// The coefficient is 0 unless `p_value` is at or below this level.
+    #[serde(default)]
+    pub significance_level: f64,
+    /// Cross-fitting folds (0 in results written before cross-fitting).
+    #[serde(default)]
+    pub folds: usize,
 }
 
-/// Spread of the coefficient under no drift: the same classifier run on baseline-vs-baseline
-/// splits of the baseline sample, at the sample size of this run.
+fn one() -> f64 {
+    1.0
+}
+
+/// The coefficient's null distribution at this run's sample size (see `docs/classifier.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NoiseFloor {
-    /// Mean coefficient over the repetitions.
+    /// Mean of the null coefficient.
     pub mean: f64,
-    /// Largest coefficient over the repetitions.
+    /// The noise floor: the `quantile` quantile of the null coefficient (`datadrift_noise_floor`).
+    /// Results written before calibration hold the largest of a few baseline-vs-baseline fits.
     pub max: f64,
-    /// Number of baseline-vs-baseline repetitions.
+    /// Baseline-vs-baseline refits behind the figures (0: computed exactly, without refits).
     pub repetitions: usize,
-    /// Rows per side in each repetition.
+    /// Rows per side the null distribution is for.
     pub rows_per_side: usize,
+    /// Which quantile `max` is (0.99).
+    #[serde(default)]
+    pub quantile: f64,
+    /// How the null distribution was obtained.
+    #[serde(default)]
+    pub method: String,
 }
 
 /// Whether a feature was compared as numbers or as categories.
@@ -370,6 +390,19 @@ impl RunResult {
             .find_map(|m| m.get(feature))
             .and_then(|ms| ms.iter().find(|m| m.name == name))
             .map(|m| m.value)
+    }
+
+    /// Features flagged `drifted`, in the order of `column_metrics` (most drifted first).
+    pub fn drifted_features(&self) -> Vec<String> {
+        self.column_metrics
+            .iter()
+            .flat_map(|m| m.iter())
+            .filter(|(_, ms)| {
+                ms.iter()
+                    .any(|m| m.name == super::metrics::names::DRIFTED && m.value == 1.0)
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Features ordered by contribution, largest first, with their contribution.

@@ -19,6 +19,7 @@ use super::result::{
     DatasetSummary, FeatureKind, FeatureQuality, FeatureReport, Metric, NumericStats, RunInfo,
     RunResult, RunStatus, RunType, SCHEMA_VERSION, SchemaChanges, SideBySide,
 };
+use super::significance::{self, FeatureTests, SignificanceOptions};
 use crate::data::is_aml_bookkeeping;
 use crate::detector::MAX_FEATURES;
 use crate::profile::{ColumnProfile, FeatureType, NumericProfile, Profile, ProfileError};
@@ -50,8 +51,26 @@ pub struct ScanOptions {
     pub features: Option<Vec<String>>,
     /// Drift threshold for `has_drift`.
     pub threshold: f64,
-    /// Seed of the classifier's split and booster.
+    /// Seed of the classifier's folds and model.
     pub seed: u64,
+    /// Significance level and minimum effects of the per-feature `drifted` flags (the level is
+    /// also the classifier's).
+    pub significance: SignificanceOptions,
+}
+
+/// Seed of the classifier's sampling, folds and model unless one is given, so that two scans of
+/// the same data give the same result.
+pub const DEFAULT_SCAN_SEED: u64 = 42;
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            features: None,
+            threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
+            seed: DEFAULT_SCAN_SEED,
+            significance: SignificanceOptions::default(),
+        }
+    }
 }
 
 /// Why two profiles could not be compared.
@@ -132,6 +151,7 @@ pub fn compare(
         .collect();
     let classifier_options = ClassifierOptions {
         seed: options.seed,
+        significance_level: options.significance.level,
         ..ClassifierOptions::default()
     };
     let outcome = classifier::score(
@@ -146,7 +166,16 @@ pub fn compare(
         .map(|(n, v)| (n.as_str(), *v))
         .collect();
 
-    // Most drifted first: by contribution, then by the feature's own distance.
+    // Which features drifted: their tests, adjusted across features, and their effects.
+    let tests: Vec<(&str, FeatureTests)> = chosen
+        .iter()
+        .zip(&per_feature)
+        .map(|(f, (metrics, _))| (f.name, FeatureTests::from_metrics(metrics)))
+        .collect();
+    let verdicts = significance::assess(&tests, &options.significance);
+    let drifted_count = verdicts.iter().filter(|v| v.drifted).count();
+
+    // Most drifted first: by contribution, then drifted features, then by own distance.
     let mut order: Vec<usize> = (0..chosen.len()).collect();
     let own_distance = |i: usize| -> f64 {
         let metrics = &per_feature[i].0;
@@ -159,6 +188,7 @@ pub fn compare(
     order.sort_by(|&a, &b| {
         let (ca, cb) = (contribution[chosen[a].name], contribution[chosen[b].name]);
         cb.total_cmp(&ca)
+            .then_with(|| verdicts[b].drifted.cmp(&verdicts[a].drifted))
             .then_with(|| own_distance(b).total_cmp(&own_distance(a)))
             .then_with(|| chosen[a].name.cmp(chosen[b].name))
     });
@@ -176,21 +206,24 @@ pub fn compare(
             contribution[chosen[i].name],
         )];
         all.extend(metrics);
+        all.extend(verdicts[i].metrics());
         column_metrics.push(BTreeMap::from([(chosen[i].name.to_string(), all)]));
         features.push(report);
     }
 
-    let coefficient = outcome.coefficient;
+    let (coefficient, p_value) = (outcome.coefficient, outcome.p_value);
     let summary = outcome.summary;
     let dataset_metrics = vec![
         Metric::new(names::DATADRIFT_COEFFICIENT, coefficient),
         Metric::new(names::CLASSIFIER_ROC_AUC, summary.roc_auc),
         Metric::new(names::DATADRIFT_NOISE_FLOOR, summary.noise_floor.max),
+        Metric::new(names::DATADRIFT_P_VALUE, p_value),
+        Metric::new(names::DRIFTED_FEATURES, drifted_count as f64),
     ];
-    if summary.noise_floor.repetitions > 0 && summary.noise_floor.max >= options.threshold {
+    if summary.noise_floor.max >= options.threshold {
         warnings.push(format!(
-            "the coefficient's noise floor at this sample size ({:.3}) reaches the threshold ({}): samples are too small to tell drift from chance",
-            summary.noise_floor.max, options.threshold
+            "at {} rows per side, a coefficient below the noise floor ({:.3}) cannot be told from chance, and the floor reaches the threshold ({}): only strong drift can raise the coefficient; see the per-feature tests",
+            summary.noise_floor.rows_per_side, summary.noise_floor.max, options.threshold
         ));
     }
 

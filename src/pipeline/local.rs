@@ -24,9 +24,8 @@ pub const ADHOC_SERVICE: &str = "local";
 /// Model name written into an ad-hoc result when none is given.
 pub const ADHOC_MODEL: &str = "model";
 
-/// Seed of the classifier's sampling, split and booster in an ad-hoc scan, unless one is given:
-/// the command line and the Python package share it, so both give the same result on the same data.
-pub const DEFAULT_SCAN_SEED: u64 = 42;
+/// Seed of an ad-hoc scan unless one is given: the command line and the Python package share it.
+pub use crate::drift::scan::DEFAULT_SCAN_SEED;
 
 /// The context of an ad-hoc scan (command line, Python): no detector, service `local`, scored
 /// today (UTC) unless a date is given.
@@ -460,11 +459,7 @@ mod tests {
                 name: "<t>".into(),
                 reader: batches(&[0, 3000]),
             },
-            &ScanOptions {
-                features: None,
-                threshold: 0.2,
-                seed: DEFAULT_SCAN_SEED,
-            },
+            &ScanOptions::default(),
             &adhoc_context(ADHOC_MODEL, 1, None),
         )
         .unwrap();

@@ -16,6 +16,7 @@ use crate::base::rng::seed_from_names;
 use crate::detector::{Detector, Window};
 use crate::drift::result::{DatasetSummary, RunInfo, RunResult, RunStatus, RunType, SchemaChanges};
 use crate::drift::scan::{self, RunContext, ScanOptions};
+use crate::drift::significance::SignificanceOptions;
 use crate::profile::{self, Profile, ProfileOptions};
 use crate::store::{self, Key, Recorded, Store, StoreError};
 
@@ -38,6 +39,8 @@ pub struct ServiceOutcome {
     /// The coefficient, when scored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub datadrift_coefficient: Option<f64>,
+    /// Features that drifted significantly (`RunResult::drifted_features`).
+    pub drifted_features: Vec<String>,
     /// `result` when stored as the date's result, `failed_attempt` when kept beside a succeeded one.
     pub recorded: &'static str,
     /// Why it failed or had no data.
@@ -105,6 +108,7 @@ pub async fn run_window(
             status: result.run.status,
             has_drift: result.has_drift,
             datadrift_coefficient: result.coefficient(),
+            drifted_features: result.drifted_features(),
             recorded: match recorded {
                 Recorded::Result => "result",
                 Recorded::FailedAttempt => "failed_attempt",
@@ -187,6 +191,7 @@ async fn score_service(
         features: detector.feature_list.clone(),
         threshold: detector.drift_threshold,
         seed: seed(&detector.name, service, window.start),
+        significance: SignificanceOptions::for_detector(detector),
     };
     let context = RunContext {
         detector: detector.name.clone(),

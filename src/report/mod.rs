@@ -172,7 +172,7 @@ fn cards(r: &RunResult) -> String {
         card(
             &mut out,
             format!("{} / {}", coef(k.noise_floor.mean), coef(k.noise_floor.max)),
-            "noise floor (mean / max)",
+            "noise floor (null mean / 99th pct)",
         );
         card(&mut out, num(k.roc_auc), "classifier ROC AUC");
         card(
@@ -194,13 +194,19 @@ fn cards(r: &RunResult) -> String {
     if let Some(k) = &r.classifier {
         let _ = writeln!(
             out,
-            "<p class=\"note\">Domain classifier: {}; trained on {} rows, scored on {}; importance: {}; seed {}. Noise floor: {} baseline-vs-baseline repetitions of {} rows per side.</p>",
+            "<p class=\"note\">Domain classifier: {}; {} folds, each model trained on up to {} rows, {} rows scored out of fold; importance: {}; seed {}. p-value {}; noise floor from {} at {} rows per side.</p>",
             escape(&k.model),
+            k.folds,
             count(k.train_rows as u64),
             count(k.test_rows as u64),
             escape(&k.importance),
             k.seed,
-            k.noise_floor.repetitions,
+            crate::drift::verdict::format_p_value(k.p_value),
+            escape(if k.noise_floor.method.is_empty() {
+                "baseline-vs-baseline repetitions"
+            } else {
+                &k.noise_floor.method
+            }),
             count(k.noise_floor.rows_per_side as u64)
         );
     }

@@ -327,7 +327,7 @@ pub fn coefficient_over_time(
             }
             let _ = write!(
                 out,
-                r#"<path d="{d}Z" fill="{NOISE}" fill-opacity="0.22"><title>noise floor: largest coefficient of baseline-vs-baseline repetitions at this sample size</title></path>"#
+                r#"<path d="{d}Z" fill="{NOISE}" fill-opacity="0.22"><title>noise floor: 99th percentile of the coefficient with no drift at this sample size</title></path>"#
             );
         }
     }

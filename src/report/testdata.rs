@@ -199,8 +199,10 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
                 max: 0.04,
                 repetitions: 5,
                 rows_per_side: 5_000,
+                ..Default::default()
             },
             duration_ms: 900,
+            ..Default::default()
         }),
         features,
         schema: SchemaChanges::default(),

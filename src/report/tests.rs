@@ -18,6 +18,9 @@ fn detector() -> Detector {
         feature_list: None,
         drift_threshold: 0.2,
         alert: AlertConfig::default(),
+        alert_on: Default::default(),
+        min_effect: crate::detector::DEFAULT_MIN_EFFECT,
+        feature_thresholds: Default::default(),
         enabled: true,
     })
     .expect("valid detector")

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use super::format::{coef, pct};
 use crate::detector::Frequency;
 use crate::drift::result::{RunResult, RunStatus};
+use crate::drift::verdict;
 
 /// How the verdict banner is coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +94,19 @@ pub fn for_run(r: &RunResult) -> Verdict {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let drifted = r.drifted_features();
             if r.has_drift {
+                let mut detail = if top_text.is_empty() {
+                    String::new()
+                } else {
+                    format!("Most drifted features: {top_text}.")
+                };
+                if !drifted.is_empty() {
+                    if !detail.is_empty() {
+                        detail.push(' ');
+                    }
+                    detail.push_str(&format!("Drifted significantly: {}.", drifted.join(", ")));
+                }
                 Verdict {
                     level: Level::Drift,
                     headline: format!(
@@ -101,10 +114,17 @@ pub fn for_run(r: &RunResult) -> Verdict {
                         coef(c),
                         coef(t)
                     ),
+                    detail,
+                }
+            } else if !drifted.is_empty() {
+                // Below the threshold, yet features moved beyond chance: never "no drift".
+                Verdict {
+                    level: Level::Drift,
+                    headline: format!("Features drifted: {}", verdict::sentence(r)),
                     detail: if top_text.is_empty() {
-                        String::new()
+                        "The domain classifier found no significant difference as a whole; the per-feature tests did.".to_string()
                     } else {
-                        format!("Most drifted features: {top_text}.")
+                        format!("Largest contributions: {top_text}.")
                     },
                 }
             } else {
@@ -247,13 +267,35 @@ pub fn for_history<R: std::borrow::Borrow<RunResult>>(
 
     let mut detail = Vec::new();
     if let Some(l) = &latest {
-        let state = if l.has_drift { "drift" } else { "no drift" };
+        let state = match verdict::status(l) {
+            verdict::Status::Drift => "drift",
+            verdict::Status::FeaturesDrifted => "features drifted",
+            verdict::Status::NoDrift => "no drift",
+        };
         detail.push(format!("Latest: {} ({state})", describe(l)));
     }
     if !not_scored.is_empty() {
         detail.push(not_scored);
     }
     let n = dates.len();
+    let mut feature_dates: Vec<NaiveDate> = scored
+        .iter()
+        .filter(|r| !r.has_drift && !r.drifted_features().is_empty())
+        .map(|r| r.datetime)
+        .collect();
+    feature_dates.sort();
+    feature_dates.dedup();
+    if drift_dates.is_empty() && !feature_dates.is_empty() {
+        return Verdict {
+            level: Level::Drift,
+            headline: format!(
+                "Features drifted in {} of {n} {}, the coefficient stayed at or below the threshold",
+                feature_dates.len(),
+                unit(freq, n)
+            ),
+            detail: join_sentences(detail),
+        };
+    }
     if drift_dates.is_empty() {
         let top = worst(&mut scored.iter());
         Verdict {

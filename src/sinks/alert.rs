@@ -10,7 +10,9 @@ use chrono::Duration as Days;
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::detector::AlertOn;
 use crate::drift::result::RunResult;
+use crate::drift::verdict::{self, Status, distinct_pair};
 use crate::report::escape;
 
 /// Features listed in an alert.
@@ -33,24 +35,42 @@ pub struct AlertMessage {
     pub coefficient: f64,
     /// Top contributing features and their shares (0 to 1), largest first.
     pub top_features: Vec<(String, f64)>,
+    /// Features that drifted significantly (`drifted`), most drifted first.
+    pub drifted_features: Vec<String>,
     coefficient_line: String,
     webhook: Value,
 }
 
 impl AlertMessage {
-    /// The alert for `result`, or `None` when the run found no drift.
-    pub fn for_result(result: &RunResult, report_base: Option<&Url>) -> Option<Self> {
-        if !result.has_drift {
+    /// The alert for `result` under the detector's `alert_on`, or `None` when the run does not
+    /// warrant one (`drift::verdict::warrants_alert`).
+    pub fn for_result(
+        result: &RunResult,
+        alert_on: AlertOn,
+        report_base: Option<&Url>,
+    ) -> Option<Self> {
+        if !verdict::warrants_alert(result, alert_on) {
             return None;
         }
         let coefficient = result.coefficient()?;
         let threshold = result.drift_threshold;
         let (coef_s, thr_s) = distinct_pair(coefficient, threshold);
         let date = result.datetime.format("%Y-%m-%d").to_string();
-        let subject = format!(
-            "[driftscan] Drift detected: {} / {} on {date} (coefficient {coef_s} > {thr_s})",
-            result.detector, result.service_name
-        );
+        let drifted_features = result.drifted_features();
+        let subject = match verdict::status(result) {
+            Status::FeaturesDrifted => format!(
+                "[driftscan] Features drifted: {} / {} on {date} ({} of {} features; coefficient {coef_s} \u{2264} {thr_s})",
+                result.detector,
+                result.service_name,
+                drifted_features.len(),
+                result.column_metrics.len()
+            ),
+            _ => format!(
+                "[driftscan] Drift detected: {} / {} on {date} (coefficient {coef_s} > {thr_s})",
+                result.detector, result.service_name
+            ),
+        };
+        let sentence = verdict::sentence(result);
         let top_features = result.top_contributors(TOP_FEATURES);
         let report_url = report_base.and_then(|b| report_link(b, result));
         let run_type = result.run.run_type.as_str();
@@ -61,7 +81,8 @@ impl AlertMessage {
              Model:         {} (version {})\n\
              Service:       {}\n\
              Scoring date:  {date} ({run_type} run)\n\
-             Coefficient:   {coef_s} (threshold {thr_s})\n",
+             Coefficient:   {coef_s} (threshold {thr_s})\n\
+             Verdict:       {sentence}\n",
             result.detector, result.model_name, result.model_version, result.service_name,
         );
         if !top_features.is_empty() {
@@ -80,11 +101,13 @@ impl AlertMessage {
              <tr><td>Model</td><td>{} (version {})</td></tr>\n\
              <tr><td>Service</td><td>{}</td></tr>\n\
              <tr><td>Scoring date</td><td>{date} ({run_type} run)</td></tr>\n\
-             <tr><td>Coefficient</td><td><strong>{coef_s}</strong> (threshold {thr_s})</td></tr>\n</table>\n",
+             <tr><td>Coefficient</td><td><strong>{coef_s}</strong> (threshold {thr_s})</td></tr>\n\
+             <tr><td>Verdict</td><td>{}</td></tr>\n</table>\n",
             escape(&result.detector),
             escape(&result.model_name),
             result.model_version,
             escape(&result.service_name),
+            escape(&sentence),
         );
         if !top_features.is_empty() {
             html.push_str("<p>Top contributing features:</p>\n<ol>\n");
@@ -116,6 +139,8 @@ impl AlertMessage {
                 "run_type": run_type,
                 "datadrift_coefficient": coefficient,
                 "drift_threshold": threshold,
+                "verdict": sentence,
+                "drifted_features": drifted_features,
                 "top_features": top_features.iter()
                     .map(|(f, s)| json!({"feature": f, "datadrift_contribution": s}))
                     .collect::<Vec<_>>(),
@@ -129,6 +154,7 @@ impl AlertMessage {
             report_url,
             coefficient,
             top_features,
+            drifted_features,
             coefficient_line: format!("{coef_s} (threshold {thr_s})"),
             webhook,
         })
@@ -180,6 +206,7 @@ impl AlertMessage {
                 format!("{} ({} run)", s("scoring_date"), s("run_type")),
             ),
             ("Coefficient".into(), self.coefficient_line.clone()),
+            ("Verdict".into(), s("verdict")),
         ]
     }
 
@@ -245,18 +272,6 @@ impl AlertMessage {
     }
 }
 
-/// Both numbers with two decimals, or more when two decimals would print them equal
-/// (0.2049 > 0.20 must not read "0.20 > 0.20").
-fn distinct_pair(a: f64, b: f64) -> (String, String) {
-    for decimals in 2..=6 {
-        let (x, y) = (format!("{a:.decimals$}"), format!("{b:.decimals$}"));
-        if x != y {
-            return (x, y);
-        }
-    }
-    (a.to_string(), b.to_string())
-}
-
 /// `{base}/api/detectors/{name}/report?start=..&end=..`, covering the [`REPORT_DAYS`] up to the
 /// scoring date.
 fn report_link(base: &Url, result: &RunResult) -> Option<String> {
@@ -300,13 +315,17 @@ mod tests {
 
     #[test]
     fn no_alert_without_drift() {
-        assert_eq!(AlertMessage::for_result(&result(0.1, false), None), None);
+        assert_eq!(
+            AlertMessage::for_result(&result(0.1, false), AlertOn::Coefficient, None),
+            None
+        );
     }
 
     #[test]
     fn subject_body_and_link_name_the_facts() {
         let base = Url::parse("https://func.example.net/").unwrap();
-        let m = AlertMessage::for_result(&result(0.4321, true), Some(&base)).unwrap();
+        let m = AlertMessage::for_result(&result(0.4321, true), AlertOn::Coefficient, Some(&base))
+            .unwrap();
         assert_eq!(
             m.subject,
             "[driftscan] Drift detected: credit / credit-svc on 2026-11-24 (coefficient 0.43 > 0.20)"
@@ -331,7 +350,8 @@ mod tests {
     #[test]
     fn webhook_bodies_follow_the_receiver() {
         let base = Url::parse("https://func.example.net/").unwrap();
-        let m = AlertMessage::for_result(&result(0.4321, true), Some(&base)).unwrap();
+        let m = AlertMessage::for_result(&result(0.4321, true), AlertOn::Coefficient, Some(&base))
+            .unwrap();
 
         let generic = m.webhook_payload_for(&Url::parse("https://hooks.example.com/x").unwrap());
         assert_eq!(&generic, m.webhook_payload());

@@ -18,7 +18,8 @@
 //! | email | on drift, if the detector has `alert.emails` | `DRIFTSCAN_SMTP_*` |
 //! | webhook | on drift, if the detector has `alert.webhook` | the detector |
 //!
-//! "On drift" is `has_drift` of the result: `datadrift_coefficient > drift_threshold`. The full
+//! "On drift" is `drift::verdict::warrants_alert` under the detector's `alert_on`: by default
+//! `has_drift` (`datadrift_coefficient > drift_threshold`), or drifted features. The full
 //! list of variables is in `docs/sinks.md` and on [`SinkConfig::from_lookup`].
 //!
 //! ```no_run
@@ -434,7 +435,8 @@ pub async fn publish(
     let time = Utc::now();
     let dims = Dimensions::of(result);
     let (points, undefined_values) = metric_points(result);
-    let alert = AlertMessage::for_result(result, config.report_base_url.as_ref());
+    let alert =
+        AlertMessage::for_result(result, detector.alert_on, config.report_base_url.as_ref());
     let policy = config.retry;
 
     let app_insights = async {

@@ -5,17 +5,21 @@
 //!
 //! | feature | metrics, in order |
 //! |---|---|
-//! | numeric | `wasserstein_distance`, `energy_distance`, `normalized_wasserstein_distance`, `two_sample_ks_statistic`, `population_stability_index`, `jensen_shannon_distance`, missing rates |
-//! | categorical | `jensen_shannon_distance`, `chi_squared`, `chi_squared_p_value`, `unseen_category_rate`, missing rates |
+//! | numeric | `wasserstein_distance`, `energy_distance`, `normalized_wasserstein_distance`, `two_sample_ks_statistic`, `ks_p_value`, `population_stability_index`, `jensen_shannon_distance`, missing rates and their test |
+//! | categorical | `jensen_shannon_distance`, `chi_squared`, `chi_squared_p_value`, `unseen_category_rate`, missing rates and their test |
 //!
-//! A metric that is undefined (no values on one side) is NaN, written as `null` in JSON.
+//! [`crate::drift::significance`] reads each feature's tests and effect sizes from this list
+//! (`FeatureTests::from_metrics`) to decide whether it drifted. A metric that is undefined (no values on one side) is NaN, written as
+//! `null` in JSON.
 
 pub mod binning;
 pub mod chi_squared;
 pub mod energy;
 pub mod jensen_shannon;
 pub mod ks;
+pub mod ks_p_value;
 pub mod missing_rate;
+pub mod missing_rate_p_value;
 pub mod names;
 pub mod normalized_wasserstein;
 pub mod psi;
@@ -39,17 +43,17 @@ pub fn numeric(baseline: &NumericProfile, target: &NumericProfile) -> Vec<Metric
     } else {
         (Vec::new(), Vec::new())
     };
+    let normalized = normalized_wasserstein::normalized_wasserstein_distance(
+        d.wasserstein,
+        baseline.std_population(),
+    );
+    let ks_p = ks_p_value::ks_p_value(d.ks, baseline.count, target.count);
     let mut out = vec![
         Metric::new(names::WASSERSTEIN_DISTANCE, d.wasserstein),
         Metric::new(names::ENERGY_DISTANCE, d.energy),
-        Metric::new(
-            names::NORMALIZED_WASSERSTEIN_DISTANCE,
-            normalized_wasserstein::normalized_wasserstein_distance(
-                d.wasserstein,
-                baseline.std_population(),
-            ),
-        ),
+        Metric::new(names::NORMALIZED_WASSERSTEIN_DISTANCE, normalized),
         Metric::new(names::TWO_SAMPLE_KS_STATISTIC, d.ks),
+        Metric::new(names::KS_P_VALUE, ks_p),
         Metric::new(
             names::POPULATION_STABILITY_INDEX,
             psi::population_stability_index(&pb, &pt),
@@ -63,6 +67,14 @@ pub fn numeric(baseline: &NumericProfile, target: &NumericProfile) -> Vec<Metric
         baseline.missing_rate(),
         target.missing_rate(),
     ));
+    let (missing_p, missing_effect) = missing_rate_p_value::missing_rate_test(
+        baseline.missing,
+        baseline.rows,
+        target.missing,
+        target.rows,
+    );
+    out.push(Metric::new(names::MISSING_RATE_P_VALUE, missing_p));
+    out.push(Metric::new(names::MISSING_RATE_COHENS_H, missing_effect));
     out
 }
 
@@ -102,11 +114,9 @@ pub fn category_table(
 pub fn categorical(baseline: &TextProfile, target: &TextProfile) -> Vec<Metric> {
     let (_, b, t) = category_table(baseline, target);
     let (chi2, p) = chi_squared::chi_squared(&b, &t);
+    let js = jensen_shannon::jensen_shannon_distance(&b, &t);
     let mut out = vec![
-        Metric::new(
-            names::JENSEN_SHANNON_DISTANCE,
-            jensen_shannon::jensen_shannon_distance(&b, &t),
-        ),
+        Metric::new(names::JENSEN_SHANNON_DISTANCE, js),
         Metric::new(names::CHI_SQUARED, chi2),
         Metric::new(names::CHI_SQUARED_P_VALUE, p),
         Metric::new(
@@ -118,5 +128,13 @@ pub fn categorical(baseline: &TextProfile, target: &TextProfile) -> Vec<Metric> 
         baseline.missing_rate(),
         target.missing_rate(),
     ));
+    let (missing_p, missing_effect) = missing_rate_p_value::missing_rate_test(
+        baseline.missing,
+        baseline.rows,
+        target.missing,
+        target.rows,
+    );
+    out.push(Metric::new(names::MISSING_RATE_P_VALUE, missing_p));
+    out.push(Metric::new(names::MISSING_RATE_COHENS_H, missing_effect));
     out
 }

@@ -3,9 +3,11 @@
 //! The first four are Azure ML's (`azureml-datadrift`), so existing dashboards and KQL queries over
 //! `customMetrics` keep working; the others follow Azure ML model monitoring v2 and Evidently.
 
-/// Dataset level: Matthews correlation of the domain classifier on its held-out half, clipped to [0, 1].
+/// Dataset level: Matthews correlation of the domain classifier's out-of-fold predictions, clipped
+/// to [0, 1]; 0 when not significant (see `docs/classifier.md`).
 pub const DATADRIFT_COEFFICIENT: &str = "datadrift_coefficient";
-/// Per column: the classifier's total-gain importance of the feature, normalised to sum to 1.
+/// Per column: the fold models' total-gain importance of the feature, normalised to sum to 1
+/// (all 0 when the coefficient is 0).
 pub const DATADRIFT_CONTRIBUTION: &str = "datadrift_contribution";
 /// Per numeric column: `scipy.stats.wasserstein_distance` on the raw values.
 pub const WASSERSTEIN_DISTANCE: &str = "wasserstein_distance";
@@ -31,7 +33,28 @@ pub const BASELINE_MISSING_RATE: &str = "baseline_missing_rate";
 pub const TARGET_MISSING_RATE: &str = "target_missing_rate";
 /// Per column: target missing rate minus baseline missing rate.
 pub const MISSING_RATE_CHANGE: &str = "missing_rate_change";
-/// Dataset level: ROC AUC of the domain classifier on its held-out half.
+/// Dataset level: ROC AUC of the domain classifier's out-of-fold probabilities.
 pub const CLASSIFIER_ROC_AUC: &str = "classifier_roc_auc";
-/// Dataset level: the coefficient's no-drift noise floor at this sample size (see `ClassifierSummary`).
+/// Dataset level: the 99th percentile of the coefficient with no drift at this sample size.
 pub const DATADRIFT_NOISE_FLOOR: &str = "datadrift_noise_floor";
+/// Dataset level: p-value of the coefficient under no drift (see `docs/classifier.md`).
+pub const DATADRIFT_P_VALUE: &str = "datadrift_p_value";
+/// Dataset level: number of features flagged [`DRIFTED`].
+pub const DRIFTED_FEATURES: &str = "drifted_features";
+/// Per numeric column: p-value of the two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`).
+pub const KS_P_VALUE: &str = "ks_p_value";
+/// Per column: p-value of the two-proportion (2 x 2 chi-squared) test of the missing rates.
+pub const MISSING_RATE_P_VALUE: &str = "missing_rate_p_value";
+/// Per column: Cohen's h of the two missing rates.
+pub const MISSING_RATE_COHENS_H: &str = "missing_rate_cohens_h";
+/// Per column: the feature's p-value, twice the smaller of its value test's and its missing-rate test's.
+pub const DRIFT_P_VALUE: &str = "drift_p_value";
+/// Per column: [`DRIFT_P_VALUE`] adjusted across the run's features by Holm's method.
+pub const DRIFT_P_VALUE_ADJUSTED: &str = "drift_p_value_adjusted";
+/// Per column: the larger of the value effect (normalised W1 or JS distance) and Cohen's h.
+pub const DRIFT_EFFECT_SIZE: &str = "drift_effect_size";
+/// Per column: the minimum effect size the feature had to reach to be flagged.
+pub const DRIFT_MIN_EFFECT: &str = "drift_min_effect";
+/// Per column: 1 when the feature drifted significantly (adjusted p-value at most the level and
+/// effect at least the minimum), else 0.
+pub const DRIFTED: &str = "drifted";
