@@ -45,13 +45,21 @@ fi
 
 say "Java runtime (pyspark)"
 # pyspark 4 needs Java 17 or newer; Debian's default-jre-headless is 17 on bookworm.
-java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
+java_major() {
+  local v
+  v=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+  echo "${v:-0}"
+}
 if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
   else
     sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null
   fi
+fi
+if [ "$(java_major)" -lt 17 ]; then
+  echo "pyspark needs Java 17 or newer; found: $(java -version 2>&1 | head -n1)" >&2
+  exit 1
 fi
 java -version 2>&1 | head -n1
 

@@ -5,6 +5,8 @@ from typing import Any, Iterable, final
 
 __version__: str
 DEFAULT_SCAN_SEED: int
+LEGACY_SNAPSHOTS: str
+COLLECTOR_SNAPSHOTS: str
 DEFAULT_MIN_EFFECT: float
 
 @final
@@ -78,6 +80,10 @@ def profile(
     data: Any, name: str | None = None, kinds: list[tuple[str, str]] | None = None
 ) -> Profile: ...
 def cli_main(args: list[str]) -> int: ...
+def snapshot_glob(template: str, service: str, model: str, version: int, date: str) -> str:
+    """The folders of one service's day below the store, as a Hadoop glob (``{03,3}``, ``*``)."""
+def snapshot_folder(template: str, service: str, model: str, version: int, date: str) -> str:
+    """The one zero-padded folder of one service's day below the store."""
 def detector_create(store: str, definition: str) -> str: ...
 def detector_get(store: str, name: str) -> str: ...
 def detector_list(store: str) -> str: ...

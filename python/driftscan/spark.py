@@ -267,10 +267,13 @@ def save_profile(profile: Profile, location: str | os.PathLike[str], spark: Spar
     connection string, a key, a SAS, a service principal, workload or managed identity, or the
     Azure CLI), or any Hadoop path the SparkSession can write (``abfss://``, ``wasbs://``,
     ``dbfs:/``, ``file:/``), written with Spark's own credentials: first under a hidden name in
-    the same folder (which the service never reads), then renamed.
+    the same folder (which the service never reads), then renamed. Missing folders are created.
     """
     location = os.fspath(location)
     if not _is_hadoop_uri(location):
+        if not location.startswith("az://"):
+            # A folder store's day folder does not exist before its first profile.
+            os.makedirs(os.path.dirname(location) or ".", exist_ok=True)
         return profile.save(location)
     jvm, fs, path = _hadoop_path(location, spark)
     data = profile.to_bytes()
@@ -341,33 +344,22 @@ def profile_location(
     file: str = PROFILE_FILE,
 ) -> str:
     """Where the day's profile goes in ``store`` (a folder, ``az://container[/prefix]`` or a
-    Hadoop path): ``template`` rendered as the service renders a detector's ``snapshots``
-    template, then ``file``."""
-    folder = render(template, service=service, model=model, version=version, day=day)
-    return f"{store.rstrip('/')}/{folder.strip('/')}/{file}"
-
-
-def render(template: str, *, service: str, model: str, version: int, day: dt.date, hour: str = "*") -> str:
-    """A snapshot template with its placeholders filled in (months, days and hours zero-padded,
-    as the service reads them first)."""
-    return (
-        template.replace("{service}", service)
-        .replace("{model}", model)
-        .replace("{version}", str(version))
-        .replace("{yyyy}", f"{day:%Y}")
-        .replace("{MM}", f"{day:%m}")
-        .replace("{dd}", f"{day:%d}")
-        .replace("{HH}", hour)
-    )
+    Hadoop path): ``template`` rendered by the service's own rules (zero-padded month and day),
+    then ``file``. A template with ``*`` or ``{HH}`` names no single folder and is an error."""
+    folder = _driftscan.snapshot_folder(template, service, model, version, day.isoformat())
+    return f"{store.rstrip('/')}/{folder}/{file}"
 
 
 # -- Reading Azure ML's model data ----------------------------------------------------------------
 
 
-def _padded_or_not(value: int) -> str:
-    """A Hadoop glob matching ``03`` and ``3`` (the legacy collector has been seen writing
-    unpadded month and day folders)."""
-    return f"{value:02d}" if value >= 10 else f"{{{value:02d},{value}}}"
+def _day_glob(root: str, template: str, service: str, model: str, version: int, day: dt.date) -> str:
+    """The Hadoop glob of one day's folders of a collector layout under ``root``: the service's
+    template for it, rendered by the service's rules, below the template's first folder (the
+    ``modeldata`` container or the ``modelDataCollector`` folder, which ``root`` is)."""
+    glob = _driftscan.snapshot_glob(template, service, model, version, day.isoformat())
+    _, _, below = glob.partition("/")
+    return f"{root.rstrip('/')}/{below}"
 
 
 def read_legacy(
@@ -378,13 +370,14 @@ def read_legacy(
     version: int,
     day: dt.date,
     *,
-    workspace: str = "*/*/*",
     infer_schema: bool = True,
 ) -> DataFrame:
-    """The rows the legacy AKS ``ModelDataCollector`` wrote for ``day``: CSV files under
-    ``{root}/{workspace}/{service}/{model}/{version}/inputs/{yyyy}/{MM}/{dd}/``, where ``root``
-    holds the ``<subscription>/<resource group>/<workspace>`` folders (the ``modeldata``
-    container, e.g. ``abfss://modeldata@<account>.dfs.core.windows.net``).
+    """The rows the legacy AKS ``ModelDataCollector`` wrote for ``day``: the CSV files the
+    detector's ``legacy`` template finds, ``{root}/*/*/*/{service}/{model}/{version}/inputs/{yyyy}/{MM}/{dd}/``,
+    where ``root`` is the ``modeldata`` container (e.g.
+    ``abfss://modeldata@<account>.dfs.core.windows.net``) holding the
+    ``<subscription>/<resource group>/<workspace>`` folders. Month and day folders are matched
+    zero-padded and not, as by the service.
 
     With ``infer_schema=False`` every column is read as text; pass the baseline as ``like=`` to
     :func:`profile` and the engine parses each column as the baseline types it, exactly as the
@@ -392,10 +385,7 @@ def read_legacy(
     a number is counted as invalid instead of turning the column into text). The ``$aml_*``
     bookkeeping columns are kept and left out by the engine, as from a raw snapshot.
     """
-    path = (
-        f"{root.rstrip('/')}/{workspace}/{service}/{model}/{version}/inputs/"
-        f"{day:%Y}/{_padded_or_not(day.month)}/{_padded_or_not(day.day)}/*.csv"
-    )
+    path = _day_glob(root, _driftscan.LEGACY_SNAPSHOTS, service, model, version, day)
     return (
         spark.read.option("header", True)
         .option("inferSchema", infer_schema)
@@ -412,15 +402,13 @@ def read_collector(
     endpoint: str,
     day: dt.date,
     *,
-    deployment: str = "*",
-    collection: str = "model_inputs",
     like: Like = None,
 ) -> DataFrame:
-    """The rows the ``azureml-ai-monitoring`` collector wrote for ``day``: JSON lines under
-    ``{root}/{endpoint}/{deployment}/{collection}/{yyyy}/{MM}/{dd}/{HH}/`` (``root`` is the
-    ``modelDataCollector`` folder of the workspace's blob store), one CloudEvents record per line
-    whose ``data`` array holds the rows. The envelope (``id``, ``time``, ``correlationid``, ...)
-    is dropped and each element of ``data`` becomes a row.
+    """The rows the ``azureml-ai-monitoring`` collector wrote for ``day``: the JSON lines the
+    detector's ``collector`` template finds, ``{root}/{endpoint}/*/model_inputs/{yyyy}/{MM}/{dd}/{HH}/``
+    (``root`` is the ``modelDataCollector`` folder of the workspace's blob store), one
+    CloudEvents record per line whose ``data`` array holds the rows. The envelope (``id``,
+    ``time``, ``correlationid``, ...) is dropped and each element of ``data`` becomes a row.
 
     Spark's JSON reader orders columns alphabetically; with ``like=`` (the baseline profile), the
     baseline's columns come first in its order, so the row sample hashes columns in the same
@@ -428,10 +416,8 @@ def read_collector(
     """
     from pyspark.sql import functions as F
 
-    path = (
-        f"{root.rstrip('/')}/{endpoint}/{deployment}/{collection}/"
-        f"{day:%Y}/{day:%m}/{day:%d}/*/*.jsonl"
-    )
+    # The template has no model or version: the endpoint's deployments are its folders.
+    path = _day_glob(root, _driftscan.COLLECTOR_SNAPSHOTS, endpoint, "", 0, day)
     records = spark.read.json(path)
     if "data" not in records.columns:
         raise DataError(f"`{path}`: no `data` field in the collector records", "data_error")

@@ -26,8 +26,9 @@ from typing import Sequence
 from driftscan import spark as ds_spark
 from driftscan.errors import DriftscanError
 
-#: The two layouts of Azure ML's model-data collectors, and Parquet/Delta tables a user keeps.
-LAYOUTS = ("legacy", "collector", "parquet", "delta", "table")
+#: The layouts of Azure ML's two model-data collectors (the detector's ``legacy`` and
+#: ``collector`` snapshot templates).
+LAYOUTS = ("legacy", "collector")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -40,15 +41,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--layout",
         choices=LAYOUTS,
         required=True,
-        help="legacy: the AKS ModelDataCollector's CSV files; collector: azureml-ai-monitoring's "
-        "JSON lines; parquet/delta: a path of that format holding the day's rows; table: a table name",
+        help="legacy: the AKS ModelDataCollector's CSV files; collector: azureml-ai-monitoring's JSON lines",
     )
     p.add_argument(
         "--input",
         required=True,
-        help="legacy: the folder holding <subscription>/<resource group>/<workspace>/ (the modeldata "
-        "container); collector: the modelDataCollector folder; parquet/delta: the day's path "
-        "(placeholders allowed); table: the table name",
+        help="legacy: the modeldata container (holding <subscription>/<resource group>/<workspace>/); "
+        "collector: the modelDataCollector folder",
     )
     p.add_argument("--service", required=True, help="web service (legacy) or online endpoint (collector)")
     p.add_argument("--model", required=True, help="model name, as in the detector")
@@ -57,9 +56,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--store", required=True, help="the detector's store: a folder, az://container[/prefix], or a Hadoop path (abfss://...)")
     p.add_argument("--baseline", help="the baseline's profile (path, az://..., or Hadoop path): columns are read with its kinds")
     p.add_argument("--features", help="comma-separated columns to profile (default: all)")
-    p.add_argument("--workspace", default="*/*/*", help="legacy: <subscription>/<resource group>/<workspace> (default: any)")
-    p.add_argument("--deployment", default="*", help="collector: the deployment (default: any)")
-    p.add_argument("--collection", default="model_inputs", help="collector: the collection (default: model_inputs)")
     p.add_argument("--template", default=ds_spark.SNAPSHOT_TEMPLATE, help="folder of the profile in the store (default: %(default)s)")
     p.add_argument("--file", default=ds_spark.PROFILE_FILE, help="file name of the profile (default: %(default)s)")
     p.add_argument("--fanout", type=int, default=ds_spark.DEFAULT_FANOUT, help="partial profiles merged per node (default: %(default)s)")
@@ -74,19 +70,10 @@ def read_day(spark, args: argparse.Namespace, like):  # noqa: ANN001, ANN201 - p
     if args.layout == "legacy":
         return ds_spark.read_legacy(
             spark, args.input, args.service, args.model, args.version, args.date,
-            workspace=args.workspace,
             # With a baseline, the engine parses the text as the baseline types each column.
             infer_schema=like is None,
         )
-    if args.layout == "collector":
-        return ds_spark.read_collector(
-            spark, args.input, args.service, args.date,
-            deployment=args.deployment, collection=args.collection, like=like,
-        )
-    where = ds_spark.render(args.input, service=args.service, model=args.model, version=args.version, day=args.date)
-    if args.layout == "table":
-        return spark.read.table(where)
-    return spark.read.format(args.layout).load(where)
+    return ds_spark.read_collector(spark, args.input, args.service, args.date, like=like)
 
 
 def run(spark, args: argparse.Namespace) -> dict:  # noqa: ANN001 - pyspark types

@@ -8,6 +8,8 @@
 //!   polars, pyarrow, DuckDB), read through the Arrow C stream without a copy;
 //! * [`detectors`]: a detector store (folder or `az://container`) with the REST API's operations,
 //!   answering in the REST API's JSON documents, so the Python class can drive either;
+//! * [`snapshots`]: the service's snapshot templates rendered for a Spark job, which reads a
+//!   collector's day and writes its profile where the detector looks;
 //! * [`cli_main`]: the `driftscan` command that the wheel puts on PATH.
 //!
 //! The engine runs with the GIL released. Every error becomes an exception of
@@ -16,6 +18,7 @@
 
 mod detectors;
 mod errors;
+mod snapshots;
 
 use std::panic::AssertUnwindSafe;
 
@@ -128,7 +131,10 @@ impl PyProfile {
                 DriftscanErr::new(
                     Kind::InputType,
                     "invalid_input",
-                    format!("merge_all takes Profile objects, not `{}`", type_name(&item)),
+                    format!(
+                        "merge_all takes Profile objects, not `{}`",
+                        type_name(&item)
+                    ),
                 )
                 .into_py_err(py)
             })?;
@@ -438,15 +444,22 @@ fn profile(
     let pinned_kinds = kinds
         .unwrap_or_default()
         .into_iter()
-        .map(|(column, kind)| match kind.as_str() {
-            "numeric" => Ok((column, ColumnKind::Numeric)),
-            "text" => Ok((column, ColumnKind::Text)),
-            other => Err(DriftscanErr::new(
-                Kind::Value,
-                "invalid_argument",
-                format!("column `{column}`: kind must be `numeric` or `text`, got `{other}`"),
-            )
-            .into_py_err(py)),
+        .map(|(column, kind)| {
+            // The names `Profile.kinds` gives (`ColumnKind::as_str`), read back.
+            [ColumnKind::Numeric, ColumnKind::Text]
+                .into_iter()
+                .find(|k| k.as_str() == kind)
+                .map(|k| (column.clone(), k))
+                .ok_or_else(|| {
+                    DriftscanErr::new(
+                        Kind::Value,
+                        "invalid_argument",
+                        format!(
+                            "column `{column}`: kind must be `numeric` or `text`, got `{kind}`"
+                        ),
+                    )
+                    .into_py_err(py)
+                })
         })
         .collect::<PyResult<Vec<_>>>()?;
     let data = dataset(data, name)?;
@@ -490,5 +503,6 @@ fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(profile, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     detectors::register(m)?;
+    snapshots::register(m)?;
     Ok(())
 }

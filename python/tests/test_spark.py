@@ -27,10 +27,11 @@ import pytest
 import driftscan
 from driftscan import spark as ds_spark
 from driftscan import spark_job
-from conftest import cli_scan_json, comparable, frame, run_cli
+from conftest import DATE, cli_scan_json, comparable, frame, run_cli
 
 MODEL, VERSION, SERVICE = "credit", 3, "credit-svc"
-DAY = dt.date(2026, 11, 24)
+# March the 5th: the legacy collector's folders are written unpadded (`3`) and padded (`05`).
+DAY = dt.date(2026, 3, 5)
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +147,8 @@ def test_empty_partitions_change_nothing_and_no_rows_is_an_error(spark, rows):
 
 def test_features_and_names(spark, rows):
     df = shuffled(spark, rows, 4, seed=5)
-    p = ds_spark.profile(df, features=["c", "x"], name="day 2026-11-24")
-    assert p.columns == ["c", "x"] and p.source == "day 2026-11-24"
+    p = ds_spark.profile(df, features=["c", "x"], name="day 2026-03-05")
+    assert p.columns == ["c", "x"] and p.source == "day 2026-03-05"
     assert p.statistics_bytes() == driftscan.profile(rows.select(["c", "x"])).statistics_bytes()
 
 
@@ -167,7 +168,7 @@ def test_scores_from_a_spark_target_profile_equal_the_commands_on_the_raw_target
     assert raw["has_drift"] is True and raw["dataset_metrics"][0]["value"] > 0.2
     assert comparable(from_spark) == comparable(raw)
     # The Python scan on the same profile agrees too.
-    py = driftscan.scan(str(workdir / "train.csv"), spark_target, date="2026-11-24").to_dict()
+    py = driftscan.scan(str(workdir / "train.csv"), spark_target, date=DATE).to_dict()
     assert comparable(py) == comparable(raw)
 
 
@@ -182,7 +183,7 @@ def legacy_snapshot(root: Path, day: dt.date, seed: int) -> Path:
     folder.mkdir(parents=True)
     df = frame(2500, seed, shift=0.4, new_region=0.1)
     df["$aml_dc_correlation_id"] = [f"c{i}" for i in range(len(df))]
-    df["$aml_dc_scoring_timestamp"] = "2026-11-24T10:00:00.000000"
+    df["$aml_dc_scoring_timestamp"] = f"{day}T10:00:00.000000"
     df["$aml_model_version"] = VERSION
     df.to_csv(folder / "data.csv", index=False)
     return folder
@@ -198,6 +199,8 @@ def create_and_run(store: str, definition: dict, workdir: Path, env: dict | None
     result as ``detectors output`` gives it."""
     path = workdir / f"detector-{abs(hash(store))}.json"
     path.write_text(json.dumps(definition))
+    # Metrics go to a file (no Application Insights here): the test's folder, not the cwd.
+    env = {**(env or {}), "DRIFTSCAN_METRICS_FILE": str(workdir / "metrics.jsonl")}
     run_cli("detectors", "create", str(path), "--store", store, env=env)
     run_cli("detectors", "run", "credit-drift", "--store", store, "--date", str(DAY), env=env)
     out = json.loads(run_cli("detectors", "output", "credit-drift", "--store", store,
@@ -241,8 +244,8 @@ def test_the_job_writes_a_profile_a_folder_store_scores_like_the_raw_snapshot(sp
     (store / "training").mkdir(parents=True)
     shutil.copy(raw_store["root"] / "training" / "train.csv", store / "training" / "train.csv")
     summary = spark_job.run(spark, spark_job.parse_args(job_args(raw_store["root"], str(store), str(raw_store["baseline"]))))
-    written = store / "spark-profiles" / SERVICE / MODEL / str(VERSION) / "2026" / "11" / "24" / "day.profile"
-    assert summary["profile"] == f"{store}/spark-profiles/{SERVICE}/{MODEL}/{VERSION}/2026/11/24/day.profile"
+    written = store / "spark-profiles" / SERVICE / MODEL / str(VERSION) / "2026" / "03" / "05" / "day.profile"
+    assert summary["profile"] == f"{store}/spark-profiles/{SERVICE}/{MODEL}/{VERSION}/2026/03/05/day.profile"
     assert written.is_file() and summary["rows"] == 2500 and summary["bytes"] == written.stat().st_size
     # The profile of the CSV read by Spark is the profile the service makes of the raw CSV.
     cli = workdir / "raw-day.profile"
@@ -252,7 +255,7 @@ def test_the_job_writes_a_profile_a_folder_store_scores_like_the_raw_snapshot(sp
 
     result = create_and_run(str(store), detector(ds_spark.SNAPSHOT_TEMPLATE, "training/train.csv"), workdir)
     assert scores(result) == scores(raw_store["result"])
-    assert result["target"]["source"].startswith("spark-profiles/")
+    assert result["target"]["source"] == f"legacy:{SERVICE}/{MODEL}/{VERSION}/{DAY}"  # the job names the day
 
 
 def test_the_job_writes_into_blob_storage_and_the_service_scores_it(spark, raw_store, workdir, azurite, monkeypatch):
@@ -266,7 +269,7 @@ def test_the_job_writes_into_blob_storage_and_the_service_scores_it(spark, raw_s
 
     summary = spark_job.run(spark, spark_job.parse_args(
         job_args(raw_store["root"], "az://spark-drift", "az://spark-drift/training/train.profile")))
-    assert summary["profile"] == f"az://spark-drift/spark-profiles/{SERVICE}/{MODEL}/{VERSION}/2026/11/24/day.profile"
+    assert summary["profile"] == f"az://spark-drift/spark-profiles/{SERVICE}/{MODEL}/{VERSION}/2026/03/05/day.profile"
     result = create_and_run("az://spark-drift", detector(ds_spark.SNAPSHOT_TEMPLATE, "training/train.profile"),
                             workdir, env=env)
     assert scores(result) == scores(raw_store["result"])
@@ -292,15 +295,15 @@ def test_the_collector_layout_is_read_as_the_command_reads_it(spark, workdir):
     root = workdir / "modelDataCollector"
     lines_written = 0
     for hour in ("09", "17"):
-        folder = root / "credit-ep" / "blue" / "model_inputs" / "2026" / "11" / "24" / hour
+        folder = root / "credit-ep" / "blue" / "model_inputs" / f"{DAY:%Y}" / f"{DAY:%m}" / f"{DAY:%d}" / hour
         folder.mkdir(parents=True)
         with open(folder / "instance-1.jsonl", "w") as f:
             for i in range(40):
-                data = [{"AGE": int(rng.integers(18, 80)), "LIMIT_BAL": float(rng.normal(1e5, 2e4).round(2)),
+                data = [{"AGE": int(rng.integers(18, 80)), "LIMIT_BAL": round(float(rng.normal(1e5, 2e4)), 2),
                          "SEX": str(rng.choice(["1", "2"]))} for _ in range(int(rng.integers(1, 6)))]
                 record = {"specversion": "1.0", "id": f"{hour}-{i}", "source": "/subscriptions/s",
                           "type": "azureml.inference.model_inputs", "datacontenttype": "application/json",
-                          "time": "2026-11-24T09:00:00Z", "data": data, "correlationid": f"c{i}",
+                          "time": f"{DAY}T{hour}:00:00Z", "data": data, "correlationid": f"c{i}",
                           "modelversion": "default", "agent": "azureml-ai-monitoring/0.1.0b4"}
                 f.write(json.dumps(record) + "\n")
                 lines_written += len(data)
@@ -313,3 +316,18 @@ def test_the_collector_layout_is_read_as_the_command_reads_it(spark, workdir):
     assert df.columns == ["AGE", "LIMIT_BAL", "SEX"]
     p = ds_spark.profile(df, like=expected)
     assert p.statistics_bytes() == expected.statistics_bytes()
+
+
+def test_locations_follow_the_services_templates():
+    """Where the job reads and writes is rendered by the service's own template rules."""
+    assert ds_spark.profile_location("az://drift/", SERVICE, MODEL, VERSION, DAY) == (
+        f"az://drift/spark-profiles/{SERVICE}/{MODEL}/{VERSION}/2026/03/05/day.profile")
+    assert ds_spark._day_glob("abfss://modeldata@acct.dfs.core.windows.net", driftscan._driftscan.LEGACY_SNAPSHOTS,
+                              SERVICE, MODEL, VERSION, DAY) == (
+        f"abfss://modeldata@acct.dfs.core.windows.net/*/*/*/{SERVICE}/{MODEL}/{VERSION}/inputs/2026/{{03,3}}/{{05,5}}")
+    assert ds_spark._day_glob("/mnt/modelDataCollector", driftscan._driftscan.COLLECTOR_SNAPSHOTS,
+                              "ep", "", 0, DAY) == "/mnt/modelDataCollector/ep/*/model_inputs/2026/{03,3}/{05,5}/*"
+    with pytest.raises(driftscan.InvalidArgumentError, match="names no single folder"):
+        ds_spark.profile_location("/store", SERVICE, MODEL, VERSION, DAY, template="p/{yyyy}/{MM}/{dd}/{HH}")
+    with pytest.raises(driftscan.DetectorError, match="unknown placeholder"):
+        ds_spark.profile_location("/store", SERVICE, MODEL, VERSION, DAY, template="p/{day}/{yyyy}/{MM}/{dd}")

@@ -185,11 +185,7 @@ pub fn save_profile_to(profile: &Profile, spec: &str) -> Result<usize, PipelineE
     }
     let bytes = bytes::Bytes::from(profile.to_bytes());
     let written = bytes.len();
-    with_runtime(|| async move {
-        store
-            .put(&key, bytes, store::PutCondition::Overwrite)
-            .await
-    })??;
+    with_runtime(|| async move { store.put(&key, bytes, store::PutCondition::Overwrite).await })??;
     Ok(written)
 }
 
