@@ -5,6 +5,9 @@ profiled three ways on this machine's two cores:
 * ``driftscan profile`` (the command, one process reading the Parquet files);
 * ``driftscan.spark.profile(df)`` on ``spark.read.parquet(...)`` with Spark in local mode
   (``local[2]``): the Rust engine in the Python workers, fed by ``mapInArrow``;
+* the same DataFrame through ``mapInArrow`` into a function that only counts the rows: what
+  Spark itself costs (Parquet read, conversion to Arrow, transfer to the Python workers) before
+  any profiling;
 * whylogs' own Spark profiler, ``whylogs.api.pyspark.experimental.collect_dataset_profile_view``,
   on the same DataFrame (``mapInPandas`` per partition, merged on the driver).
 
@@ -156,12 +159,20 @@ def spark_session():  # noqa: ANN201
         SparkSession.builder.master("local[2]")
         .appName("driftscan-bench")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "4g")
         .config("spark.sql.shuffle.partitions", "4")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _count_rows(batches):  # noqa: ANN001, ANN202 - pyarrow batches
+    import pyarrow as pa
+
+    n = sum(b.num_rows for b in batches)
+    yield pa.RecordBatch.from_arrays([pa.array([n], type=pa.int64())], names=["rows"])
 
 
 def tool(name: str, data: Path, repeat: int, rows: int, out: Path) -> dict:
@@ -192,6 +203,12 @@ def tool(name: str, data: Path, repeat: int, rows: int, out: Path) -> dict:
         label = f"driftscan.spark.profile, local[2], {partitions} partitions"
         return {"seconds": seconds, "label": label, "same_statistics": same}
 
+    if name == "spark-count":
+        warm.mapInArrow(_count_rows, "rows long").collect()
+        seconds, cells = best(repeat, lambda: df.mapInArrow(_count_rows, "rows long").collect())
+        assert sum(c[0] for c in cells) == rows
+        return {"seconds": seconds, "label": f"mapInArrow counting rows only (Spark's own cost), {partitions} partitions"}
+
     from whylogs.api.pyspark.experimental import collect_dataset_profile_view
 
     collect_dataset_profile_view(warm)
@@ -209,7 +226,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--skip-whylogs", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the generated Parquet files")
-    ap.add_argument("--tool", choices=["cli", "spark", "whylogs"], help=argparse.SUPPRESS)
+    ap.add_argument("--tool", choices=["cli", "spark", "spark-count", "whylogs"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     data = Path(args.data)
     out = data.parent / f"{data.name}-cli.profile"
@@ -222,7 +239,7 @@ def main() -> int:
     generate(data, args.rows, args.files)
     mb = sum(f.stat().st_size for f in data.glob("*.parquet")) / 1e6
     results = []
-    tools = ["cli", "spark"] + ([] if args.skip_whylogs else ["whylogs"])
+    tools = ["cli", "spark", "spark-count"] + ([] if args.skip_whylogs else ["whylogs"])
     try:
         for name in tools:  # the command first: the Spark run checks its answer against it
             print(f"Running {name} ...", file=sys.stderr)
