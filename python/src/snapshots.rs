@@ -28,7 +28,9 @@ fn render(
         return Err(err(DriftscanErr::new(
             Kind::Value,
             "invalid_argument",
-            format!("template `{template}` must be relative to the store (no `az://`, no leading `/`)"),
+            format!(
+                "template `{template}` must be relative to the store (no `az://`, no leading `/`)"
+            ),
         )));
     }
     Ok(parsed.render(service, model, version, day))
