@@ -4,8 +4,10 @@
 #   Azurite (npm)           -> .tools/node_modules   (Blob Storage stand-in; tests start it on loopback)
 #   Python helpers (PyPI)   -> .tools/venv           (scipy reference values, aiosmtpd, checkov)
 #   Chromium (Debian)       -> /usr/bin/chromium     (report rendering tests)
+#   Java 17+ (Debian)       -> default-jre-headless  (pyspark, for the Spark tests in local mode)
 #   the Python wheel        -> .tools/py-venv        (recreated each run: maturin builds the wheel
-#                                                     of ./python, pip installs it, pytest runs)
+#                                                     of ./python, pip installs it with pyspark and
+#                                                     the DataFrame libraries, pytest runs)
 #
 # Nothing is skipped: if a component cannot be installed or started, the suite fails and says why.
 set -euo pipefail
@@ -40,6 +42,26 @@ if ! command -v chromium >/dev/null 2>&1; then
     sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
   fi
 fi
+
+say "Java runtime (pyspark)"
+# pyspark 4 needs Java 17 or newer; Debian's default-jre-headless is 17 on bookworm.
+java_major() {
+  local v
+  v=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+  echo "${v:-0}"
+}
+if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null
+  fi
+fi
+if [ "$(java_major)" -lt 17 ]; then
+  echo "pyspark needs Java 17 or newer; found: $(java -version 2>&1 | head -n1)" >&2
+  exit 1
+fi
+java -version 2>&1 | head -n1
 
 export DRIFTSCAN_PYTHON="$tools/venv/bin/python"
 export DRIFTSCAN_CHECKOV="$tools/iac-venv/bin/checkov"

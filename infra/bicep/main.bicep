@@ -32,6 +32,17 @@ param modelDataResourceGroup string = resourceGroup().name
 @description('Container that model data collection writes to.')
 param modelDataContainer string = 'modeldata'
 
+@description('Object ids of the identities Spark jobs run as (a Databricks access connector or service principal, the Synapse workspace identity, an Azure ML compute identity): each may write profiles into (and read baseline profiles from) the driftscan container. See docs/spark.md.')
+param sparkPrincipalIds array = []
+
+@description('Kind of the sparkPrincipalIds: ServicePrincipal (managed identities and service principals), User or Group.')
+@allowed([
+  'ServicePrincipal'
+  'User'
+  'Group'
+])
+param sparkPrincipalType string = 'ServicePrincipal'
+
 @description('Memory of each Flex Consumption instance, in MB.')
 @allowed([
   2048
@@ -229,6 +240,18 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalType: 'ServicePrincipal'
   }
 }
+
+// Spark jobs write the day's profile into the store (docs/spark.md): blob data access to the
+// driftscan container only, nothing else of the account.
+resource sparkProfileWriters 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in sparkPrincipalIds: {
+  name: guid(driftscanContainer.id, principalId, roleStorageBlobDataContributor)
+  scope: driftscanContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleStorageBlobDataContributor)
+    principalId: principalId
+    principalType: sparkPrincipalType
+  }
+}]
 
 // Read-only access to the model data, wherever the account lives.
 module modelDataReader 'modules/container-reader.bicep' = {

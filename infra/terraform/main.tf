@@ -178,6 +178,16 @@ resource "azurerm_role_assignment" "model_data_reader" {
   depends_on           = [azurerm_storage_container.model_data]
 }
 
+# Spark jobs write the day's profile into the store (docs/spark.md): blob data access to the
+# driftscan container only, nothing else of the account.
+resource "azurerm_role_assignment" "spark_profile_writers" {
+  for_each             = toset(var.spark_principal_ids)
+  scope                = azurerm_storage_container.driftscan.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = each.value
+  principal_type       = var.spark_principal_type
+}
+
 resource "azurerm_role_assignment" "metrics_publisher" {
   scope                = azurerm_application_insights.ai.id
   role_definition_name = "Monitoring Metrics Publisher"

@@ -55,6 +55,22 @@ variable "model_data_container" {
   default     = "modeldata"
 }
 
+variable "spark_principal_ids" {
+  description = "Object ids of the identities Spark jobs run as (a Databricks access connector or service principal, the Synapse workspace identity, an Azure ML compute identity): each may write profiles into (and read baseline profiles from) the driftscan container. See docs/spark.md."
+  type        = list(string)
+  default     = []
+}
+
+variable "spark_principal_type" {
+  description = "Kind of the spark_principal_ids: ServicePrincipal (managed identities and service principals), User or Group."
+  type        = string
+  default     = "ServicePrincipal"
+  validation {
+    condition     = contains(["ServicePrincipal", "User", "Group"], var.spark_principal_type)
+    error_message = "spark_principal_type must be ServicePrincipal, User or Group."
+  }
+}
+
 variable "instance_memory_mb" {
   description = "Memory of each Flex Consumption instance, in MB (2048 or 4096)."
   type        = number

@@ -1,10 +1,12 @@
 """Type stubs of the extension module ``driftscan._driftscan`` (the Rust engine)."""
 
 import os
-from typing import Any, final
+from typing import Any, Iterable, final
 
 __version__: str
 DEFAULT_SCAN_SEED: int
+LEGACY_SNAPSHOTS: str
+COLLECTOR_SNAPSHOTS: str
 DEFAULT_MIN_EFFECT: float
 
 @final
@@ -20,11 +22,21 @@ class Profile:
     def from_bytes(data: bytes) -> Profile:
         """A profile from the bytes of ``to_bytes``."""
     def save(self, path: str | os.PathLike[str]) -> int:
-        """Writes the profile atomically; returns the number of bytes written."""
+        """Writes the profile atomically to a path or to ``az://container/key``; returns the
+        number of bytes written."""
     def to_bytes(self) -> bytes:
         """The binary form (what ``save`` writes)."""
+    def statistics_bytes(self) -> bytes:
+        """The canonical encoding of the statistics alone: the same bytes for the same rows
+        however they were stored, split, ordered or merged (provenance left out)."""
+    def statistics_digest(self) -> str:
+        """Hex SHA-256 of ``statistics_bytes()``."""
     def merge(self, *others: Profile) -> Profile:
         """A new profile of this one's data and the others' together."""
+    @staticmethod
+    def merge_all(profiles: Iterable[Profile]) -> Profile:
+        """One profile of all the given profiles' data, merged at once (a node of a tree
+        reduce); the same as merging them one by one, in any order."""
     @property
     def rows(self) -> int:
         """Rows profiled."""
@@ -66,8 +78,14 @@ def scan(
     baseline_name: str | None = None,
     target_name: str | None = None,
 ) -> _RunResult: ...
-def profile(data: Any, name: str | None = None) -> Profile: ...
+def profile(
+    data: Any, name: str | None = None, kinds: list[tuple[str, str]] | None = None
+) -> Profile: ...
 def cli_main(args: list[str]) -> int: ...
+def snapshot_glob(template: str, service: str, model: str, version: int, date: str) -> str:
+    """The folders of one service's day below the store, as a Hadoop glob (``{03,3}``, ``*``)."""
+def snapshot_folder(template: str, service: str, model: str, version: int, date: str) -> str:
+    """The one zero-padded folder of one service's day below the store."""
 def detector_create(store: str, definition: str) -> str: ...
 def detector_get(store: str, name: str) -> str: ...
 def detector_list(store: str) -> str: ...

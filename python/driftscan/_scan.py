@@ -212,9 +212,12 @@ def scan(
     )
 
 
-def profile(data: Data, name: str | None = None) -> Profile:
+def profile(data: Data, name: str | None = None, *, like: Profile | None = None) -> Profile:
     """Profiles a dataset once (a path or an Arrow table), as ``driftscan profile`` does; the
     profile can stand for the data in later scans, be saved, and be merged with others.
     ``name`` describes an in-memory table in results (default ``<pandas.DataFrame>`` and so on).
+    ``like`` (a baseline's profile) reads the columns it has with its kinds, as a scan reads its
+    target; a Spark DataFrame is profiled by :func:`driftscan.spark.profile`.
     """
-    return _driftscan.profile(_arrow_side(data), name=name or _source_name(data))
+    kinds = list(like.kinds) if like is not None else None
+    return _driftscan.profile(_arrow_side(data), name=name or _source_name(data), kinds=kinds)

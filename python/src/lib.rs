@@ -8,6 +8,8 @@
 //!   polars, pyarrow, DuckDB), read through the Arrow C stream without a copy;
 //! * [`detectors`]: a detector store (folder or `az://container`) with the REST API's operations,
 //!   answering in the REST API's JSON documents, so the Python class can drive either;
+//! * [`snapshots`]: the service's snapshot templates rendered for a Spark job, which reads a
+//!   collector's day and writes its profile where the detector looks;
 //! * [`cli_main`]: the `driftscan` command that the wheel puts on PATH.
 //!
 //! The engine runs with the GIL released. Every error becomes an exception of
@@ -16,6 +18,7 @@
 
 mod detectors;
 mod errors;
+mod snapshots;
 
 use std::panic::AssertUnwindSafe;
 
@@ -25,6 +28,7 @@ use chrono::NaiveDate;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
+use driftscan::data::ColumnKind;
 use driftscan::drift::result::RunResult;
 use driftscan::drift::scan::ScanOptions;
 use driftscan::drift::significance::{DEFAULT_MIN_EFFECT, SignificanceOptions};
@@ -90,13 +94,57 @@ impl PyProfile {
         Ok(PyProfile { inner })
     }
 
-    /// Writes the profile to `path` atomically; returns the number of bytes written.
+    /// Writes the profile atomically to a path or to `az://container/key` (one Put Blob);
+    /// returns the number of bytes written.
     fn save(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let path = std::path::PathBuf::from(fspath(path)?);
+        let path = fspath(path)?;
         let profile = &self.inner;
         engine(py, "saving a profile", || {
-            Ok(local::save_profile(profile, &path)?)
+            Ok(local::save_profile_to(profile, &path)?)
         })
+    }
+
+    /// The canonical encoding of the statistics alone (rows, seed, columns, excluded columns, row
+    /// sample): the same bytes for the same rows however they were stored, split, ordered or
+    /// merged. Provenance (source, files, content hash, warnings) is left out.
+    fn statistics_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let profile = &self.inner;
+        let bytes = engine(py, "encoding statistics", || Ok(profile.statistics_bytes()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Hex SHA-256 of `statistics_bytes()`: a short fingerprint of the statistics.
+    fn statistics_digest(&self, py: Python<'_>) -> PyResult<String> {
+        let profile = &self.inner;
+        engine(py, "hashing statistics", || Ok(profile.statistics_digest()))
+    }
+
+    /// One profile of all the given profiles' data, merged at once (the row samples in one
+    /// selection, the columns in parallel): what each node of a tree reduce does. The same as
+    /// merging them one by one, in any order.
+    #[staticmethod]
+    fn merge_all(py: Python<'_>, profiles: &Bound<'_, PyAny>) -> PyResult<PyProfile> {
+        let mut parts = Vec::new();
+        for item in profiles.try_iter()? {
+            let item = item?;
+            let part = item.extract::<PyRef<'_, PyProfile>>().map_err(|_| {
+                DriftscanErr::new(
+                    Kind::InputType,
+                    "invalid_input",
+                    format!(
+                        "merge_all takes Profile objects, not `{}`",
+                        type_name(&item)
+                    ),
+                )
+                .into_py_err(py)
+            })?;
+            parts.push(part.inner.clone());
+        }
+        let inner = engine(py, "merging profiles", move || {
+            Profile::merge_all(parts)
+                .map_err(|e| DriftscanErr::new(Kind::Data, "data_error", e.to_string()))
+        })?;
+        Ok(PyProfile { inner })
     }
 
     /// The profile in its binary form (what `save` writes).
@@ -397,17 +445,45 @@ fn scan(
     Ok(PyRunResult { inner })
 }
 
-/// Profiles one dataset (see the package's `profile`).
+/// Profiles one dataset (see the package's `profile`). `kinds` pins how columns are read
+/// (`(name, "numeric" | "text")`, as `Profile.kinds` gives them); other columns are typed from the
+/// data.
 #[pyfunction]
-#[pyo3(signature = (data, name=None))]
-fn profile(py: Python<'_>, data: &Bound<'_, PyAny>, name: Option<String>) -> PyResult<PyProfile> {
+#[pyo3(signature = (data, name=None, kinds=None))]
+fn profile(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    name: Option<String>,
+    kinds: Option<Vec<(String, String)>>,
+) -> PyResult<PyProfile> {
+    let pinned_kinds = kinds
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(column, kind)| {
+            // The names `Profile.kinds` gives (`ColumnKind::as_str`), read back.
+            [ColumnKind::Numeric, ColumnKind::Text]
+                .into_iter()
+                .find(|k| k.as_str() == kind)
+                .map(|k| (column.clone(), k))
+                .ok_or_else(|| {
+                    DriftscanErr::new(
+                        Kind::Value,
+                        "invalid_argument",
+                        format!(
+                            "column `{column}`: kind must be `numeric` or `text`, got `{kind}`"
+                        ),
+                    )
+                    .into_py_err(py)
+                })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
     let data = dataset(data, name)?;
+    let options = ProfileOptions {
+        pinned_kinds,
+        ..ProfileOptions::default()
+    };
     let inner = engine(py, "profiling", move || {
-        Ok(local::load_dataset(
-            "dataset",
-            data,
-            &ProfileOptions::default(),
-        )?)
+        Ok(local::load_dataset("dataset", data, &options)?)
     })?;
     Ok(PyProfile { inner })
 }
@@ -442,5 +518,6 @@ fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(profile, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     detectors::register(m)?;
+    snapshots::register(m)?;
     Ok(())
 }

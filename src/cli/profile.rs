@@ -2,11 +2,9 @@
 //! profile instead of the data; `driftscan profile merge`: combine profiles of parts of a dataset
 //! (files, days, Spark partitions) into the profile of the whole.
 
-use std::path::PathBuf;
-
 use super::ExitStatus;
 use crate::pipeline::ProfileOptions;
-use crate::pipeline::local::{merge_profile_files, profile_dataset, save_profile};
+use crate::pipeline::local::{merge_profile_files, profile_dataset, save_profile_to};
 
 /// Arguments of `driftscan profile`.
 #[derive(Debug, clap::Args)]
@@ -19,9 +17,10 @@ pub struct ProfileArgs {
     /// JSON lines).
     #[arg(long, value_name = "PATH", required = true)]
     pub input: Option<String>,
-    /// Where to write the profile (conventionally `*.profile`).
+    /// Where to write the profile (conventionally `*.profile`): a path or
+    /// `az://container/key`.
     #[arg(long, value_name = "FILE", required = true)]
-    pub out: Option<PathBuf>,
+    pub out: Option<String>,
 }
 
 /// What else `driftscan profile` does.
@@ -33,9 +32,9 @@ pub enum ProfileAction {
         /// Profiles to merge (at least one).
         #[arg(value_name = "PROFILE", required = true)]
         profiles: Vec<String>,
-        /// Where to write the merged profile.
+        /// Where to write the merged profile: a path or `az://container/key`.
         #[arg(long, value_name = "FILE")]
-        out: PathBuf,
+        out: String,
     },
 }
 
@@ -53,12 +52,7 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitStatus> {
             (profile, out, "Profiled")
         }
     };
-    let written = save_profile(&profile, &out)?;
-    eprintln!(
-        "{verb} {} rows into {} ({} bytes).",
-        profile.rows,
-        out.display(),
-        written
-    );
+    let written = save_profile_to(&profile, &out)?;
+    eprintln!("{verb} {} rows into {out} ({written} bytes).", profile.rows);
     Ok(ExitStatus::Success)
 }

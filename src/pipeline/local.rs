@@ -169,6 +169,26 @@ pub fn save_profile(profile: &Profile, path: &std::path::Path) -> Result<usize, 
     Ok(bytes.len())
 }
 
+/// Writes a profile to a local path or to `az://container/key` (a Spark job writing the day's
+/// profile into a detector's Blob store). Atomic either way: a rename beside the destination in a
+/// folder, one Put Blob in a container, so the timer never reads half a profile. Replaces what is
+/// there, so rerunning a job for the same day replaces its profile. Returns the bytes written.
+pub fn save_profile_to(profile: &Profile, spec: &str) -> Result<usize, PipelineError> {
+    let Some((store, key)) = store_location(spec)? else {
+        return save_profile(profile, std::path::Path::new(spec));
+    };
+    if key.is_root() {
+        return Err(PipelineError::Store(store::StoreError::Config {
+            location: spec.to_string(),
+            reason: "name the profile's blob: az://container/path/name.profile".into(),
+        }));
+    }
+    let bytes = bytes::Bytes::from(profile.to_bytes());
+    let written = bytes.len();
+    with_runtime(|| async move { store.put(&key, bytes, store::PutCondition::Overwrite).await })??;
+    Ok(written)
+}
+
 /// The baseline (a cached profile or a dataset) and the target profiled with the baseline's column
 /// types, so that a day whose first rows look different cannot change how a column is compared.
 ///
