@@ -335,7 +335,7 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 fn dataset(value: &Bound<'_, PyAny>, name: Option<String>) -> PyResult<Dataset> {
     let py = value.py();
     if let Ok(p) = value.extract::<PyRef<'_, PyProfile>>() {
-        return Ok(Dataset::Profile(p.inner.clone()));
+        return Ok(Dataset::Profile(Box::new(p.inner.clone())));
     }
     if value.is_instance_of::<PyString>() || value.hasattr("__fspath__")? {
         return Ok(Dataset::Location(fspath(value)?));
@@ -412,13 +412,13 @@ fn scan(
         // always be open at once (two DuckDB relations of one connection cannot). The scan then
         // reads the target as it would after profiling the baseline itself.
         batches @ Dataset::Batches { .. } => {
-            Dataset::Profile(engine(py, "profiling the baseline", move || {
+            Dataset::Profile(Box::new(engine(py, "profiling the baseline", move || {
                 Ok(local::load_dataset(
                     "baseline",
                     batches,
                     &ProfileOptions::default(),
                 )?)
-            })?)
+            })?))
         }
         other => other,
     };

@@ -44,8 +44,8 @@ pub fn adhoc_context(model_name: &str, model_version: u32, date: Option<NaiveDat
 pub enum Dataset {
     /// A location: a data file, a folder, a glob, `az://container/prefix` or a `.profile` file.
     Location(String),
-    /// A profile already in memory.
-    Profile(Profile),
+    /// A profile already in memory (boxed: a profile is large beside a location).
+    Profile(Box<Profile>),
     /// Arrow record batches (a DataFrame or table handed over through the Arrow C stream),
     /// typed by their Arrow schema. `name` describes them in the result and in messages.
     Batches {
@@ -99,7 +99,7 @@ pub fn load_dataset(
 ) -> Result<Profile, PipelineError> {
     match dataset {
         Dataset::Location(spec) => load(side, &spec, options),
-        Dataset::Profile(p) => Ok(p),
+        Dataset::Profile(p) => Ok(*p),
         Dataset::Batches { name, reader } => profile_batches(side, &name, reader, options),
     }
 }
@@ -447,7 +447,7 @@ mod tests {
         )
         .unwrap();
         let result = scan_datasets(
-            Dataset::Profile(baseline),
+            Dataset::Profile(Box::new(baseline)),
             Dataset::Batches {
                 name: "<t>".into(),
                 reader: batches(&[0, 3000]),
