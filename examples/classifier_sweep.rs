@@ -7,7 +7,7 @@
 //!
 //! Keys: `iterations`, `depth`, `lr`, `leaf` (min leaf hessian), `subsample`, `colsample`,
 //! `nbins` (the large-sample model's); `small.trees`, `small.leaf`, `small.depth`, `small.mtry`,
-//! `small.bins` (the small-sample forest's); `folds`, `level`, `perms` (label permutations), `permrows` (rows
+//! `small.bins` (the small-sample forest's), `small.folds`; `folds`, `level`, `perms` (label permutations), `permrows` (rows
 //! per side up to which the null is permuted), `stat` (`auc` or `mcc`: the permutation test's
 //! statistic), `floorgate` (`true` or `false`). Scenarios (5 standard normal features unless said):
 //!
@@ -100,7 +100,10 @@ fn main() {
     let mut options = ClassifierOptions::default();
     // `small.` prefixes a key of the small-sample forest.
     for kv in args.iter().skip(2) {
-        if let Some(rest) = kv.strip_prefix("small.") {
+        if let Some(rest) = kv
+            .strip_prefix("small.")
+            .filter(|r| !r.starts_with("folds="))
+        {
             let (k, v) = rest.split_once('=').expect("key=value");
             assert!(
                 set_forest(&mut options.small_sample_model, k, v),
@@ -122,6 +125,7 @@ fn main() {
             }
             "floorgate" => options.floor_gate = v.parse().unwrap(),
             "folds" => options.folds = v.parse().unwrap(),
+            "small.folds" => options.small_sample_folds = v.parse().unwrap(),
             "level" => options.significance_level = v.parse().unwrap(),
             "perms" => options.permutations = v.parse().unwrap(),
             "permrows" => options.max_rows_permutation = v.parse().unwrap(),

@@ -26,28 +26,28 @@ use super::encoding::FeatureMatrix;
 /// Parameters of the forest, chosen by measurement (`docs/classifier.md`, "Choosing the model").
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForestParams {
-    /// Trees per fold. Default 64.
+    /// Trees per fold. Default 32.
     pub trees: usize,
-    /// Fewest bootstrap rows in a leaf. Default 3.
+    /// Fewest bootstrap rows in a leaf. Default 16.
     pub min_leaf: usize,
     /// Deepest split level (the root is level 0). Default 8.
     pub max_depth: usize,
     /// Candidate features per node; 0 means the rounded square root of the feature count.
-    /// Default 0.
+    /// Default 5.
     pub max_features: usize,
     /// Most bins per feature: ranks are merged into this many groups of neighbouring values, so
-    /// a node's split search scans at most this many candidates. Default 32.
+    /// a node's split search scans at most this many candidates. Default 16.
     pub bins: usize,
 }
 
 impl Default for ForestParams {
     fn default() -> Self {
         ForestParams {
-            trees: 64,
-            min_leaf: 3,
+            trees: 32,
+            min_leaf: 16,
             max_depth: 8,
-            max_features: 0,
-            bins: 32,
+            max_features: 5,
+            bins: 16,
         }
     }
 }
@@ -308,7 +308,8 @@ fn grow(
     let min_leaf = params.min_leaf as u32;
     while let Some(node) = ws.stack.pop() {
         let [n0, n1] = node.counts;
-        let splittable = n0 > 0 && n1 > 0 && n0 + n1 >= 2 * min_leaf && node.depth < params.max_depth;
+        let splittable =
+            n0 > 0 && n1 > 0 && n0 + n1 >= 2 * min_leaf && node.depth < params.max_depth;
         let split = if splittable {
             best_split(data, labels, node, mtry, min_leaf, rng, ws)
         } else {
@@ -490,7 +491,9 @@ mod tests {
         let n = 40;
         let labels: Vec<bool> = (0..n).map(|i| i >= n / 2).collect();
         let x = matrix(vec![
-            (0..n).map(|i| if i >= n / 2 { 1.0 } else { 0.0 } + i as f64 * 1e-3).collect(),
+            (0..n)
+                .map(|i| if i >= n / 2 { 1.0 } else { 0.0 } + i as f64 * 1e-3)
+                .collect(),
             (0..n).map(|i| ((i * 7) % 11) as f64).collect(),
         ]);
         let data = RankedFeatures::new(&x, 32);
