@@ -28,7 +28,9 @@ use super::encoding::FeatureMatrix;
 pub struct ForestParams {
     /// Trees per fold. Default 32.
     pub trees: usize,
-    /// Fewest bootstrap rows in a leaf. Default 16.
+    /// Fewest bootstrap rows in a leaf. Default 16; a node splits only with at least twice that,
+    /// so below about 18 rows per side (10 folds) the forest cannot split and the coefficient
+    /// is 0.
     pub min_leaf: usize,
     /// Deepest split level (the root is level 0). Default 8.
     pub max_depth: usize,
@@ -488,7 +490,8 @@ mod tests {
     #[test]
     fn a_separable_feature_is_split_on_and_scores_held_out_rows() {
         // Column 0 separates the labels; column 1 is noise.
-        let n = 40;
+        // 60 training rows per fold: enough for two leaves of the default 16.
+        let n = 80;
         let labels: Vec<bool> = (0..n).map(|i| i >= n / 2).collect();
         let x = matrix(vec![
             (0..n)
@@ -521,7 +524,8 @@ mod tests {
 
     #[test]
     fn missing_versus_present_is_a_split() {
-        let n = 40;
+        // 60 training rows per fold: enough for two leaves of the default 16.
+        let n = 80;
         let labels: Vec<bool> = (0..n).map(|i| i >= n / 2).collect();
         let x = matrix(vec![
             (0..n)
