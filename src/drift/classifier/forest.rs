@@ -290,6 +290,11 @@ fn grow(
     for &r in &ws.train {
         ws.weight[r as usize] = 0;
     }
+    // The feature order starts afresh, so a tree depends on its seed alone, not on what the
+    // workspace grew before (a thread's permutations differ from run to run).
+    for (i, f) in ws.features.iter_mut().enumerate() {
+        *f = i;
+    }
     let mut counts = [0u32; 2];
     for _ in 0..ws.train.len() {
         let r = ws.train[rng.below(ws.train.len())] as usize;
