@@ -6,9 +6,10 @@
 //! ```
 //!
 //! Keys: `iterations`, `depth`, `lr`, `leaf` (min leaf hessian), `subsample`, `colsample`,
-//! `nbins` (each for the large-sample model, or with a `small.` prefix for the small-sample one),
-//! `folds`, `level`, `perms` (label permutations), `permrows` (rows per side up to which the null
-//! is permuted). Scenarios (5 standard normal features unless said):
+//! `nbins` (the large-sample model's); `small.trees`, `small.leaf`, `small.depth`, `small.mtry`,
+//! `small.bins` (the small-sample forest's), `small.folds`; `folds`, `level`, `perms` (label permutations), `permrows` (rows
+//! per side up to which the null is permuted), `stat` (`auc` or `mcc`: the permutation test's
+//! statistic), `floorgate` (`true` or `false`). Scenarios (5 standard normal features unless said):
 //!
 //! * `none`: both sides from the same distribution;
 //! * `shift`: `f2` shifted by 1.5 sd at 30 rows per side, 1 sd at 100, 0.5 sd above;
@@ -21,7 +22,9 @@
 use std::time::Instant;
 
 use driftscan::base::rng::SplitMix64;
-use driftscan::drift::classifier::{self, ClassifierOptions, FeatureSpec, ModelParams};
+use driftscan::drift::classifier::{
+    self, ClassifierOptions, FeatureSpec, ForestParams, ModelParams, PermutationStatistic,
+};
 use driftscan::profile::sample::{RowSample, SampleColumn};
 
 fn normal(rng: &mut SplitMix64) -> f64 {
@@ -69,6 +72,19 @@ fn set_model(model: &mut ModelParams, key: &str, v: &str) -> bool {
     true
 }
 
+/// Sets one forest key; false when `key` is not a forest key.
+fn set_forest(forest: &mut ForestParams, key: &str, v: &str) -> bool {
+    match key {
+        "trees" => forest.trees = v.parse().unwrap(),
+        "leaf" => forest.min_leaf = v.parse().unwrap(),
+        "depth" => forest.max_depth = v.parse().unwrap(),
+        "mtry" => forest.max_features = v.parse().unwrap(),
+        "bins" => forest.bins = v.parse().unwrap(),
+        _ => return false,
+    }
+    true
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -82,23 +98,34 @@ fn main() {
         .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
         .unwrap_or_else(|| vec![30, 100, 1_000, 10_000]);
     let mut options = ClassifierOptions::default();
-    // `small.` prefixes a model key for the small-sample parameters.
+    // `small.` prefixes a key of the small-sample forest.
     for kv in args.iter().skip(2) {
-        let (kv, small) = match kv.strip_prefix("small.") {
-            Some(rest) => (rest, true),
-            None => (kv.as_str(), false),
-        };
+        if let Some(rest) = kv
+            .strip_prefix("small.")
+            .filter(|r| !r.starts_with("folds="))
+        {
+            let (k, v) = rest.split_once('=').expect("key=value");
+            assert!(
+                set_forest(&mut options.small_sample_model, k, v),
+                "unknown key small.{k}"
+            );
+            continue;
+        }
         let (k, v) = kv.split_once('=').expect("key=value");
-        let model = if small {
-            &mut options.small_sample_model
-        } else {
-            &mut options.model
-        };
-        if set_model(model, k, v) {
+        if set_model(&mut options.model, k, v) {
             continue;
         }
         match k {
+            "stat" => {
+                options.statistic = match v {
+                    "auc" => PermutationStatistic::Auc,
+                    "mcc" => PermutationStatistic::Mcc,
+                    _ => panic!("stat is auc or mcc"),
+                }
+            }
+            "floorgate" => options.floor_gate = v.parse().unwrap(),
             "folds" => options.folds = v.parse().unwrap(),
+            "small.folds" => options.small_sample_folds = v.parse().unwrap(),
             "level" => options.significance_level = v.parse().unwrap(),
             "perms" => options.permutations = v.parse().unwrap(),
             "permrows" => options.max_rows_permutation = v.parse().unwrap(),

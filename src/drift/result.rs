@@ -168,7 +168,8 @@ pub struct DatasetSummary {
 pub struct ClassifierSummary {
     /// Model used, e.g. `gradient-boosted trees (forust-ml 0.8), 30 rounds, depth 3, ...`.
     pub model: String,
-    /// Which importance the contributions are: `total_gain`.
+    /// Which importance the contributions are: `total_gain` (boosted trees) or
+    /// `mean_decrease_impurity` (the small-sample forest).
     pub importance: String,
     /// Cross-fitted Matthews correlation before clipping to [0, 1], and before it is set to 0
     /// for not being significant.

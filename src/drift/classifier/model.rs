@@ -3,9 +3,10 @@
 //!
 //! No split is refused for a small gain: whether the fit found anything is decided afterwards,
 //! by comparing the cross-fitted Matthews correlation with its null distribution
-//! (`super::calibration`). The parameters were chosen by measurement (`docs/classifier.md`,
-//! "Choosing the model"): they give the most power at 30 rows per side that still keeps the
-//! 50,000-rows-per-side fit inside the time budget.
+//! (`super::calibration`). This is the large-sample model (above `max_rows_permutation` rows per
+//! side): forust fits 50,000 rows per side inside the time budget, handles missing values and
+//! gives total-gain importances; its fixed cost per fit (binning, allocation, threads) is what
+//! made it the wrong tool for the permutation null's hundreds of refits (`super::forest`).
 
 use forust_ml::GradientBooster;
 use forust_ml::gradientbooster::ImportanceMethod;
@@ -18,9 +19,8 @@ use super::encoding::FeatureMatrix;
 /// cost more than they save and the folds run side by side instead.
 const PARALLEL_FIT_ROWS: usize = 20_000;
 
-/// Parameters of the gradient-boosted trees. Two sets were chosen by measurement
-/// (`docs/classifier.md`): [`ModelParams::default`] above `max_rows_permutation` rows per side,
-/// [`ModelParams::small_sample`] up to it.
+/// Parameters of the gradient-boosted trees, the model above `max_rows_permutation` rows per side
+/// (below, `super::forest`), chosen by measurement (`docs/classifier.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelParams {
     /// Boosting rounds. Default 30.
@@ -58,21 +58,6 @@ impl Default for ModelParams {
 }
 
 impl ModelParams {
-    /// The parameters for samples small enough for the permutation null (at most
-    /// `max_rows_permutation` rows per side): depth 2 (a flipped correlation is still one tree),
-    /// learning rate 0.2, at least about 24 rows per leaf (hessian 6), 32 bins. Large leaves keep
-    /// a fit on 48 rows from chasing noise: at 30 rows per side they found a 1.5 sd shift in 95 %
-    /// of seeds where leaves of 4 rows found it in 78 %; 32 bins make the refits cheaper.
-    pub fn small_sample() -> Self {
-        ModelParams {
-            learning_rate: 0.2,
-            max_depth: 2,
-            min_leaf_weight: 6.0,
-            nbins: 32,
-            ..ModelParams::default()
-        }
-    }
-
     /// One line naming the model and its parameters, for the result document.
     pub fn describe(&self) -> String {
         format!(
