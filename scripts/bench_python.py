@@ -18,34 +18,21 @@ Usage (scripts/bench_python.sh sets up the environment: the wheel and Evidently)
 from __future__ import annotations
 
 import argparse
+import sys
 import gc
 import time
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-COLUMNS = 20
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import COLUMNS, make_table  # noqa: E402
+
 
 
 def make_frame(rows: int, seed: int, shift: float) -> pd.DataFrame:
-    """20 numeric columns of mixed shapes (normal, log-normal, Poisson, Student t), as
-    scripts/bench.py generates them; `shift` moves three of them (the drift to find)."""
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for c in range(COLUMNS):
-        kind = c % 4
-        if kind == 0:
-            v = rng.normal(0.0, 1.0, rows)
-        elif kind == 1:
-            v = rng.lognormal(0.0, 0.75, rows)
-        elif kind == 2:
-            v = rng.poisson(4.0, rows).astype(np.float64)
-        else:
-            v = rng.standard_t(3.0, rows)
-        if c in (3, 7, 12):
-            v = v + shift
-        cols[f"f{c:02d}"] = np.round(v, 4)
-    return pd.DataFrame(cols)
+    """The data of scripts/bench.py (20 numeric columns of mixed shapes), as a pandas frame."""
+    return make_table(rows, seed, shift).to_pandas()
 
 
 def status_kb(field: str) -> int:

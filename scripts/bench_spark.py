@@ -39,25 +39,11 @@ COLUMNS = 20
 
 
 def make_part(rows: int, seed: int):  # noqa: ANN201 - pyarrow.Table
-    """20 numeric columns of mixed shapes (normal, log-normal, Poisson, Student t), four
-    decimals, as scripts/bench.py and scripts/bench_python.py generate them."""
-    import numpy as np
-    import pyarrow as pa
+    """The data of scripts/bench.py (20 numeric columns of mixed shapes, four decimals), unshifted."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench import make_table
 
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for c in range(COLUMNS):
-        kind = c % 4
-        if kind == 0:
-            v = rng.normal(0.0, 1.0, rows)
-        elif kind == 1:
-            v = rng.lognormal(0.0, 0.75, rows)
-        elif kind == 2:
-            v = rng.poisson(4.0, rows).astype(np.float64)
-        else:
-            v = rng.standard_t(3.0, rows)
-        cols[f"f{c:02d}"] = np.round(v, 4)
-    return pa.table(cols)
+    return make_table(rows, seed, 0.0)
 
 
 def generate(folder: Path, rows: int, files: int) -> None:
