@@ -18,8 +18,8 @@ Usage (scripts/bench_python.sh sets up the environment: the wheel and Evidently)
 from __future__ import annotations
 
 import argparse
-import sys
 import gc
+import sys
 import time
 from pathlib import Path
 
@@ -27,7 +27,6 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench import COLUMNS, make_table  # noqa: E402
-
 
 
 def make_frame(rows: int, seed: int, shift: float) -> pd.DataFrame:
