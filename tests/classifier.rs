@@ -502,6 +502,21 @@ fn top(outcome: &ClassifierOutcome) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
+/// The classifier with default options and `seed` on the `FEATURES` numeric columns of each side.
+fn score_seeded(base: &[Vec<f64>], target: &[Vec<f64>], seed: u64) -> ClassifierOutcome {
+    let options = ClassifierOptions {
+        seed,
+        ..ClassifierOptions::default()
+    };
+    classifier::score(
+        &numeric_sample(base.to_vec()),
+        &numeric_sample(target.to_vec()),
+        &numeric_specs(FEATURES),
+        &options,
+    )
+    .expect("classifier runs")
+}
+
 #[test]
 fn no_drift_rarely_passes_005_and_rarely_flags_a_feature_at_every_size() {
     for rows in [30, 100, 1_000, 10_000, 50_000] {
@@ -510,17 +525,7 @@ fn no_drift_rarely_passes_005_and_rarely_flags_a_feature_at_every_size() {
             let mut rng = SplitMix64::new(seed * 1_000_003 + rows as u64);
             let base = columns(rows, &mut rng, &[], 0.0);
             let target = columns(rows, &mut rng, &[], 0.0);
-            let options = ClassifierOptions {
-                seed,
-                ..ClassifierOptions::default()
-            };
-            let out = classifier::score(
-                &numeric_sample(base.clone()),
-                &numeric_sample(target.clone()),
-                &numeric_specs(FEATURES),
-                &options,
-            )
-            .expect("classifier runs");
+            let out = score_seeded(&base, &target, seed);
             over += usize::from(out.coefficient > 0.05);
             largest = largest.max(out.coefficient);
             flagged += usize::from(!drifted(&base, &target).is_empty());
@@ -548,17 +553,7 @@ fn power(rows: usize, shift: &[f64], rho: f64, shifted: &[usize]) -> (usize, usi
         let mut rng = SplitMix64::new(seed * 1_000_033 + rows as u64);
         let base = columns(rows, &mut rng, &[], rho);
         let target = columns(rows, &mut rng, shift, rho);
-        let options = ClassifierOptions {
-            seed,
-            ..ClassifierOptions::default()
-        };
-        let out = classifier::score(
-            &numeric_sample(base.clone()),
-            &numeric_sample(target.clone()),
-            &numeric_specs(FEATURES),
-            &options,
-        )
-        .expect("classifier runs");
+        let out = score_seeded(&base, &target, seed);
         found += usize::from(out.coefficient > 0.2 && shifted.contains(&top(&out)));
         flagged += usize::from(drifted(&base, &target).iter().any(|f| shifted.contains(f)));
     }

@@ -2,9 +2,6 @@
 //! written by `scripts/reference/distributions.py` (numpy.histogram, scipy.stats.gaussian_kde) on
 //! samples this file regenerates bit for bit.
 
-use std::path::Path;
-use std::process::Command;
-
 use driftscan::drift::distributions::{self, NumericSide};
 use driftscan::drift::result::Distribution;
 use driftscan::profile::sketch::ValueSketch;
@@ -190,30 +187,10 @@ fn histogram_and_kde_match_numpy_and_scipy_on_the_committed_fixture() {
 /// cannot leave the committed values stale.
 #[test]
 fn reference_script_still_produces_the_fixture() {
-    let python = match std::env::var("DRIFTSCAN_PYTHON") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            assert!(
-                std::env::var("DRIFTSCAN_REQUIRE_COMPONENTS").as_deref() != Ok("1"),
-                "DRIFTSCAN_PYTHON is not set: it must point at a Python with numpy and scipy \
-                 (scripts/test.sh sets it)"
-            );
-            eprintln!("DRIFTSCAN_PYTHON is not set: not re-running the reference script");
-            return;
-        }
+    let Some(fresh) = crate::harness::run_reference_script("scripts/reference/distributions.py")
+    else {
+        return;
     };
-    let script = Path::new("scripts/reference/distributions.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `{python}`: {e}"));
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        script.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let fresh: Value = serde_json::from_slice(&out.stdout).expect("script prints JSON");
     check_fixture(&fresh);
     let committed: Value =
         serde_json::from_str(&std::fs::read_to_string(FIXTURE).expect("fixture")).unwrap();

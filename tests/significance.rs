@@ -3,9 +3,6 @@
 //! expected values in `tests/data/reference/significance.json` were written by
 //! `scripts/reference/significance.py`; the samples are regenerated bit for bit.
 
-use std::path::Path;
-use std::process::Command;
-
 use driftscan::drift::metrics::chi_squared::chi_squared;
 use driftscan::drift::metrics::ks_p_value::ks_p_value;
 use driftscan::drift::significance::holm;
@@ -99,30 +96,10 @@ fn p_values_match_scipy_on_the_committed_fixture() {
 /// committed values stale.
 #[test]
 fn reference_script_still_produces_the_fixture() {
-    let python = match std::env::var("DRIFTSCAN_PYTHON") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            assert!(
-                std::env::var("DRIFTSCAN_REQUIRE_COMPONENTS").as_deref() != Ok("1"),
-                "DRIFTSCAN_PYTHON is not set: it must point at a Python with numpy and scipy \
-                 (scripts/test.sh sets it)"
-            );
-            eprintln!("DRIFTSCAN_PYTHON is not set: not re-running the reference script");
-            return;
-        }
+    let Some(fresh) = crate::harness::run_reference_script("scripts/reference/significance.py")
+    else {
+        return;
     };
-    let script = Path::new("scripts/reference/significance.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `{python}`: {e}"));
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        script.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let fresh: Value = serde_json::from_slice(&out.stdout).expect("script prints JSON");
     let committed: Value =
         serde_json::from_str(&std::fs::read_to_string(FIXTURE).expect("fixture")).unwrap();
     assert_eq!(
