@@ -7,9 +7,9 @@
 //!
 //! Keys: `iterations`, `depth`, `lr`, `leaf` (min leaf hessian), `subsample`, `colsample`,
 //! `nbins` (the large-sample model's); `small.trees`, `small.leaf`, `small.depth`, `small.mtry`,
-//! `small.bins` (the small-sample forest's), `small.folds`; `folds`, `level`, `perms` (label permutations), `permrows` (rows
+//! `small.bins` (the small-sample forest's); `folds`, `level`, `perms` (label permutations), `permrows` (rows
 //! per side up to which the null is permuted), `stat` (`auc` or `mcc`: the permutation test's
-//! statistic), `floorgate` (`true` or `false`). Scenarios (5 standard normal features unless said):
+//! statistic), `floorgate` (`true` or `false`), `scenarios` (a comma-separated subset). Scenarios (5 standard normal features unless said):
 //!
 //! * `none`: both sides from the same distribution;
 //! * `shift`: `f2` shifted by 1.5 sd at 30 rows per side, 1 sd at 100, 0.5 sd above;
@@ -98,12 +98,10 @@ fn main() {
         .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
         .unwrap_or_else(|| vec![30, 100, 1_000, 10_000]);
     let mut options = ClassifierOptions::default();
+    let mut only: Option<Vec<String>> = None;
     // `small.` prefixes a key of the small-sample forest.
     for kv in args.iter().skip(2) {
-        if let Some(rest) = kv
-            .strip_prefix("small.")
-            .filter(|r| !r.starts_with("folds="))
-        {
+        if let Some(rest) = kv.strip_prefix("small.") {
             let (k, v) = rest.split_once('=').expect("key=value");
             assert!(
                 set_forest(&mut options.small_sample_model, k, v),
@@ -125,10 +123,10 @@ fn main() {
             }
             "floorgate" => options.floor_gate = v.parse().unwrap(),
             "folds" => options.folds = v.parse().unwrap(),
-            "small.folds" => options.small_sample_folds = v.parse().unwrap(),
             "level" => options.significance_level = v.parse().unwrap(),
             "perms" => options.permutations = v.parse().unwrap(),
             "permrows" => options.max_rows_permutation = v.parse().unwrap(),
+            "scenarios" => only = Some(v.split(',').map(str::to_string).collect()),
             _ => panic!("unknown key {k}"),
         }
     }
@@ -152,7 +150,10 @@ fn main() {
             ("shift", shift, vec![2], 0.0),
             ("seasonal", 1.5, vec![0, 1], 0.9),
         ] {
-            if rows > 1_000 && scenario == "seasonal" {
+            let chosen = only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|s| s == scenario));
+            if !chosen || (rows > 1_000 && scenario == "seasonal") {
                 continue;
             }
             let (mut over5, mut over20, mut found) = (0, 0, 0);

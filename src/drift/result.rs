@@ -171,18 +171,19 @@ pub struct ClassifierSummary {
     /// Which importance the contributions are: `total_gain` (boosted trees) or
     /// `mean_decrease_impurity` (the small-sample forest).
     pub importance: String,
-    /// Cross-fitted Matthews correlation before clipping to [0, 1], and before it is set to 0
+    /// Held-out Matthews correlation before clipping to [0, 1], and before it is set to 0
     /// for not being significant.
     pub mcc_raw: f64,
-    /// ROC AUC of the out-of-fold probabilities.
+    /// ROC AUC of the held-out (out-of-bag or out-of-fold) probabilities.
     pub roc_auc: f64,
     /// Rows drawn from the baseline's row sample.
     pub baseline_sample_rows: usize,
     /// Rows drawn from the target's row sample.
     pub target_sample_rows: usize,
-    /// Rows each fold's model was trained on (the largest fold's training set).
+    /// Rows each fold's model was trained on (the largest fold's training set); out of bag, the
+    /// rows of each tree's bootstrap sample.
     pub train_rows: usize,
-    /// Rows scored out of fold: every sampled row, once.
+    /// Rows scored by a model that did not see them: every sampled row, once.
     pub test_rows: usize,
     /// Seed of the folds and the model.
     pub seed: u64,
@@ -196,7 +197,8 @@ pub struct ClassifierSummary {
     /// The coefficient is 0 unless `p_value` is at or below this level.
     #[serde(default)]
     pub significance_level: f64,
-    /// Cross-fitting folds (0 in results written before cross-fitting).
+    /// Cross-fitting folds; 0 when every row was scored out of bag (small samples) and in
+    /// results written before cross-fitting.
     #[serde(default)]
     pub folds: usize,
 }

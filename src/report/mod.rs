@@ -192,13 +192,23 @@ fn cards(r: &RunResult) -> String {
     );
     out.push_str("</div>\n");
     if let Some(k) = &r.classifier {
+        let scoring = if k.folds == 0 {
+            format!(
+                "{} rows, each scored out of bag by the trees that did not draw it",
+                count(k.test_rows as u64)
+            )
+        } else {
+            format!(
+                "{} folds, each model trained on up to {} rows, {} rows scored out of fold",
+                k.folds,
+                count(k.train_rows as u64),
+                count(k.test_rows as u64)
+            )
+        };
         let _ = writeln!(
             out,
-            "<p class=\"note\">Domain classifier: {}; {} folds, each model trained on up to {} rows, {} rows scored out of fold; importance: {}; seed {}. p-value {}; noise floor from {} at {} rows per side.</p>",
+            "<p class=\"note\">Domain classifier: {}; {scoring}; importance: {}; seed {}. p-value {}; noise floor from {} at {} rows per side.</p>",
             escape(&k.model),
-            k.folds,
-            count(k.train_rows as u64),
-            count(k.test_rows as u64),
             escape(&k.importance),
             k.seed,
             crate::drift::verdict::format_p_value(k.p_value),

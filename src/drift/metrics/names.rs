@@ -3,11 +3,12 @@
 //! The first four are Azure ML's (`azureml-datadrift`), so existing dashboards and KQL queries over
 //! `customMetrics` keep working; the others follow Azure ML model monitoring v2 and Evidently.
 
-/// Dataset level: Matthews correlation of the domain classifier's out-of-fold predictions, clipped
-/// to [0, 1]; 0 when not significant (see `docs/classifier.md`).
+/// Dataset level: Matthews correlation of the domain classifier's held-out (out-of-bag or
+/// out-of-fold) predictions, clipped to [0, 1]; 0 when not significant (see `docs/classifier.md`).
 pub const DATADRIFT_COEFFICIENT: &str = "datadrift_coefficient";
-/// Per column: the fold models' total-gain importance of the feature, normalised to sum to 1
-/// (all 0 when the coefficient is 0).
+/// Per column: the classifier's importance of the feature (the forest's mean decrease in
+/// impurity, the boosted trees' total gain), normalised to sum to 1 (all 0 when the coefficient
+/// is 0).
 pub const DATADRIFT_CONTRIBUTION: &str = "datadrift_contribution";
 /// Per numeric column: `scipy.stats.wasserstein_distance` on the raw values.
 pub const WASSERSTEIN_DISTANCE: &str = "wasserstein_distance";
@@ -33,7 +34,7 @@ pub const BASELINE_MISSING_RATE: &str = "baseline_missing_rate";
 pub const TARGET_MISSING_RATE: &str = "target_missing_rate";
 /// Per column: target missing rate minus baseline missing rate.
 pub const MISSING_RATE_CHANGE: &str = "missing_rate_change";
-/// Dataset level: ROC AUC of the domain classifier's out-of-fold probabilities.
+/// Dataset level: ROC AUC of the domain classifier's held-out probabilities.
 pub const CLASSIFIER_ROC_AUC: &str = "classifier_roc_auc";
 /// Dataset level: the 99th percentile of the coefficient with no drift at this sample size.
 pub const DATADRIFT_NOISE_FLOOR: &str = "datadrift_noise_floor";
