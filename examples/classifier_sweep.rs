@@ -15,7 +15,8 @@
 //! * `shift`: `f2` shifted by 1.5 sd at 30 rows per side, 1 sd at 100, 0.5 sd above;
 //! * `seasonal`: `f0` and `f1` correlated 0.9, both shifted by 1.5 sd (summer temperatures).
 //!
-//! Per size and scenario it prints the share of seeds with coefficient > 0.05 and > 0.2, the
+//! Per size and scenario it prints the share of seeds with a p-value at most the level, with
+//! coefficient > 0.05 and > 0.2, the
 //! share with coefficient > 0.2 and a drifted feature on top, the median coefficient, the mean
 //! noise floor and the median time of one `score` call.
 
@@ -133,8 +134,8 @@ fn main() {
     println!("large samples: {}", options.model.describe());
     println!("small samples: {}", options.small_sample_model.describe());
     println!(
-        "{:>7} {:>9} {:>8} {:>8} {:>10} {:>8} {:>8} {:>9}",
-        "rows", "scenario", ">0.05", ">0.2", ">0.2+top", "median", "floor", "ms"
+        "{:>7} {:>9} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8} {:>9}",
+        "rows", "scenario", "p<=level", ">0.05", ">0.2", ">0.2+top", "median", "floor", "ms"
     );
     let specs: Vec<FeatureSpec> = (0..5)
         .map(|i| FeatureSpec::numeric(format!("f{i}")))
@@ -156,7 +157,7 @@ fn main() {
             if !chosen || (rows > 1_000 && scenario == "seasonal") {
                 continue;
             }
-            let (mut over5, mut over20, mut found) = (0, 0, 0);
+            let (mut significant, mut over5, mut over20, mut found) = (0, 0, 0, 0);
             let (mut coefs, mut floors, mut times) = (Vec::new(), Vec::new(), Vec::new());
             for seed in 0..seeds {
                 let mut rng = SplitMix64::new(seed * 7919 + rows as u64);
@@ -176,6 +177,7 @@ fn main() {
                     .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
                     .map(|(i, _)| i)
                     .unwrap_or(0);
+                significant += (out.p_value <= o.significance_level) as usize;
                 over5 += (out.coefficient > 0.05) as usize;
                 over20 += (out.coefficient > 0.2) as usize;
                 found += (out.coefficient > 0.2 && shifted.contains(&top)) as usize;
@@ -184,9 +186,10 @@ fn main() {
             }
             let pct = |c: usize| 100.0 * c as f64 / seeds as f64;
             println!(
-                "{:>7} {:>9} {:>7.1}% {:>7.1}% {:>9.1}% {:>8.3} {:>8.3} {:>9.2}",
+                "{:>7} {:>9} {:>7.1}% {:>7.1}% {:>7.1}% {:>9.1}% {:>8.3} {:>8.3} {:>9.2}",
                 rows,
                 scenario,
+                pct(significant),
                 pct(over5),
                 pct(over20),
                 pct(found),
