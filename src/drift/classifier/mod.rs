@@ -511,6 +511,8 @@ fn small_sample_fit(
         ws.labels = labels;
         (mcc, stat)
     };
+    let as_good =
+        |null: &[(f64, f64)]| null.iter().filter(|v| v.1 >= observed_stat - 1e-12).count();
     // p <= level  <=>  1 + as_good <= level (1 + permutations).
     let allowed = options.significance_level * (1 + options.permutations) as f64 - 1.0;
     let mut null: Vec<(f64, f64)> = Vec::with_capacity(options.permutations);
@@ -526,15 +528,13 @@ fn small_sample_fit(
             || (Workspace::new(&data), vec![0.0; x.rows]),
             |(ws, proba), r| refit(ws, proba, r),
         ));
-        let as_good = null.iter().filter(|v| v.1 >= observed_stat - 1e-12).count();
-        if as_good as f64 > allowed + 1e-9 {
+        if as_good(&null) as f64 > allowed + 1e-9 {
             break;
         }
     }
     let mccs: Vec<f64> = null.iter().map(|v| v.0).collect();
     let mut calibration = calibration::from_null(observed, &mccs, NOISE_FLOOR_QUANTILE);
-    let as_good = null.iter().filter(|v| v.1 >= observed_stat - 1e-12).count();
-    calibration.p_value = (1 + as_good) as f64 / (1 + null.len()) as f64;
+    calibration.p_value = (1 + as_good(&null)) as f64 / (1 + null.len()) as f64;
     let fit = CrossFit {
         proba,
         importance,
