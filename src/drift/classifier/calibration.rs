@@ -216,18 +216,18 @@ pub fn pooled_mcc(folds: &[FoldTable]) -> f64 {
     )
 }
 
-/// The observed MCC set against refitted null MCCs (label permutations): p-value
-/// `(1 + #{null >= observed}) / (1 + refits)`, exact under exchangeability; the noise floor is
-/// the `quantile` quantile of the clipped null values (nearest rank).
-pub fn from_null(observed: f64, null: &[f64], quantile: f64) -> Calibration {
+/// The observed MCC set against refitted null MCCs (label permutations), `as_good` of which
+/// were at least as good as the real fit by the test's statistic: p-value
+/// `(1 + as_good) / (1 + refits)`, exact under exchangeability; the noise floor is the
+/// `quantile` quantile of the clipped null values (nearest rank).
+pub fn from_null(observed: f64, null: &[f64], as_good: usize, quantile: f64) -> Calibration {
     let mut clipped: Vec<f64> = null.iter().map(|v| v.clamp(0.0, 1.0)).collect();
     clipped.sort_by(f64::total_cmp);
     let r = clipped.len();
-    let at_least = null.iter().filter(|&&v| v >= observed - 1e-12).count();
     let rank = ((quantile * r as f64).ceil() as usize).clamp(1, r.max(1));
     Calibration {
         mcc: observed,
-        p_value: (1 + at_least) as f64 / (1 + r) as f64,
+        p_value: (1 + as_good) as f64 / (1 + r) as f64,
         noise_floor: clipped.get(rank - 1).copied().unwrap_or(0.0),
         null_mean: if r == 0 {
             0.0

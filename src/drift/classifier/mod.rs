@@ -533,8 +533,7 @@ fn small_sample_fit(
         }
     }
     let mccs: Vec<f64> = null.iter().map(|v| v.0).collect();
-    let mut calibration = calibration::from_null(observed, &mccs, NOISE_FLOOR_QUANTILE);
-    calibration.p_value = (1 + as_good(&null)) as f64 / (1 + null.len()) as f64;
+    let calibration = calibration::from_null(observed, &mccs, as_good(&null), NOISE_FLOOR_QUANTILE);
     let fit = CrossFit {
         proba,
         importance,
