@@ -44,3 +44,5 @@ mod store;
 mod cli;
 /// Snapshots of the result document and the terminal summary, volatile fields redacted.
 mod documents;
+/// The README's demo output, compared with what the demo command prints.
+mod readme;
