@@ -7,18 +7,20 @@
 //! Arrow IPC stream encoding of the schema and of each batch as handed in (so the same batches
 //! give the same hash; the same rows batched differently give another).
 
-use std::sync::Arc;
+use std::marker::PhantomData;
 
 use arrow::array::{RecordBatch, RecordBatchReader};
+use arrow::datatypes::DataType;
+use arrow::ipc::writer::StreamWriter;
 
 use crate::base::hash::{ContentHasher, FileHasher, hash_bytes};
 
 use super::ReadError;
 use super::read::{
-    Chunk, ChunkColumn, DatasetInfo, FileContext, FileInfo, ReadOptions, arrange, guarded,
-    merge_window, process_window, window_len,
+    Chunk, ChunkColumn, DatasetInfo, Decoder, FileContext, FileInfo, Head, Origin, ReadOptions,
+    arrange, run,
 };
-use super::schema::{clean_names, coerce, schema_from_arrow};
+use super::schema::{DatasetSchema, clean_names, coerce, schema_from_arrow};
 
 /// Rows per chunk: batches larger than this are sliced (without copying).
 const CHUNK_ROWS: usize = 16 * 1024;
@@ -40,10 +42,6 @@ where
     P: Fn(&Chunk) -> T + Sync,
     M: FnMut(T),
 {
-    let arrow_error = |reason: String| ReadError::Arrow {
-        name: name.to_string(),
-        reason,
-    };
     let arrow_schema = batches.schema();
     let names: Vec<String> = arrow_schema
         .fields()
@@ -51,113 +49,42 @@ where
         .map(|f| f.name().clone())
         .collect();
     let names = clean_names(name, names)?;
-    let types: Vec<_> = arrow_schema
+    let types: Vec<DataType> = arrow_schema
         .fields()
         .iter()
-        .map(|f| f.data_type())
+        .map(|f| f.data_type().clone())
         .collect();
+    let mut hashed = HashWriter(FileHasher::new(name));
+    let ipc = StreamWriter::try_new(&mut hashed, &arrow_schema)
+        .map_err(|e| arrow_error(name.to_string(), e.to_string()))?;
+    let mut feed = Stream {
+        batches,
+        types,
+        ipc,
+        name: name.to_string(),
+    };
     let mut schema = None;
     let mut info = DatasetInfo::default();
-    let key = stream_key(name);
     let mut ctx = FileContext {
         index: 0,
-        key,
+        key: stream_key(name),
         name: name.to_string(),
         schema: &mut schema,
         warnings: &mut info.warnings,
         rows: 0,
         pinned: &options.pinned,
-        max_record: options.max_record_bytes,
-        parquet_whole_file: options.parquet_whole_file_bytes,
     };
-    ctx.set_schema(schema_from_arrow(&names, &types, "Arrow"));
-    let mapping = ctx.map_columns(&names);
-    let pinned = Arc::new(ctx.schema.clone().unwrap_or_default());
-
-    let mut hashed = HashWriter(FileHasher::new(name));
-    let mut ipc = arrow::ipc::writer::StreamWriter::try_new(&mut hashed, &arrow_schema)
-        .map_err(|e| arrow_error(e.to_string()))?;
-    let window = window_len();
-    let mut batches = batches.into_iter();
-    let mut index = 0usize;
-    // The slices of a batch not handed out yet.
-    let mut rest: Option<RecordBatch> = None;
-    let mut pull = |index: &mut usize| -> Result<Vec<(usize, RecordBatch)>, ReadError> {
-        let mut out = Vec::with_capacity(window);
-        while out.len() < window {
-            let batch = match rest.take() {
-                Some(b) => b,
-                None => match batches.next() {
-                    None => break,
-                    Some(b) => {
-                        let b = b.map_err(|e| arrow_error(e.to_string()))?;
-                        let same = b.num_columns() == types.len()
-                            && b.columns()
-                                .iter()
-                                .zip(&types)
-                                .all(|(a, t)| a.data_type() == *t);
-                        if !same {
-                            return Err(arrow_error(format!(
-                                "a batch's schema differs from the stream's: {:?}",
-                                b.schema().fields()
-                            )));
-                        }
-                        ipc.write(&b).map_err(|e| arrow_error(e.to_string()))?;
-                        b
-                    }
-                },
-            };
-            if batch.num_rows() > CHUNK_ROWS {
-                rest = Some(batch.slice(CHUNK_ROWS, batch.num_rows() - CHUNK_ROWS));
-                out.push((*index, batch.slice(0, CHUNK_ROWS)));
-            } else if batch.num_rows() > 0 {
-                out.push((*index, batch));
-            } else {
-                continue;
-            }
-            *index += 1;
-        }
-        Ok(out)
+    let decoder = ArrowDecoder {
+        names,
+        rest: None,
+        feed: PhantomData,
     };
-    let decode = |(index, batch): (usize, RecordBatch)| -> Result<Option<Chunk>, ReadError> {
-        let rows = batch.num_rows();
-        let columns = guarded(|| {
-            arrange(&pinned, &mapping, rows, |i, kind| {
-                match batch.columns().get(i) {
-                    Some(a) => coerce(a, kind),
-                    None => Ok(ChunkColumn::nulls(kind, rows)),
-                }
-            })
-        })
-        .map_err(arrow_error)?
-        .map_err(arrow_error)?;
-        Ok(Some(Chunk {
-            file: 0,
-            file_key: key,
-            index,
-            rows,
-            columns,
-        }))
-    };
-    let mut pending = pull(&mut index)?;
-    let mut rows = 0u64;
-    while !pending.is_empty() {
-        let mut results = Vec::new();
-        let mut next = Ok(Vec::new());
-        // Profile this window on the pool while this thread pulls the next batches.
-        rayon::in_place_scope(|scope| {
-            let tasks = std::mem::take(&mut pending);
-            let (decode, process, results) = (&decode, &process, &mut results);
-            scope.spawn(move |_| *results = process_window(tasks, decode, process));
-            next = pull(&mut index);
-        });
-        rows += merge_window(results, &mut merge)?;
-        pending = next?;
-    }
-    ipc.finish().map_err(|e| arrow_error(e.to_string()))?;
-    drop(ipc);
-    ctx.rows = rows;
-    drop(ctx);
+    run(decoder, &mut feed, &mut ctx, &process, &mut merge)?;
+    let rows = ctx.rows;
+    feed.ipc
+        .finish()
+        .map_err(|e| arrow_error(name.to_string(), e.to_string()))?;
+    drop(feed);
     if rows == 0 {
         return Err(ReadError::NoRows {
             file: name.to_string(),
@@ -174,6 +101,160 @@ where
     });
     info.content_hash = dataset.finish();
     Ok(info)
+}
+
+fn arrow_error(name: String, reason: String) -> ReadError {
+    ReadError::Arrow { name, reason }
+}
+
+/// The feed of an Arrow stream: its batches as handed in, each checked against the stream's
+/// schema and written to the content hash in the Arrow IPC stream encoding.
+struct Stream<'a, R> {
+    batches: R,
+    types: Vec<DataType>,
+    ipc: StreamWriter<&'a mut HashWriter>,
+    name: String,
+}
+
+impl<R: RecordBatchReader> Stream<'_, R> {
+    /// The next batch as handed in; None at the end.
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, ReadError> {
+        let error = |reason: String| arrow_error(self.name.clone(), reason);
+        let Some(b) = self.batches.next() else {
+            return Ok(None);
+        };
+        let b = b.map_err(|e| error(e.to_string()))?;
+        let same = b.num_columns() == self.types.len()
+            && b.columns()
+                .iter()
+                .zip(&self.types)
+                .all(|(a, t)| a.data_type() == t);
+        if !same {
+            return Err(error(format!(
+                "a batch's schema differs from the stream's: {:?}",
+                b.schema().fields()
+            )));
+        }
+        self.ipc.write(&b).map_err(|e| error(e.to_string()))?;
+        Ok(Some(b))
+    }
+}
+
+/// The decoder of an Arrow stream fed by a `Stream<R>`: types the columns by the stream's
+/// schema, as Parquet's are, and cuts the batches into units of at most [`CHUNK_ROWS`] rows.
+struct ArrowDecoder<R> {
+    /// The stream's column names.
+    names: Vec<String>,
+    /// The slices of a batch not handed out yet.
+    rest: Option<RecordBatch>,
+    feed: PhantomData<fn(R)>,
+}
+
+impl<'a, R: RecordBatchReader> Decoder for ArrowDecoder<Stream<'a, R>> {
+    type Feed = Stream<'a, R>;
+    type Unit = RecordBatch;
+    type Plan = BatchPlan;
+
+    fn start(
+        &mut self,
+        feed: &mut Self::Feed,
+        ctx: &mut FileContext,
+    ) -> Result<Option<Head<Self>>, ReadError> {
+        let types: Vec<&DataType> = feed.types.iter().collect();
+        ctx.set_schema(schema_from_arrow(&self.names, &types, "Arrow"));
+        let mapping = ctx.map_columns(&self.names);
+        let schema = ctx.schema.clone().unwrap_or_default();
+        // Batch columns are the stream's columns.
+        let positions = (0..self.names.len()).map(Some).collect();
+        Ok(Some(Head {
+            plan: BatchPlan::new(ctx, schema, mapping, positions, arrow_error),
+            units: Vec::new(),
+        }))
+    }
+
+    fn next_unit(&mut self, feed: &mut Self::Feed) -> Result<Option<RecordBatch>, ReadError> {
+        loop {
+            let batch = match self.rest.take() {
+                Some(b) => b,
+                None => match feed.next_batch()? {
+                    Some(b) => b,
+                    None => return Ok(None),
+                },
+            };
+            let rows = batch.num_rows();
+            if rows > CHUNK_ROWS {
+                self.rest = Some(batch.slice(CHUNK_ROWS, rows - CHUNK_ROWS));
+                return Ok(Some(batch.slice(0, CHUNK_ROWS)));
+            }
+            if rows > 0 {
+                return Ok(Some(batch));
+            }
+        }
+    }
+
+    fn decode(
+        plan: &BatchPlan,
+        index: usize,
+        batch: &RecordBatch,
+    ) -> Result<Option<Chunk>, ReadError> {
+        plan.decode(index, batch)
+    }
+
+    fn failed(plan: &BatchPlan, _: &RecordBatch, reason: String) -> ReadError {
+        plan.error(reason)
+    }
+}
+
+/// How record batches become chunks: the columns of an Arrow stream and of a Parquet file are
+/// converted alike.
+pub(crate) struct BatchPlan {
+    origin: Origin,
+    schema: DatasetSchema,
+    /// For each pinned column, its position in the file.
+    mapping: Vec<Option<usize>>,
+    /// Per file column: its position in the record batches, None when it is not read.
+    positions: Vec<Option<usize>>,
+    /// The format's error, from the file's name and the reason.
+    error: fn(String, String) -> ReadError,
+}
+
+impl BatchPlan {
+    pub fn new(
+        ctx: &FileContext,
+        schema: DatasetSchema,
+        mapping: Vec<Option<usize>>,
+        positions: Vec<Option<usize>>,
+        error: fn(String, String) -> ReadError,
+    ) -> Self {
+        BatchPlan {
+            origin: ctx.origin(),
+            schema,
+            mapping,
+            positions,
+            error,
+        }
+    }
+
+    /// Chunk number `index` from `batch`; None when it has no rows.
+    pub fn decode(&self, index: usize, batch: &RecordBatch) -> Result<Option<Chunk>, ReadError> {
+        let rows = batch.num_rows();
+        if rows == 0 {
+            return Ok(None);
+        }
+        let columns = arrange(&self.schema, &self.mapping, rows, |i, kind| {
+            match self.positions[i].filter(|&p| p < batch.num_columns()) {
+                Some(p) => coerce(batch.column(p), kind),
+                None => Ok(ChunkColumn::nulls(kind, rows)),
+            }
+        })
+        .map_err(|reason| self.error(reason))?;
+        Ok(Some(self.origin.chunk(index, rows, columns)))
+    }
+
+    /// The format's error about this file.
+    pub fn error(&self, reason: String) -> ReadError {
+        (self.error)(self.origin.name.clone(), reason)
+    }
 }
 
 /// The chunks' file key (see [`Chunk::file_key`]): a stream's size is not known up front, so only
@@ -197,6 +278,8 @@ impl std::io::Write for HashWriter {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::data::{ColumnKind, Input, scan};
     use arrow::array::{ArrayRef, Float64Array, Int32Array, RecordBatchIterator, StringArray};

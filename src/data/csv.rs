@@ -1,7 +1,7 @@
 //! CSV: header row, comma, `"` quotes, empty field = missing.
 //!
-//! Each block of a few MB (cut at a record end, see `data::blocks`) is decoded by arrow-csv with
-//! the pinned schema, in parallel. arrow-csv stops at the first value it cannot parse; such a
+//! The decoder is fed blocks of a few MB cut at record ends (see `data::blocks`); each is decoded
+//! by arrow-csv with the pinned schema, in parallel. arrow-csv stops at the first value it cannot parse; such a
 //! block (a typo, `abc` in a numeric column, a ragged row, bad UTF-8) is decoded again by a
 //! careful reader that counts invalid values instead of failing and reports real errors with the
 //! line. Line numbers count physical lines (`\n`, `\r\n` or a lone `\r`), also inside quoted
@@ -14,23 +14,20 @@ use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 
-use crate::base::hash::FileHasher;
-
 use super::ReadError;
-use super::blocks::{Block, BlockError, BlockReader, Dialect, LineCounter, count_lines};
-use super::input::{ByteSource, ByteStream};
+use super::blocks::{Block, LineCounter, count_lines};
 use super::read::{
-    Chunk, ChunkColumn, FileContext, SharedSchema, arrange, guarded, merge_window, process_window,
-    window_len,
+    Blocks, Chunk, ChunkColumn, Decoder, FileContext, Head, Origin, SharedSchema, arrange,
 };
 use super::schema::{ColumnKind, clean_names, coerce, infer_kinds};
 use super::value::{Parsed, parse_number};
 
+/// The CSV decoder: fed [`Blocks`] of whole records; the first holds the header.
+pub(crate) struct CsvDecoder;
+
 /// How to decode the blocks of one file.
-struct Plan {
-    file: String,
-    file_index: usize,
-    file_key: u64,
+pub(crate) struct Plan {
+    origin: Origin,
     names: Vec<String>,
     schema: SharedSchema,
     /// For each pinned column, its position in the file.
@@ -41,142 +38,106 @@ struct Plan {
     projection: Vec<usize>,
 }
 
-pub(super) fn scan_file<T, P, M>(
-    source: &Arc<dyn ByteSource>,
-    ctx: &mut FileContext,
-    process: &P,
-    merge: &mut M,
-) -> Result<FileHasher, ReadError>
-where
-    T: Send,
-    P: Fn(&Chunk) -> T + Sync,
-    M: FnMut(T),
-{
-    let mut stream = ByteStream::open(source);
-    let mut reader = BlockReader::new(Dialect::Csv, ctx.max_record);
-    let block_error =
-        |e: BlockError, ctx: &FileContext| e.into_read_error(&ctx.name, ctx.max_record);
-    let Some(first) = reader
-        .next_block(&mut stream)
-        .map_err(|e| block_error(e, ctx))?
-    else {
-        return Err(ReadError::Empty {
-            file: ctx.name.clone(),
-        });
-    };
-    let (names, mut data) = split_header(&ctx.name, first)?;
-    let names = clean_names(&ctx.name, names)?;
-    if let [only] = names.as_slice()
-        && let Some(sep) = [';', '\t', '|'].into_iter().find(|c| only.contains(*c))
-    {
-        ctx.warnings.push(format!(
-            "`{}` has a single column named `{only}`: it looks separated by `{}`, but driftscan reads comma-separated files only.",
-            ctx.name,
-            sep.escape_default()
-        ));
-    }
-    // The first records may lie in later blocks (a first record longer than a block, blank
-    // lines): the blocks before hold only line ends.
-    while !has_record(&data.bytes) {
-        match reader
-            .next_block(&mut stream)
-            .map_err(|e| block_error(e, ctx))?
+impl Decoder for CsvDecoder {
+    type Feed = Blocks;
+    type Unit = Block;
+    type Plan = Plan;
+
+    fn start(
+        &mut self,
+        blocks: &mut Blocks,
+        ctx: &mut FileContext,
+    ) -> Result<Option<Head<Self>>, ReadError> {
+        let Some(first) = blocks.next_block()? else {
+            return Err(ReadError::Empty {
+                file: ctx.name.clone(),
+            });
+        };
+        let (names, mut data) = split_header(&ctx.name, first)?;
+        let names = clean_names(&ctx.name, names)?;
+        if let [only] = names.as_slice()
+            && let Some(sep) = [';', '\t', '|'].into_iter().find(|c| only.contains(*c))
         {
-            Some(next) => data = next,
-            None => break,
+            ctx.warnings.push(format!(
+                "`{}` has a single column named `{only}`: it looks separated by `{}`, but driftscan reads comma-separated files only.",
+                ctx.name,
+                sep.escape_default()
+            ));
         }
-    }
-
-    if ctx.schema.is_none() && has_record(&data.bytes) {
-        let kinds: Vec<Option<ColumnKind>> = names.iter().map(|_| Some(ColumnKind::Text)).collect();
-        let (_, cols) = decode_careful(&ctx.name, &names, &kinds, &data)?;
-        let texts = cols
-            .into_iter()
-            .map(|c| match c {
-                Some(ChunkColumn::Text(t)) => Some(t),
-                _ => None,
-            })
-            .collect::<Vec<_>>();
-        ctx.set_schema(infer_kinds(&names, &texts));
-    }
-    let Some(schema) = ctx.schema.clone() else {
-        // A first file with a header and no rows: the next file pins the schema.
-        return stream.finish().map_err(|e| ctx.io_error(e));
-    };
-    let mapping = ctx.map_columns(&names);
-    let mut kinds: Vec<Option<ColumnKind>> = vec![None; names.len()];
-    for (c, m) in schema.columns.iter().zip(&mapping) {
-        if let Some(i) = m {
-            kinds[*i] = Some(c.kind);
-        }
-    }
-    let fields: Vec<Field> = names
-        .iter()
-        .zip(&kinds)
-        .map(|(n, k)| {
-            let dt = match k {
-                Some(ColumnKind::Numeric) => DataType::Float64,
-                _ => DataType::Utf8,
-            };
-            Field::new(n, dt, true)
-        })
-        .collect();
-    let plan = Plan {
-        file: ctx.name.clone(),
-        file_index: ctx.index,
-        file_key: ctx.key,
-        projection: mapping.iter().flatten().copied().collect(),
-        names,
-        schema: Arc::new(schema),
-        mapping,
-        kinds,
-        arrow_schema: Arc::new(Schema::new(fields)),
-    };
-
-    let window = window_len();
-    let mut next_index = 0usize;
-    let mut pending: Vec<(usize, Block)> = vec![(next_index, data)];
-    next_index += 1;
-    let more = read_window(&mut reader, &mut stream, window - 1, &mut next_index)
-        .map_err(|e| block_error(e, ctx))?;
-    pending.extend(more);
-    let decode = |(index, block): (usize, Block)| {
-        guarded(|| decode_block(&plan, index, &block)).unwrap_or_else(|reason| {
-            Err(ReadError::Csv {
-                file: plan.file.clone(),
-                line: block.first_line,
-                reason,
-            })
-        })
-    };
-    while !pending.is_empty() {
-        let (results, next) = rayon::join(
-            || process_window(std::mem::take(&mut pending), &decode, process),
-            || read_window(&mut reader, &mut stream, window, &mut next_index),
-        );
-        ctx.rows += merge_window(results, merge)?;
-        pending = next.map_err(|e| block_error(e, ctx))?;
-    }
-    stream.finish().map_err(|e| ctx.io_error(e))
-}
-
-fn read_window(
-    reader: &mut BlockReader,
-    stream: &mut ByteStream,
-    n: usize,
-    next_index: &mut usize,
-) -> Result<Vec<(usize, Block)>, BlockError> {
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
-        match reader.next_block(stream)? {
-            Some(b) => {
-                out.push((*next_index, b));
-                *next_index += 1;
+        // The first records may lie in later blocks (a first record longer than a block, blank
+        // lines): the blocks before hold only line ends.
+        while !has_record(&data.bytes) {
+            match blocks.next_block()? {
+                Some(next) => data = next,
+                None => break,
             }
-            None => break,
+        }
+
+        if ctx.schema.is_none() && has_record(&data.bytes) {
+            let kinds: Vec<Option<ColumnKind>> =
+                names.iter().map(|_| Some(ColumnKind::Text)).collect();
+            let (_, cols) = decode_careful(&ctx.name, &names, &kinds, &data)?;
+            let texts = cols
+                .into_iter()
+                .map(|c| match c {
+                    Some(ChunkColumn::Text(t)) => Some(t),
+                    _ => None,
+                })
+                .collect::<Vec<_>>();
+            ctx.set_schema(infer_kinds(&names, &texts));
+        }
+        let Some(schema) = ctx.schema.clone() else {
+            // A first file with a header and no rows: the next file pins the schema.
+            return Ok(None);
+        };
+        let mapping = ctx.map_columns(&names);
+        let mut kinds: Vec<Option<ColumnKind>> = vec![None; names.len()];
+        for (c, m) in schema.columns.iter().zip(&mapping) {
+            if let Some(i) = m {
+                kinds[*i] = Some(c.kind);
+            }
+        }
+        let fields: Vec<Field> = names
+            .iter()
+            .zip(&kinds)
+            .map(|(n, k)| {
+                let dt = match k {
+                    Some(ColumnKind::Numeric) => DataType::Float64,
+                    _ => DataType::Utf8,
+                };
+                Field::new(n, dt, true)
+            })
+            .collect();
+        let plan = Plan {
+            origin: ctx.origin(),
+            projection: mapping.iter().flatten().copied().collect(),
+            names,
+            schema: Arc::new(schema),
+            mapping,
+            kinds,
+            arrow_schema: Arc::new(Schema::new(fields)),
+        };
+        Ok(Some(Head {
+            plan,
+            units: vec![data],
+        }))
+    }
+
+    fn next_unit(&mut self, blocks: &mut Blocks) -> Result<Option<Block>, ReadError> {
+        blocks.next_block()
+    }
+
+    fn decode(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk>, ReadError> {
+        decode_block(plan, index, block)
+    }
+
+    fn failed(plan: &Plan, block: &Block, reason: String) -> ReadError {
+        ReadError::Csv {
+            file: plan.origin.name.clone(),
+            line: block.first_line,
+            reason,
         }
     }
-    Ok(out)
 }
 
 /// True when the bytes hold anything but line breaks.
@@ -254,11 +215,7 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
     if !has_record(&block.bytes) {
         return Ok(None);
     }
-    let at_block = |reason| ReadError::Csv {
-        file: plan.file.clone(),
-        line: block.first_line,
-        reason,
-    };
+    let at_block = |reason| CsvDecoder::failed(plan, block, reason);
     let columns = match decode_fast(plan, &block.bytes, block.lines + 1) {
         Ok(batch) => {
             let rows = batch.num_rows();
@@ -276,7 +233,8 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
             (rows, cols)
         }
         Err(_) => {
-            let (rows, mut cols) = decode_careful(&plan.file, &plan.names, &plan.kinds, block)?;
+            let (rows, mut cols) =
+                decode_careful(&plan.origin.name, &plan.names, &plan.kinds, block)?;
             let cols = arrange(&plan.schema, &plan.mapping, rows, |i, _| {
                 cols[i]
                     .take()
@@ -290,13 +248,7 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
     if rows == 0 {
         return Ok(None);
     }
-    Ok(Some(Chunk {
-        file: plan.file_index,
-        file_key: plan.file_key,
-        index,
-        rows,
-        columns,
-    }))
+    Ok(Some(plan.origin.chunk(index, rows, columns)))
 }
 
 /// The fast path: arrow-csv on the pinned types.

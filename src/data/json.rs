@@ -22,14 +22,11 @@ use std::sync::Arc;
 use arrow::array::{Float64Builder, StringArray, StringBuilder};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::base::hash::FileHasher;
+use bytes::Bytes;
 
 use super::ReadError;
-use super::blocks::{Block, BlockError, BlockReader, Dialect, lines};
-use super::input::{ByteSource, ByteStream};
-use super::read::{
-    Chunk, ChunkColumn, FileContext, guarded, merge_window, process_window, window_len,
-};
+use super::blocks::{Block, lines};
+use super::read::{Blocks, Chunk, ChunkColumn, Decoder, FileContext, Head, Origin};
 use super::schema::{AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, is_aml_bookkeeping};
 use super::value::{Parsed, parse_number};
 
@@ -415,10 +412,9 @@ fn infer(rows: &[Row]) -> DatasetSchema {
     schema
 }
 
-struct Plan {
-    file: String,
-    file_index: usize,
-    file_key: u64,
+/// How to decode the blocks of one file.
+pub(crate) struct Plan {
+    origin: Origin,
     schema: Arc<DatasetSchema>,
     positions: HashMap<String, usize>,
 }
@@ -503,99 +499,85 @@ fn build_chunk(plan: &Plan, index: usize, rows: &[Row]) -> Option<Chunk> {
             }
         })
         .collect();
-    Some(Chunk {
-        file: plan.file_index,
-        file_key: plan.file_key,
-        index,
-        rows: n,
-        columns,
-    })
+    Some(plan.origin.chunk(index, n, columns))
 }
 
-pub(super) fn scan_file<T, P, M>(
-    source: &Arc<dyn ByteSource>,
-    ctx: &mut FileContext,
-    process: &P,
-    merge: &mut M,
-) -> Result<FileHasher, ReadError>
-where
-    T: Send,
-    P: Fn(&Chunk) -> T + Sync,
-    M: FnMut(T),
-{
-    let mut stream = ByteStream::open(source);
-    let mut reader = BlockReader::new(Dialect::JsonLines, ctx.max_record);
-    let (file, max_record) = (ctx.name.clone(), ctx.max_record);
-    let block_error = |e: BlockError| e.into_read_error(&file, max_record);
-    let window = window_len();
-    let mut next_index = 0usize;
-    let mut read_window = |next_index: &mut usize| -> Result<Vec<(usize, Block)>, BlockError> {
-        let mut out = Vec::with_capacity(window);
-        while out.len() < window {
-            match reader.next_block(&mut stream)? {
-                Some(b) => {
-                    out.push((*next_index, b));
-                    *next_index += 1;
+/// The JSON-lines decoder: fed [`Blocks`] of whole lines.
+pub(crate) struct JsonDecoder;
+
+impl Decoder for JsonDecoder {
+    type Feed = Blocks;
+    type Unit = Block;
+    type Plan = Plan;
+
+    fn start(
+        &mut self,
+        blocks: &mut Blocks,
+        ctx: &mut FileContext,
+    ) -> Result<Option<Head<Self>>, ReadError> {
+        // Pin the schema from the first block that holds rows, however far into the file it is,
+        // looking a window at a time. The blocks looked at are decoded again with the rest; those
+        // of earlier windows hold no rows and stay only as empty blocks, so that chunk numbers do
+        // not depend on where the rows start.
+        let mut units = Vec::new();
+        while ctx.schema.is_none() {
+            let window = blocks.next_window()?;
+            if window.is_empty() {
+                return Ok(None);
+            }
+            let mut found = None;
+            for block in &window {
+                let rows = parse_block(&ctx.name, block)?;
+                if !rows.is_empty() {
+                    found = Some(infer(&rows));
+                    break;
                 }
-                None => break,
+            }
+            match found {
+                Some(schema) => {
+                    ctx.set_schema(schema);
+                    units.extend(window);
+                }
+                None => units.extend(window.into_iter().map(|b| Block {
+                    bytes: Bytes::new(),
+                    lines: 0,
+                    ..b
+                })),
             }
         }
-        Ok(out)
-    };
-    let mut pending = read_window(&mut next_index).map_err(block_error)?;
-    // Pin the schema from the first block that holds rows, however far into the file it is.
-    while ctx.schema.is_none() && !pending.is_empty() {
-        let mut found = None;
-        for (_, block) in &pending {
-            let rows = parse_block(&ctx.name, block)?;
-            if !rows.is_empty() {
-                found = Some(infer(&rows));
-                break;
-            }
-        }
-        match found {
-            Some(schema) => ctx.set_schema(schema),
-            None => pending = read_window(&mut next_index).map_err(block_error)?,
+        let Some(schema) = ctx.schema.clone() else {
+            return Ok(None);
+        };
+        let positions = schema
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        let plan = Plan {
+            origin: ctx.origin(),
+            schema: Arc::new(schema),
+            positions,
+        };
+        Ok(Some(Head { plan, units }))
+    }
+
+    fn next_unit(&mut self, blocks: &mut Blocks) -> Result<Option<Block>, ReadError> {
+        blocks.next_block()
+    }
+
+    fn decode(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk>, ReadError> {
+        let rows = parse_block(&plan.origin.name, block)?;
+        Ok(build_chunk(plan, index, &rows))
+    }
+
+    fn failed(plan: &Plan, block: &Block, reason: String) -> ReadError {
+        ReadError::Json {
+            file: plan.origin.name.clone(),
+            line: block.first_line,
+            reason,
         }
     }
-    let Some(schema) = ctx.schema.clone() else {
-        return stream.finish().map_err(|e| ctx.io_error(e));
-    };
-    let positions = schema
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.clone(), i))
-        .collect();
-    let plan = Plan {
-        file: ctx.name.clone(),
-        file_index: ctx.index,
-        file_key: ctx.key,
-        schema: Arc::new(schema),
-        positions,
-    };
-    let decode = |(index, block): (usize, Block)| -> Result<Option<Chunk>, ReadError> {
-        guarded(|| {
-            let rows = parse_block(&plan.file, &block)?;
-            Ok(build_chunk(&plan, index, &rows))
-        })
-        .unwrap_or_else(|reason| {
-            Err(ReadError::Json {
-                file: plan.file.clone(),
-                line: block.first_line,
-                reason,
-            })
-        })
-    };
-    while !pending.is_empty() {
-        let (results, next) = rayon::join(
-            || process_window(std::mem::take(&mut pending), &decode, process),
-            || read_window(&mut next_index),
-        );
-        ctx.rows += merge_window(results, merge)?;
-        pending = next.map_err(block_error)?;
-    }
-    stream.finish().map_err(|e| ctx.io_error(e))
 }
 
 #[cfg(test)]
@@ -603,7 +585,6 @@ mod tests {
     use super::*;
     use crate::data::{Input, scan};
     use arrow::array::Array;
-    use bytes::Bytes;
 
     fn read(text: &str) -> Result<(Vec<Chunk>, crate::data::DatasetInfo), ReadError> {
         let input = Input::Memory {

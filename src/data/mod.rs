@@ -19,8 +19,11 @@
 //!   ([`is_data_file_name`]), [`resolve`].
 //! * `schema`: [`ColumnKind`], [`DatasetSchema`], typing and the conversion to a pinned kind.
 //! * `blocks`: cutting a byte stream into blocks of whole records, in linear time.
-//! * `read`: the scan driver ([`scan`], [`scan_with`], [`ReadOptions`], [`Chunk`]).
-//! * `csv`, `json`, `parquet`, `arrow_stream`: the format readers; `value`: numbers in text.
+//! * `ranges`: random access by range for Parquet, fetched by windows.
+//! * `read`: the scan driver ([`scan`], [`scan_with`], [`ReadOptions`], [`Chunk`]): opening,
+//!   feeding, the one read loop, and the `Decoder` contract every format implements.
+//! * `csv`, `json`, `parquet`, `arrow_stream`: the format decoders, which do no I/O; `value`:
+//!   numbers in text.
 //! * `error`: [`ReadError`].
 //!
 //! # Content hash
@@ -28,7 +31,7 @@
 //! [`DatasetInfo::content_hash`] is the one definition of [`crate::base::hash::ContentHasher`]
 //! over the files' stored bytes (compressed ones for `.gz`), computed while the bytes stream past
 //! the reader; Parquet files larger than 16 MB are hashed by a sequential pass of their own
-//! beside the decoder, which reads by range (see `data::parquet`).
+//! beside the decoder, which reads by range (see `data::ranges`).
 //!
 //! # Typing
 //!
@@ -60,6 +63,7 @@ mod error;
 mod input;
 mod json;
 mod parquet;
+mod ranges;
 mod read;
 mod schema;
 pub mod value;

@@ -1,22 +1,30 @@
-//! The scan driver: reads the inputs of a dataset in order, hands their chunks to the format
-//! readers' decoders on the thread pool, and the caller's results back in chunk order.
+//! The scan driver: opens the inputs of a dataset in order, feeds each to its format's
+//! [`Decoder`], runs the one read loop ([`run`]) that decodes units on the thread pool, and hands
+//! the caller's results back in chunk order.
 //!
-//! Each format reader (`csv`, `json`, `parquet`, `arrow_stream`) cuts its input into tasks
-//! (blocks of bytes, record batches), and calls [`process_window`] / [`merge_window`] on a
-//! window of a few tasks per thread while it reads the next window on the calling thread. So at
-//! most two windows are in memory, whatever the size of the dataset.
+//! Everything that touches bytes at rest is here: opening, the sequential stream cut into blocks
+//! of whole records ([`Blocks`], for CSV and JSON lines), the ranged reads of Parquet
+//! ([`super::ranges`]), the content hash, and the file name on I/O errors. The decoders (`csv`,
+//! `json`, `parquet`, `arrow_stream`) only turn what they are fed into chunks. The loop decodes
+//! a window of a few units per thread while it reads the next window on the calling thread, so
+//! at most two windows are in memory, whatever the size of the dataset.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::{Float64Array, StringArray};
 
 use crate::base::hash::{ContentHasher, FileHasher, hash_bytes, mix64};
 
-use super::blocks::DEFAULT_MAX_RECORD_BYTES;
+use super::blocks::{Block, BlockReader, DEFAULT_MAX_RECORD_BYTES, Dialect};
+use super::csv::CsvDecoder;
 use super::error::MAX_RECORD_ENV;
-use super::input::Format;
+use super::input::{ByteSource, ByteStream, Format, read_exact_range};
+use super::json::JsonDecoder;
+use super::parquet::ParquetDecoder;
+use super::ranges::Ranges;
 use super::schema::{ColumnKind, DatasetSchema, map_names};
-use super::{Input, ReadError, csv, json, parquet};
+use super::{Input, ReadError};
 
 /// How a dataset is read. [`ReadOptions::default`] is what [`scan`] uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,17 +37,21 @@ pub struct ReadOptions {
     /// environment variable `DRIFTSCAN_MAX_RECORD_MB` (in MB) when set, else 64 MB.
     pub max_record_bytes: usize,
     /// Parquet files up to this size are fetched whole with one range (every byte fetched once,
-    /// hashed and decoded from memory); larger ones are read by range (see `data::parquet`).
+    /// hashed and decoded from memory); larger ones are read by range (see `data::ranges`).
     /// Default: 16 MB.
     pub parquet_whole_file_bytes: u64,
 }
+
+/// Parquet files up to this size are fetched whole by default (see
+/// [`ReadOptions::parquet_whole_file_bytes`]).
+const WHOLE_PARQUET_FILE: u64 = 16 << 20;
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             pinned: Vec::new(),
             max_record_bytes: default_max_record_bytes(),
-            parquet_whole_file_bytes: super::parquet::WHOLE_FILE,
+            parquet_whole_file_bytes: WHOLE_PARQUET_FILE,
         }
     }
 }
@@ -191,23 +203,17 @@ where
         if len == 0 {
             return Err(ReadError::Empty { file: name });
         }
+        let key = file_key(&input.file_name(), len) ^ mix64(index as u64);
         let mut ctx = FileContext {
             index,
-            key: file_key(&input.file_name(), len) ^ mix64(index as u64),
-            pinned: &options.pinned,
-            max_record: options.max_record_bytes,
-            parquet_whole_file: options.parquet_whole_file_bytes,
+            key,
             name: name.clone(),
             schema: &mut schema,
             warnings: &mut info.warnings,
             rows: 0,
+            pinned: &options.pinned,
         };
-        let mut sink = |t| merge(t);
-        let file_hash = match format {
-            Format::Csv => csv::scan_file(&source, &mut ctx, &process, &mut sink)?,
-            Format::JsonLines => json::scan_file(&source, &mut ctx, &process, &mut sink)?,
-            Format::Parquet => parquet::scan_file(&source, &mut ctx, &process, &mut sink)?,
-        };
+        let file_hash = read_file(format, &source, options, &mut ctx, &process, &mut merge)?;
         let rows = ctx.rows;
         hasher.add(file_hash);
         if rows == 0 && inputs.len() > 1 {
@@ -230,7 +236,292 @@ where
     Ok(info)
 }
 
-/// State of the file being read, shared with the format readers.
+/// Reads one file with its format's decoder and feed, and returns the file's hash: the one
+/// place that picks a decoder by format.
+fn read_file<T, P, M>(
+    format: Format,
+    source: &Arc<dyn ByteSource>,
+    options: &ReadOptions,
+    ctx: &mut FileContext,
+    process: &P,
+    merge: &mut M,
+) -> Result<FileHasher, ReadError>
+where
+    T: Send,
+    P: Fn(&Chunk) -> T + Sync,
+    M: FnMut(T),
+{
+    match format {
+        Format::Csv => {
+            let mut blocks = Blocks::open(source, Dialect::Csv, options, &ctx.name);
+            run(CsvDecoder, &mut blocks, ctx, process, merge)?;
+            blocks.finish()
+        }
+        Format::JsonLines => {
+            let mut blocks = Blocks::open(source, Dialect::JsonLines, options, &ctx.name);
+            run(JsonDecoder, &mut blocks, ctx, process, merge)?;
+            blocks.finish()
+        }
+        Format::Parquet => read_by_range(source, options, ctx, process, merge),
+    }
+}
+
+/// A Parquet file: fetched whole with one range when it is small (every byte fetched once,
+/// hashed and decoded from memory), else fed through [`Ranges`].
+///
+/// The decoder fetches only the columns it reads, in an order that is not the file's (all
+/// columns of a row group advance together), so those bytes cannot be hashed in order without
+/// holding a whole row group. A large file is therefore hashed by a sequential pass of its own
+/// ([`ByteSource::reader`], with the source's own read-ahead), on a thread beside the decoder:
+/// for a local file that is a second read from the page cache; for a blob it fetches the file
+/// once more beside the projected column chunks.
+fn read_by_range<T, P, M>(
+    source: &Arc<dyn ByteSource>,
+    options: &ReadOptions,
+    ctx: &mut FileContext,
+    process: &P,
+    merge: &mut M,
+) -> Result<FileHasher, ReadError>
+where
+    T: Send,
+    P: Fn(&Chunk) -> T + Sync,
+    M: FnMut(T),
+{
+    let len = source.len();
+    if len <= options.parquet_whole_file_bytes {
+        let mut bytes = read_exact_range(source.as_ref(), 0..len).map_err(|e| ctx.io_error(e))?;
+        if bytes.len() as u64 != len {
+            return Err(ctx.io_error(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("expected {len} bytes, read {}", bytes.len()),
+            )));
+        }
+        let mut hash = FileHasher::new(source.name());
+        hash.update(&bytes);
+        run(ParquetDecoder::default(), &mut bytes, ctx, process, merge)?;
+        return Ok(hash);
+    }
+    let mut ranges = Ranges::new(Arc::clone(source)).map_err(|e| ctx.io_error(e))?;
+    let stop = AtomicBool::new(false);
+    let name = ctx.name.clone();
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| hash_sequentially(source, &stop));
+        let read = run(ParquetDecoder::default(), &mut ranges, ctx, process, merge);
+        // A failed read needs no hash: stop the pass early.
+        if read.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let hash = hashing
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the hashing thread failed")));
+        read?;
+        hash.map_err(|source| ReadError::Io { file: name, source })
+    })
+}
+
+/// The file's hash from one sequential pass over its bytes.
+fn hash_sequentially(
+    source: &Arc<dyn ByteSource>,
+    stop: &AtomicBool,
+) -> std::io::Result<FileHasher> {
+    use std::io::Read;
+    let mut hasher = FileHasher::new(source.name());
+    let mut reader = Arc::clone(source).reader();
+    let mut buf = vec![0u8; 1 << 20];
+    while !stop.load(Ordering::Relaxed) {
+        let n = match reader.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher)
+}
+
+/// The feed of the text formats: the file read once from start to end (through gzip when its
+/// name ends in `.gz`), cut into blocks of whole records (see `data::blocks`), its stored bytes
+/// hashed as they stream past.
+pub(crate) struct Blocks {
+    stream: ByteStream,
+    cutter: BlockReader,
+    file: String,
+    max_record: usize,
+}
+
+impl Blocks {
+    fn open(
+        source: &Arc<dyn ByteSource>,
+        dialect: Dialect,
+        options: &ReadOptions,
+        file: &str,
+    ) -> Blocks {
+        Blocks {
+            stream: ByteStream::open(source),
+            cutter: BlockReader::new(dialect, options.max_record_bytes),
+            file: file.to_string(),
+            max_record: options.max_record_bytes,
+        }
+    }
+
+    /// The next block, None at the end of the file.
+    pub fn next_block(&mut self) -> Result<Option<Block>, ReadError> {
+        self.cutter
+            .next_block(&mut self.stream)
+            .map_err(|e| e.into_read_error(&self.file, self.max_record))
+    }
+
+    /// The next blocks, as many as the read loop decodes at once ([`window_len`]); fewer only at
+    /// the end of the file.
+    pub fn next_window(&mut self) -> Result<Vec<Block>, ReadError> {
+        let window = window_len();
+        let mut out = Vec::with_capacity(window);
+        while out.len() < window {
+            match self.next_block()? {
+                Some(b) => out.push(b),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads what is left of the stored bytes and returns the file's hash.
+    fn finish(self) -> Result<FileHasher, ReadError> {
+        self.stream.finish().map_err(|source| ReadError::Io {
+            file: self.file,
+            source,
+        })
+    }
+}
+
+/// A format's decoder: turns what the driver feeds it into [`Chunk`]s and does no I/O of its
+/// own. [`run`] drives every decoder the same way; [`read_file`] picks the decoder and its feed
+/// by format, and [`super::scan_batches`] feeds Arrow record batches.
+///
+/// # Why this shape
+///
+/// * **The feed is an associated type**, because the formats cannot share one honestly. CSV and
+///   JSON lines are read once from front to back (through gzip when the name says so), and
+///   their records can only be found in that order: their feed is [`Blocks`], whole records
+///   cut from the byte stream. A Parquet file keeps its schema and the places of its pages in a
+///   footer at the end, and only the columns read should be fetched: its feed is random access
+///   by range ([`super::ranges::RandomAccess`]), the whole file in memory when it is small,
+///   fetched by windows when it is not. One byte stream for all would make Parquet hold whole
+///   files; random access for all would ask gzipped text to seek. Arrow streams arrive as
+///   record batches.
+/// * **A sequential half and a parallel half.** Where a record ends or what the next rows of a
+///   Parquet column are is known only in file order, while turning text into numbers, most of
+///   the work, can run anywhere. So units are cut on the calling thread ([`Decoder::start`],
+///   [`Decoder::next_unit`], with `&mut self`) and decoded on the thread pool from the shared,
+///   read-only [`Decoder::Plan`] alone ([`Decoder::decode`]). The driver numbers the units in
+///   order, so chunk numbers do not depend on threads.
+/// * **A head before the units.** The first file's first rows pin the dataset's schema, and each
+///   file maps its columns to it before a unit is decoded. Some formats must read units to do
+///   so (the CSV header, the first JSON rows); they hand back those still to be decoded.
+pub(crate) trait Decoder {
+    /// What the driver feeds this decoder.
+    type Feed;
+    /// One piece of work for the thread pool: a block of whole records, a record batch.
+    type Unit: Send;
+    /// What decoding a unit needs (the file, the column mapping and kinds), shared by the
+    /// threads.
+    type Plan: Sync;
+
+    /// Reads the head of the file from `feed`, pins the dataset's schema when `ctx` holds none
+    /// yet, and maps the file's columns to it. None when the file holds nothing to decode (a
+    /// header alone).
+    fn start(
+        &mut self,
+        feed: &mut Self::Feed,
+        ctx: &mut FileContext,
+    ) -> Result<Option<Head<Self>>, ReadError>;
+
+    /// The next unit in file order; None at the end.
+    fn next_unit(&mut self, feed: &mut Self::Feed) -> Result<Option<Self::Unit>, ReadError>;
+
+    /// Decodes unit number `index` of the file; None when it holds no rows. Runs on the pool.
+    fn decode(
+        plan: &Self::Plan,
+        index: usize,
+        unit: &Self::Unit,
+    ) -> Result<Option<Chunk>, ReadError>;
+
+    /// The error for a unit whose decoding panicked, in the format's terms; `reason` says why
+    /// and where (see [`guarded`]).
+    fn failed(plan: &Self::Plan, unit: &Self::Unit, reason: String) -> ReadError;
+}
+
+/// What [`Decoder::start`] read: the plan, and the units it took from the feed that are still to
+/// be decoded, in order.
+pub(crate) struct Head<D: Decoder + ?Sized> {
+    pub plan: D::Plan,
+    pub units: Vec<D::Unit>,
+}
+
+/// The one read loop: the decoder's head, then windows of a few units per thread, decoded and
+/// processed on the pool while the calling thread cuts the next window; results are merged in
+/// unit order, and the first error in unit order wins. The feed and the decoder's sequential
+/// half stay on the calling thread, so they need not be `Send` (an Arrow C stream from Python is
+/// not).
+pub(crate) fn run<D, T, P, M>(
+    mut decoder: D,
+    feed: &mut D::Feed,
+    ctx: &mut FileContext,
+    process: &P,
+    merge: &mut M,
+) -> Result<(), ReadError>
+where
+    D: Decoder,
+    T: Send,
+    P: Fn(&Chunk) -> T + Sync,
+    M: FnMut(T),
+{
+    let Some(Head { plan, units }) = decoder.start(feed, ctx)? else {
+        return Ok(());
+    };
+    let mut head = units.into_iter();
+    let window = window_len();
+    let mut next_index = 0usize;
+    let mut read_window = || -> Result<Vec<(usize, D::Unit)>, ReadError> {
+        let mut out = Vec::with_capacity(window);
+        while out.len() < window {
+            let unit = match head.next() {
+                Some(unit) => unit,
+                None => match decoder.next_unit(feed)? {
+                    Some(unit) => unit,
+                    None => break,
+                },
+            };
+            out.push((next_index, unit));
+            next_index += 1;
+        }
+        Ok(out)
+    };
+    let decode = |(index, unit): (usize, D::Unit)| {
+        guarded(|| D::decode(&plan, index, &unit))
+            .unwrap_or_else(|reason| Err(D::failed(&plan, &unit, reason)))
+    };
+    let mut pending = read_window()?;
+    while !pending.is_empty() {
+        let mut results = Vec::new();
+        let mut next = Ok(Vec::new());
+        // Decode and process this window on the pool while this thread reads the next one.
+        rayon::in_place_scope(|scope| {
+            let tasks = std::mem::take(&mut pending);
+            let (decode, results) = (&decode, &mut results);
+            scope.spawn(move |_| *results = process_window(tasks, decode, process));
+            next = read_window();
+        });
+        ctx.rows += merge_window(results, merge)?;
+        pending = next?;
+    }
+    Ok(())
+}
+
+/// State of the file being read, shared with its decoder.
 pub(crate) struct FileContext<'a> {
     pub index: usize,
     pub key: u64,
@@ -240,10 +531,6 @@ pub(crate) struct FileContext<'a> {
     pub warnings: &'a mut Vec<String>,
     pub rows: u64,
     pub pinned: &'a [(String, ColumnKind)],
-    /// The longest record read, in bytes.
-    pub max_record: usize,
-    /// Parquet files up to this size are fetched whole.
-    pub parquet_whole_file: u64,
 }
 
 impl FileContext<'_> {
@@ -265,6 +552,15 @@ impl FileContext<'_> {
         ReadError::Io {
             file: self.name.clone(),
             source,
+        }
+    }
+
+    /// Where the file's chunks come from, for its decoder's plan.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            name: self.name.clone(),
+            index: self.index,
+            key: self.key,
         }
     }
 
@@ -302,6 +598,28 @@ impl FileContext<'_> {
     }
 }
 
+/// The file a decoder's chunks come from: its name for messages, its index and key for
+/// [`Chunk::file`] and [`Chunk::file_key`].
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub name: String,
+    pub index: usize,
+    pub key: u64,
+}
+
+impl Origin {
+    /// Chunk number `index` of this file.
+    pub fn chunk(&self, index: usize, rows: usize, columns: Vec<ChunkColumn>) -> Chunk {
+        Chunk {
+            file: self.index,
+            file_key: self.key,
+            index,
+            rows,
+            columns,
+        }
+    }
+}
+
 /// A hash of the file name and size.
 fn file_key(name: &str, len: u64) -> u64 {
     let mut bytes = name.as_bytes().to_vec();
@@ -324,15 +642,8 @@ fn quote_list(names: &[&str]) -> String {
     list
 }
 
-/// The file's hash when it was read by another path than a [`super::input::ByteStream`].
-pub(crate) fn file_hash(name: &str, bytes: &[u8]) -> FileHasher {
-    let mut h = FileHasher::new(name);
-    h.update(bytes);
-    h
-}
-
-/// Decodes a window of tasks in parallel and runs `process` on each chunk.
-pub(crate) fn process_window<W, T, D, P>(
+/// Decodes a window of units in parallel and runs `process` on each chunk.
+fn process_window<W, T, D, P>(
     tasks: Vec<W>,
     decode: &D,
     process: &P,
@@ -353,9 +664,9 @@ where
         .collect()
 }
 
-/// Hands the results of a window to `merge` in order. The first error in task order wins, so
+/// Hands the results of a window to `merge` in order. The first error in unit order wins, so
 /// the message does not depend on thread timing.
-pub(crate) fn merge_window<T, M: FnMut(T)>(
+fn merge_window<T, M: FnMut(T)>(
     results: Vec<Result<Option<(usize, T)>, ReadError>>,
     merge: &mut M,
 ) -> Result<u64, ReadError> {
@@ -369,9 +680,9 @@ pub(crate) fn merge_window<T, M: FnMut(T)>(
     Ok(rows)
 }
 
-/// Tasks decoded at once: a few per thread, so that both cores stay busy across the uneven
+/// Units decoded at once: a few per thread, so that both cores stay busy across the uneven
 /// chunk times while memory stays bounded.
-pub(crate) fn window_len() -> usize {
+fn window_len() -> usize {
     (rayon::current_num_threads() * 2).max(4)
 }
 
