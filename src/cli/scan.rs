@@ -2,15 +2,17 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::ExitStatus;
-use super::table::{Table, num, pct};
-use crate::drift::metrics::names;
+use super::table::{Table, metric_cell, num};
+use crate::drift::metrics::{
+    MetricDef, chi_squared, contribution, drifted, energy, jensen_shannon, ks, missing_rate,
+    normalized_wasserstein, psi, wasserstein,
+};
 use crate::drift::result::{FeatureKind, RunResult, RunStatus};
-use crate::drift::scan::ScanOptions;
-use crate::drift::significance::SignificanceOptions;
+use crate::drift::scan::ScanRequest;
 use crate::drift::verdict;
 use crate::pipeline::local;
 
@@ -31,7 +33,8 @@ pub struct ScanArgs {
     /// Drift is declared when the coefficient is strictly above this value.
     #[arg(long, default_value_t = crate::detector::DEFAULT_DRIFT_THRESHOLD)]
     pub threshold: f64,
-    /// Smallest effect size (normalised Wasserstein, Cramér's V or Cohen's h) a feature must show,
+    /// Smallest effect size (normalised Wasserstein for numbers, Jensen-Shannon distance for
+    /// categories, Cohen's h for the missing rate) a feature must show,
     /// beside a significant p-value, to be flagged as drifted.
     #[arg(long, default_value_t = crate::drift::significance::DEFAULT_MIN_EFFECT)]
     pub min_effect: f64,
@@ -60,28 +63,14 @@ pub struct ScanArgs {
 
 /// Runs `driftscan scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!(
-            "--threshold must be between 0 and 1, got `{}`",
-            args.threshold
-        );
-    }
-    if !(args.min_effect.is_finite() && args.min_effect >= 0.0) {
-        bail!(
-            "--min-effect must be a non-negative number, got `{}`",
-            args.min_effect
-        );
-    }
-    let context = local::adhoc_context(&args.model, args.model_version, args.date);
-    let scan_options = ScanOptions {
+    let scan_options = ScanRequest {
         features: args.features.clone(),
         threshold: args.threshold,
+        min_effect: args.min_effect,
         seed: args.seed,
-        significance: SignificanceOptions {
-            min_effect: args.min_effect,
-            ..SignificanceOptions::default()
-        },
-    };
+    }
+    .validate()?;
+    let context = local::adhoc_context(&args.model, args.model_version, args.date);
     let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
 
     if let Some(path) = &args.report {
@@ -103,6 +92,23 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
         ExitStatus::Success
     })
 }
+
+/// The metrics of the summary table, in its column order (the result document has them all).
+const TABLE_METRICS: [&MetricDef; 13] = [
+    &contribution::DATADRIFT_CONTRIBUTION,
+    &wasserstein::WASSERSTEIN_DISTANCE,
+    &energy::ENERGY_DISTANCE,
+    &normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE,
+    &ks::TWO_SAMPLE_KS_STATISTIC,
+    &psi::POPULATION_STABILITY_INDEX,
+    &jensen_shannon::JENSEN_SHANNON_DISTANCE,
+    &chi_squared::CHI_SQUARED_P_VALUE,
+    &missing_rate::BASELINE_MISSING_RATE,
+    &missing_rate::TARGET_MISSING_RATE,
+    &drifted::DRIFT_EFFECT_SIZE,
+    &drifted::DRIFT_P_VALUE_ADJUSTED,
+    &drifted::DRIFTED,
+];
 
 /// The terminal rendering of a result: a verdict line, then one row per feature, most drifted first.
 pub fn render_summary(result: &RunResult) -> String {
@@ -144,53 +150,19 @@ pub fn render_summary(result: &RunResult) -> String {
         result.baseline.rows, result.baseline.source, result.target.rows, result.target.source
     ));
 
-    let mut table = Table::new(&[
-        "feature",
-        "kind",
-        "contribution",
-        "wasserstein",
-        "energy",
-        "norm. W1",
-        "KS",
-        "PSI",
-        "JS dist.",
-        "chi2 p",
-        "missing b -> t",
-        "effect",
-        "p adj.",
-        "drifted",
-    ]);
+    let header: Vec<&str> = ["feature", "kind"]
+        .into_iter()
+        .chain(TABLE_METRICS.map(|m| m.label))
+        .collect();
+    let mut table = Table::new(&header);
     for f in &result.features {
-        let m = |name: &str| result.column_metric(&f.name, name);
         let kind = match f.kind {
             FeatureKind::Numeric => "numeric",
             FeatureKind::Categorical => "categorical",
         };
-        table.push(vec![
-            f.name.clone(),
-            kind.to_string(),
-            num(m(names::DATADRIFT_CONTRIBUTION)),
-            num(m(names::WASSERSTEIN_DISTANCE)),
-            num(m(names::ENERGY_DISTANCE)),
-            num(m(names::NORMALIZED_WASSERSTEIN_DISTANCE)),
-            num(m(names::TWO_SAMPLE_KS_STATISTIC)),
-            num(m(names::POPULATION_STABILITY_INDEX)),
-            num(m(names::JENSEN_SHANNON_DISTANCE)),
-            num(m(names::CHI_SQUARED_P_VALUE)),
-            format!(
-                "{} -> {}",
-                pct(m(names::BASELINE_MISSING_RATE)),
-                pct(m(names::TARGET_MISSING_RATE))
-            ),
-            num(m(names::DRIFT_EFFECT_SIZE)),
-            m(names::DRIFT_P_VALUE_ADJUSTED)
-                .map_or_else(|| "-".to_string(), verdict::format_p_value),
-            match m(names::DRIFTED) {
-                Some(1.0) => "yes".to_string(),
-                Some(_) => "no".to_string(),
-                None => "-".to_string(),
-            },
-        ]);
+        let mut row = vec![f.name.clone(), kind.to_string()];
+        row.extend(TABLE_METRICS.map(|m| metric_cell(m, result.column_metric(&f.name, m.name))));
+        table.push(row);
     }
     out.push_str(&table.render());
     let schema = &result.schema;

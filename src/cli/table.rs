@@ -1,5 +1,8 @@
 //! Plain-text tables for the terminal: left-aligned text, right-aligned numbers.
 
+use crate::drift::metrics::{Direction, MetricDef, Unit};
+use crate::drift::verdict::format_p_value;
+
 /// A table with a header row; cells are strings already formatted.
 #[derive(Debug, Default)]
 pub struct Table {
@@ -79,6 +82,18 @@ pub fn pct(v: Option<f64>) -> String {
     match v {
         Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
         _ => "-".to_string(),
+    }
+}
+
+/// A metric's cell, formatted as its registry entry says: shares as percentages, flags as
+/// yes / no, p-values as the verdict writes them, other values by [`num`]; `-` when absent.
+pub fn metric_cell(metric: &MetricDef, value: Option<f64>) -> String {
+    match (metric.unit, metric.direction, value) {
+        (_, _, None) => "-".to_string(),
+        (Unit::Share, ..) => pct(value),
+        (Unit::Flag, _, Some(v)) => if v == 1.0 { "yes" } else { "no" }.to_string(),
+        (_, Direction::Lower, Some(p)) => format_p_value(p),
+        _ => num(value),
     }
 }
 

@@ -12,12 +12,21 @@ use super::format::{coef, count, num, pct};
 use super::sections::{self, Comparison};
 use super::verdict::{Level, Verdict};
 use super::{ReportOptions, banner, dataset_line, facts, footer, page};
-use crate::drift::metrics::names;
+use crate::drift::metrics::jensen_shannon::JENSEN_SHANNON_DISTANCE;
+use crate::drift::metrics::normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE;
+use crate::drift::metrics::{MetricDef, names};
 use crate::drift::result::{DatasetSummary, FeatureKind, FeatureReport, Metric, SchemaChanges};
 
 /// A column "moved" when its normalized Wasserstein distance (numeric) or Jensen–Shannon distance
-/// (categorical) is above this: Azure ML model monitoring's default for both.
-pub const MOVED_THRESHOLD: f64 = 0.1;
+/// (categorical) is above this: the registry's default threshold of both (Azure ML model
+/// monitoring's default).
+pub const MOVED_THRESHOLD: f64 = match (
+    NORMALIZED_WASSERSTEIN_DISTANCE.threshold,
+    JENSEN_SHANNON_DISTANCE.threshold,
+) {
+    (Some(w), Some(js)) if w == js => w,
+    _ => panic!("the diff page needs one threshold for W/σ and JS"),
+};
 
 /// What the diff page shows.
 #[derive(Debug, Clone, Default)]
@@ -38,21 +47,22 @@ pub struct DiffView {
     pub coefficient: Option<f64>,
 }
 
+/// The metric that decides whether a column of this kind moved.
+fn moved_by(kind: FeatureKind) -> &'static MetricDef {
+    match kind {
+        FeatureKind::Numeric => &NORMALIZED_WASSERSTEIN_DISTANCE,
+        FeatureKind::Categorical => &JENSEN_SHANNON_DISTANCE,
+    }
+}
+
 /// The distance that decides whether a column moved, with its label.
 fn distance(v: &DiffView, f: &FeatureReport) -> Option<(&'static str, f64)> {
-    let name = match f.kind {
-        FeatureKind::Numeric => names::NORMALIZED_WASSERSTEIN_DISTANCE,
-        FeatureKind::Categorical => names::JENSEN_SHANNON_DISTANCE,
-    };
-    let label = match f.kind {
-        FeatureKind::Numeric => "W/σ",
-        FeatureKind::Categorical => "JS",
-    };
+    let metric = moved_by(f.kind);
     v.column_metrics
         .iter()
         .find_map(|m| m.get(&f.name))
-        .and_then(|ms| ms.iter().find(|m| m.name == name))
-        .map(|m| (label, m.value))
+        .and_then(|ms| ms.iter().find(|m| m.name == metric.name))
+        .map(|m| (metric.label, m.value))
         .filter(|(_, x)| x.is_finite())
 }
 
@@ -92,7 +102,9 @@ pub fn diff_verdict(v: &DiffView) -> Verdict {
     let mut sorted = moved.clone();
     sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut detail = format!(
-        "A column moved when its normalized Wasserstein (numeric) or Jensen–Shannon distance (categorical) is above {}.",
+        "A column moved when its {} (normalized Wasserstein distance, numeric) or {} (Jensen–Shannon distance, categorical) is above {}.",
+        moved_by(FeatureKind::Numeric).label,
+        moved_by(FeatureKind::Categorical).label,
         num(MOVED_THRESHOLD)
     );
     if !sorted.is_empty() {

@@ -9,7 +9,10 @@ use super::ReportOptions;
 use super::escape::escape;
 use super::format::{count, num, pct};
 use super::svg;
-use crate::drift::metrics::names;
+use crate::drift::metrics::{
+    self, Kind, METRICS, MetricDef, Unit, contribution, jensen_shannon, names,
+    normalized_wasserstein, unseen_category,
+};
 use crate::drift::result::{Distribution, FeatureKind, FeatureReport, Metric, SchemaChanges};
 
 /// The parts of a result the sections read, so runs and diffs share them.
@@ -22,84 +25,16 @@ pub(crate) struct Comparison<'a> {
     pub sides: (&'a str, &'a str),
 }
 
-/// Known per-column metrics in display order: (name, column header, tooltip, shown as a rate).
-const COLUMNS: [(&str, &str, &str, bool); 12] = [
-    (
-        names::DATADRIFT_CONTRIBUTION,
-        "contribution",
-        "Share of the domain classifier's importance",
-        true,
-    ),
-    (
-        names::WASSERSTEIN_DISTANCE,
-        "W₁",
-        "Wasserstein distance: scipy.stats.wasserstein_distance on raw values (units of the feature)",
-        false,
-    ),
-    (
-        names::NORMALIZED_WASSERSTEIN_DISTANCE,
-        "W/σ",
-        "Wasserstein distance divided by the baseline standard deviation",
-        false,
-    ),
-    (
-        names::ENERGY_DISTANCE,
-        "energy",
-        "Energy distance: scipy.stats.energy_distance on raw values",
-        false,
-    ),
-    (
-        names::JENSEN_SHANNON_DISTANCE,
-        "JS",
-        "Jensen–Shannon distance, base 2, 0–1",
-        false,
-    ),
-    (
-        names::POPULATION_STABILITY_INDEX,
-        "PSI",
-        "Population stability index over baseline-decile bins",
-        false,
-    ),
-    (
-        names::TWO_SAMPLE_KS_STATISTIC,
-        "KS",
-        "Two-sample Kolmogorov–Smirnov statistic",
-        false,
-    ),
-    (
-        names::CHI_SQUARED,
-        "χ²",
-        "Pearson chi-squared statistic",
-        false,
-    ),
-    (
-        names::CHI_SQUARED_P_VALUE,
-        "χ² p",
-        "p-value of the chi-squared statistic",
-        false,
-    ),
-    (
-        names::UNSEEN_CATEGORY_RATE,
-        "unseen",
-        "Unseen categories: share of target rows whose category is absent from the baseline",
-        true,
-    ),
-    (
-        names::BASELINE_MISSING_RATE,
-        "miss. B",
-        "Missing rate in the baseline: share of baseline rows that are missing",
-        true,
-    ),
-    (
-        names::TARGET_MISSING_RATE,
-        "miss. T",
-        "Missing rate in the target: share of target rows that are missing",
-        true,
-    ),
-];
-
 /// Metrics left out of the table because two other columns already show them.
 const DERIVED: [&str; 1] = [names::MISSING_RATE_CHANGE];
+
+/// The per-feature metrics of the table, in registry order.
+fn table_metrics() -> impl Iterator<Item = &'static MetricDef> {
+    METRICS
+        .iter()
+        .copied()
+        .filter(|m| m.kind != Kind::Dataset && !DERIVED.contains(&m.name))
+}
 
 impl<'a> Comparison<'a> {
     fn lookup(&self) -> HashMap<&'a str, &'a [Metric]> {
@@ -239,15 +174,22 @@ pub(crate) fn metrics_table(c: &Comparison) -> String {
         }
         seen
     };
-    let mut cols: Vec<(&str, String, String, bool)> = COLUMNS
-        .iter()
-        .filter(|(n, ..)| present.contains(n))
-        .map(|(n, h, t, r)| (*n, h.to_string(), t.to_string(), *r))
+    let mut cols: Vec<(&str, String, String, bool)> = table_metrics()
+        .filter(|m| present.contains(&m.name))
+        .map(|m| {
+            (
+                m.name,
+                m.label.to_string(),
+                m.summary(),
+                m.unit == Unit::Share,
+            )
+        })
         .collect();
+    // Metrics the registry does not know (a result written by another version) keep their name.
     let mut extra: Vec<&str> = present
         .iter()
         .copied()
-        .filter(|p| !COLUMNS.iter().any(|c| c.0 == *p) && !DERIVED.contains(p))
+        .filter(|p| metrics::get(p).is_none())
         .collect();
     extra.sort();
     for e in extra {
@@ -319,14 +261,19 @@ pub(crate) fn feature_details(c: &Comparison, opts: &ReportOptions) -> (String, 
             let _ = write!(out, "<span class=\"tag\">{}</span>", kind_name(f.kind));
         }
         let mut sub = Vec::new();
-        for (metric, label, rate) in [
-            (names::DATADRIFT_CONTRIBUTION, "contribution", true),
-            (names::NORMALIZED_WASSERSTEIN_DISTANCE, "W/σ", false),
-            (names::JENSEN_SHANNON_DISTANCE, "JS", false),
-            (names::UNSEEN_CATEGORY_RATE, "unseen", true),
+        for m in [
+            &contribution::DATADRIFT_CONTRIBUTION,
+            &normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE,
+            &jensen_shannon::JENSEN_SHANNON_DISTANCE,
+            &unseen_category::UNSEEN_CATEGORY_RATE,
         ] {
-            if let Some(v) = metric_in(&lookup, name, metric).filter(|v| v.is_finite()) {
-                sub.push(format!("{label} {}", if rate { pct(v) } else { num(v) }));
+            if let Some(v) = metric_in(&lookup, name, m.name).filter(|v| v.is_finite()) {
+                let shown = if m.unit == Unit::Share {
+                    pct(v)
+                } else {
+                    num(v)
+                };
+                sub.push(format!("{} {shown}", m.label));
             }
         }
         if let Some(f) = f {

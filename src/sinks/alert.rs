@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::detector::AlertOn;
+use crate::drift::metrics::datadrift::DATADRIFT_COEFFICIENT;
 use crate::drift::result::RunResult;
 use crate::drift::verdict::{self, Status, distinct_pair};
 use crate::report::escape;
@@ -55,18 +56,20 @@ impl AlertMessage {
         let coefficient = result.coefficient()?;
         let threshold = result.drift_threshold;
         let (coef_s, thr_s) = distinct_pair(coefficient, threshold);
+        let coef_label = DATADRIFT_COEFFICIENT.label;
+        let coef_heading = coefficient_heading();
         let date = result.datetime.format("%Y-%m-%d").to_string();
         let drifted_features = result.drifted_features();
         let subject = match verdict::status(result) {
             Status::FeaturesDrifted => format!(
-                "[driftscan] Features drifted: {} / {} on {date} ({} of {} features; coefficient {coef_s} \u{2264} {thr_s})",
+                "[driftscan] Features drifted: {} / {} on {date} ({} of {} features; {coef_label} {coef_s} \u{2264} {thr_s})",
                 result.detector,
                 result.service_name,
                 drifted_features.len(),
                 result.column_metrics.len()
             ),
             _ => format!(
-                "[driftscan] Drift detected: {} / {} on {date} (coefficient {coef_s} > {thr_s})",
+                "[driftscan] Drift detected: {} / {} on {date} ({coef_label} {coef_s} > {thr_s})",
                 result.detector, result.service_name
             ),
         };
@@ -81,9 +84,13 @@ impl AlertMessage {
              Model:         {} (version {})\n\
              Service:       {}\n\
              Scoring date:  {date} ({run_type} run)\n\
-             Coefficient:   {coef_s} (threshold {thr_s})\n\
+             {:<15}{coef_s} (threshold {thr_s})\n\
              Verdict:       {sentence}\n",
-            result.detector, result.model_name, result.model_version, result.service_name,
+            result.detector,
+            result.model_name,
+            result.model_version,
+            result.service_name,
+            format!("{coef_heading}:"),
         );
         if !top_features.is_empty() {
             text.push_str("\nTop contributing features:\n");
@@ -101,7 +108,7 @@ impl AlertMessage {
              <tr><td>Model</td><td>{} (version {})</td></tr>\n\
              <tr><td>Service</td><td>{}</td></tr>\n\
              <tr><td>Scoring date</td><td>{date} ({run_type} run)</td></tr>\n\
-             <tr><td>Coefficient</td><td><strong>{coef_s}</strong> (threshold {thr_s})</td></tr>\n\
+             <tr><td>{coef_heading}</td><td><strong>{coef_s}</strong> (threshold {thr_s})</td></tr>\n\
              <tr><td>Verdict</td><td>{}</td></tr>\n</table>\n",
             escape(&result.detector),
             escape(&result.model_name),
@@ -205,7 +212,7 @@ impl AlertMessage {
                 "Scoring date".into(),
                 format!("{} ({} run)", s("scoring_date"), s("run_type")),
             ),
-            ("Coefficient".into(), self.coefficient_line.clone()),
+            (coefficient_heading(), self.coefficient_line.clone()),
             ("Verdict".into(), s("verdict")),
         ]
     }
@@ -270,6 +277,15 @@ impl AlertMessage {
         }
         card
     }
+}
+
+/// The coefficient's registry label as a heading ("Coefficient"), so the alert names the metric
+/// as the terminal and the report do.
+fn coefficient_heading() -> String {
+    let mut chars = DATADRIFT_COEFFICIENT.label.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// `{base}/api/detectors/{name}/report?start=..&end=..`, covering the [`REPORT_DAYS`] up to the

@@ -1,18 +1,44 @@
-//! `chi_squared` and `chi_squared_p_value`
-//!
-//! **What.** Pearson's chi-squared statistic of the 2 x k contingency table (baseline and target
-//! rows by category), and its p-value with k - 1 degrees of freedom.
-//!
-//! **Why.** The classical test of "same category frequencies"; users of statistical tooling
-//! expect it. With many rows tiny differences are significant, so read the p-value with the
-//! sample size in mind and prefer [`super::jensen_shannon`] for thresholds.
-//!
-//! **Binning.** One column per category of either side, missing values as a category of their
-//! own (and, past the category cap, "other" as one more). No continuity correction.
-//!
-//! **Reference.** `scipy.stats.chi2_contingency(table, correction=False)[:2]`.
+//! `chi_squared` and `chi_squared_p_value`: Pearson's test of the category frequencies.
 
 use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use super::{Compute, Direction, Kind, Unit, names};
+
+metric! {
+    /// **What.** Pearson's chi-squared statistic of the 2 x k contingency table (baseline and
+    /// target rows by category).
+    ///
+    /// **Why.** The classical test of "same category frequencies"; users of statistical tooling
+    /// expect it. It grows with the number of rows, so compare features by
+    /// `jensen_shannon_distance` and judge chance by `chi_squared_p_value`.
+    ///
+    /// **Binning.** One column per category of either side, missing values as a category of their
+    /// own (and, past the category cap, "other" as one more). No continuity correction.
+    ///
+    /// **Reference.** `scipy.stats.chi2_contingency(table, correction=False).statistic`.
+    pub static CHI_SQUARED {
+        name: names::CHI_SQUARED, label: "χ²",
+        kind: Kind::Categorical, direction: Direction::Higher, unit: Unit::Unitless, threshold: None,
+        compute: Compute::Categorical(|p| chi_squared(&p.counts.0, &p.counts.1).0),
+    }
+}
+
+metric! {
+    /// **What.** The p-value of `chi_squared`, with k - 1 degrees of freedom for k categories.
+    ///
+    /// **Why.** Says whether the change of frequencies could be chance at these sample sizes; with
+    /// many rows tiny differences are significant, so read it with the sample size in mind. It
+    /// feeds the feature's `drifted` flag.
+    ///
+    /// **Binning.** As `chi_squared`.
+    ///
+    /// **Reference.** `scipy.stats.chi2_contingency(table, correction=False).pvalue`.
+    pub static CHI_SQUARED_P_VALUE {
+        name: names::CHI_SQUARED_P_VALUE, label: "χ² p",
+        kind: Kind::Categorical, direction: Direction::Lower, unit: Unit::Unitless, threshold: None,
+        compute: Compute::Categorical(|p| chi_squared(&p.counts.0, &p.counts.1).1),
+    }
+}
 
 /// `(statistic, p-value)` of the 2 x k table of counts; `(0, 1)` with fewer than two categories,
 /// NaN when a side has no rows.

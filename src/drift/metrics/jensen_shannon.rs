@@ -1,17 +1,30 @@
-//! `jensen_shannon_distance`
-//!
-//! **What.** The Jensen–Shannon distance (base 2, in [0, 1]) between the baseline's and the
-//! target's shares: `sqrt((KL(b || m) + KL(t || m)) / 2)` with `m = (b + t) / 2`. 0 means the
-//! same distribution, 1 disjoint ones.
-//!
-//! **Why.** Bounded and symmetric, so one threshold works for every feature, numeric or
-//! categorical (Evidently's and Azure ML model monitoring's default for categorical features).
-//!
-//! **Binning.** Numeric features: the baseline-decile bins of [`super::binning`]. Categorical
-//! features: one bin per category of either side, missing values as a category of their own.
-//! No floor: empty bins contribute nothing.
-//!
-//! **Reference.** `scipy.spatial.distance.jensenshannon(b, t, base=2)`.
+//! `jensen_shannon_distance`, for numeric and categorical features alike.
+
+use super::{Compute, Direction, Kind, Unit, names};
+
+metric! {
+    /// **What.** The Jensen–Shannon distance (base 2, in [0, 1]) between the baseline's and the
+    /// target's shares: `sqrt((KL(b || m) + KL(t || m)) / 2)` with `m = (b + t) / 2`. 0 means the
+    /// same distribution, 1 disjoint ones.
+    ///
+    /// **Why.** Bounded and symmetric, so one threshold works for every feature, numeric or
+    /// categorical (Evidently's and Azure ML model monitoring's default for categorical features,
+    /// with 0.1 as the threshold).
+    ///
+    /// **Binning.** Numeric features: the baseline-decile bins (`binning.rs`). Categorical
+    /// features: one bin per category of either side, missing values as a category of their own.
+    /// No floor: empty bins contribute nothing.
+    ///
+    /// **Reference.** `scipy.spatial.distance.jensenshannon(b, t, base=2)`.
+    pub static JENSEN_SHANNON_DISTANCE {
+        name: names::JENSEN_SHANNON_DISTANCE, label: "JS",
+        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Unitless, threshold: Some(0.1),
+        compute: Compute::Either(|p| {
+            let (b, t) = p.frequencies();
+            jensen_shannon_distance(b, t)
+        }),
+    }
+}
 
 /// JS distance of two share (or count) vectors of equal length; NaN when either sums to 0.
 pub fn jensen_shannon_distance(baseline: &[f64], target: &[f64]) -> f64 {

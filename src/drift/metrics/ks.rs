@@ -1,19 +1,20 @@
-//! `two_sample_ks_statistic`
-//!
-//! **What.** The two-sample Kolmogorov–Smirnov statistic: the largest vertical gap between the
-//! baseline's and the target's empirical CDFs, in [0, 1].
-//!
-//! **Why.** Scale-free and familiar; with the other CDF distances it comes from the same pass
-//! over the sketches. (No p-value: with the sample sizes of production data every difference is
-//! "significant", which is why the distances are reported instead.)
-//!
-//! **Binning.** None: evaluated at every sketch bucket edge (exact for exact sketches).
-//!
-//! **Reference.** `scipy.stats.ks_2samp(baseline, target).statistic`.
+//! `two_sample_ks_statistic`, read from the shared pass over the two sketches.
 
-use crate::profile::sketch::{ValueSketch, compare};
+use super::{Compute, Direction, Kind, Unit, names};
 
-/// `scipy.stats.ks_2samp(...).statistic`; NaN when either side has no finite value.
-pub fn ks_statistic(baseline: &ValueSketch, target: &ValueSketch) -> f64 {
-    compare(baseline, target).ks
+metric! {
+    /// **What.** The two-sample Kolmogorov–Smirnov statistic: the largest vertical gap between the
+    /// baseline's and the target's empirical CDFs, in [0, 1].
+    ///
+    /// **Why.** Scale-free and familiar; with the other CDF distances it comes from the same pass
+    /// over the sketches. Its p-value is `ks_p_value`.
+    ///
+    /// **Binning.** None: evaluated at every sketch bucket edge (exact for exact sketches).
+    ///
+    /// **Reference.** `scipy.stats.ks_2samp(baseline, target).statistic`.
+    pub static TWO_SAMPLE_KS_STATISTIC {
+        name: names::TWO_SAMPLE_KS_STATISTIC, label: "KS",
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Unitless, threshold: None,
+        compute: Compute::Numeric(|p| p.distances.ks),
+    }
 }

@@ -1,17 +1,6 @@
-//! `ks_p_value`
+//! `ks_p_value`: the two-sample Kolmogorov–Smirnov test's p-value, as scipy computes it.
 //!
-//! **What.** The p-value of the two-sample Kolmogorov–Smirnov test (two-sided) of a numeric
-//! feature's finite values: the probability, were both sides drawn from one distribution, of a
-//! statistic ([`super::ks`]) at least as large as the one observed.
-//!
-//! **Why.** The distances say how far a feature moved; the p-value says whether that could be
-//! chance at these sample sizes. At 30 rows per side a KS statistic of 0.3 is noise, at 10,000
-//! it is not. It feeds the feature's `drifted` flag (see [`super::significance`]).
-//!
-//! **Binning.** None. The statistic comes from the profiles' sketches (exact while a column has at
-//! most 32,768 distinct values).
-//!
-//! **Reference.** `scipy.stats.ks_2samp(baseline, target, method="auto").pvalue`, scipy 1.14:
+//! scipy 1.14's `method="auto"`:
 //!
 //! * when both sides have at most 10,000 values, the exact distribution: for equal sizes the
 //!   reflection formula (`_compute_prob_outside_square`), else the lattice-path count of the
@@ -26,6 +15,29 @@
 //! The committed fixtures (`tests/data/reference/significance.json`) hold both regimes; the
 //! p-values agree to 1e-9 relative. Above `n m / (n + m)` of 1,000,000, scipy's one-sided
 //! Smirnov switches to an approximation this file does not copy (the exact sum is kept).
+
+use super::{Compute, Direction, Kind, Unit, names};
+
+metric! {
+    /// **What.** The p-value of the two-sample Kolmogorov–Smirnov test (two-sided) of a numeric
+    /// feature's finite values: the probability, were both sides drawn from one distribution, of
+    /// a statistic (`two_sample_ks_statistic`) at least as large as the one observed.
+    ///
+    /// **Why.** The distances say how far a feature moved; the p-value says whether that could be
+    /// chance at these sample sizes. At 30 rows per side a KS statistic of 0.3 is noise, at 10,000
+    /// it is not. It feeds the feature's `drifted` flag.
+    ///
+    /// **Binning.** None. The statistic comes from the profiles' sketches (exact while a column
+    /// has at most 32,768 distinct values).
+    ///
+    /// **Reference.** `scipy.stats.ks_2samp(baseline, target, method="auto").pvalue`: exact up
+    /// to 10,000 values per side, `scipy.stats.kstwo` beyond.
+    pub static KS_P_VALUE {
+        name: names::KS_P_VALUE, label: "KS p",
+        kind: Kind::Numeric, direction: Direction::Lower, unit: Unit::Unitless, threshold: None,
+        compute: Compute::Numeric(|p| ks_p_value(p.distances.ks, p.baseline.count, p.target.count)),
+    }
+}
 
 /// Largest side for which scipy's `method="auto"` computes the exact distribution.
 pub const MAX_EXACT_N: u64 = 10_000;

@@ -1,23 +1,53 @@
-//! `missing_rate_p_value` and `missing_rate_cohens_h`
-//!
-//! **What.** The p-value of the two-proportion test "the missing rate is the same on both
-//! sides" (Pearson's chi-squared on the 2 x 2 table missing / present by side, one degree of
-//! freedom, no continuity correction: the square of the pooled two-proportion z statistic), and
-//! its effect size, Cohen's h = |2 asin sqrt(target rate) - 2 asin sqrt(baseline rate)|.
-//!
-//! **Why.** A pipeline that stops filling a field is drift that the value tests cannot see: they
-//! only look at values that are there. The p-value says whether the change could be chance; h
-//! says whether it is large enough to matter (it treats rare events fairly: 0 % -> 0.25 % and
-//! 50 % -> 55 % both have h of about 0.1, while at a million rows 5.0 % -> 5.1 % is significant
-//! with h = 0.005).
-//!
-//! **Binning.** None. When neither side has a missing value (or every value is missing on both),
-//! there is nothing to test: p = 1, h = 0.
-//!
-//! **Reference.** `scipy.stats.chi2_contingency([[missing_b, present_b], [missing_t, present_t]],
-//! correction=False).pvalue`; h by its formula.
+//! `missing_rate_p_value` and `missing_rate_cohens_h`: the two-proportion test of the missing
+//! rates and its effect size.
 
 use super::chi_squared::chi_squared;
+use super::{Compute, Direction, Kind, Pair, Unit, names};
+
+metric! {
+    /// **What.** The p-value of the two-proportion test "the missing rate is the same on both
+    /// sides": Pearson's chi-squared on the 2 x 2 table missing / present by side, one degree of
+    /// freedom, no continuity correction (the square of the pooled two-proportion z statistic).
+    ///
+    /// **Why.** A pipeline that stops filling a field is drift that the value tests cannot see:
+    /// they only look at values that are there. The p-value says whether the change could be
+    /// chance; `missing_rate_cohens_h` says whether it is large enough to matter. It feeds the
+    /// feature's `drifted` flag.
+    ///
+    /// **Binning.** None. When neither side has a missing value (or every value is missing on
+    /// both), there is nothing to test: p = 1.
+    ///
+    /// **Reference.** `scipy.stats.chi2_contingency([[missing_b, present_b], [missing_t,
+    /// present_t]], correction=False).pvalue`.
+    pub static MISSING_RATE_P_VALUE {
+        name: names::MISSING_RATE_P_VALUE, label: "miss. p",
+        kind: Kind::Both, direction: Direction::Lower, unit: Unit::Unitless, threshold: None,
+        compute: Compute::Either(|p| test(p).0),
+    }
+}
+
+metric! {
+    /// **What.** Cohen's h of the two missing rates: |2 asin sqrt(target rate) - 2 asin
+    /// sqrt(baseline rate)|.
+    ///
+    /// **Why.** The effect size beside `missing_rate_p_value`. It treats rare events fairly:
+    /// 0 % -> 0.25 % and 50 % -> 55 % both have h of about 0.1, while at a million rows
+    /// 5.0 % -> 5.1 % is significant with h = 0.005.
+    ///
+    /// **Binning.** None; 0 when neither side has a missing value.
+    ///
+    /// **Reference.** h by its formula (Cohen 1988).
+    pub static MISSING_RATE_COHENS_H {
+        name: names::MISSING_RATE_COHENS_H, label: "miss. h",
+        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Unitless, threshold: None,
+        compute: Compute::Either(|p| test(p).1),
+    }
+}
+
+fn test(p: &Pair) -> (f64, f64) {
+    let [(mb, nb), (mt, nt)] = p.missing();
+    missing_rate_test(mb, nb, mt, nt)
+}
 
 /// `(p-value, Cohen's h)` of the missing counts over the rows of each side; NaN without rows.
 pub fn missing_rate_test(

@@ -1,19 +1,45 @@
-//! Per-feature drift metrics, each defined once, in its own file (What / Why / Binning /
-//! Reference), computed from two column profiles.
+//! Drift metrics, each declared once, in its own file, with everything every surface needs: its
+//! contract name, display label, kind, direction, unit, default threshold, documentation (What /
+//! Why / Binning / Reference) and how it is computed. [`METRICS`] lists them; the scan, the
+//! terminal table, the report, the alert, the Python frame and the metric list in
+//! `docs/engine.md` all read that list, so adding a metric is one new file and one line there.
 //!
-//! The scan calls [`numeric`] or [`categorical`] once per feature:
+//! The scan calls [`numeric`] or [`categorical`] once per feature; they evaluate, in registry
+//! order, every metric computed from the two column profiles:
 //!
 //! | feature | metrics, in order |
 //! |---|---|
 //! | numeric | `wasserstein_distance`, `energy_distance`, `normalized_wasserstein_distance`, `two_sample_ks_statistic`, `ks_p_value`, `population_stability_index`, `jensen_shannon_distance`, missing rates and their test |
 //! | categorical | `jensen_shannon_distance`, `chi_squared`, `chi_squared_p_value`, `unseen_category_rate`, missing rates and their test |
 //!
+//! What several metrics need is prepared once per feature in a [`Pair`]: above all the one pass
+//! over the two sketches that yields W1, energy distance and the KS statistic together
+//! ([`crate::profile::sketch::compare`]), and the baseline-decile bins. The metrics computed by
+//! the domain classifier and by the significance step are declared here too, so the registry
+//! names every metric, but their values come from [`crate::drift::classifier`] and
+//! [`crate::drift::significance`].
+//!
 //! [`crate::drift::significance`] reads each feature's tests and effect sizes from this list
-//! (`FeatureTests::from_metrics`) to decide whether it drifted. A metric that is undefined (no values on one side) is NaN, written as
-//! `null` in JSON.
+//! (`FeatureTests::from_metrics`) to decide whether it drifted. A metric that is undefined (no
+//! values on one side) is NaN, written as `null` in JSON.
+
+/// Declares a metric as a `static` [`MetricDef`]. Its doc comment becomes both the item's rustdoc
+/// and [`MetricDef::doc`], so the documentation users read is written once (ruff's habit).
+macro_rules! metric {
+    ($(#[doc = $doc:literal])* $vis:vis static $id:ident { $($field:ident: $value:expr),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        $vis static $id: $crate::drift::metrics::MetricDef = $crate::drift::metrics::MetricDef {
+            doc: concat!($($doc, "\n"),*),
+            $($field: $value),+
+        };
+    };
+}
 
 pub mod binning;
 pub mod chi_squared;
+pub mod contribution;
+pub mod datadrift;
+pub mod drifted;
 pub mod energy;
 pub mod jensen_shannon;
 pub mod ks;
@@ -28,46 +54,279 @@ pub mod wasserstein;
 
 use std::collections::BTreeSet;
 
-use crate::drift::result::Metric;
+use crate::drift::result::{FeatureKind, Metric};
+use crate::profile::sketch::{CdfDistances, compare};
 use crate::profile::{NumericProfile, TextProfile};
+
+/// Every metric, one line each. The order is the order of the result document: dataset metrics,
+/// then each feature's (the contribution, the profile metrics, the significance step's).
+pub static METRICS: &[&MetricDef] = &[
+    &datadrift::DATADRIFT_COEFFICIENT,
+    &datadrift::CLASSIFIER_ROC_AUC,
+    &datadrift::DATADRIFT_NOISE_FLOOR,
+    &datadrift::DATADRIFT_P_VALUE,
+    &drifted::DRIFTED_FEATURES,
+    &contribution::DATADRIFT_CONTRIBUTION,
+    &wasserstein::WASSERSTEIN_DISTANCE,
+    &energy::ENERGY_DISTANCE,
+    &normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE,
+    &ks::TWO_SAMPLE_KS_STATISTIC,
+    &ks_p_value::KS_P_VALUE,
+    &psi::POPULATION_STABILITY_INDEX,
+    &jensen_shannon::JENSEN_SHANNON_DISTANCE,
+    &chi_squared::CHI_SQUARED,
+    &chi_squared::CHI_SQUARED_P_VALUE,
+    &unseen_category::UNSEEN_CATEGORY_RATE,
+    &missing_rate::BASELINE_MISSING_RATE,
+    &missing_rate::TARGET_MISSING_RATE,
+    &missing_rate::MISSING_RATE_CHANGE,
+    &missing_rate_p_value::MISSING_RATE_P_VALUE,
+    &missing_rate_p_value::MISSING_RATE_COHENS_H,
+    &drifted::DRIFT_P_VALUE,
+    &drifted::DRIFT_P_VALUE_ADJUSTED,
+    &drifted::DRIFT_EFFECT_SIZE,
+    &drifted::DRIFT_MIN_EFFECT,
+    &drifted::DRIFTED,
+];
+
+/// One metric: what every surface needs to compute, show, explain and judge it.
+#[derive(Debug)]
+pub struct MetricDef {
+    /// Contract name, one of [`names`]: the key in the result document, Application Insights
+    /// and the Python frame. Never changes once released.
+    pub name: &'static str,
+    /// Short label for tables and text (terminal, report, alert, Python), the same everywhere.
+    pub label: &'static str,
+    /// What it is computed for.
+    pub kind: Kind,
+    /// Which way means more drift.
+    pub direction: Direction,
+    /// What its values are measured in.
+    pub unit: Unit,
+    /// The usual cut-off beyond which the value alone reads as drift, where one is customary.
+    pub threshold: Option<f64>,
+    /// The doc comment as written (see [`MetricDef::doc`] for the text).
+    pub doc: &'static str,
+    /// Where its value comes from.
+    pub compute: Compute,
+}
+
+/// What a metric is computed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The whole run (`dataset_metrics`).
+    Dataset,
+    /// Numeric features only.
+    Numeric,
+    /// Categorical features only.
+    Categorical,
+    /// Every feature.
+    Both,
+}
+
+/// Which way a metric means more drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Higher is more drift (distances, statistics, rates of the unexpected).
+    Higher,
+    /// Lower is more drift (p-values).
+    Lower,
+    /// Farther from zero, either way, is more drift (signed changes).
+    EitherWay,
+    /// Not a drift score: a description of one side, or a setting echoed into the result.
+    Neither,
+}
+
+/// What a metric's values are measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A pure number.
+    Unitless,
+    /// The feature's own units.
+    Feature,
+    /// Standard deviations of the baseline.
+    BaselineStd,
+    /// A share of rows or of importance, 0 to 1 (shown as a percentage).
+    Share,
+    /// A number of features.
+    Count,
+    /// 1 or 0 (yes or no).
+    Flag,
+}
+
+/// Where a metric's value comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Compute {
+    /// From a numeric feature's two profiles, by [`numeric`].
+    Numeric(fn(&NumericPair) -> f64),
+    /// From a categorical feature's two profiles, by [`categorical`].
+    Categorical(fn(&CategoricalPair) -> f64),
+    /// From either kind of feature, through what both kinds have (bins and missing values).
+    Either(fn(&Pair) -> f64),
+    /// By the domain classifier, over both sides' row samples ([`crate::drift::classifier`]).
+    Classifier,
+    /// By the significance step, from the features' tests across the run
+    /// ([`crate::drift::significance`]).
+    Significance,
+}
+
+impl MetricDef {
+    /// The documentation as text: the doc comment without its leading spaces, paragraphs
+    /// separated by a blank line.
+    pub fn doc(&self) -> String {
+        let lines: Vec<&str> = self
+            .doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+            .collect();
+        lines.join("\n").trim().to_string()
+    }
+
+    /// The first paragraph of [`MetricDef::doc`] (What), on one line, without its heading.
+    pub fn summary(&self) -> String {
+        let doc = self.doc();
+        let first = doc.split("\n\n").next().unwrap_or_default();
+        let text = first.split_whitespace().collect::<Vec<_>>().join(" ");
+        text.strip_prefix("**What.** ").unwrap_or(&text).to_string()
+    }
+
+    /// Whether a feature of this kind has the metric.
+    pub fn applies_to(&self, kind: FeatureKind) -> bool {
+        matches!(
+            (self.kind, kind),
+            (Kind::Both, _)
+                | (Kind::Numeric, FeatureKind::Numeric)
+                | (Kind::Categorical, FeatureKind::Categorical)
+        )
+    }
+}
+
+/// The metric named `name`, if any.
+pub fn get(name: &str) -> Option<&'static MetricDef> {
+    METRICS.iter().copied().find(|m| m.name == name)
+}
+
+/// The display label of `name`; the name itself for a metric not in the registry.
+pub fn label(name: &str) -> &str {
+    get(name).map_or(name, |m| m.label)
+}
+
+/// A numeric feature's two profiles, with what its metrics share.
+#[derive(Debug)]
+pub struct NumericPair<'a> {
+    /// The baseline's profile of the feature.
+    pub baseline: &'a NumericProfile,
+    /// The target's profile of the feature.
+    pub target: &'a NumericProfile,
+    /// W1, energy distance and the KS statistic from one pass over the two sketches.
+    pub distances: CdfDistances,
+    /// Each side's shares in the baseline-decile bins ([`binning`]); empty when a side has no
+    /// value.
+    pub shares: (Vec<f64>, Vec<f64>),
+}
+
+impl<'a> NumericPair<'a> {
+    /// Prepares the shared inputs: the pass over the sketches and the bins.
+    pub fn new(baseline: &'a NumericProfile, target: &'a NumericProfile) -> Self {
+        let edges = binning::baseline_edges(baseline);
+        let shares = if baseline.count > 0 && target.count > 0 {
+            (
+                binning::proportions(baseline, &edges),
+                binning::proportions(target, &edges),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        NumericPair {
+            baseline,
+            target,
+            distances: compare(&baseline.sketch, &target.sketch),
+            shares,
+        }
+    }
+}
+
+/// A categorical feature's two profiles, with their table of counts.
+#[derive(Debug)]
+pub struct CategoricalPair<'a> {
+    /// The baseline's profile of the feature.
+    pub baseline: &'a TextProfile,
+    /// The target's profile of the feature.
+    pub target: &'a TextProfile,
+    /// Each side's rows per category, over [`category_table`]'s categories.
+    pub counts: (Vec<f64>, Vec<f64>),
+}
+
+impl<'a> CategoricalPair<'a> {
+    /// Prepares the table of counts.
+    pub fn new(baseline: &'a TextProfile, target: &'a TextProfile) -> Self {
+        let (_, b, t) = category_table(baseline, target);
+        CategoricalPair {
+            baseline,
+            target,
+            counts: (b, t),
+        }
+    }
+}
+
+/// A feature's two profiles, of either kind.
+#[derive(Debug)]
+pub enum Pair<'a> {
+    /// A numeric feature.
+    Numeric(NumericPair<'a>),
+    /// A categorical feature.
+    Categorical(CategoricalPair<'a>),
+}
+
+impl Pair<'_> {
+    /// Each side's frequencies per bin: shares in the baseline-decile bins (numeric), rows per
+    /// category (categorical).
+    pub fn frequencies(&self) -> (&[f64], &[f64]) {
+        match self {
+            Pair::Numeric(p) => (&p.shares.0, &p.shares.1),
+            Pair::Categorical(p) => (&p.counts.0, &p.counts.1),
+        }
+    }
+
+    /// Each side's (missing values, rows).
+    pub fn missing(&self) -> [(u64, u64); 2] {
+        match self {
+            Pair::Numeric(p) => [
+                (p.baseline.missing, p.baseline.rows),
+                (p.target.missing, p.target.rows),
+            ],
+            Pair::Categorical(p) => [
+                (p.baseline.missing, p.baseline.rows),
+                (p.target.missing, p.target.rows),
+            ],
+        }
+    }
+}
 
 /// Metrics of a numeric feature (see the module table).
 pub fn numeric(baseline: &NumericProfile, target: &NumericProfile) -> Vec<Metric> {
-    let d = wasserstein::distances(&baseline.sketch, &target.sketch);
-    let edges = binning::baseline_edges(baseline);
-    let (pb, pt) = if baseline.count > 0 && target.count > 0 {
-        (
-            binning::proportions(baseline, &edges),
-            binning::proportions(target, &edges),
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let normalized = normalized_wasserstein::normalized_wasserstein_distance(
-        d.wasserstein,
-        baseline.std_population(),
-    );
-    let ks_p = ks_p_value::ks_p_value(d.ks, baseline.count, target.count);
-    let mut out = vec![
-        Metric::new(names::WASSERSTEIN_DISTANCE, d.wasserstein),
-        Metric::new(names::ENERGY_DISTANCE, d.energy),
-        Metric::new(names::NORMALIZED_WASSERSTEIN_DISTANCE, normalized),
-        Metric::new(names::TWO_SAMPLE_KS_STATISTIC, d.ks),
-        Metric::new(names::KS_P_VALUE, ks_p),
-        Metric::new(
-            names::POPULATION_STABILITY_INDEX,
-            psi::population_stability_index(&pb, &pt),
-        ),
-        Metric::new(
-            names::JENSEN_SHANNON_DISTANCE,
-            jensen_shannon::jensen_shannon_distance(&pb, &pt),
-        ),
-    ];
-    out.extend(missing_value_metrics(
-        (baseline.missing, baseline.rows),
-        (target.missing, target.rows),
-    ));
-    out
+    evaluate(&Pair::Numeric(NumericPair::new(baseline, target)))
+}
+
+/// Metrics of a categorical feature (see the module table).
+pub fn categorical(baseline: &TextProfile, target: &TextProfile) -> Vec<Metric> {
+    evaluate(&Pair::Categorical(CategoricalPair::new(baseline, target)))
+}
+
+/// Every registry metric computed from this pair's profiles, in registry order.
+fn evaluate(pair: &Pair) -> Vec<Metric> {
+    METRICS
+        .iter()
+        .filter_map(|m| {
+            let value = match (m.compute, pair) {
+                (Compute::Numeric(f), Pair::Numeric(p)) => f(p),
+                (Compute::Categorical(f), Pair::Categorical(p)) => f(p),
+                (Compute::Either(f), _) => f(pair),
+                _ => return None,
+            };
+            Some(Metric::new(m.name, value))
+        })
+        .collect()
 }
 
 /// Label of the missing-value category in [`category_table`].
@@ -102,35 +361,42 @@ pub fn category_table(
     (names, b, t)
 }
 
-/// Metrics of a categorical feature (see the module table).
-pub fn categorical(baseline: &TextProfile, target: &TextProfile) -> Vec<Metric> {
-    let (_, b, t) = category_table(baseline, target);
-    let (chi2, p) = chi_squared::chi_squared(&b, &t);
-    let js = jensen_shannon::jensen_shannon_distance(&b, &t);
-    let mut out = vec![
-        Metric::new(names::JENSEN_SHANNON_DISTANCE, js),
-        Metric::new(names::CHI_SQUARED, chi2),
-        Metric::new(names::CHI_SQUARED_P_VALUE, p),
-        Metric::new(
-            names::UNSEEN_CATEGORY_RATE,
-            unseen_category::unseen_category_rate(baseline, target),
-        ),
-    ];
-    out.extend(missing_value_metrics(
-        (baseline.missing, baseline.rows),
-        (target.missing, target.rows),
-    ));
+/// The metric list of `docs/engine.md`: one row per registry metric, in registry order.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| metric | label | for | more drift is | unit | default threshold | what it measures |\n|---|---|---|---|---|---|---|\n",
+    );
+    for m in METRICS {
+        let kind = match m.kind {
+            Kind::Dataset => "the run",
+            Kind::Numeric => "numeric features",
+            Kind::Categorical => "categorical features",
+            Kind::Both => "every feature",
+        };
+        let direction = match m.direction {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+            Direction::EitherWay => "farther from 0",
+            Direction::Neither => "–",
+        };
+        let unit = match m.unit {
+            Unit::Unitless => "–",
+            Unit::Feature => "the feature's units",
+            Unit::BaselineStd => "baseline standard deviations",
+            Unit::Share => "share, 0–1",
+            Unit::Count => "features",
+            Unit::Flag => "1 or 0",
+        };
+        let threshold = m.threshold.map_or("–".to_string(), |t| t.to_string());
+        out.push_str(&format!(
+            "| `{}` | {} | {kind} | {direction} | {unit} | {threshold} | {} |\n",
+            m.name,
+            m.label,
+            m.summary().replace('|', "\\|")
+        ));
+    }
     out
 }
 
-/// The missing-rate metrics of a column of either kind, from each side's (missing, rows): the
-/// rates, their change, and the two-proportion test with its effect size.
-fn missing_value_metrics(baseline: (u64, u64), target: (u64, u64)) -> Vec<Metric> {
-    let rate = |(missing, rows): (u64, u64)| crate::profile::numeric::ratio(missing, rows);
-    let (p_value, effect) =
-        missing_rate_p_value::missing_rate_test(baseline.0, baseline.1, target.0, target.1);
-    let mut out = missing_rate::missing_rate_metrics(rate(baseline), rate(target)).to_vec();
-    out.push(Metric::new(names::MISSING_RATE_P_VALUE, p_value));
-    out.push(Metric::new(names::MISSING_RATE_COHENS_H, effect));
-    out
-}
+#[cfg(test)]
+mod tests;

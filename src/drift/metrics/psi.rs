@@ -1,17 +1,25 @@
-//! `population_stability_index`
-//!
-//! **What.** `PSI = sum over bins of (t - b) * ln(t / b)`, where `b` and `t` are the shares of
-//! baseline and target values in each bin. About 0.1 is usually read as "some shift", 0.25 as
-//! "a major shift".
-//!
-//! **Why.** The credit-risk industry's drift score; users coming from scorecards expect it.
-//!
-//! **Binning.** Numeric features: the baseline-decile bins of [`super::binning`]. Empty bins
-//! would make the logarithm infinite, so every share is floored at [`PROPORTION_FLOOR`] (1e-4)
-//! before the sum.
-//!
-//! **Reference.** `b, t = numpy.maximum(b, 1e-4), numpy.maximum(t, 1e-4);
-//! numpy.sum((t - b) * numpy.log(t / b))` on the shares from `numpy.searchsorted(edges, x)`.
+//! `population_stability_index` over the baseline-decile bins.
+
+use super::{Compute, Direction, Kind, Unit, names};
+
+metric! {
+    /// **What.** `PSI = sum over bins of (t - b) * ln(t / b)`, where `b` and `t` are the shares of
+    /// baseline and target values in each bin. About 0.1 is usually read as "some shift" (the
+    /// default threshold, as in Evidently), 0.25 as "a major shift".
+    ///
+    /// **Why.** The credit-risk industry's drift score; users coming from scorecards expect it.
+    ///
+    /// **Binning.** Numeric features: the baseline-decile bins (`binning.rs`). Empty bins would
+    /// make the logarithm infinite, so every share is floored at 1e-4 before the sum.
+    ///
+    /// **Reference.** `b, t = numpy.maximum(b, 1e-4), numpy.maximum(t, 1e-4);
+    /// numpy.sum((t - b) * numpy.log(t / b))` on the shares from `numpy.searchsorted(edges, x)`.
+    pub static POPULATION_STABILITY_INDEX {
+        name: names::POPULATION_STABILITY_INDEX, label: "PSI",
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Unitless, threshold: Some(0.1),
+        compute: Compute::Numeric(|p| population_stability_index(&p.shares.0, &p.shares.1)),
+    }
+}
 
 /// Floor of each bin's share.
 pub const PROPORTION_FLOOR: f64 = 1e-4;
