@@ -17,8 +17,8 @@ use crate::base::hash::{ContentHasher, FileHasher, hash_bytes};
 
 use super::ReadError;
 use super::read::{
-    Chunk, ChunkColumn, DatasetInfo, Decoder, FileContext, FileInfo, Head, Origin, ReadOptions,
-    arrange, run,
+    Chunk, ChunkColumn, DatasetInfo, DecodePlan, Decoder, FileContext, FileInfo, Head, Origin,
+    ReadOptions, Started, arrange, run,
 };
 use super::schema::{DatasetSchema, clean_names, coerce, schema_from_arrow};
 
@@ -155,11 +155,7 @@ impl<'a, R: RecordBatchReader> Decoder for ArrowDecoder<Stream<'a, R>> {
     type Unit = RecordBatch;
     type Plan = BatchPlan;
 
-    fn start(
-        &mut self,
-        feed: &mut Self::Feed,
-        ctx: &mut FileContext,
-    ) -> Result<Option<Head<Self>>, ReadError> {
+    fn start(&mut self, feed: &mut Self::Feed, ctx: &mut FileContext) -> Started<Self> {
         let types: Vec<&DataType> = feed.types.iter().collect();
         ctx.set_schema(schema_from_arrow(&self.names, &types, "Arrow"));
         let mapping = ctx.map_columns(&self.names);
@@ -190,18 +186,6 @@ impl<'a, R: RecordBatchReader> Decoder for ArrowDecoder<Stream<'a, R>> {
                 return Ok(Some(batch));
             }
         }
-    }
-
-    fn decode(
-        plan: &BatchPlan,
-        index: usize,
-        batch: &RecordBatch,
-    ) -> Result<Option<Chunk>, ReadError> {
-        plan.decode(index, batch)
-    }
-
-    fn failed(plan: &BatchPlan, _: &RecordBatch, reason: String) -> ReadError {
-        plan.error(reason)
     }
 }
 
@@ -235,8 +219,14 @@ impl BatchPlan {
         }
     }
 
-    /// Chunk number `index` from `batch`; None when it has no rows.
-    pub fn decode(&self, index: usize, batch: &RecordBatch) -> Result<Option<Chunk>, ReadError> {
+    /// The format's error about this file.
+    pub fn error(&self, reason: String) -> ReadError {
+        (self.error)(self.origin.name.clone(), reason)
+    }
+}
+
+impl DecodePlan<RecordBatch> for BatchPlan {
+    fn decode(&self, index: usize, batch: &RecordBatch) -> Result<Option<Chunk>, ReadError> {
         let rows = batch.num_rows();
         if rows == 0 {
             return Ok(None);
@@ -251,9 +241,8 @@ impl BatchPlan {
         Ok(Some(self.origin.chunk(index, rows, columns)))
     }
 
-    /// The format's error about this file.
-    pub fn error(&self, reason: String) -> ReadError {
-        (self.error)(self.origin.name.clone(), reason)
+    fn failed(&self, _: &RecordBatch, reason: String) -> ReadError {
+        self.error(reason)
     }
 }
 

@@ -17,7 +17,8 @@ use bytes::Bytes;
 use super::ReadError;
 use super::blocks::{Block, LineCounter, count_lines};
 use super::read::{
-    Blocks, Chunk, ChunkColumn, Decoder, FileContext, Head, Origin, SharedSchema, arrange,
+    Blocks, Chunk, ChunkColumn, DecodePlan, Decoder, FileContext, Head, Origin, SharedSchema,
+    Started, arrange,
 };
 use super::schema::{ColumnKind, clean_names, coerce, infer_kinds};
 use super::value::{Parsed, parse_number};
@@ -43,11 +44,7 @@ impl Decoder for CsvDecoder {
     type Unit = Block;
     type Plan = Plan;
 
-    fn start(
-        &mut self,
-        blocks: &mut Blocks,
-        ctx: &mut FileContext,
-    ) -> Result<Option<Head<Self>>, ReadError> {
+    fn start(&mut self, blocks: &mut Blocks, ctx: &mut FileContext) -> Started<Self> {
         let Some(first) = blocks.next_block()? else {
             return Err(ReadError::Empty {
                 file: ctx.name.clone(),
@@ -126,14 +123,16 @@ impl Decoder for CsvDecoder {
     fn next_unit(&mut self, blocks: &mut Blocks) -> Result<Option<Block>, ReadError> {
         blocks.next_block()
     }
+}
 
-    fn decode(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk>, ReadError> {
-        decode_block(plan, index, block)
+impl DecodePlan<Block> for Plan {
+    fn decode(&self, index: usize, block: &Block) -> Result<Option<Chunk>, ReadError> {
+        decode_block(self, index, block)
     }
 
-    fn failed(plan: &Plan, block: &Block, reason: String) -> ReadError {
+    fn failed(&self, block: &Block, reason: String) -> ReadError {
         ReadError::Csv {
-            file: plan.origin.name.clone(),
+            file: self.origin.name.clone(),
             line: block.first_line,
             reason,
         }
@@ -215,7 +214,7 @@ fn decode_block(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk
     if !has_record(&block.bytes) {
         return Ok(None);
     }
-    let at_block = |reason| CsvDecoder::failed(plan, block, reason);
+    let at_block = |reason| plan.failed(block, reason);
     let columns = match decode_fast(plan, &block.bytes, block.lines + 1) {
         Ok(batch) => {
             let rows = batch.num_rows();

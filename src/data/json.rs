@@ -26,7 +26,9 @@ use bytes::Bytes;
 
 use super::ReadError;
 use super::blocks::{Block, lines};
-use super::read::{Blocks, Chunk, ChunkColumn, Decoder, FileContext, Head, Origin};
+use super::read::{
+    Blocks, Chunk, ChunkColumn, DecodePlan, Decoder, FileContext, Head, Origin, Started,
+};
 use super::schema::{AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, is_aml_bookkeeping};
 use super::value::{Parsed, parse_number};
 
@@ -510,11 +512,7 @@ impl Decoder for JsonDecoder {
     type Unit = Block;
     type Plan = Plan;
 
-    fn start(
-        &mut self,
-        blocks: &mut Blocks,
-        ctx: &mut FileContext,
-    ) -> Result<Option<Head<Self>>, ReadError> {
+    fn start(&mut self, blocks: &mut Blocks, ctx: &mut FileContext) -> Started<Self> {
         // Pin the schema from the first block that holds rows, however far into the file it is,
         // looking a window at a time. The blocks looked at are decoded again with the rest; those
         // of earlier windows hold no rows and stay only as empty blocks, so that chunk numbers do
@@ -565,15 +563,17 @@ impl Decoder for JsonDecoder {
     fn next_unit(&mut self, blocks: &mut Blocks) -> Result<Option<Block>, ReadError> {
         blocks.next_block()
     }
+}
 
-    fn decode(plan: &Plan, index: usize, block: &Block) -> Result<Option<Chunk>, ReadError> {
-        let rows = parse_block(&plan.origin.name, block)?;
-        Ok(build_chunk(plan, index, &rows))
+impl DecodePlan<Block> for Plan {
+    fn decode(&self, index: usize, block: &Block) -> Result<Option<Chunk>, ReadError> {
+        let rows = parse_block(&self.origin.name, block)?;
+        Ok(build_chunk(self, index, &rows))
     }
 
-    fn failed(plan: &Plan, block: &Block, reason: String) -> ReadError {
+    fn failed(&self, block: &Block, reason: String) -> ReadError {
         ReadError::Json {
-            file: plan.origin.name.clone(),
+            file: self.origin.name.clone(),
             line: block.first_line,
             reason,
         }

@@ -23,7 +23,7 @@ use parquet::file::metadata::ParquetMetaData;
 use super::ReadError;
 use super::arrow_stream::BatchPlan;
 use super::ranges::{ColumnChunk, RandomAccess};
-use super::read::{Chunk, Decoder, FileContext, Head, guarded};
+use super::read::{Decoder, FileContext, Head, Started, guarded};
 use super::schema::{clean_names, kind_of_arrow, schema_from_arrow};
 
 /// Rows per record batch: large enough to amortise per-batch work, small enough for memory.
@@ -55,11 +55,7 @@ impl<R: RandomAccess> Decoder for ParquetDecoder<R> {
     type Unit = RecordBatch;
     type Plan = BatchPlan;
 
-    fn start(
-        &mut self,
-        feed: &mut R,
-        ctx: &mut FileContext,
-    ) -> Result<Option<Head<Self>>, ReadError> {
+    fn start(&mut self, feed: &mut R, ctx: &mut FileContext) -> Started<Self> {
         let file = ctx.name.clone();
         let err = |e: &dyn std::fmt::Display| parquet_error(file.clone(), e.to_string());
         let file_len = feed.len();
@@ -136,18 +132,6 @@ impl<R: RandomAccess> Decoder for ParquetDecoder<R> {
             Some(b) => Ok(Some(b.map_err(|e| err(&e))?)),
             None => Ok(None),
         }
-    }
-
-    fn decode(
-        plan: &BatchPlan,
-        index: usize,
-        batch: &RecordBatch,
-    ) -> Result<Option<Chunk>, ReadError> {
-        plan.decode(index, batch)
-    }
-
-    fn failed(plan: &BatchPlan, _: &RecordBatch, reason: String) -> ReadError {
-        plan.error(reason)
     }
 }
 

@@ -262,51 +262,58 @@ where
             run(JsonDecoder, &mut blocks, ctx, process, merge)?;
             blocks.finish()
         }
-        Format::Parquet => read_by_range(source, options, ctx, process, merge),
+        // A small Parquet file is fetched with one range: every byte is fetched once, hashed and
+        // decoded from memory.
+        Format::Parquet if source.len() <= options.parquet_whole_file_bytes => {
+            let (mut bytes, hash) = fetch_whole(source, ctx)?;
+            run(ParquetDecoder::default(), &mut bytes, ctx, process, merge)?;
+            Ok(hash)
+        }
+        Format::Parquet => {
+            let mut ranges = Ranges::new(Arc::clone(source)).map_err(|e| ctx.io_error(e))?;
+            let file = ctx.name.clone();
+            hashed_beside(source, file, || {
+                run(ParquetDecoder::default(), &mut ranges, ctx, process, merge)
+            })
+        }
     }
 }
 
-/// A Parquet file: fetched whole with one range when it is small (every byte fetched once,
-/// hashed and decoded from memory), else fed through [`Ranges`].
-///
-/// The decoder fetches only the columns it reads, in an order that is not the file's (all
-/// columns of a row group advance together), so those bytes cannot be hashed in order without
-/// holding a whole row group. A large file is therefore hashed by a sequential pass of its own
-/// ([`ByteSource::reader`], with the source's own read-ahead), on a thread beside the decoder:
-/// for a local file that is a second read from the page cache; for a blob it fetches the file
-/// once more beside the projected column chunks.
-fn read_by_range<T, P, M>(
+/// The whole file with one range, and its hash.
+fn fetch_whole(
     source: &Arc<dyn ByteSource>,
-    options: &ReadOptions,
-    ctx: &mut FileContext,
-    process: &P,
-    merge: &mut M,
-) -> Result<FileHasher, ReadError>
-where
-    T: Send,
-    P: Fn(&Chunk) -> T + Sync,
-    M: FnMut(T),
-{
+    ctx: &FileContext,
+) -> Result<(bytes::Bytes, FileHasher), ReadError> {
     let len = source.len();
-    if len <= options.parquet_whole_file_bytes {
-        let mut bytes = read_exact_range(source.as_ref(), 0..len).map_err(|e| ctx.io_error(e))?;
-        if bytes.len() as u64 != len {
-            return Err(ctx.io_error(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!("expected {len} bytes, read {}", bytes.len()),
-            )));
-        }
-        let mut hash = FileHasher::new(source.name());
-        hash.update(&bytes);
-        run(ParquetDecoder::default(), &mut bytes, ctx, process, merge)?;
-        return Ok(hash);
+    let bytes = read_exact_range(source.as_ref(), 0..len).map_err(|e| ctx.io_error(e))?;
+    if bytes.len() as u64 != len {
+        return Err(ctx.io_error(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("expected {len} bytes, read {}", bytes.len()),
+        )));
     }
-    let mut ranges = Ranges::new(Arc::clone(source)).map_err(|e| ctx.io_error(e))?;
+    let mut hash = FileHasher::new(source.name());
+    hash.update(&bytes);
+    Ok((bytes, hash))
+}
+
+/// Runs `read` (a decoder fed by range) and returns the file's hash from a sequential pass of
+/// its own on a thread beside it.
+///
+/// A decoder fed by range fetches only the columns it reads, in an order that is not the file's
+/// (all columns of a Parquet row group advance together), so those bytes cannot be hashed in
+/// order without holding a whole row group. The pass reads through [`ByteSource::reader`], with
+/// the source's own read-ahead: for a local file that is a second read from the page cache; for
+/// a blob it fetches the file once more beside the projected column chunks.
+fn hashed_beside(
+    source: &Arc<dyn ByteSource>,
+    file: String,
+    read: impl FnOnce() -> Result<(), ReadError>,
+) -> Result<FileHasher, ReadError> {
     let stop = AtomicBool::new(false);
-    let name = ctx.name.clone();
     std::thread::scope(|scope| {
         let hashing = scope.spawn(|| hash_sequentially(source, &stop));
-        let read = run(ParquetDecoder::default(), &mut ranges, ctx, process, merge);
+        let read = read();
         // A failed read needs no hash: stop the pass early.
         if read.is_err() {
             stop.store(true, Ordering::Relaxed);
@@ -315,7 +322,7 @@ where
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the hashing thread failed")));
         read?;
-        hash.map_err(|source| ReadError::Io { file: name, source })
+        hash.map_err(|source| ReadError::Io { file, source })
     })
 }
 
@@ -414,10 +421,10 @@ impl Blocks {
 ///   record batches.
 /// * **A sequential half and a parallel half.** Where a record ends or what the next rows of a
 ///   Parquet column are is known only in file order, while turning text into numbers, most of
-///   the work, can run anywhere. So units are cut on the calling thread ([`Decoder::start`],
-///   [`Decoder::next_unit`], with `&mut self`) and decoded on the thread pool from the shared,
-///   read-only [`Decoder::Plan`] alone ([`Decoder::decode`]). The driver numbers the units in
-///   order, so chunk numbers do not depend on threads.
+///   the work, can run anywhere. So the decoder cuts units on the calling thread
+///   ([`Decoder::start`], [`Decoder::next_unit`], with `&mut self`), and its plan
+///   ([`DecodePlan`]), shared read-only by the pool's threads, decodes them. The driver numbers
+///   the units in order, so chunk numbers do not depend on threads.
 /// * **A head before the units.** The first file's first rows pin the dataset's schema, and each
 ///   file maps its columns to it before a unit is decoded. Some formats must read units to do
 ///   so (the CSV header, the first JSON rows); they hand back those still to be decoded.
@@ -426,33 +433,31 @@ pub(crate) trait Decoder {
     type Feed;
     /// One piece of work for the thread pool: a block of whole records, a record batch.
     type Unit: Send;
-    /// What decoding a unit needs (the file, the column mapping and kinds), shared by the
-    /// threads.
-    type Plan: Sync;
+    /// What decoding a unit needs (the file, the column mapping and kinds).
+    type Plan: DecodePlan<Self::Unit>;
 
     /// Reads the head of the file from `feed`, pins the dataset's schema when `ctx` holds none
     /// yet, and maps the file's columns to it. None when the file holds nothing to decode (a
     /// header alone).
-    fn start(
-        &mut self,
-        feed: &mut Self::Feed,
-        ctx: &mut FileContext,
-    ) -> Result<Option<Head<Self>>, ReadError>;
+    fn start(&mut self, feed: &mut Self::Feed, ctx: &mut FileContext) -> Started<Self>;
 
     /// The next unit in file order; None at the end.
     fn next_unit(&mut self, feed: &mut Self::Feed) -> Result<Option<Self::Unit>, ReadError>;
+}
 
-    /// Decodes unit number `index` of the file; None when it holds no rows. Runs on the pool.
-    fn decode(
-        plan: &Self::Plan,
-        index: usize,
-        unit: &Self::Unit,
-    ) -> Result<Option<Chunk>, ReadError>;
+/// The parallel half of a [`Decoder`]: decodes units of type `U` on the thread pool, with
+/// nothing but itself, read-only.
+pub(crate) trait DecodePlan<U>: Sync {
+    /// Decodes unit number `index` of the file; None when it holds no rows.
+    fn decode(&self, index: usize, unit: &U) -> Result<Option<Chunk>, ReadError>;
 
     /// The error for a unit whose decoding panicked, in the format's terms; `reason` says why
     /// and where (see [`guarded`]).
-    fn failed(plan: &Self::Plan, unit: &Self::Unit, reason: String) -> ReadError;
+    fn failed(&self, unit: &U, reason: String) -> ReadError;
 }
+
+/// What [`Decoder::start`] returns.
+pub(crate) type Started<D> = Result<Option<Head<D>>, ReadError>;
 
 /// What [`Decoder::start`] read: the plan, and the units it took from the feed that are still to
 /// be decoded, in order.
@@ -501,8 +506,8 @@ where
         Ok(out)
     };
     let decode = |(index, unit): (usize, D::Unit)| {
-        guarded(|| D::decode(&plan, index, &unit))
-            .unwrap_or_else(|reason| Err(D::failed(&plan, &unit, reason)))
+        guarded(|| plan.decode(index, &unit))
+            .unwrap_or_else(|reason| Err(plan.failed(&unit, reason)))
     };
     let mut pending = read_window()?;
     while !pending.is_empty() {
