@@ -65,6 +65,12 @@ class _RunResult:
     def drifted_features(self) -> list[str]: ...
     def report_html(self) -> str: ...
 
+def metric_registry() -> list[dict[str, Any]]:
+    """Every metric in the order of the result document, one dict each: ``name``, ``label``,
+    ``kind`` (``dataset``, ``numeric``, ``categorical``, ``both``), ``direction`` (``higher``,
+    ``lower``, ``either_way``, ``neither``: which way means more drift), ``unit``, ``threshold``
+    (``None`` where no cut-off is customary) and ``doc``."""
+
 def scan(
     baseline: Any,
     target: Any,

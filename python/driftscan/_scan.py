@@ -13,7 +13,7 @@ from driftscan._driftscan import Profile
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["Data", "ScanResult", "scan", "profile"]
+__all__ = ["Data", "ScanResult", "metric_labels", "scan", "profile"]
 
 #: What a side of a scan can be: a path (file, folder, glob, ``.profile``, ``az://...``), a
 #: :class:`Profile`, or any table with ``__arrow_c_stream__`` (pandas, polars, pyarrow, DuckDB).
@@ -132,19 +132,29 @@ class ScanResult:
         """The result document, exactly as ``driftscan scan --json`` prints it."""
         return self._json
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """One row per feature (most drifted first): its kind and every column metric
-        (``datadrift_contribution``, ``wasserstein_distance``, ``energy_distance``, ...)."""
+    def to_pandas(self, labels: bool = False) -> pandas.DataFrame:
+        """One row per feature (most drifted first): its kind and every column metric, in the
+        order of the result document (``datadrift_contribution``, ``wasserstein_distance``,
+        ``energy_distance``, ...). With ``labels=True`` the metric columns carry the labels the
+        terminal table and the report show (``W₁``, ``W/σ``, ...) instead of the metric names."""
         import pandas
 
         kinds = {f["name"]: f["kind"] for f in self._doc.get("features", [])}
         metrics = self._column_metrics()
+        registry = [m["name"] for m in _driftscan.metric_registry() if m["kind"] != "dataset"]
+        present = {name for values in metrics.values() for name in values}
+        # Registry order; a metric the registry does not know (another version's) goes last.
+        columns = [n for n in registry if n in present] + sorted(present - set(registry))
         rows = []
         for name in self.features or list(metrics):
             row: dict[str, Any] = {"feature": name, "kind": kinds.get(name)}
-            row.update(metrics.get(name, {}))
+            values = metrics.get(name, {})
+            row.update({c: values.get(c) for c in columns})
             rows.append(row)
-        return pandas.DataFrame(rows).set_index("feature")
+        frame = pandas.DataFrame(rows, columns=["feature", "kind", *columns]).set_index("feature")
+        if labels:
+            frame = frame.rename(columns=metric_labels())
+        return frame
 
     def report_html(self) -> str:
         """The report as one self-contained HTML page."""
@@ -161,6 +171,12 @@ class ScanResult:
     def __repr__(self) -> str:
         top = ", ".join(f"{f} {v:.3f}" for f, v in list(self.contributions.items())[:3] if v > 0)
         return f"<ScanResult {self.verdict}" + (f"; top contributors: {top}" if top else "") + ">"
+
+
+def metric_labels() -> dict[str, str]:
+    """Each metric's display label, by name (``{"normalized_wasserstein_distance": "W/σ", ...}``),
+    as the terminal table and the report show them."""
+    return {m["name"]: m["label"] for m in _driftscan.metric_registry()}
 
 
 def _inline(page: str) -> str:

@@ -18,6 +18,7 @@
 
 mod detectors;
 mod errors;
+mod metrics;
 mod snapshots;
 
 use std::panic::AssertUnwindSafe;
@@ -517,6 +518,7 @@ fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(profile, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::metric_registry, m)?)?;
     detectors::register(m)?;
     snapshots::register(m)?;
     Ok(())

@@ -2,17 +2,19 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use chrono::NaiveDate;
 
 use super::ExitStatus;
 use super::table::{Table, metric_cell, num};
 use crate::drift::metrics::{
-    MetricDef, chi_squared, contribution, drifted, energy, jensen_shannon, ks, missing_rate,
-    normalized_wasserstein, psi, wasserstein,
+    MetricDef, baseline_missing_rate, chi_squared_p_value, datadrift_contribution,
+    drift_effect_size, drift_p_value_adjusted, drifted, energy, jensen_shannon, ks,
+    normalized_wasserstein, psi, target_missing_rate, wasserstein,
 };
 use crate::drift::result::{FeatureKind, RunResult, RunStatus};
-use crate::drift::scan::ScanRequest;
+use crate::drift::scan::ScanOptions;
+use crate::drift::significance::SignificanceOptions;
 use crate::drift::verdict;
 use crate::pipeline::local;
 
@@ -33,8 +35,7 @@ pub struct ScanArgs {
     /// Drift is declared when the coefficient is strictly above this value.
     #[arg(long, default_value_t = crate::detector::DEFAULT_DRIFT_THRESHOLD)]
     pub threshold: f64,
-    /// Smallest effect size (normalised Wasserstein for numbers, Jensen-Shannon distance for
-    /// categories, Cohen's h for the missing rate) a feature must show,
+    /// Smallest effect size (normalised Wasserstein, Cramér's V or Cohen's h) a feature must show,
     /// beside a significant p-value, to be flagged as drifted.
     #[arg(long, default_value_t = crate::drift::significance::DEFAULT_MIN_EFFECT)]
     pub min_effect: f64,
@@ -63,14 +64,28 @@ pub struct ScanArgs {
 
 /// Runs `driftscan scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
-    let scan_options = ScanRequest {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!(
+            "--threshold must be between 0 and 1, got `{}`",
+            args.threshold
+        );
+    }
+    if !(args.min_effect.is_finite() && args.min_effect >= 0.0) {
+        bail!(
+            "--min-effect must be a non-negative number, got `{}`",
+            args.min_effect
+        );
+    }
+    let context = local::adhoc_context(&args.model, args.model_version, args.date);
+    let scan_options = ScanOptions {
         features: args.features.clone(),
         threshold: args.threshold,
-        min_effect: args.min_effect,
         seed: args.seed,
-    }
-    .validate()?;
-    let context = local::adhoc_context(&args.model, args.model_version, args.date);
+        significance: SignificanceOptions {
+            min_effect: args.min_effect,
+            ..SignificanceOptions::default()
+        },
+    };
     let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
 
     if let Some(path) = &args.report {
@@ -95,18 +110,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
 
 /// The metrics of the summary table, in its column order (the result document has them all).
 const TABLE_METRICS: [&MetricDef; 13] = [
-    &contribution::DATADRIFT_CONTRIBUTION,
+    &datadrift_contribution::DATADRIFT_CONTRIBUTION,
     &wasserstein::WASSERSTEIN_DISTANCE,
     &energy::ENERGY_DISTANCE,
     &normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE,
     &ks::TWO_SAMPLE_KS_STATISTIC,
     &psi::POPULATION_STABILITY_INDEX,
     &jensen_shannon::JENSEN_SHANNON_DISTANCE,
-    &chi_squared::CHI_SQUARED_P_VALUE,
-    &missing_rate::BASELINE_MISSING_RATE,
-    &missing_rate::TARGET_MISSING_RATE,
-    &drifted::DRIFT_EFFECT_SIZE,
-    &drifted::DRIFT_P_VALUE_ADJUSTED,
+    &chi_squared_p_value::CHI_SQUARED_P_VALUE,
+    &baseline_missing_rate::BASELINE_MISSING_RATE,
+    &target_missing_rate::TARGET_MISSING_RATE,
+    &drift_effect_size::DRIFT_EFFECT_SIZE,
+    &drift_p_value_adjusted::DRIFT_P_VALUE_ADJUSTED,
     &drifted::DRIFTED,
 ];
 

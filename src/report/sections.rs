@@ -10,7 +10,7 @@ use super::escape::escape;
 use super::format::{count, num, pct};
 use super::svg;
 use crate::drift::metrics::{
-    self, Kind, METRICS, MetricDef, Unit, contribution, jensen_shannon, names,
+    self, Kind, METRICS, MetricDef, Unit, datadrift_contribution, jensen_shannon, names,
     normalized_wasserstein, unseen_category,
 };
 use crate::drift::result::{Distribution, FeatureKind, FeatureReport, Metric, SchemaChanges};
@@ -262,7 +262,7 @@ pub(crate) fn feature_details(c: &Comparison, opts: &ReportOptions) -> (String, 
         }
         let mut sub = Vec::new();
         for m in [
-            &contribution::DATADRIFT_CONTRIBUTION,
+            &datadrift_contribution::DATADRIFT_CONTRIBUTION,
             &normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE,
             &jensen_shannon::JENSEN_SHANNON_DISTANCE,
             &unseen_category::UNSEEN_CATEGORY_RATE,

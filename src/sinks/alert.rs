@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::detector::AlertOn;
-use crate::drift::metrics::datadrift::DATADRIFT_COEFFICIENT;
+use crate::drift::metrics::datadrift_coefficient::DATADRIFT_COEFFICIENT;
 use crate::drift::result::RunResult;
 use crate::drift::verdict::{self, Status, distinct_pair};
 use crate::report::escape;

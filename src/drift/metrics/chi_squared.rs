@@ -1,4 +1,4 @@
-//! `chi_squared` and `chi_squared_p_value`: Pearson's test of the category frequencies.
+//! `chi_squared`: Pearson's test statistic of the category frequencies, and the test itself.
 
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -17,26 +17,9 @@ metric! {
     ///
     /// **Reference.** `scipy.stats.chi2_contingency(table, correction=False).statistic`.
     pub static CHI_SQUARED {
-        name: names::CHI_SQUARED, label: "χ²",
-        kind: Kind::Categorical, direction: Direction::Higher, unit: Unit::Unitless, threshold: None,
+        name: names::CHI_SQUARED, label: "χ²", threshold: None,
+        kind: Kind::Categorical, direction: Direction::Higher, unit: Unit::Unitless,
         compute: Compute::Categorical(|p| chi_squared(&p.counts.0, &p.counts.1).0),
-    }
-}
-
-metric! {
-    /// **What.** The p-value of `chi_squared`, with k - 1 degrees of freedom for k categories.
-    ///
-    /// **Why.** Says whether the change of frequencies could be chance at these sample sizes; with
-    /// many rows tiny differences are significant, so read it with the sample size in mind. It
-    /// feeds the feature's `drifted` flag.
-    ///
-    /// **Binning.** As `chi_squared`.
-    ///
-    /// **Reference.** `scipy.stats.chi2_contingency(table, correction=False).pvalue`.
-    pub static CHI_SQUARED_P_VALUE {
-        name: names::CHI_SQUARED_P_VALUE, label: "χ² p",
-        kind: Kind::Categorical, direction: Direction::Lower, unit: Unit::Unitless, threshold: None,
-        compute: Compute::Categorical(|p| chi_squared(&p.counts.0, &p.counts.1).1),
     }
 }
 

@@ -14,8 +14,8 @@ metric! {
     ///
     /// **Reference.** `scipy.stats.energy_distance(baseline, target)` on the raw finite values.
     pub static ENERGY_DISTANCE {
-        name: names::ENERGY_DISTANCE, label: "energy",
-        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Feature, threshold: None,
+        name: names::ENERGY_DISTANCE, label: "energy", threshold: None,
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Feature,
         compute: Compute::Numeric(|p| p.distances.energy),
     }
 }

@@ -17,8 +17,8 @@ metric! {
     ///
     /// **Reference.** `scipy.spatial.distance.jensenshannon(b, t, base=2)`.
     pub static JENSEN_SHANNON_DISTANCE {
-        name: names::JENSEN_SHANNON_DISTANCE, label: "JS",
-        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Unitless, threshold: Some(0.1),
+        name: names::JENSEN_SHANNON_DISTANCE, label: "JS", threshold: Some(0.1),
+        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Unitless,
         compute: Compute::Either(|p| {
             let (b, t) = p.frequencies();
             jensen_shannon_distance(b, t)

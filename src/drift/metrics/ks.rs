@@ -13,8 +13,8 @@ metric! {
     ///
     /// **Reference.** `scipy.stats.ks_2samp(baseline, target).statistic`.
     pub static TWO_SAMPLE_KS_STATISTIC {
-        name: names::TWO_SAMPLE_KS_STATISTIC, label: "KS",
-        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Unitless, threshold: None,
+        name: names::TWO_SAMPLE_KS_STATISTIC, label: "KS", threshold: None,
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Unitless,
         compute: Compute::Numeric(|p| p.distances.ks),
     }
 }

@@ -33,8 +33,8 @@ metric! {
     /// **Reference.** `scipy.stats.ks_2samp(baseline, target, method="auto").pvalue`: exact up
     /// to 10,000 values per side, `scipy.stats.kstwo` beyond.
     pub static KS_P_VALUE {
-        name: names::KS_P_VALUE, label: "KS p",
-        kind: Kind::Numeric, direction: Direction::Lower, unit: Unit::Unitless, threshold: None,
+        name: names::KS_P_VALUE, label: "KS p", threshold: None,
+        kind: Kind::Numeric, direction: Direction::Lower, unit: Unit::Unitless,
         compute: Compute::Numeric(|p| ks_p_value(p.distances.ks, p.baseline.count, p.target.count)),
     }
 }

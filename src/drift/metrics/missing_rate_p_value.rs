@@ -1,5 +1,4 @@
-//! `missing_rate_p_value` and `missing_rate_cohens_h`: the two-proportion test of the missing
-//! rates and its effect size.
+//! `missing_rate_p_value`: the two-proportion test of the missing rates, with its effect size.
 
 use super::chi_squared::chi_squared;
 use super::{Compute, Direction, Kind, Pair, Unit, names};
@@ -20,31 +19,14 @@ metric! {
     /// **Reference.** `scipy.stats.chi2_contingency([[missing_b, present_b], [missing_t,
     /// present_t]], correction=False).pvalue`.
     pub static MISSING_RATE_P_VALUE {
-        name: names::MISSING_RATE_P_VALUE, label: "miss. p",
-        kind: Kind::Both, direction: Direction::Lower, unit: Unit::Unitless, threshold: None,
+        name: names::MISSING_RATE_P_VALUE, label: "miss. p", threshold: None,
+        kind: Kind::Both, direction: Direction::Lower, unit: Unit::Unitless,
         compute: Compute::Either(|p| test(p).0),
     }
 }
 
-metric! {
-    /// **What.** Cohen's h of the two missing rates: |2 asin sqrt(target rate) - 2 asin
-    /// sqrt(baseline rate)|.
-    ///
-    /// **Why.** The effect size beside `missing_rate_p_value`. It treats rare events fairly:
-    /// 0 % -> 0.25 % and 50 % -> 55 % both have h of about 0.1, while at a million rows
-    /// 5.0 % -> 5.1 % is significant with h = 0.005.
-    ///
-    /// **Binning.** None; 0 when neither side has a missing value.
-    ///
-    /// **Reference.** h by its formula (Cohen 1988).
-    pub static MISSING_RATE_COHENS_H {
-        name: names::MISSING_RATE_COHENS_H, label: "miss. h",
-        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Unitless, threshold: None,
-        compute: Compute::Either(|p| test(p).1),
-    }
-}
-
-fn test(p: &Pair) -> (f64, f64) {
+/// `(p-value, Cohen's h)` of a feature's missing rates.
+pub fn test(p: &Pair) -> (f64, f64) {
     let [(mb, nb), (mt, nt)] = p.missing();
     missing_rate_test(mb, nb, mt, nt)
 }

@@ -35,20 +35,33 @@ macro_rules! metric {
     };
 }
 
+pub mod baseline_missing_rate;
 pub mod binning;
 pub mod chi_squared;
-pub mod contribution;
-pub mod datadrift;
+pub mod chi_squared_p_value;
+pub mod classifier_roc_auc;
+pub mod datadrift_coefficient;
+pub mod datadrift_contribution;
+pub mod datadrift_noise_floor;
+pub mod datadrift_p_value;
+pub mod drift_effect_size;
+pub mod drift_min_effect;
+pub mod drift_p_value;
+pub mod drift_p_value_adjusted;
 pub mod drifted;
+pub mod drifted_features;
 pub mod energy;
 pub mod jensen_shannon;
 pub mod ks;
 pub mod ks_p_value;
 pub mod missing_rate;
+pub mod missing_rate_change;
+pub mod missing_rate_cohens_h;
 pub mod missing_rate_p_value;
 pub mod names;
 pub mod normalized_wasserstein;
 pub mod psi;
+pub mod target_missing_rate;
 pub mod unseen_category;
 pub mod wasserstein;
 
@@ -61,12 +74,12 @@ use crate::profile::{NumericProfile, TextProfile};
 /// Every metric, one line each. The order is the order of the result document: dataset metrics,
 /// then each feature's (the contribution, the profile metrics, the significance step's).
 pub static METRICS: &[&MetricDef] = &[
-    &datadrift::DATADRIFT_COEFFICIENT,
-    &datadrift::CLASSIFIER_ROC_AUC,
-    &datadrift::DATADRIFT_NOISE_FLOOR,
-    &datadrift::DATADRIFT_P_VALUE,
-    &drifted::DRIFTED_FEATURES,
-    &contribution::DATADRIFT_CONTRIBUTION,
+    &datadrift_coefficient::DATADRIFT_COEFFICIENT,
+    &classifier_roc_auc::CLASSIFIER_ROC_AUC,
+    &datadrift_noise_floor::DATADRIFT_NOISE_FLOOR,
+    &datadrift_p_value::DATADRIFT_P_VALUE,
+    &drifted_features::DRIFTED_FEATURES,
+    &datadrift_contribution::DATADRIFT_CONTRIBUTION,
     &wasserstein::WASSERSTEIN_DISTANCE,
     &energy::ENERGY_DISTANCE,
     &normalized_wasserstein::NORMALIZED_WASSERSTEIN_DISTANCE,
@@ -75,17 +88,17 @@ pub static METRICS: &[&MetricDef] = &[
     &psi::POPULATION_STABILITY_INDEX,
     &jensen_shannon::JENSEN_SHANNON_DISTANCE,
     &chi_squared::CHI_SQUARED,
-    &chi_squared::CHI_SQUARED_P_VALUE,
+    &chi_squared_p_value::CHI_SQUARED_P_VALUE,
     &unseen_category::UNSEEN_CATEGORY_RATE,
-    &missing_rate::BASELINE_MISSING_RATE,
-    &missing_rate::TARGET_MISSING_RATE,
-    &missing_rate::MISSING_RATE_CHANGE,
+    &baseline_missing_rate::BASELINE_MISSING_RATE,
+    &target_missing_rate::TARGET_MISSING_RATE,
+    &missing_rate_change::MISSING_RATE_CHANGE,
     &missing_rate_p_value::MISSING_RATE_P_VALUE,
-    &missing_rate_p_value::MISSING_RATE_COHENS_H,
-    &drifted::DRIFT_P_VALUE,
-    &drifted::DRIFT_P_VALUE_ADJUSTED,
-    &drifted::DRIFT_EFFECT_SIZE,
-    &drifted::DRIFT_MIN_EFFECT,
+    &missing_rate_cohens_h::MISSING_RATE_COHENS_H,
+    &drift_p_value::DRIFT_P_VALUE,
+    &drift_p_value_adjusted::DRIFT_P_VALUE_ADJUSTED,
+    &drift_effect_size::DRIFT_EFFECT_SIZE,
+    &drift_min_effect::DRIFT_MIN_EFFECT,
     &drifted::DRIFTED,
 ];
 
@@ -168,6 +181,44 @@ pub enum Compute {
     /// By the significance step, from the features' tests across the run
     /// ([`crate::drift::significance`]).
     Significance,
+}
+
+impl Kind {
+    /// The kind as a word for other languages: `dataset`, `numeric`, `categorical`, `both`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Dataset => "dataset",
+            Kind::Numeric => "numeric",
+            Kind::Categorical => "categorical",
+            Kind::Both => "both",
+        }
+    }
+}
+
+impl Direction {
+    /// The direction as a word: `higher`, `lower`, `either_way`, `neither`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+            Direction::EitherWay => "either_way",
+            Direction::Neither => "neither",
+        }
+    }
+}
+
+impl Unit {
+    /// The unit as a word: `unitless`, `feature`, `baseline_std`, `share`, `count`, `flag`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Unitless => "unitless",
+            Unit::Feature => "feature",
+            Unit::BaselineStd => "baseline_std",
+            Unit::Share => "share",
+            Unit::Count => "count",
+            Unit::Flag => "flag",
+        }
+    }
 }
 
 impl MetricDef {

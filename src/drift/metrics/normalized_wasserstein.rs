@@ -19,8 +19,8 @@ metric! {
     ///
     /// **Reference.** `scipy.stats.wasserstein_distance(b, t) / max(numpy.std(b), 0.001)`.
     pub static NORMALIZED_WASSERSTEIN_DISTANCE {
-        name: names::NORMALIZED_WASSERSTEIN_DISTANCE, label: "W/σ",
-        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::BaselineStd, threshold: Some(0.1),
+        name: names::NORMALIZED_WASSERSTEIN_DISTANCE, label: "W/σ", threshold: Some(0.1),
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::BaselineStd,
         compute: Compute::Numeric(|p| {
             normalized_wasserstein_distance(p.distances.wasserstein, p.baseline.std_population())
         }),

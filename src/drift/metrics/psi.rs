@@ -15,8 +15,8 @@ metric! {
     /// **Reference.** `b, t = numpy.maximum(b, 1e-4), numpy.maximum(t, 1e-4);
     /// numpy.sum((t - b) * numpy.log(t / b))` on the shares from `numpy.searchsorted(edges, x)`.
     pub static POPULATION_STABILITY_INDEX {
-        name: names::POPULATION_STABILITY_INDEX, label: "PSI",
-        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Unitless, threshold: Some(0.1),
+        name: names::POPULATION_STABILITY_INDEX, label: "PSI", threshold: Some(0.1),
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Unitless,
         compute: Compute::Numeric(|p| population_stability_index(&p.shares.0, &p.shares.1)),
     }
 }

@@ -15,8 +15,8 @@ metric! {
     ///
     /// **Reference.** `target[target.notna() & ~target.isin(set(baseline))].size / target.size`.
     pub static UNSEEN_CATEGORY_RATE {
-        name: names::UNSEEN_CATEGORY_RATE, label: "unseen",
-        kind: Kind::Categorical, direction: Direction::Higher, unit: Unit::Share, threshold: None,
+        name: names::UNSEEN_CATEGORY_RATE, label: "unseen", threshold: None,
+        kind: Kind::Categorical, direction: Direction::Higher, unit: Unit::Share,
         compute: Compute::Categorical(|p| unseen_category_rate(p.baseline, p.target)),
     }
 }

@@ -16,8 +16,8 @@ metric! {
     ///
     /// **Reference.** `scipy.stats.wasserstein_distance(baseline, target)` on the raw finite values.
     pub static WASSERSTEIN_DISTANCE {
-        name: names::WASSERSTEIN_DISTANCE, label: "W₁",
-        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Feature, threshold: None,
+        name: names::WASSERSTEIN_DISTANCE, label: "W₁", threshold: None,
+        kind: Kind::Numeric, direction: Direction::Higher, unit: Unit::Feature,
         compute: Compute::Numeric(|p| p.distances.wasserstein),
     }
 }

@@ -15,8 +15,8 @@ metric! {
     ///
     /// **Reference.** `azureml-datadrift`'s `datadrift_contribution`.
     pub static DATADRIFT_CONTRIBUTION {
-        name: names::DATADRIFT_CONTRIBUTION, label: "contribution",
-        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Share, threshold: None,
+        name: names::DATADRIFT_CONTRIBUTION, label: "contribution", threshold: None,
+        kind: Kind::Both, direction: Direction::Higher, unit: Unit::Share,
         compute: Compute::Classifier,
     }
 }
