@@ -29,6 +29,8 @@ mod sinks;
 /// infra/terraform and infra/bicep parsed by checkov and compared; `driftscan infra params`.
 mod infra;
 
+/// The same refused request through the command line and the REST API: one code, one table.
+mod detector_errors;
 /// Hostile callers and bounded resources in the service (issue 12, numbered cases).
 mod hostile;
 /// The dependency rule of src/lib.rs, read from the `use crate::` lines under src/.

@@ -28,8 +28,10 @@ from driftscan.errors import (
     InputTypeError,
     InternalError,
     InvalidArgumentError,
+    InvalidLocationError,
     ServiceError,
     StoreError,
+    UnauthorizedError,
 )
 
 __all__ = [
@@ -44,11 +46,13 @@ __all__ = [
     "InputTypeError",
     "InternalError",
     "InvalidArgumentError",
+    "InvalidLocationError",
     "Profile",
     "ScanResult",
     "Service",
     "ServiceError",
     "StoreError",
+    "UnauthorizedError",
     "__version__",
     "connect",
     "profile",

@@ -8,6 +8,7 @@ DEFAULT_SCAN_SEED: int
 LEGACY_SNAPSHOTS: str
 COLLECTOR_SNAPSHOTS: str
 DEFAULT_MIN_EFFECT: float
+DEFAULT_DRIFT_THRESHOLD: float
 
 @final
 class Profile:
@@ -88,6 +89,8 @@ def profile(
     data: Any, name: str | None = None, kinds: list[tuple[str, str]] | None = None
 ) -> Profile: ...
 def cli_main(args: list[str]) -> int: ...
+def error_codes() -> list[tuple[str, str]]:
+    """Every error code with the name of its exception class in ``driftscan.errors``."""
 def snapshot_glob(template: str, service: str, model: str, version: int, date: str) -> str:
     """The folders of one service's day below the store, as a Hadoop glob (``{03,3}``, ``*``)."""
 def snapshot_folder(template: str, service: str, model: str, version: int, date: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 import os
+import sys
+import warnings
 from typing import TYPE_CHECKING, Any, Union
 
 from driftscan import _driftscan
@@ -23,16 +25,53 @@ Data = Union[str, "os.PathLike[str]", Profile, Any]
 REPORT_HEIGHT_PX = 720
 
 
+def _pandas_type(data: Any, name: str) -> bool:
+    """Whether ``data`` is a ``pandas.<name>``, decided by type on pandas 2 and 3 alike (pandas 3
+    reports its classes' ``__module__`` as ``"pandas"``) without importing pandas for a caller
+    who never did."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(data, getattr(pandas, name))
+
+
 def _arrow_side(data: Any) -> Any:
     """A pandas DataFrame crosses as a pyarrow Table without its index (pandas' own
     ``__arrow_c_stream__`` would add a non-range index as a column, which would then be compared
-    as a feature). Everything else is handed over as it is."""
-    cls = type(data)
-    if cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas."):
+    as a feature); a Series as a one-column frame named after it (``value`` when unnamed).
+    Column names that are not text (``0``, ``3``) are compared by their text, and a warning says
+    so once per frame. Everything else is handed over as it is."""
+    if _pandas_type(data, "Series"):
+        data = data.to_frame(name=data.name if data.name is not None else "value")
+    if not _pandas_type(data, "DataFrame"):
+        return data
+    unnamed = [c for c in data.columns if not isinstance(c, str)]
+    if unnamed:
+        shown = ", ".join(repr(c) for c in unnamed[:5]) + (", ..." if len(unnamed) > 5 else "")
+        warnings.warn(
+            f"columns {shown} have names that are not text; they are compared as "
+            f"{', '.join(str(c) for c in unnamed[:5])}",
+            stacklevel=3,
+        )
+        data = data.rename(columns={c: str(c) for c in unnamed})
+    try:
         import pyarrow
+    except ImportError:
+        from driftscan.errors import InputTypeError
 
-        return pyarrow.Table.from_pandas(data, preserve_index=False)
-    return data
+        raise InputTypeError(
+            "reading a pandas DataFrame needs pyarrow: pip install 'driftscan[pandas]' "
+            "(or pip install pyarrow)",
+            "invalid_input_type",
+        ) from None
+    return pyarrow.Table.from_pandas(data, preserve_index=False)
+
+
+def _feature_list(features: Any) -> list[str] | None:
+    """``features`` as a list: one name may be given as a string."""
+    if features is None:
+        return None
+    if isinstance(features, str):
+        return [features]
+    return [str(f) for f in features]
 
 
 def _source_name(data: Any) -> str | None:
@@ -192,8 +231,8 @@ def _inline(page: str) -> str:
 def scan(
     baseline: Data,
     target: Data,
-    features: list[str] | None = None,
-    threshold: float = 0.2,
+    features: str | list[str] | None = None,
+    threshold: float = _driftscan.DEFAULT_DRIFT_THRESHOLD,
     *,
     seed: int = _driftscan.DEFAULT_SCAN_SEED,
     min_effect: float = _driftscan.DEFAULT_MIN_EFFECT,
@@ -215,7 +254,7 @@ def scan(
         _driftscan.scan(
             _arrow_side(baseline),
             _arrow_side(target),
-            features=list(features) if features is not None else None,
+            features=_feature_list(features),
             threshold=float(threshold),
             seed=seed,
             min_effect=float(min_effect),

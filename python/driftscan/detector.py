@@ -29,8 +29,8 @@ __all__ = [
     "connect",
 ]
 
-#: Azure ML's default drift threshold.
-DEFAULT_DRIFT_THRESHOLD = 0.2
+#: Azure ML's default drift threshold (the engine's, so there is one value).
+DEFAULT_DRIFT_THRESHOLD = _driftscan.DEFAULT_DRIFT_THRESHOLD
 
 #: ``update(...)`` leaves a field unchanged when it is given this (Azure ML's sentinel).
 UNCHANGED: Any = ...
@@ -478,8 +478,22 @@ class DataDriftDetector:
 
     def get_output_document(self, start_time: Any = None, end_time: Any = None) -> dict[str, Any]:
         """The whole ``output`` document: ``results``, ``metrics`` and the no-data and failed
-        runs under ``unsuccessful_runs``."""
-        return self._backend.output(self.name, _date_text(start_time), _date_text(end_time))
+        runs under ``unsuccessful_runs``. A store answers at most 92 days at a time (a page
+        names the next one's ``next_start``); the pages are fetched and joined here."""
+        doc = self._backend.output(self.name, _date_text(start_time), _date_text(end_time))
+        end = doc["end"]
+        while doc.get("next_start"):
+            page = self._backend.output(self.name, doc["next_start"], end)
+            for whole, part in zip(doc["results"], page["results"]):
+                whole["result"].extend(part["result"])
+            for whole, part in zip(doc["metrics"], page["metrics"]):
+                whole["metrics"].extend(part["metrics"])
+            doc["unsuccessful_runs"].extend(page["unsuccessful_runs"])
+            doc["next_start"] = page.get("next_start")
+            doc["page_end"] = page.get("page_end")
+        doc.pop("next_start", None)
+        doc.pop("page_end", None)
+        return doc
 
     def show(
         self, start_time: Any = None, end_time: Any = None, with_details: bool = False
@@ -515,7 +529,7 @@ class DataDriftDetector:
         latency: Any = UNCHANGED,
     ) -> DataDriftDetector:
         """Changes the fields given (``...`` leaves one as it is; ``drift_threshold=None``
-        restores 0.2, ``feature_list=None`` compares every column, ``alert_config=None`` drops
+        restores the default (:data:`DEFAULT_DRIFT_THRESHOLD`), ``feature_list=None`` compares every column, ``alert_config=None`` drops
         alerts). Name, model and frequency cannot change, as in Azure ML. Returns ``self``."""
         current = self._backend.get(self.name)
         if services is not UNCHANGED:

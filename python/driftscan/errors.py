@@ -14,6 +14,8 @@ __all__ = [
     "DetectorExistsError",
     "StoreError",
     "ServiceError",
+    "UnauthorizedError",
+    "InvalidLocationError",
     "InternalError",
     "error_for_code",
 ]
@@ -51,6 +53,11 @@ class DetectorError(DriftscanError, ValueError):
     value (``field `drift_threshold`: `1.5` is not a number between 0 and 1``)."""
 
 
+class InvalidLocationError(DetectorError):
+    """A baseline or snapshot location outside the store and the data roots
+    (``DRIFTSCAN_DATA_ROOTS``): refused before anything is stored."""
+
+
 class DetectorNotFoundError(DriftscanError, LookupError):
     """No detector of that name in the store (Azure ML raised ``KeyError``, a ``LookupError``)."""
 
@@ -64,27 +71,27 @@ class StoreError(DriftscanError):
 
 
 class ServiceError(DriftscanError):
-    """A driftscan service could not be reached or answered something unexpected."""
+    """A driftscan service could not be reached or answered something unexpected (codes
+    ``unreachable``, ``http_<status>``, ``invalid_answer``)."""
+
+
+class UnauthorizedError(DriftscanError, PermissionError):
+    """A driftscan service refused the request: its API key is missing or wrong."""
 
 
 class InternalError(DriftscanError):
     """A bug in the engine (a panic); the interpreter keeps running."""
 
 
-_BY_CODE: dict[str, type[DriftscanError]] = {
-    "invalid_json": DetectorError,
-    "invalid_detector": DetectorError,
-    "invalid_name": DetectorError,
-    "invalid_date": DetectorError,
-    "invalid_query": DetectorError,
-    "backfill_too_long": DetectorError,
-    "not_found": DetectorNotFoundError,
-    "already_exists": DetectorExistsError,
-    "conflict": StoreError,
-    "store_error": StoreError,
-    "data_error": DataError,
-    "internal": InternalError,
-}
+def _classes_by_code() -> dict[str, type[DriftscanError]]:
+    # The engine's one table of codes names each code's class; a service's error document carries
+    # the same codes, so both raise the same class.
+    from driftscan._driftscan import error_codes
+
+    return {code: globals()[name] for code, name in error_codes()}
+
+
+_BY_CODE: dict[str, type[DriftscanError]] = _classes_by_code()
 
 
 def error_for_code(code: str, message: str) -> DriftscanError:

@@ -30,13 +30,15 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use driftscan::data::ColumnKind;
+use driftscan::detector::DEFAULT_DRIFT_THRESHOLD;
 use driftscan::drift::result::RunResult;
-use driftscan::drift::scan::ScanOptions;
-use driftscan::drift::significance::{DEFAULT_MIN_EFFECT, SignificanceOptions};
+use driftscan::drift::scan::ScanRequest;
+use driftscan::drift::significance::DEFAULT_MIN_EFFECT;
 use driftscan::pipeline::local::{self, Dataset};
 use driftscan::pipeline::{Profile, ProfileOptions};
 
-use errors::{DriftscanErr, Kind};
+use driftscan::pipeline::{ErrorCode, OpError};
+use errors::DriftscanErr;
 
 /// Runs engine work with the GIL released; a panic becomes an `InternalError`.
 pub(crate) fn engine<T: Send>(
@@ -48,19 +50,7 @@ pub(crate) fn engine<T: Send>(
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(e.into_py_err(py)),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(DriftscanErr::new(
-                Kind::Internal,
-                "internal",
-                format!("internal error while {what}: {message}"),
-            )
-            .into_py_err(py))
-        }
+        Err(panic) => Err(DriftscanErr::from(OpError::panicked(what, &*panic)).into_py_err(py)),
     }
 }
 
@@ -90,7 +80,7 @@ impl PyProfile {
         let data = data.to_vec();
         let inner = engine(py, "decoding a profile", move || {
             Profile::from_bytes(&data)
-                .map_err(|e| DriftscanErr::new(Kind::Data, "data_error", e.to_string()))
+                .map_err(|e| DriftscanErr::new(ErrorCode::DataError, e.to_string()))
         })?;
         Ok(PyProfile { inner })
     }
@@ -130,8 +120,7 @@ impl PyProfile {
             let item = item?;
             let part = item.extract::<PyRef<'_, PyProfile>>().map_err(|_| {
                 DriftscanErr::new(
-                    Kind::InputType,
-                    "invalid_input",
+                    ErrorCode::InvalidInputType,
                     format!(
                         "merge_all takes Profile objects, not `{}`",
                         type_name(&item)
@@ -143,7 +132,7 @@ impl PyProfile {
         }
         let inner = engine(py, "merging profiles", move || {
             Profile::merge_all(parts)
-                .map_err(|e| DriftscanErr::new(Kind::Data, "data_error", e.to_string()))
+                .map_err(|e| DriftscanErr::new(ErrorCode::DataError, e.to_string()))
         })?;
         Ok(PyProfile { inner })
     }
@@ -163,8 +152,7 @@ impl PyProfile {
             .map(|o| {
                 o.extract::<PyRef<'_, PyProfile>>().map_err(|_| {
                     DriftscanErr::new(
-                        Kind::InputType,
-                        "invalid_input",
+                        ErrorCode::InvalidInputType,
                         format!("merge takes Profile objects, not `{}`", type_name(&o)),
                     )
                     .into_py_err(py)
@@ -177,7 +165,7 @@ impl PyProfile {
             for other in others {
                 merged
                     .merge(other)
-                    .map_err(|e| DriftscanErr::new(Kind::Data, "data_error", e.to_string()))?;
+                    .map_err(|e| DriftscanErr::new(ErrorCode::DataError, e.to_string()))?;
             }
             Ok(())
         })?;
@@ -233,14 +221,16 @@ impl PyProfile {
         )
     }
 
-    /// Equal when the binary forms are: the sample keeps missing values as NaN, which no
-    /// field-by-field comparison would call equal to itself.
+    /// Equal when the statistics are (`statistics_bytes()`): the same rows profiled whole, in
+    /// merged halves or over any number of Spark partitions compare equal, whatever their
+    /// provenance (`source`, which `to_bytes()` keeps). Compared as bytes since the sample keeps
+    /// missing values as NaN, which no field-by-field comparison would call equal to itself.
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> bool {
         let Ok(other) = other.extract::<PyRef<'_, PyProfile>>() else {
             return false;
         };
         let (a, b) = (&self.inner, &other.inner);
-        py.detach(|| a.to_bytes() == b.to_bytes())
+        py.detach(|| a.statistics_bytes() == b.statistics_bytes())
     }
 
     /// Pickling (multiprocessing, Spark) goes through the binary form.
@@ -298,8 +288,7 @@ fn fspath(value: &Bound<'_, PyAny>) -> PyResult<String> {
     let os = py.import("os")?;
     let path = os.call_method1("fspath", (value,)).map_err(|_| {
         DriftscanErr::new(
-            Kind::InputType,
-            "invalid_input",
+            ErrorCode::InvalidInputType,
             format!(
                 "expected a path (str or os.PathLike), got `{}`",
                 type_name(value)
@@ -311,8 +300,7 @@ fn fspath(value: &Bound<'_, PyAny>) -> PyResult<String> {
         return Ok(s.to_str()?.to_string());
     }
     Err(DriftscanErr::new(
-        Kind::InputType,
-        "invalid_input",
+        ErrorCode::InvalidInputType,
         "a path given as bytes is not supported; pass a str".to_string(),
     )
     .into_py_err(py))
@@ -344,8 +332,7 @@ fn dataset(value: &Bound<'_, PyAny>, name: Option<String>) -> PyResult<Dataset> 
     if value.hasattr("__arrow_c_stream__")? || value.hasattr("_export_to_c")? {
         let reader = RecordBatchStreamReader::from_pyarrow_bound(value).map_err(|e| {
             DriftscanErr::new(
-                Kind::Data,
-                "data_error",
+                ErrorCode::DataError,
                 format!(
                     "reading `{}` through the Arrow C stream: {e}",
                     type_name(value)
@@ -360,9 +347,7 @@ fn dataset(value: &Bound<'_, PyAny>, name: Option<String>) -> PyResult<Dataset> 
         });
     }
     Err(DriftscanErr::new(
-        Kind::InputType,
-        "invalid_input",
-        format!(
+        ErrorCode::InvalidInputType, format!(
             "cannot read `{}`: pass a path (file, folder, glob, .profile, az://...), a driftscan.Profile, or a table with `__arrow_c_stream__` (pandas, polars, pyarrow, DuckDB)",
             type_name(value)
         ),
@@ -383,7 +368,7 @@ fn parse_day(
 
 /// Compares `target` with `baseline` (see the package's `scan`).
 #[pyfunction]
-#[pyo3(signature = (baseline, target, features=None, threshold=0.2, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None))]
+#[pyo3(signature = (baseline, target, features=None, threshold=DEFAULT_DRIFT_THRESHOLD, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
@@ -399,14 +384,14 @@ fn scan(
     baseline_name: Option<String>,
     target_name: Option<String>,
 ) -> PyResult<PyRunResult> {
-    if !(0.0..=1.0).contains(&threshold) {
-        return Err(DriftscanErr::new(
-            Kind::Value,
-            "invalid_threshold",
-            format!("threshold must be between 0 and 1, got `{threshold}`"),
-        )
-        .into_py_err(py));
+    let options = ScanRequest {
+        features,
+        threshold,
+        min_effect,
+        seed,
     }
+    .validate()
+    .map_err(|e| DriftscanErr::new(ErrorCode::InvalidArgument, e.to_string()).into_py_err(py))?;
     let date = parse_day(py, "date", date.as_deref())?;
     let baseline = match dataset(baseline, baseline_name)? {
         // Profiled before the target's stream is opened: two streams of one producer cannot
@@ -426,20 +411,6 @@ fn scan(
     let target = dataset(target, target_name)?;
     let model_name = model_name.unwrap_or_else(|| local::ADHOC_MODEL.to_string());
     let context = local::adhoc_context(&model_name, model_version, date);
-    if !(min_effect.is_finite() && min_effect >= 0.0) {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "min_effect must be a non-negative number, got {min_effect}"
-        )));
-    }
-    let options = ScanOptions {
-        features,
-        threshold,
-        seed,
-        significance: SignificanceOptions {
-            min_effect,
-            ..SignificanceOptions::default()
-        },
-    };
     let inner = engine(py, "scanning", move || {
         Ok(local::scan_datasets(baseline, target, &options, &context)?)
     })?;
@@ -468,8 +439,7 @@ fn profile(
                 .map(|k| (column.clone(), k))
                 .ok_or_else(|| {
                     DriftscanErr::new(
-                        Kind::Value,
-                        "invalid_argument",
+                        ErrorCode::InvalidArgument,
                         format!(
                             "column `{column}`: kind must be `numeric` or `text`, got `{kind}`"
                         ),
@@ -513,11 +483,13 @@ fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SCAN_SEED", local::DEFAULT_SCAN_SEED)?;
     m.add("DEFAULT_MIN_EFFECT", DEFAULT_MIN_EFFECT)?;
+    m.add("DEFAULT_DRIFT_THRESHOLD", DEFAULT_DRIFT_THRESHOLD)?;
     m.add_class::<PyProfile>()?;
     m.add_class::<PyRunResult>()?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(profile, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::metric_registry, m)?)?;
     detectors::register(m)?;
     snapshots::register(m)?;

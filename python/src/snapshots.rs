@@ -9,7 +9,9 @@ use driftscan::detector::snapshots::{
     COLLECTOR_SNAPSHOTS, DataRoot, LEGACY_SNAPSHOTS, Segment, SnapshotTemplate,
 };
 
-use crate::errors::{DriftscanErr, Kind};
+use driftscan::pipeline::ErrorCode;
+
+use crate::errors::DriftscanErr;
 
 /// A template's day rendered as segments, below the store (templates naming `az://` or an
 /// absolute folder are the detector's business, not a job's).
@@ -26,8 +28,7 @@ fn render(
     let parsed = SnapshotTemplate::parse(template).map_err(|e| err(e.into()))?;
     if parsed.root != DataRoot::Store {
         return Err(err(DriftscanErr::new(
-            Kind::Value,
-            "invalid_argument",
+            ErrorCode::InvalidArgument,
             format!(
                 "template `{template}` must be relative to the store (no `az://`, no leading `/`)"
             ),
@@ -78,9 +79,7 @@ fn snapshot_folder(
             Segment::Exact(mut v) => parts.push(v.swap_remove(0)),
             Segment::Any(_) => {
                 return Err(DriftscanErr::new(
-                    Kind::Value,
-                    "invalid_argument",
-                    format!(
+                    ErrorCode::InvalidArgument, format!(
                         "template `{template}` has a `*` or `{{HH}}` segment: it names no single folder to write to"
                     ),
                 )

@@ -162,3 +162,57 @@ def test_command_on_path(csvs, workdir):
     # `python -m driftscan._cli` is the same entry point.
     proc = subprocess.run([sys.executable, "-m", "driftscan._cli", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == version
+
+
+def test_the_same_mistake_raises_the_same_class_and_code_locally_and_over_rest(workdir, serve):
+    """The matrix of tests/detector_errors.rs (command line and REST), here for Python on a local
+    store and on a service: one class and one code per mistake."""
+    import datetime as dt
+
+    store = workdir / "store"
+    store.mkdir()
+    server = serve(store)
+    good = dict(name="ok", model_name="m", model_version=1, services=["svc"], baseline="train.csv")
+    DataDriftDetector.create(store, **good)
+    today = dt.date.today()
+    future = today + dt.timedelta(days=3)
+    end = today - dt.timedelta(days=10)
+    start = today - dt.timedelta(days=40)
+    cases = [
+        ("a baseline outside the roots", driftscan.InvalidLocationError, "invalid_location",
+         lambda where: DataDriftDetector.create(where, **dict(good, name="leak", baseline="/etc/passwd"))),
+        ("an unknown detector", driftscan.DetectorNotFoundError, "not_found",
+         lambda where: DataDriftDetector.get_by_name(where, "nope")),
+        ("a date in the future", driftscan.DetectorError, "invalid_date",
+         lambda where: DataDriftDetector.get_by_name(where, "ok").run(future)),
+        ("a backfill of 31 cycles", driftscan.DetectorError, "backfill_too_long",
+         lambda where: DataDriftDetector.get_by_name(where, "ok").backfill(start, end)),
+        ("a malformed definition", driftscan.DetectorError, "invalid_json",
+         lambda where: DataDriftDetector.create(where, **dict(good, name="t", frequency="Hour"))),
+        ("a report over six years", driftscan.InvalidArgumentError, "range_too_long",
+         lambda where: DataDriftDetector.get_by_name(where, "ok").show(
+             today - dt.timedelta(days=6 * 366), today)),
+    ]
+    for what, cls, code, call in cases:
+        raised = []
+        for where in (store, driftscan.connect(server.url)):
+            with pytest.raises(cls) as e:
+                call(where)
+            assert e.value.code == code, (what, where, e.value)
+            raised.append((type(e.value), str(e.value)))
+        assert raised[0][0] is raised[1][0], (what, raised)
+    # Nothing above changed the store.
+    assert [x.name for x in DataDriftDetector.list(store)] == ["ok"]
+
+
+def test_every_error_code_has_its_own_class():
+    from driftscan._driftscan import error_codes
+    from driftscan.errors import error_for_code
+
+    table = error_codes()
+    assert len(table) == len({code for code, _ in table})
+    for code, class_name in table:
+        raised = error_for_code(code, "message")
+        assert type(raised).__name__ == class_name, code
+        assert not isinstance(raised, driftscan.ServiceError), code
+        assert raised.code == code

@@ -232,3 +232,33 @@ def test_a_column_typed_differently_on_the_target_is_read_with_the_baseline_type
     x = next(f for f in doc["features"] if f["name"] == "x")
     assert x["kind"] == "numeric"
     assert x["quality"]["invalid"]["target"] == 100
+
+
+def test_pandas_frames_are_recognised_by_type_so_the_index_is_never_a_feature():
+    """A shuffled or filtered frame has a non-range index; it must not cross as a column, on
+    pandas 2 and pandas 3 alike (pandas 3 reports its classes' module as ``pandas``)."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=20000)})
+    r = driftscan.scan(df[:10000].sample(frac=1, random_state=1),
+                       df[10000:].sample(frac=1, random_state=2))
+    assert r.features == ["x"], r.features
+    assert not r.has_drift, r.verdict
+    # One feature may be named as a string, and a Series is a one-column frame.
+    assert driftscan.scan(df[:10000], df[10000:], features="x").features == ["x"]
+    assert driftscan.scan(df["x"][:10000], df["x"][10000:]).features == ["x"]
+    assert driftscan.profile(pd.Series([1.0, 2.0, 3.0])).columns == ["value"]
+    # Names that are not text are compared by their text, and the user is told so.
+    numbered = pd.DataFrame({0: rng.normal(size=500), 3: rng.normal(size=500)})
+    with pytest.warns(UserWarning, match="not text"):
+        assert driftscan.profile(numbered).columns == ["0", "3"]
+
+
+def test_profiles_compare_equal_by_their_statistics_whatever_their_provenance():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.normal(size=4000), "c": rng.choice(["a", "b", None], size=4000)})
+    whole = driftscan.profile(df, name="whole")
+    halves = driftscan.profile(df[:2000], name="first").merge(driftscan.profile(df[2000:], name="second"))
+    assert whole == halves
+    assert whole.statistics_bytes() == halves.statistics_bytes()
+    assert whole.source != halves.source
+    assert whole != driftscan.profile(df[:3999])

@@ -4,6 +4,8 @@
 //!   a dataset's content hash (the key of a cached baseline profile).
 //! * [`rng`]: a seeded generator whose stream is fixed by its definition, and seeds derived from
 //!   names, so that a seed means the same thing in every build.
+//! * [`text`]: the date layout, `az://` locations, error chains and panic messages.
 
 pub mod hash;
 pub mod rng;
+pub mod text;

@@ -14,7 +14,6 @@ use super::ExitStatus;
 use super::demo_data;
 use crate::drift::result::RunType;
 use crate::drift::scan::{RunContext, ScanOptions};
-use crate::drift::verdict::Status;
 use crate::pipeline::ProfileOptions;
 use crate::pipeline::local::{self, profile_dataset, save_profile};
 
@@ -138,21 +137,23 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
         dir.display()
     );
     let results = super::with_store(&dir.to_string_lossy(), |store| async move {
-        store::put_detector(&*store, &detector, store::PutCondition::Overwrite).await?;
-        for window in detector.frequency.backfill_windows(start, end)? {
-            let outcomes =
-                crate::pipeline::run_window(&store, &detector, window, RunType::BackFill).await?;
-            for o in outcomes {
-                println!(
-                    "{}  {}  coefficient {:.4}  {}",
-                    o.date,
-                    o.service,
-                    o.datadrift_coefficient.unwrap_or(f64::NAN),
-                    Status::of(o.has_drift, o.drifted_features.len())
-                        .with_features(&o.drifted_features)
-                );
-            }
-        }
+        let detectors = crate::pipeline::Detectors::new(store.clone());
+        detectors
+            .put(
+                &detector.name,
+                &serde_json::to_vec(&detector)?,
+                crate::pipeline::detectors::PutMode::CreateOrReplace,
+            )
+            .await?;
+        let request = crate::pipeline::detectors::BackfillRequest {
+            start_date: start.to_string(),
+            end_date: end.to_string(),
+        };
+        detectors
+            .backfill(&detector.name, request, |_, _, outcomes| {
+                outcomes.iter().for_each(|o| println!("{o}"))
+            })
+            .await?;
         anyhow::Ok((
             store::service_history(&*store, &detector.name, "credit-svc", start, end).await?,
             detector,

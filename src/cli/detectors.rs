@@ -3,18 +3,16 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ExitStatus;
-use crate::detector::{Detector, parse_date};
-use crate::drift::result::{RunStatus, RunType};
-use crate::drift::verdict::Status;
-use crate::pipeline::{self, ServiceOutcome};
-use crate::store::{self, PutCondition, Store, StoreError};
+use crate::pipeline::Detectors;
+use crate::pipeline::detectors::{
+    BackfillRequest, HISTORY_KEPT, PutMode, RangeRequest, RunRequest,
+};
 
 /// Create, inspect, change, run and backfill detectors.
 #[derive(Debug, Args)]
@@ -118,56 +116,21 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn load(store: &dyn Store, name: &str) -> anyhow::Result<Detector> {
-    crate::detector::validate_name(name)?;
-    match store::get_detector(store, name).await? {
-        Some((d, _)) => Ok(d),
-        None => bail!("detector `{name}` does not exist in `{}`", store.describe()),
-    }
-}
-
-fn print_outcome(o: &ServiceOutcome) {
-    match o.status {
-        RunStatus::Succeeded => println!(
-            "{}  {}  coefficient {:.4}  {}",
-            o.date,
-            o.service,
-            o.datadrift_coefficient.unwrap_or(f64::NAN),
-            Status::of(o.has_drift, o.drifted_features.len()).with_features(&o.drifted_features)
-        ),
-        s => println!(
-            "{}  {}  {:?}: {}",
-            o.date,
-            o.service,
-            s,
-            o.error.as_deref().unwrap_or("")
-        ),
-    }
-}
-
 /// Runs one detector command.
 pub fn run(args: DetectorsArgs) -> anyhow::Result<ExitStatus> {
-    super::with_store(&args.store, |store| dispatch(store, args.action))
+    super::with_store(&args.store, |store| {
+        dispatch(Detectors::new(store), args.action)
+    })
 }
 
-async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Result<ExitStatus> {
+async fn dispatch(detectors: Detectors, action: DetectorAction) -> anyhow::Result<ExitStatus> {
     match action {
         DetectorAction::Create { file } => {
-            let d = Detector::from_json(&read_definition(&file)?)?;
-            pipeline::check_locations(&d)?;
-            match store::put_detector(&*store, &d, PutCondition::Create).await {
-                Err(StoreError::Conflict { .. }) => {
-                    bail!("detector `{}` already exists; use `update`", d.name)
-                }
-                r => {
-                    r?;
-                }
-            }
-            print_json(&d)?;
+            print_json(&detectors.create(&read_definition(&file)?).await?)?
         }
-        DetectorAction::Get { name } => print_json(&load(&*store, &name).await?)?,
+        DetectorAction::Get { name } => print_json(&detectors.get(&name).await?)?,
         DetectorAction::List => {
-            for d in store::list_detectors(&*store).await? {
+            for d in detectors.list().await? {
                 println!(
                     "{}\t{} v{}\t{:?}\t{}\t{}",
                     d.name,
@@ -180,81 +143,67 @@ async fn dispatch(store: Arc<dyn Store>, action: DetectorAction) -> anyhow::Resu
             }
         }
         DetectorAction::Update { name, file } => {
-            let d = Detector::from_json(&read_definition(&file)?)?;
-            pipeline::check_locations(&d)?;
-            if d.name != name {
-                bail!(
-                    "field `name`: `{}` differs from the detector named on the command line, `{name}`",
-                    d.name
-                );
-            }
-            let Some((_, version)) = store::get_detector(&*store, &name).await? else {
-                bail!("detector `{name}` does not exist; use `create`");
-            };
-            store::put_detector(&*store, &d, PutCondition::Match(version))
-                .await
-                .with_context(|| format!("updating detector `{name}`"))?;
-            print_json(&d)?;
+            let definition = read_definition(&file)?;
+            let (detector, _) = detectors.put(&name, &definition, PutMode::Replace).await?;
+            print_json(&detector)?;
         }
         DetectorAction::Delete { name } => {
-            crate::detector::validate_name(&name)?;
-            if !store.delete(&store::keys::detector(&name)?).await? {
-                bail!("detector `{name}` does not exist");
-            }
-            println!("deleted detector `{name}` (run history kept)");
+            detectors.delete(&name).await?;
+            println!("deleted detector `{name}` ({HISTORY_KEPT})");
         }
-        DetectorAction::Enable { name } => set_enabled(&*store, &name, true).await?,
-        DetectorAction::Disable { name } => set_enabled(&*store, &name, false).await?,
+        DetectorAction::Enable { name } => {
+            detectors.set_enabled(&name, true).await?;
+            println!("detector `{name}` enabled");
+        }
+        DetectorAction::Disable { name } => {
+            detectors.set_enabled(&name, false).await?;
+            println!("detector `{name}` disabled");
+        }
         DetectorAction::Run { name, date } => {
-            let d = load(&*store, &name).await?;
-            let date = parse_date("--date", &date)?;
-            let window = d.frequency.window_containing(date);
-            for o in pipeline::run_window(&store, &d, window, RunType::Adhoc).await? {
-                print_outcome(&o);
+            let request = RunRequest {
+                target_date: date,
+                ..RunRequest::default()
+            };
+            for outcome in detectors.run(&name, request).await?.runs {
+                println!("{outcome}");
             }
         }
         DetectorAction::Output { name, start, end } => {
-            let d = load(&*store, &name).await?;
-            let (start, end) = (parse_date("--start", &start)?, parse_date("--end", &end)?);
-            if end < start {
-                return Err(crate::detector::ConfigError::DateOrder { start, end }.into());
+            let request = RangeRequest {
+                start: Some(start),
+                end: Some(end),
+            };
+            let document = detectors.output(&name, request).await?;
+            print_json(&document)?;
+            if let Some(next) = document.next_start {
+                eprintln!(
+                    "results up to {} shown; the next page starts at {next}: rerun with --start {next}",
+                    document.page_end.unwrap_or(document.end)
+                );
             }
-            print_json(&pipeline::history::output_document(&*store, &d, start, end).await?)?;
         }
         DetectorAction::Backfill { name, start, end } => {
-            let d = load(&*store, &name).await?;
-            let windows = d
-                .frequency
-                .backfill_windows(parse_date("--start", &start)?, parse_date("--end", &end)?)?;
-            let bar = ProgressBar::new(windows.len() as u64);
+            let bar = ProgressBar::new(0);
             bar.set_style(
                 ProgressStyle::with_template(
                     "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cycles  {msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            for w in windows {
-                bar.set_message(format!("{} .. {}", w.start, w.end));
-                let outcomes = pipeline::run_window(&store, &d, w, RunType::BackFill).await?;
-                bar.suspend(|| outcomes.iter().for_each(print_outcome));
-                bar.inc(1);
-            }
+            let request = BackfillRequest {
+                start_date: start,
+                end_date: end,
+            };
+            detectors
+                .backfill(&name, request, |cycles, window, outcomes| {
+                    bar.set_length(cycles as u64);
+                    bar.suspend(|| outcomes.iter().for_each(|o| println!("{o}")));
+                    bar.set_message(format!("scored {} .. {}", window.start, window.end));
+                    bar.inc(1);
+                })
+                .await?;
             bar.finish_with_message("done");
         }
     }
     Ok(ExitStatus::Success)
-}
-
-async fn set_enabled(store: &dyn Store, name: &str, enabled: bool) -> anyhow::Result<()> {
-    crate::detector::validate_name(name)?;
-    match store::update_detector(store, name, |d| d.with_enabled(enabled)).await? {
-        Some(_) => {
-            println!(
-                "detector `{name}` {}",
-                if enabled { "enabled" } else { "disabled" }
-            );
-            Ok(())
-        }
-        None => bail!("detector `{name}` does not exist"),
-    }
 }

@@ -1,7 +1,9 @@
 //! The command line: one file per subcommand; `main.rs` only calls [`main`].
 //!
 //! Exit codes are defined once, in [`ExitStatus`]: 0 success (drift or not), 1 drift found when
-//! `--fail-on-drift` was given, 2 error (with a one-line reason on stderr).
+//! `--fail-on-drift` was given, 2 or more an error (with a one-line reason on stderr). A refused
+//! detector operation exits with its code's row of [`crate::pipeline::codes::ERROR_CODES`] and
+//! prints that code: `error[invalid_location]: ...`.
 
 use clap::{Parser, Subcommand};
 
@@ -46,7 +48,7 @@ impl ExitStatus {
     name = "driftscan",
     version,
     about,
-    after_help = "Exit codes: 0 success (with or without drift), 1 drift found with --fail-on-drift, 2 error."
+    after_help = "Exit codes: 0 success (with or without drift), 1 drift found with --fail-on-drift, 2 the request or its data is wrong, 3 no such detector, 4 the detector exists or changed meanwhile, 5 the store or the key failed, 70 internal error."
 )]
 pub struct Cli {
     /// What to do.
@@ -104,10 +106,7 @@ where
     };
     match run(cli) {
         Ok(status) => status.code(),
-        Err(err) => {
-            report_error(&err);
-            ExitStatus::Error.code()
-        }
+        Err(err) => report_error(&err),
     }
 }
 
@@ -173,13 +172,25 @@ fn init_logging() {
         .try_init();
 }
 
-/// Prints an error and its causes on one line; a broken pipe is not an error worth reporting.
-fn report_error(err: &anyhow::Error) {
+/// Prints an error and its causes on one line (a broken pipe is not an error worth reporting)
+/// and answers the exit code: a refused operation's from its code, otherwise 2.
+fn report_error(err: &anyhow::Error) -> i32 {
     let broken_pipe = err.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     });
     if !broken_pipe {
-        eprintln!("error: {err:#}");
+        match err.downcast_ref::<crate::pipeline::OpError>() {
+            Some(e) => eprintln!("error[{}]: {err:#}", e.code()),
+            None => eprintln!("error: {err:#}"),
+        }
     }
+    exit_code(err)
+}
+
+/// The exit code of a failed command: a refused operation's from its code's row of
+/// [`crate::pipeline::codes::ERROR_CODES`], any other error 2.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    err.downcast_ref::<crate::pipeline::OpError>()
+        .map_or(ExitStatus::Error.code(), |e| e.code().info().exit_code)
 }

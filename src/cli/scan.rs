@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::ExitStatus;
@@ -13,8 +13,7 @@ use crate::drift::metrics::{
     normalized_wasserstein, psi, target_missing_rate, wasserstein,
 };
 use crate::drift::result::{FeatureKind, RunResult, RunStatus};
-use crate::drift::scan::ScanOptions;
-use crate::drift::significance::SignificanceOptions;
+use crate::drift::scan::ScanRequest;
 use crate::drift::verdict;
 use crate::pipeline::local;
 
@@ -35,7 +34,8 @@ pub struct ScanArgs {
     /// Drift is declared when the coefficient is strictly above this value.
     #[arg(long, default_value_t = crate::detector::DEFAULT_DRIFT_THRESHOLD)]
     pub threshold: f64,
-    /// Smallest effect size (normalised Wasserstein, Cramér's V or Cohen's h) a feature must show,
+    /// Smallest effect size (normalised Wasserstein for numbers, Jensen-Shannon distance for
+    /// categories, Cohen's h for the missing rate) a feature must show,
     /// beside a significant p-value, to be flagged as drifted.
     #[arg(long, default_value_t = crate::drift::significance::DEFAULT_MIN_EFFECT)]
     pub min_effect: f64,
@@ -64,28 +64,14 @@ pub struct ScanArgs {
 
 /// Runs `driftscan scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!(
-            "--threshold must be between 0 and 1, got `{}`",
-            args.threshold
-        );
-    }
-    if !(args.min_effect.is_finite() && args.min_effect >= 0.0) {
-        bail!(
-            "--min-effect must be a non-negative number, got `{}`",
-            args.min_effect
-        );
-    }
-    let context = local::adhoc_context(&args.model, args.model_version, args.date);
-    let scan_options = ScanOptions {
+    let scan_options = ScanRequest {
         features: args.features.clone(),
         threshold: args.threshold,
+        min_effect: args.min_effect,
         seed: args.seed,
-        significance: SignificanceOptions {
-            min_effect: args.min_effect,
-            ..SignificanceOptions::default()
-        },
-    };
+    }
+    .validate()?;
+    let context = local::adhoc_context(&args.model, args.model_version, args.date);
     let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
 
     if let Some(path) = &args.report {

@@ -111,6 +111,12 @@ impl Detector {
         Detector::try_from(config)
     }
 
+    /// A detector from a parsed JSON definition, checked as [`Detector::from_json`] checks it.
+    pub fn from_value(value: serde_json::Value) -> Result<Detector, ConfigError> {
+        let config: DetectorConfig = serde_json::from_value(value).map_err(ConfigError::Json)?;
+        Detector::try_from(config)
+    }
+
     /// The definition, to change and validate again with `try_from`.
     pub fn to_config(&self) -> DetectorConfig {
         self.0.clone()
@@ -186,7 +192,7 @@ mod tests {
     use chrono::{DateTime, NaiveDate, Utc};
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        crate::base::text::parse_day(s).unwrap()
     }
 
     fn detector() -> Detector {

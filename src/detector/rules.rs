@@ -153,20 +153,6 @@ static FEATURE_RE: LazyLock<Regex> = LazyLock::new(|| {
 static EMAIL_RE: LazyLock<Regex> =
     LazyLock::new(|| regex(r"^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$"));
 
-impl ConfigError {
-    /// The stable code of this error in the REST API's error document, which the Python package's
-    /// exceptions carry too: `invalid_json`, `backfill_too_long`, `invalid_date` or
-    /// `invalid_detector`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ConfigError::Json(_) => "invalid_json",
-            ConfigError::BackfillTooLong { .. } => "backfill_too_long",
-            ConfigError::Date { .. } | ConfigError::DateOrder { .. } => "invalid_date",
-            _ => "invalid_detector",
-        }
-    }
-}
-
 /// Checks a detector name against Azure ML's pattern `^[a-zA-Z0-9][\w\-]{0,35}$`, with `\w` read as
 /// ASCII: the name becomes a storage key and a function name, so nothing outside ASCII is accepted.
 pub fn validate_name(name: &str) -> Result<(), ConfigError> {
@@ -210,7 +196,7 @@ pub fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, ConfigE
         field,
         value: value.to_string(),
     };
-    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+    let date = crate::base::text::parse_day(value.trim()).ok_or_else(bad)?;
     if !(FIRST_DATE..=LAST_DATE).contains(&date) {
         return Err(bad());
     }

@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use super::rules::{ConfigError, regex};
+use crate::base::text::split_az;
 
 /// Snapshot template of the legacy `azureml-monitoring` ModelDataCollector (AKS), relative to the
 /// root of the storage holding the `modeldata` container's content. The three `*` segments are the
@@ -39,8 +40,7 @@ pub enum DataRoot {
 
 /// Splits a baseline or snapshot location into its root and the `/`-separated key below it.
 pub fn split_location(location: &str) -> (DataRoot, String) {
-    if let Some(rest) = location.strip_prefix("az://") {
-        let (container, key) = rest.split_once('/').unwrap_or((rest, ""));
+    if let Some((container, key)) = split_az(location) {
         (DataRoot::Container(container.to_string()), key.to_string())
     } else if let Some(rest) = location.strip_prefix('/') {
         (DataRoot::Folder, rest.to_string())

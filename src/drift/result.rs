@@ -427,21 +427,22 @@ impl RunResult {
     }
 }
 
-/// `YYYY-MM-DD`, as Azure ML writes `datetime`.
+/// `YYYY-MM-DD` ([`crate::base::text::DATE_FORMAT`]), as Azure ML writes `datetime`.
 pub mod date_format {
     use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
 
     /// Serialise as `YYYY-MM-DD`.
     pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&d.format("%Y-%m-%d").to_string())
+        s.serialize_str(&d.to_string())
     }
 
     /// Accept `YYYY-MM-DD`, with or without a time part after it.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let s = String::deserialize(d)?;
         let day = s.get(..10).unwrap_or(&s);
-        NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(serde::de::Error::custom)
+        NaiveDate::parse_from_str(day, crate::base::text::DATE_FORMAT)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -73,6 +73,70 @@ impl Default for ScanOptions {
     }
 }
 
+/// The options of an ad-hoc scan as a user gives them (the command line's flags, Python's
+/// keywords), checked once by [`ScanRequest::validate`]: the adapters never check them
+/// themselves.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Features to compare; every common, comparable column when `None`.
+    pub features: Option<Vec<String>>,
+    /// Drift threshold, between 0 and 1.
+    pub threshold: f64,
+    /// Minimum effect size of a drifted feature, at least 0.
+    pub min_effect: f64,
+    /// Seed of the classifier.
+    pub seed: u64,
+}
+
+impl Default for ScanRequest {
+    fn default() -> Self {
+        let options = ScanOptions::default();
+        ScanRequest {
+            features: None,
+            threshold: options.threshold,
+            min_effect: options.significance.min_effect,
+            seed: options.seed,
+        }
+    }
+}
+
+/// A scan option out of its range; the message names the option and the value.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidOption(String);
+
+impl ScanRequest {
+    /// The checked options.
+    pub fn validate(self) -> Result<ScanOptions, InvalidOption> {
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(InvalidOption(format!(
+                "threshold must be between 0 and 1, got `{}`",
+                self.threshold
+            )));
+        }
+        if !(self.min_effect.is_finite() && self.min_effect >= 0.0) {
+            return Err(InvalidOption(format!(
+                "min_effect must be a non-negative number, got `{}`",
+                self.min_effect
+            )));
+        }
+        if self.features.as_ref().is_some_and(Vec::is_empty) {
+            return Err(InvalidOption(
+                "features: the list is empty; leave it out to compare every column".into(),
+            ));
+        }
+        Ok(ScanOptions {
+            features: self.features,
+            threshold: self.threshold,
+            seed: self.seed,
+            significance: SignificanceOptions {
+                min_effect: self.min_effect,
+                ..SignificanceOptions::default()
+            },
+        })
+    }
+}
+
 /// Why two profiles could not be compared.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -32,8 +32,8 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, ResponseError, web};
 use serde_json::json;
 
-use crate::detector::ConfigError;
-use crate::store::{Store, StoreError};
+use crate::pipeline::{ErrorCode, OpError};
+use crate::store::Store;
 
 /// What every request handler shares.
 #[derive(Debug, Clone)]
@@ -150,11 +150,10 @@ where
 {
     use futures::FutureExt;
     if key.is_some_and(|k| req.path() != "/" && !k.admits(&req)) {
-        let refused = ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+        let refused = ApiError(OpError::new(
+            ErrorCode::Unauthorized,
             "this server requires its API key: send `x-functions-key: <key>` or `Authorization: Bearer <key>`",
-        );
+        ));
         let resp = req
             .into_response(refused.error_response())
             .map_into_right_body();
@@ -164,94 +163,49 @@ where
     async move {
         match std::panic::AssertUnwindSafe(call).catch_unwind().await {
             Ok(res) => res.map(ServiceResponse::map_into_left_body),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown".into());
-                tracing::error!(message = "Handler panicked.", panic = %what);
-                Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    format!("internal error: {what}"),
-                )
-                .into())
-            }
+            Err(panic) => Err(ApiError(OpError::panicked("answering the request", &*panic)).into()),
         }
     }
     .boxed_local()
 }
 
-/// An API error: status, a stable code and a message naming the field and value.
+/// An API error: an [`OpError`] answered as `{"error": {"status", "code", "message"}}`, with the
+/// status its code has in [`crate::pipeline::codes::ERROR_CODES`].
 #[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
+pub struct ApiError(OpError);
 
 impl ApiError {
-    /// An error with a status and code.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
     fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError(OpError::new(ErrorCode::NotFound, message))
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(self.0.message())
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        StatusCode::from_u16(self.0.code().info().http_status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({
-            "error": {"status": self.status.as_u16(), "code": self.code, "message": self.message}
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(message = "Request failed.", code = %self.0.code(), error = %self.0);
+        }
+        HttpResponse::build(status).json(json!({
+            "error": {"status": status.as_u16(), "code": self.0.code().as_str(), "message": self.0.message()}
         }))
     }
 }
 
-impl From<ConfigError> for ApiError {
-    fn from(e: ConfigError) -> Self {
-        ApiError::bad_request(e.code(), e.to_string())
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::InvalidKey { .. } | StoreError::OutsideRoots { .. } => {
-                ApiError::bad_request(e.code(), e.to_string())
-            }
-            StoreError::Conflict { .. } => {
-                ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
-            }
-            other => {
-                tracing::error!(message = "Store error.", error = %crate::pipeline::error_chain(&other));
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    other.code(),
-                    crate::pipeline::error_chain(&other),
-                )
-            }
-        }
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        ApiError(e)
     }
 }
 

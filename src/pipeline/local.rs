@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::record_batch::RecordBatchReader;
 use chrono::NaiveDate;
 
+use crate::base::text::AZ_SCHEME;
 use crate::data::{self, ColumnKind, Input};
 use crate::drift::result::{RunResult, RunType};
 use crate::drift::scan::{self, RunContext, ScanOptions};
@@ -137,7 +138,7 @@ pub use crate::profile::PROFILE_EXTENSION;
 
 /// Whether a location names a cached profile rather than data.
 pub fn is_profile_location(spec: &str) -> bool {
-    spec.ends_with(PROFILE_EXTENSION)
+    profile::is_profile_name(spec)
 }
 
 /// Compares two datasets or profiles named on the command line: [`load_pair`], then the scan.
@@ -325,11 +326,10 @@ type StoreKey = (Arc<dyn store::Store>, Key);
 
 /// `az://container/prefix` as a store and a key; `None` for local paths.
 fn store_location(spec: &str) -> Result<Option<StoreKey>, PipelineError> {
-    let Some(rest) = spec.strip_prefix("az://") else {
+    let Some((container, key)) = crate::base::text::split_az(spec) else {
         return Ok(None);
     };
-    let (container, key) = rest.split_once('/').unwrap_or((rest, ""));
-    let store = store::open(&format!("az://{container}"))?;
+    let store = store::open(&format!("{AZ_SCHEME}{container}"))?;
     let key = Key::parse(key)?;
     Ok(Some((store, key)))
 }

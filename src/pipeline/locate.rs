@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::data::{self, Input};
 use crate::detector::{Detector, Segment, SnapshotTemplate, Window};
-use crate::profile::PROFILE_EXTENSION;
+use crate::profile::is_profile_name;
 use crate::store::{DataRoots, Key, Store, StoreError};
 
 use super::PipelineError;
@@ -17,15 +17,12 @@ use super::source::input_for;
 /// else beside the snapshots are passed over.
 pub fn is_input_file(key: &Key) -> bool {
     let name = key.segments().last().unwrap_or("");
-    !name.starts_with('.')
-        && (data::is_data_file_name(name) || name.to_ascii_lowercase().ends_with(PROFILE_EXTENSION))
+    !name.starts_with('.') && (data::is_data_file_name(name) || is_profile_name(name))
 }
 
 /// Whether a key names a saved profile.
 pub fn is_profile_key(key: &Key) -> bool {
-    key.as_str()
-        .to_ascii_lowercase()
-        .ends_with(PROFILE_EXTENSION)
+    is_profile_name(key.as_str())
 }
 
 /// Keys of the snapshot files of one service over a window: the template (relative to `store`)

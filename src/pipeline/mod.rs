@@ -8,6 +8,9 @@
 //! * [`baseline`]: a detector's baseline profile, cached by content hash and shared by
 //!   concurrent runs;
 //! * [`run`]: one detector window: profile, score, record, [`publish`];
+//! * [`detectors`]: every detector operation (create, replace, delete, enable, run, backfill,
+//!   output, report, timer) with its validation, failing with one [`OpError`] whose code
+//!   [`codes`] maps to an HTTP status, an exit code and a Python exception class;
 //! * [`history`]: reading back what was stored (`get_output`, report pages).
 //!
 //! Reading ([`crate::data`]), profiling ([`crate::profile`]), scoring ([`crate::drift`]),
@@ -15,6 +18,8 @@
 //! stay unaware of the others; only this module knows the order they run in.
 
 pub mod baseline;
+pub mod codes;
+pub mod detectors;
 pub mod history;
 pub mod local;
 pub mod locate;
@@ -23,6 +28,8 @@ pub mod run;
 pub mod source;
 
 pub use crate::profile::{Profile, ProfileOptions};
+pub use codes::{ErrorCode, OpError};
+pub use detectors::Detectors;
 pub use run::{ServiceOutcome, run_window, unsuccessful};
 
 use crate::drift::scan::ScanError;
@@ -106,17 +113,7 @@ pub fn check_locations(detector: &crate::detector::Detector) -> Result<(), Store
     Ok(())
 }
 
-/// An error and its causes on one line, as recorded in a failed result.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
+pub use crate::base::text::error_chain;
 
 /// Runs CPU-heavy engine work off the async threads; a panic becomes [`PipelineError::Panicked`].
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -126,15 +123,10 @@ pub(crate) async fn blocking<T: Send + 'static>(
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(join) => {
-            let msg = join
-                .try_into_panic()
-                .ok()
-                .and_then(|p| {
-                    p.downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                })
-                .unwrap_or_else(|| "task cancelled".into());
+            let msg = match join.try_into_panic() {
+                Ok(payload) => crate::base::text::panic_message(&*payload),
+                Err(_) => "task cancelled".into(),
+            };
             Err(PipelineError::Panicked(format!("{what}: {msg}")))
         }
     }

@@ -17,6 +17,7 @@ use crate::detector::{Detector, Window};
 use crate::drift::result::{DatasetSummary, RunInfo, RunResult, RunStatus, RunType, SchemaChanges};
 use crate::drift::scan::{self, RunContext, ScanOptions};
 use crate::drift::significance::SignificanceOptions;
+use crate::drift::verdict::Status;
 use crate::profile::{self, Profile, ProfileOptions};
 use crate::store::{self, Key, Recorded, Store, StoreError};
 
@@ -46,6 +47,37 @@ pub struct ServiceOutcome {
     /// Why it failed or had no data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// `recorded` of a failed run kept beside the date's earlier succeeded result.
+pub const FAILED_ATTEMPT: &str = "failed_attempt";
+
+/// The run-outcome line of every surface (command line, timer logs, demo):
+/// `2026-11-20  svc  coefficient 0.2262  drifted: a, b  DRIFT`, or
+/// `2026-11-20  svc  NoData: no snapshot files ...`.
+impl std::fmt::Display for ServiceOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}  {}  ", self.date, self.service)?;
+        match self.status {
+            RunStatus::Succeeded => write!(
+                f,
+                "coefficient {:.4}  {}",
+                self.datadrift_coefficient.unwrap_or(f64::NAN),
+                Status::of(self.has_drift, self.drifted_features.len())
+                    .with_features(&self.drifted_features)
+            ),
+            status => write!(
+                f,
+                "{status:?}: {}{}",
+                self.error.as_deref().unwrap_or(""),
+                if self.recorded == FAILED_ATTEMPT {
+                    "; the earlier succeeded result is kept"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
 }
 
 /// Runs `detector` (with any per-request overrides already applied) over `window` for each of its
@@ -111,7 +143,7 @@ pub async fn run_window(
             drifted_features: result.drifted_features(),
             recorded: match recorded {
                 Recorded::Result => "result",
-                Recorded::FailedAttempt => "failed_attempt",
+                Recorded::FailedAttempt => FAILED_ATTEMPT,
             },
             error: result.run.error.clone(),
         });

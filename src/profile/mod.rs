@@ -79,6 +79,14 @@ use sketch::ValueSketch;
 /// File extension of a saved profile (`driftscan profile --out train.profile`).
 pub const PROFILE_EXTENSION: &str = ".profile";
 
+/// Whether a file name or location names a saved profile: it ends with [`PROFILE_EXTENSION`], in
+/// any case (`TRAIN.PROFILE` is a profile on every surface).
+pub fn is_profile_name(name: &str) -> bool {
+    name.len() >= PROFILE_EXTENSION.len()
+        && name.is_char_boundary(name.len() - PROFILE_EXTENSION.len())
+        && name[name.len() - PROFILE_EXTENSION.len()..].eq_ignore_ascii_case(PROFILE_EXTENSION)
+}
+
 /// Default number of rows kept in the row sample.
 pub const DEFAULT_SAMPLE_CAPACITY: usize = 100_000;
 

@@ -222,5 +222,5 @@ pub fn unscored(date: NaiveDate, service: &str, status: RunStatus, why: &str) ->
 }
 
 pub fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    crate::base::text::parse_day(s).unwrap()
 }

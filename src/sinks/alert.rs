@@ -58,7 +58,7 @@ impl AlertMessage {
         let (coef_s, thr_s) = distinct_pair(coefficient, threshold);
         let coef_label = DATADRIFT_COEFFICIENT.label;
         let coef_heading = coefficient_heading();
-        let date = result.datetime.format("%Y-%m-%d").to_string();
+        let date = result.datetime.to_string();
         let drifted_features = result.drifted_features();
         let subject = match verdict::status(result) {
             Status::FeaturesDrifted => format!(
@@ -302,8 +302,8 @@ fn report_link(base: &Url, result: &RunResult) -> Option<String> {
     ]);
     url.query_pairs_mut()
         .clear()
-        .append_pair("start", &start.format("%Y-%m-%d").to_string())
-        .append_pair("end", &end.format("%Y-%m-%d").to_string());
+        .append_pair("start", &start.to_string())
+        .append_pair("end", &end.to_string());
     Some(url.to_string())
 }
 

@@ -542,20 +542,7 @@ async fn post(
     Ok((status, retry_after, body))
 }
 
-/// An error and its sources on one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let c = cause.to_string();
-        if !s.contains(&c) {
-            s.push_str(": ");
-            s.push_str(&c);
-        }
-        source = cause.source();
-    }
-    s
-}
+pub(crate) use crate::base::text::error_chain;
 
 impl AppInsightsConfig {
     /// The Application Insights settings (see [`super::SinkConfig::from_lookup`]), `None` without a

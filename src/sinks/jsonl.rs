@@ -53,7 +53,7 @@ pub(crate) fn render(points: &[MetricPoint], dims: &Dimensions, time: DateTime<U
             service: &dims.service,
             feature: p.feature.as_deref(),
             run_type: dims.run_type,
-            scoring_date: dims.scoring_date.format("%Y-%m-%d").to_string(),
+            scoring_date: dims.scoring_date.to_string(),
             drift_threshold: dims.drift_threshold,
         };
         // Serialising plain strings and finite numbers cannot fail.

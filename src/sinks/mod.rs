@@ -308,10 +308,7 @@ impl Dimensions {
             ("model_version".to_string(), self.model_version.to_string()),
             ("service".to_string(), self.service.clone()),
             ("run_type".to_string(), self.run_type.to_string()),
-            (
-                "scoring_date".to_string(),
-                self.scoring_date.format("%Y-%m-%d").to_string(),
-            ),
+            ("scoring_date".to_string(), self.scoring_date.to_string()),
             (
                 "drift_threshold".to_string(),
                 self.drift_threshold.to_string(),
@@ -321,12 +318,7 @@ impl Dimensions {
     }
 
     fn operation_id(&self) -> String {
-        format!(
-            "{}/{}/{}",
-            self.detector,
-            self.service,
-            self.scoring_date.format("%Y-%m-%d")
-        )
+        format!("{}/{}/{}", self.detector, self.service, self.scoring_date)
     }
 }
 

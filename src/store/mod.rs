@@ -123,20 +123,6 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
-    /// The stable code of this error in the REST API's error document, which the Python package's
-    /// exceptions carry too: `invalid_name` for a key that names nothing valid, `conflict` for a
-    /// concurrent change, `store_error` for everything else.
-    pub fn code(&self) -> &'static str {
-        match self {
-            StoreError::InvalidKey { .. } => "invalid_name",
-            StoreError::OutsideRoots { .. } => "invalid_location",
-            StoreError::Conflict { .. } => "conflict",
-            _ => "store_error",
-        }
-    }
-}
-
 /// Opaque version of a stored object: an ETag in Blob Storage, a content hash in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version(pub String);
@@ -205,8 +191,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
 /// Opens a store from a location: `az://container[/prefix]` or a folder path.
 pub fn open(location: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if let Some(rest) = location.strip_prefix("az://") {
-        let (container, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if let Some((container, prefix)) = crate::base::text::split_az(location) {
         Ok(Arc::new(BlobStore::from_env(container, prefix)?))
     } else if location.contains("://") {
         Err(StoreError::Config {

@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use super::{LocalStore, Store, StoreError};
+use crate::base::text::split_az;
 use crate::detector::{DataRoot, SnapshotTemplate, split_location};
 
 /// The environment variable listing the data roots.
@@ -38,9 +39,8 @@ impl DataRoots {
                 location: format!("{DATA_ROOTS_VAR}: `{item}`"),
                 reason: reason.to_string(),
             };
-            if let Some(container) = item.strip_prefix("az://") {
-                let container = container.trim_end_matches('/');
-                if container.is_empty() || container.contains('/') {
+            if let Some((container, path)) = split_az(item.trim_end_matches('/')) {
+                if container.is_empty() || !path.is_empty() {
                     return Err(bad("a container root is `az://container`, without a path"));
                 }
                 roots.containers.push(container.to_string());
