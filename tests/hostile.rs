@@ -134,7 +134,8 @@ async fn case_1_locations_outside_the_store_are_refused_alike() {
 }
 
 /// Case 2 (the request side): a webhook that never answers does not hold `POST /run`; the
-/// delivery runs in the background and its outcome is written beside the result.
+/// delivery runs in the background and its outcome is written beside the result. Checked by
+/// order of events, not by a clock: the run answers while the webhook still holds the alert.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_2_a_stalling_webhook_does_not_hold_the_request() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,22 +147,26 @@ async fn case_2_a_stalling_webhook_does_not_hold_the_request() {
         churn_csv(2, true, true),
     )
     .await;
-    // Accepts connections and never answers.
-    let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let hook = format!("http://{}/hook", stall.local_addr().unwrap());
+    // A webhook that holds every request until the test lets it answer; the sink's budget is far
+    // beyond the test's waits, so nothing but the release can end the delivery.
+    let hook = HeldWebhook::start();
     let server = Server::start(
         dir.path(),
         &[],
         &[
             ("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE", "1"),
             ("DRIFTSCAN_METRICS_FILE", "off"),
-            ("DRIFTSCAN_SINK_TIMEOUT_SECS", "4"),
-            ("DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS", "2"),
+            ("DRIFTSCAN_SINK_TIMEOUT_SECS", "600"),
+            ("DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS", "600"),
         ],
     );
-    let client = reqwest::Client::new();
+    // A timeout only against a hang: a run that waited for the webhook would never answer here.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
     let mut def = detector("hooked", "training/churn.csv");
-    def["alert"] = json!({"webhook": hook});
+    def["alert"] = json!({"webhook": hook.url});
     let r = client
         .post(format!("{}/api/detectors", server.base))
         .json(&def)
@@ -169,28 +174,101 @@ async fn case_2_a_stalling_webhook_does_not_hold_the_request() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
-    let started = Instant::now();
     let r = client
         .post(format!("{}/api/detectors/hooked/run", server.base))
         .json(&json!({"target_date": "2026-11-16"}))
         .send()
         .await
-        .unwrap();
-    let took = started.elapsed();
+        .expect("the run answers while its webhook is held");
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["runs"][0]["has_drift"], true, "{body}");
-    assert!(took < Duration::from_secs(3), "the request waited {took:?}");
+    // The answer came while the delivery was still open: the webhook got the alert (now or
+    // shortly after) and has not answered it, so no outcome can be recorded yet.
     let outcome = dir
         .path()
         .join("runs/hooked/aks-prod/2026/11/16.delivery.json");
-    let deadline = Instant::now() + Duration::from_secs(20);
+    hook.wait_for_request(Duration::from_secs(60));
+    assert!(
+        !outcome.exists(),
+        "outcome recorded before the webhook answered"
+    );
+    // Released, the webhook refuses the alert (400: not retried); the background delivery
+    // records that outcome beside the result.
+    hook.release();
+    let deadline = Instant::now() + Duration::from_secs(60);
     while !outcome.exists() {
         assert!(Instant::now() < deadline, "no delivery outcome recorded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let recorded: Value = serde_json::from_slice(&std::fs::read(&outcome).unwrap()).unwrap();
     assert_eq!(recorded["fully_delivered"], false, "{recorded}");
-    drop(stall);
+}
+
+/// A webhook on loopback that reads each request, then holds it unanswered until
+/// [`HeldWebhook::release`], and answers 400 from then on.
+struct HeldWebhook {
+    url: String,
+    received: std::sync::mpsc::Receiver<()>,
+    release: Arc<std::sync::Barrier>,
+}
+
+impl HeldWebhook {
+    fn start() -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let (seen, received) = std::sync::mpsc::channel();
+        let release = Arc::new(std::sync::Barrier::new(2));
+        let gate = release.clone();
+        std::thread::spawn(move || {
+            let mut released = false;
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match conn.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => break,
+                    }
+                }
+                // Read the body too, so that closing the connection later is not a reset.
+                let head_text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let length = head_text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0u8; length];
+                let _ = conn.read_exact(&mut body);
+                let _ = seen.send(());
+                if !released {
+                    gate.wait();
+                    released = true;
+                }
+                let _ = conn.write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        HeldWebhook {
+            url,
+            received,
+            release,
+        }
+    }
+
+    /// Waits until a request has arrived; fails the test after `limit` (a hang, not a speed).
+    fn wait_for_request(&self, limit: Duration) {
+        self.received
+            .recv_timeout(limit)
+            .expect("the alert reached the webhook");
+    }
+
+    /// Lets the held request, and every later one, be answered.
+    fn release(&self) {
+        self.release.wait();
+    }
 }
 
 /// Case 3: a server reachable from the network requires a key; the probe names no path.
