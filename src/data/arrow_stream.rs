@@ -17,8 +17,8 @@ use crate::base::hash::{ContentHasher, FileHasher, hash_bytes};
 
 use super::ReadError;
 use super::read::{
-    Chunk, ChunkColumn, DatasetInfo, DecodePlan, Decoder, FileContext, FileInfo, Head, Origin,
-    ReadOptions, Started, arrange, run,
+    Chunk, ChunkColumn, DatasetInfo, DecodePlan, Decoder, FileContext, FileInfo, Head, InPlace,
+    Origin, ReadOptions, Started, arrange, run,
 };
 use super::schema::{DatasetSchema, clean_names, coerce, schema_from_arrow};
 
@@ -79,7 +79,7 @@ where
         rest: None,
         feed: PhantomData,
     };
-    run(decoder, &mut feed, &mut ctx, &process, &mut merge)?;
+    run(InPlace, decoder, &mut feed, &mut ctx, &process, &mut merge)?;
     let rows = ctx.rows;
     feed.ipc
         .finish()

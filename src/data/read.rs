@@ -6,8 +6,8 @@
 //! of whole records ([`Blocks`], for CSV and JSON lines), the ranged reads of Parquet
 //! ([`super::ranges`]), the content hash, and the file name on I/O errors. The decoders (`csv`,
 //! `json`, `parquet`, `arrow_stream`) only turn what they are fed into chunks. The loop decodes
-//! a window of a few units per thread while it reads the next window on the calling thread, so
-//! at most two windows are in memory, whatever the size of the dataset.
+//! a window of a few units per thread while it cuts the next window, so at most two windows are
+//! in memory, whatever the size of the dataset.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -254,26 +254,40 @@ where
     match format {
         Format::Csv => {
             let mut blocks = Blocks::open(source, Dialect::Csv, options, &ctx.name);
-            run(CsvDecoder, &mut blocks, ctx, process, merge)?;
+            run(Join, CsvDecoder, &mut blocks, ctx, process, merge)?;
             blocks.finish()
         }
         Format::JsonLines => {
             let mut blocks = Blocks::open(source, Dialect::JsonLines, options, &ctx.name);
-            run(JsonDecoder, &mut blocks, ctx, process, merge)?;
+            run(Join, JsonDecoder, &mut blocks, ctx, process, merge)?;
             blocks.finish()
         }
         // A small Parquet file is fetched with one range: every byte is fetched once, hashed and
         // decoded from memory.
         Format::Parquet if source.len() <= options.parquet_whole_file_bytes => {
             let (mut bytes, hash) = fetch_whole(source, ctx)?;
-            run(ParquetDecoder::default(), &mut bytes, ctx, process, merge)?;
+            run(
+                Join,
+                ParquetDecoder::default(),
+                &mut bytes,
+                ctx,
+                process,
+                merge,
+            )?;
             Ok(hash)
         }
         Format::Parquet => {
             let mut ranges = Ranges::new(Arc::clone(source)).map_err(|e| ctx.io_error(e))?;
             let file = ctx.name.clone();
             hashed_beside(source, file, || {
-                run(ParquetDecoder::default(), &mut ranges, ctx, process, merge)
+                run(
+                    Join,
+                    ParquetDecoder::default(),
+                    &mut ranges,
+                    ctx,
+                    process,
+                    merge,
+                )
             })
         }
     }
@@ -421,7 +435,7 @@ impl Blocks {
 ///   record batches.
 /// * **A sequential half and a parallel half.** Where a record ends or what the next rows of a
 ///   Parquet column are is known only in file order, while turning text into numbers, most of
-///   the work, can run anywhere. So the decoder cuts units on the calling thread
+///   the work, can run anywhere. So the decoder cuts units in order, one window at a time
 ///   ([`Decoder::start`], [`Decoder::next_unit`], with `&mut self`), and its plan
 ///   ([`DecodePlan`]), shared read-only by the pool's threads, decodes them. The driver numbers
 ///   the units in order, so chunk numbers do not depend on threads.
@@ -467,11 +481,11 @@ pub(crate) struct Head<D: Decoder + ?Sized> {
 }
 
 /// The one read loop: the decoder's head, then windows of a few units per thread, decoded and
-/// processed on the pool while the calling thread cuts the next window; results are merged in
-/// unit order, and the first error in unit order wins. The feed and the decoder's sequential
-/// half stay on the calling thread, so they need not be `Send` (an Arrow C stream from Python is
-/// not).
-pub(crate) fn run<D, T, P, M>(
+/// processed on the pool while the next window is cut (how the two overlap is `overlap`'s
+/// choice, see [`Overlap`]); results are merged in unit order, and the first error in unit order
+/// wins.
+pub(crate) fn run<O, D, T, P, M>(
+    overlap: O,
     mut decoder: D,
     feed: &mut D::Feed,
     ctx: &mut FileContext,
@@ -479,6 +493,7 @@ pub(crate) fn run<D, T, P, M>(
     merge: &mut M,
 ) -> Result<(), ReadError>
 where
+    O: Overlap<D>,
     D: Decoder,
     T: Send,
     P: Fn(&Chunk) -> T + Sync,
@@ -487,43 +502,106 @@ where
     let Some(Head { plan, units }) = decoder.start(feed, ctx)? else {
         return Ok(());
     };
-    let mut head = units.into_iter();
-    let window = window_len();
-    let mut next_index = 0usize;
-    let mut read_window = || -> Result<Vec<(usize, D::Unit)>, ReadError> {
-        let mut out = Vec::with_capacity(window);
-        while out.len() < window {
-            let unit = match head.next() {
-                Some(unit) => unit,
-                None => match decoder.next_unit(feed)? {
-                    Some(unit) => unit,
-                    None => break,
-                },
-            };
-            out.push((next_index, unit));
-            next_index += 1;
-        }
-        Ok(out)
+    let mut units = Units {
+        decoder,
+        feed,
+        head: units.into_iter(),
+        next_index: 0,
     };
     let decode = |(index, unit): (usize, D::Unit)| {
         guarded(|| plan.decode(index, &unit))
             .unwrap_or_else(|reason| Err(plan.failed(&unit, reason)))
     };
-    let mut pending = read_window()?;
+    let mut pending = units.next_window()?;
     while !pending.is_empty() {
-        let mut results = Vec::new();
-        let mut next = Ok(Vec::new());
-        // Decode and process this window on the pool while this thread reads the next one.
-        rayon::in_place_scope(|scope| {
-            let tasks = std::mem::take(&mut pending);
-            let (decode, results) = (&decode, &mut results);
-            scope.spawn(move |_| *results = process_window(tasks, decode, process));
-            next = read_window();
-        });
+        let tasks = std::mem::take(&mut pending);
+        let (results, next) = overlap.both(|| process_window(tasks, &decode, process), &mut units);
         ctx.rows += merge_window(results, merge)?;
         pending = next?;
     }
     Ok(())
+}
+
+/// The sequential half of [`run`]: the decoder and its feed, cutting numbered units.
+pub(crate) struct Units<'a, D: Decoder> {
+    decoder: D,
+    feed: &'a mut D::Feed,
+    /// Units the decoder's head took from the feed, handed out first.
+    head: std::vec::IntoIter<D::Unit>,
+    next_index: usize,
+}
+
+/// A window of numbered units.
+type Window<U> = Result<Vec<(usize, U)>, ReadError>;
+
+impl<D: Decoder> Units<'_, D> {
+    /// The next units, as many as are decoded at once ([`window_len`]); fewer only at the end.
+    fn next_window(&mut self) -> Window<D::Unit> {
+        let window = window_len();
+        let mut out = Vec::with_capacity(window);
+        while out.len() < window {
+            let unit = match self.head.next() {
+                Some(unit) => unit,
+                None => match self.decoder.next_unit(self.feed)? {
+                    Some(unit) => unit,
+                    None => break,
+                },
+            };
+            out.push((self.next_index, unit));
+            self.next_index += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// How [`run`] decodes a window on the pool while it cuts the next one.
+pub(crate) trait Overlap<D: Decoder> {
+    /// Runs `process` (the window being decoded) and cuts the next window from `units`.
+    fn both<R: Send + Default>(
+        &self,
+        process: impl FnOnce() -> R + Send,
+        units: &mut Units<D>,
+    ) -> (R, Window<D::Unit>);
+}
+
+/// `rayon::join`, for feeds that may move between threads (files): the calling pool thread
+/// decodes and an idle one cuts the next window; on a busy pool one thread does both in turn, so
+/// only one window of units is held.
+pub(crate) struct Join;
+
+impl<D> Overlap<D> for Join
+where
+    D: Decoder + Send,
+    D::Feed: Send,
+{
+    fn both<R: Send + Default>(
+        &self,
+        process: impl FnOnce() -> R + Send,
+        units: &mut Units<D>,
+    ) -> (R, Window<D::Unit>) {
+        rayon::join(process, || units.next_window())
+    }
+}
+
+/// The next window is cut on the calling thread while the pool decodes, for a feed that must
+/// stay on its thread (an Arrow C stream from Python).
+pub(crate) struct InPlace;
+
+impl<D: Decoder> Overlap<D> for InPlace {
+    fn both<R: Send + Default>(
+        &self,
+        process: impl FnOnce() -> R + Send,
+        units: &mut Units<D>,
+    ) -> (R, Window<D::Unit>) {
+        let mut processed = R::default();
+        let mut next = Ok(Vec::new());
+        rayon::in_place_scope(|scope| {
+            let out = &mut processed;
+            scope.spawn(move |_| *out = process());
+            next = units.next_window();
+        });
+        (processed, next)
+    }
 }
 
 /// State of the file being read, shared with its decoder.
