@@ -602,6 +602,8 @@ fn bucket_range(key: u64, shift: u32, min: f64, max: f64) -> (f64, f64) {
 }
 
 /// Distances between the distributions of two sketches, as `scipy.stats` defines them on raw values.
+/// One pass yields all three, so the metrics `wasserstein_distance`, `energy_distance` and
+/// `two_sample_ks_statistic` (`drift::metrics`) read them from one [`compare`] per feature.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CdfDistances {
     /// `scipy.stats.wasserstein_distance(u, v)` = integral of |F - G|.

@@ -67,7 +67,7 @@ pub mod wasserstein;
 
 use std::collections::BTreeSet;
 
-use crate::drift::result::{FeatureKind, Metric};
+use crate::drift::result::Metric;
 use crate::profile::sketch::{CdfDistances, compare};
 use crate::profile::{NumericProfile, TextProfile};
 
@@ -240,26 +240,11 @@ impl MetricDef {
         let text = first.split_whitespace().collect::<Vec<_>>().join(" ");
         text.strip_prefix("**What.** ").unwrap_or(&text).to_string()
     }
-
-    /// Whether a feature of this kind has the metric.
-    pub fn applies_to(&self, kind: FeatureKind) -> bool {
-        matches!(
-            (self.kind, kind),
-            (Kind::Both, _)
-                | (Kind::Numeric, FeatureKind::Numeric)
-                | (Kind::Categorical, FeatureKind::Categorical)
-        )
-    }
 }
 
 /// The metric named `name`, if any.
 pub fn get(name: &str) -> Option<&'static MetricDef> {
     METRICS.iter().copied().find(|m| m.name == name)
-}
-
-/// The display label of `name`; the name itself for a metric not in the registry.
-pub fn label(name: &str) -> &str {
-    get(name).map_or(name, |m| m.label)
 }
 
 /// A numeric feature's two profiles, with what its metrics share.
@@ -339,12 +324,13 @@ impl Pair<'_> {
         }
     }
 
-    /// Each side's (missing values, rows).
+    /// Each side's (missing values, rows). A numeric value that does not parse counts as missing
+    /// (`NumericProfile::invalid`): the model cannot read it either.
     pub fn missing(&self) -> [(u64, u64); 2] {
         match self {
             Pair::Numeric(p) => [
-                (p.baseline.missing, p.baseline.rows),
-                (p.target.missing, p.target.rows),
+                (p.baseline.missing + p.baseline.invalid, p.baseline.rows),
+                (p.target.missing + p.target.invalid, p.target.rows),
             ],
             Pair::Categorical(p) => [
                 (p.baseline.missing, p.baseline.rows),

@@ -4,8 +4,8 @@ use super::{Compute, Direction, Kind, Unit, names};
 
 metric! {
     /// **What.** `PSI = sum over bins of (t - b) * ln(t / b)`, where `b` and `t` are the shares of
-    /// baseline and target values in each bin. About 0.1 is usually read as "some shift" (the
-    /// default threshold, as in Evidently), 0.25 as "a major shift".
+    /// baseline and target values in each bin. About 0.1 is usually read as "some shift"
+    /// (Evidently's threshold, and the default here), 0.25 as "a major shift".
     ///
     /// **Why.** The credit-risk industry's drift score; users coming from scorecards expect it.
     ///
