@@ -545,6 +545,7 @@ mod data {
                     "customer_id".into(),
                     "identifier: unique in every row".into(),
                 )],
+                ..SchemaChanges::default()
             },
             warnings: vec![format!(
                 "Column `{SCRIPT_COLUMN}` has a standard deviation 1.4 times the baseline's."
@@ -698,6 +699,63 @@ mod browser {
         (dom, console)
     }
 
+    /// What a probe measured of a page laid out `width` CSS px wide (every feature section open):
+    /// the page's `scrollWidth` and `clientWidth`, and each chart's label, left and right edge.
+    pub struct Layout {
+        pub scroll_width: f64,
+        pub client_width: f64,
+        pub charts: Vec<(String, f64, f64)>,
+    }
+
+    /// Lays `html` out `width` CSS px wide and measures it. Headless Chromium does not make a
+    /// window narrower than 500 px, so the page is loaded unchanged (its own policy and script
+    /// included) into a frame of that width, and a probe in the framing page measures it once it
+    /// has loaded and writes the figures into the framing page's DOM.
+    pub fn layout_at_width(chromium: &Path, html: &str, width: u32) -> Layout {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let frame = format!(
+            r#"<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{{margin:0}}iframe{{border:0;display:block}}</style></head><body><iframe id="page" width="{width}" height="2000" srcdoc="{}"></iframe><script>
+var f=document.getElementById('page');f.onload=function(){{var d=f.contentDocument,de=d.documentElement;
+var ds=d.querySelectorAll('details');for(var i=0;i<ds.length;i++)ds[i].open=true;
+var lines=['page '+de.scrollWidth+' '+de.clientWidth];var svgs=d.querySelectorAll('svg');
+for(var i=0;i<svgs.length;i++){{var b=svgs[i].getBoundingClientRect();lines.push('chart '+b.left+' '+b.right+' '+svgs[i].getAttribute('aria-label'))}}
+var pre=document.createElement('pre');pre.id='probe';pre.textContent=lines.join('\n');document.body.appendChild(pre)}};
+</script></body></html>"#,
+            html.replace('&', "&amp;").replace('"', "&quot;")
+        );
+        let page = dir.path().join("frame.html");
+        std::fs::write(&page, frame).expect("writing the framing page");
+        let (dom, _) = run(
+            chromium,
+            &page,
+            &[
+                format!("--window-size={},2000", width.max(500)),
+                "--dump-dom".into(),
+            ],
+        );
+        let start =
+            dom.find("<pre id=\"probe\">").expect("the probe ran") + "<pre id=\"probe\">".len();
+        let text = &dom[start..start + dom[start..].find("</pre>").expect("probe output ends")];
+        let mut layout = Layout {
+            scroll_width: f64::NAN,
+            client_width: f64::NAN,
+            charts: Vec::new(),
+        };
+        for line in text.lines() {
+            let mut parts = line.splitn(4, ' ');
+            let kind = parts.next().unwrap_or_default();
+            let a: f64 = parts.next().and_then(|v| v.parse().ok()).expect("a number");
+            let b: f64 = parts.next().and_then(|v| v.parse().ok()).expect("a number");
+            match kind {
+                "page" => (layout.scroll_width, layout.client_width) = (a, b),
+                _ => layout
+                    .charts
+                    .push((parts.next().unwrap_or_default().to_string(), a, b)),
+            }
+        }
+        layout
+    }
+
     /// A 1280 x 2000 screenshot of the top of the page.
     pub fn screenshot(chromium: &Path, page: &Path, png: &Path) {
         run(
@@ -798,6 +856,86 @@ fn assert_hostile_names_are_text(name: &str, html: &str, dom: &str) {
     );
 }
 
+/// The text a reader sees on a page, for snapshots: one block per line, table cells separated
+/// by ` | `, entities decoded; no style or script, and each chart reduced to `[chart: <label>]`.
+/// The version in the footer is written `[version]`.
+fn visible_text(html: &str) -> String {
+    let body = html.find("<body>").map_or(html, |i| &html[i..]);
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut rest = body;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let tag_end = open + rest[open..].find('>').expect("tags end");
+        let tag = &rest[open..=tag_end];
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+            .collect();
+        let mut next = tag_end + 1;
+        match name.as_str() {
+            "script" | "style" => {
+                let close = format!("</{name}>");
+                next = open + rest[open..].find(&close).expect("element closes") + close.len();
+            }
+            "svg" => {
+                let label = tag
+                    .split("aria-label=\"")
+                    .nth(1)
+                    .and_then(|l| l.split('"').next())
+                    .unwrap_or("");
+                text.push_str(&format!("\n[chart: {label}]\n"));
+                next = open + rest[open..].find("</svg>").expect("chart closes") + "</svg>".len();
+            }
+            "/td" | "/th" => text.push_str(" | "),
+            "span" => text.push(' '),
+            "/dt" => text.push_str(": "),
+            "br" | "p" | "/p" | "div" | "/div" | "h1" | "/h1" | "h2" | "/h2" | "h3" | "/h3"
+            | "tr" | "/tr" | "li" | "/li" | "summary" | "/summary" | "dt" | "/dd" | "section"
+            | "/section" | "footer" | "table" | "/table" | "details" | "/details" | "nav"
+            | "/nav" => {
+                text.push('\n');
+            }
+            _ => {}
+        }
+        rest = &rest[next..];
+    }
+    text.push_str(rest);
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace(
+            &format!("driftscan {}", env!("CARGO_PKG_VERSION")),
+            "driftscan [version]",
+        );
+    // `driftscan report` stamps the page with the time it was made.
+    let text = match text.find("Generated by driftscan [version] at ") {
+        Some(at) => {
+            let from = at + "Generated by driftscan [version]".len();
+            match text[from..].find(" UTC") {
+                Some(to) => format!("{}{}", &text[..from], &text[from + to + " UTC".len()..]),
+                None => text,
+            }
+        }
+        None => text,
+    };
+    text.lines()
+        .map(|l| {
+            let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+            l.trim_end_matches(" |")
+                .trim_end_matches('|')
+                .trim()
+                .to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn detector() -> Detector {
     Detector::try_from(DetectorConfig {
         name: "churn-model".into(),
@@ -814,6 +952,7 @@ fn detector() -> Detector {
         alert_on: Default::default(),
         min_effect: driftscan::detector::DEFAULT_MIN_EFFECT,
         feature_thresholds: Default::default(),
+        on_missing_feature: Default::default(),
         enabled: true,
     })
     .expect("valid detector")
@@ -823,7 +962,8 @@ fn detector() -> Detector {
 fn run_page_renders_in_chromium_with_every_chart_and_names_as_text() {
     let r = data::run(data::day("2026-11-24"), "scoring-eu", 1.0, 0.43, 129);
     let html = render_run(&r, &ReportOptions::default());
-    assert!(html.contains("Drift detected: coefficient 0.43 &gt; threshold 0.20"));
+    // Verdict "Drift detected: coefficient 0.43 > threshold 0.20", facts, metrics, quality.
+    insta::assert_snapshot!("run_page_text", visible_text(&html));
     let Some(dom) = check_in_browser("report-run", &html, 1 + data::CHARTED) else {
         return;
     };
@@ -841,11 +981,9 @@ fn run_page_renders_in_chromium_with_every_chart_and_names_as_text() {
 fn history_page_renders_in_chromium_with_trend_runs_and_detail() {
     let results = data::history();
     let html = render_history(Some(&detector()), &results, None, &ReportOptions::default());
-    assert!(
-        html.contains("Drift detected in 7 of 30 days"),
-        "verdict: {}",
-        &html[html.find("class=\"big\"").unwrap_or(0)..][..200]
-    );
+    // Verdict "Drift detected in 7 of 30 days", the runs (failed and no-data ones with their
+    // reason), the run in detail.
+    insta::assert_snapshot!("history_page_text", visible_text(&html));
     // Coefficient trend, contribution heat map, then the latest run: contributions + features.
     let Some(dom) = check_in_browser("report-history", &html, 2 + 1 + data::CHARTED) else {
         return;
@@ -872,11 +1010,68 @@ fn diff_page_renders_in_chromium() {
         coefficient: r.coefficient(),
     };
     let html = render_diff(&view, &ReportOptions::default());
+    insta::assert_snapshot!("diff_page_text", visible_text(&html));
     let Some(dom) = check_in_browser("report-diff", &html, 1 + data::CHARTED) else {
         return;
     };
     assert_hostile_names_are_text("diff", &html, &dom);
     assert!(dom.contains("Distributions: old vs new"));
+}
+
+/// At a phone's width (390 CSS px) every page fits the screen: it does not scroll sideways, and
+/// every chart, the contribution chart above all, lies inside it with every feature's section
+/// open. (Wide tables may scroll inside their own box; that box fits too.)
+#[test]
+fn pages_fit_a_390_px_phone_screen() {
+    let Some(chromium) = browser::chromium() else {
+        return;
+    };
+    let r = data::run(data::day("2026-11-24"), "scoring-eu", 1.0, 0.43, 129);
+    let opts = ReportOptions::default();
+    let view = DiffView {
+        old: r.baseline.clone(),
+        new: r.target.clone(),
+        column_metrics: r.column_metrics.clone(),
+        features: r.features.clone(),
+        schema: r.schema.clone(),
+        warnings: r.warnings.clone(),
+        coefficient: r.coefficient(),
+    };
+    let pages = [
+        ("run", render_run(&r, &opts), 1 + data::CHARTED),
+        (
+            "history",
+            render_history(Some(&detector()), &data::history(), None, &opts),
+            2 + 1 + data::CHARTED,
+        ),
+        ("diff", render_diff(&view, &opts), 1 + data::CHARTED),
+    ];
+    for (name, html, charts) in pages {
+        let layout = browser::layout_at_width(&chromium, &html, 390);
+        assert_eq!(
+            layout.client_width, 390.0,
+            "{name}: the frame is 390 px wide"
+        );
+        assert!(
+            layout.scroll_width <= 390.0,
+            "{name}: the page scrolls sideways: scrollWidth {}",
+            layout.scroll_width
+        );
+        assert_eq!(layout.charts.len(), charts, "{name}: charts measured");
+        for (label, left, right) in &layout.charts {
+            assert!(
+                *left >= 0.0 && *right <= 390.0 && right - left > 300.0,
+                "{name}: chart `{label}` spans {left}..{right} px of 390"
+            );
+        }
+        assert!(
+            layout
+                .charts
+                .iter()
+                .any(|(label, _, _)| label.starts_with("Contribution to drift")),
+            "{name}: no contribution chart measured"
+        );
+    }
 }
 
 /// The console check is only worth something if it catches a broken page: a page whose script
@@ -1044,10 +1239,16 @@ mod cli {
         .expect("report succeeds");
         assert_eq!(status, driftscan::cli::ExitStatus::Success);
         let html = std::fs::read_to_string(&out).expect("report written");
-        assert!(html.contains("Drift detected in 7 of 30 days"));
-        assert!(html.contains("Run in detail: scoring-eu on 2026-11-24"));
-        assert!(html.contains("58 scored, 1 failed, 1 with no data"));
-        // Per-feature detail survives for the run shown (trend, heat map, contributions, features).
+        // The page the library renders from the same results (its text is the
+        // `history_page_text` snapshot): verdict, "58 scored, 1 failed, 1 with no data", runs,
+        // and per-feature detail for the run shown.
+        let expected = render_history(
+            Some(&detector()),
+            &data::history(),
+            None,
+            &ReportOptions::default(),
+        );
+        assert_eq!(visible_text(&html), visible_text(&expected));
         assert_eq!(html.matches("<svg").count(), 2 + 1 + data::CHARTED);
     }
 
@@ -1074,9 +1275,9 @@ mod cli {
         )
         .expect("report succeeds");
         let html = std::fs::read_to_string(&out).expect("report written");
-        assert!(html.contains("2026-11-01 to 2026-11-10"));
-        assert!(html.contains("No drift in 10 days"));
-        assert!(html.contains("Run in detail: scoring-us on 2026-11-05"));
+        // "2026-11-01 to 2026-11-10", "No drift in 10 days", only scoring-us in the runs, and
+        // "Run in detail: scoring-us on 2026-11-05".
+        insta::assert_snapshot!("limited_history_page_text", visible_text(&html));
         assert_eq!(html.matches("<svg").count(), 2 + 1 + data::CHARTED);
         assert!(!html.contains("<td class=\"t\">scoring-eu</td>"));
     }

@@ -28,9 +28,8 @@ dl.facts dt{color:#555}dl.facts dd{margin:0;overflow-wrap:anywhere}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
 .card{background:#fff;border:1px solid #e2e2de;border-radius:6px;padding:8px 14px;min-width:130px}
 .card b{display:block;font-size:1.3em}.card span{color:#555;font-size:.85em}
-.chart{background:#fff;border:1px solid #e2e2de;border-radius:6px;padding:6px;overflow-x:auto}
-.chart svg{display:block;width:100%;height:auto}
-.chart.wide svg{min-width:560px}
+.chart{background:#fff;border:1px solid #e2e2de;border-radius:6px;padding:6px}
+.chart svg{display:block;width:100%;max-width:100%;height:auto}
 .tw{overflow-x:auto;background:#fff;border:1px solid #e2e2de;border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.86em;font-variant-numeric:tabular-nums}
 th,td{padding:4px 6px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
@@ -49,7 +48,8 @@ summary{cursor:pointer;padding:4px 0}summary .fname{font-weight:650;overflow-wra
 summary .sub{color:#555;font-size:.88em;margin-left:6px}
 .fd{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:12px;align-items:start;padding:6px 0 10px}
 .fd .chart{border:0;padding:0}
-@media (max-width:760px){.fd{grid-template-columns:1fr}.verdict .big{font-size:1.25em}main{padding:8px}.chart svg{min-width:440px}.chart.wide svg{min-width:680px}}
+@media (max-width:760px){.fd{grid-template-columns:1fr}.verdict .big{font-size:1.25em}main{padding:8px}}
+@media (max-width:480px){th:first-child,td:first-child{min-width:8em}.verdict{padding:10px 12px}.card{flex:1 1 40%;min-width:0}}
 ul.plain{margin:.3em 0;padding-left:1.2em}
 footer{color:#666;font-size:.85em;margin-top:2.5em}
 code{font-size:.92em;overflow-wrap:anywhere}

@@ -6,9 +6,10 @@
 //! escaping layer to audit, and styling stays consistent across charts.
 //!
 //! Each chart is a `<svg viewBox=...>` that the page stretches to its container's width, so it
-//! reads at 1280 px and scales down on a phone. Colours are the Okabe–Ito palette, which stays
-//! distinguishable under the common colour-vision deficiencies; baseline and target also differ by
-//! line style (solid vs dashed), so the charts read in greyscale too.
+//! reads at 1280 px and scales down to fit a phone; the contribution bars, whose names must stay
+//! legible, are laid out fluidly instead (see [`contribution_bars`]). Colours are the Okabe–Ito
+//! palette, which stays distinguishable under the common colour-vision deficiencies; baseline and
+//! target also differ by line style (solid vs dashed), so the charts read in greyscale too.
 
 use std::fmt::Write;
 
@@ -487,19 +488,28 @@ fn date_ticks(first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, String)> {
 
 /// Sorted horizontal bars (largest first) for per-feature contributions; `total` is the number
 /// of features before truncation, so the caption can say how many are not drawn.
+///
+/// Unlike the other charts this one is fluid rather than scaled: it has no `viewBox`, every
+/// horizontal position is a percentage of its width and every vertical one is in CSS pixels, so
+/// its text keeps the page's size while the bars stretch or shrink with the screen. Each name
+/// sits on its own line above its bar and gets the full width, which is what lets the chart fit
+/// a 390 px phone screen without scrolling and without shrinking the names into illegibility.
 pub fn contribution_bars(items: &[(String, f64)], total: usize) -> String {
-    let row = 22.0;
-    let (left, right, top, bottom) = (200.0, 70.0, 10.0, 46.0);
-    let w = 820.0;
+    // Name line, bar, gap.
+    let row = 36.0;
+    let (top, bottom) = (4.0, 44.0);
+    // The largest tick ends at this share of the width; the rest holds the value labels.
+    let plot = 84.0;
     let h = top + bottom + row * items.len().max(1) as f64;
     let vmax = items
         .iter()
         .map(|i| i.1)
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let ticks = nice_ticks(0.0, vmax.max(1e-9), 5);
-    let x = Scale::new(0.0, ticks.last().copied().unwrap_or(1.0), left, w - right);
-    let mut out = String::with_capacity(512 + items.len() * 260);
+    let ticks = nice_ticks(0.0, vmax.max(1e-9), 4);
+    let x = Scale::new(0.0, ticks.last().copied().unwrap_or(1.0), 0.0, plot);
+    let at = |v: f64| format!("{}%", px(x.at(v)));
+    let mut out = String::with_capacity(768 + items.len() * 300);
     let label = if total > items.len() {
         format!(
             "Contribution to drift of the {} largest of {total} features",
@@ -508,36 +518,66 @@ pub fn contribution_bars(items: &[(String, f64)], total: usize) -> String {
     } else {
         "Contribution to drift per feature".to_string()
     };
-    open_svg(&mut out, w, h, &label);
+    let _ = write!(
+        out,
+        r#"<svg class="fluid" width="100%" height="{}" style="height:{}px" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><title>{}</title>"#,
+        px(h),
+        px(h),
+        escape(&label),
+        escape(&label)
+    );
     let base = h - bottom;
-    vertical_grid(&mut out, &ticks, |t| x.at(t), top, base);
+    for &t in &ticks {
+        let xx = at(t);
+        let _ = write!(
+            out,
+            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{GRID}"/>"#,
+            px(top),
+            px(base)
+        );
+    }
     for (i, (name, v)) in items.iter().enumerate() {
         let yy = top + row * i as f64;
         let v = if v.is_finite() { *v } else { 0.0 };
         let _ = write!(
             out,
-            r#"<g><title>{}: {}</title><text x="{}" y="{}" text-anchor="end" fill="{INK}">{}</text><rect x="{}" y="{}" width="{}" height="{}" fill="{THRESHOLD}" fill-opacity="0.8"/><text x="{}" y="{}" fill="{INK}">{}</text></g>"#,
+            r#"<g><title>{}: {}</title><text x="0" y="{}" fill="{INK}">{}</text><rect x="0" y="{}" width="{}%" height="12" fill="{THRESHOLD}" fill-opacity="0.8"/><text x="{}%" y="{}" fill="{INK}">{}</text></g>"#,
             escape(name),
             pct(v),
-            px(left - 8.0),
-            px(yy + 15.0),
-            escape(&truncate(name, 28)),
-            px(left),
-            px(yy + 4.0),
-            px((x.at(v) - left).max(0.5)),
-            px(row - 8.0),
-            px(x.at(v) + 5.0),
-            px(yy + 15.0),
+            px(yy + 13.0),
+            escape(&truncate(name, 36)),
+            px(yy + 18.0),
+            // At least a hairline, so a tiny share still shows as a bar.
+            px(x.at(v).max(0.2)),
+            px(x.at(v) + 1.0),
+            px(yy + 28.5),
             pct(v)
         );
     }
-    let xt: Vec<(f64, String)> = ticks.iter().map(|t| (*t, pct(*t))).collect();
-    x_axis(
-        &mut out,
-        &x,
-        &xt,
-        base,
-        "share of the classifier's importance (sums to 100%)",
+    let _ = write!(
+        out,
+        r#"<line x1="0" x2="{}" y1="{}" y2="{}" stroke="{AXIS}"/>"#,
+        at(ticks.last().copied().unwrap_or(1.0)),
+        px(base),
+        px(base)
+    );
+    for (i, &t) in ticks.iter().enumerate() {
+        let xx = at(t);
+        // The first label starts at the left edge so that it is not cut off there.
+        let anchor = if i == 0 { "start" } else { "middle" };
+        let _ = write!(
+            out,
+            r#"<line x1="{xx}" x2="{xx}" y1="{}" y2="{}" stroke="{AXIS}"/><text x="{xx}" y="{}" text-anchor="{anchor}" fill="{AXIS}">{}</text>"#,
+            px(base),
+            px(base + 4.0),
+            px(base + 17.0),
+            pct(t)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<text x="0" y="{}" font-size="12" fill="{AXIS}">share of the classifier's importance (sums to 100%)</text>"#,
+        px(base + 36.0)
     );
     out.push_str("</svg>");
     out
@@ -905,7 +945,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        crate::base::text::parse_day(s).unwrap()
     }
 
     #[test]
