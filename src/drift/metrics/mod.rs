@@ -2,7 +2,7 @@
 //! contract name, display label, kind, direction, unit, default threshold, documentation (What /
 //! Why / Binning / Reference) and how it is computed. [`METRICS`] lists them; the scan, the
 //! terminal table, the report, the alert, the Python frame and the metric list in
-//! `docs/engine.md` all read that list, so adding a metric is one new file and one line there.
+//! `docs/metrics.md` all read that list, so adding a metric is one new file and one line there.
 //!
 //! The scan calls [`numeric`] or [`categorical`] once per feature; they evaluate, in registry
 //! order, every metric computed from the two column profiles:
@@ -398,7 +398,7 @@ pub fn category_table(
     (names, b, t)
 }
 
-/// The metric list of `docs/engine.md`: one row per registry metric, in registry order.
+/// The metric list of `docs/metrics.md`: one row per registry metric, in registry order.
 pub fn markdown_table() -> String {
     let mut out = String::from(
         "| metric | label | for | more drift is | unit | default threshold | what it measures |\n|---|---|---|---|---|---|---|\n",

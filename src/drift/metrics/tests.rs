@@ -126,11 +126,11 @@ fn p_values_fall_and_distances_rise_with_drift() {
     }
 }
 
-const DOC: &str = "docs/engine.md";
+const DOC: &str = "docs/metrics.md";
 const BEGIN: &str = "<!-- metric list: generated from src/drift/metrics (METRICS) -->\n";
 const END: &str = "<!-- end of metric list -->\n";
 
-/// The metric list in docs/engine.md is [`markdown_table`]. Run with
+/// The metric list in docs/metrics.md is [`markdown_table`]. Run with
 /// `DRIFTSCAN_UPDATE_DOCS=1` to rewrite it after changing a metric.
 #[test]
 fn the_docs_list_the_registry() {
