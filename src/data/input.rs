@@ -40,7 +40,7 @@ pub enum Input {
 /// CSV and JSON lines (gzipped or not) are read once from start to end through
 /// [`ByteSource::reader`]; Parquet is read through [`ByteSource::read_range`]: the footer, then
 /// the pages of the columns read, a window of a few hundred KB to a few MB at a time (see
-/// `data::parquet`).
+/// `data::ranges`).
 pub trait ByteSource: Send + Sync + std::fmt::Debug + 'static {
     /// Path or blob key: used in messages and, by its extension, for the format.
     fn name(&self) -> &str;
