@@ -8,6 +8,7 @@
 #   the Python wheel        -> .tools/py-venv        (recreated each run: maturin builds the wheel
 #                                                     of ./python, pip installs it with pyspark and
 #                                                     the DataFrame libraries, pytest runs)
+#                           -> .tools/py3-venv       (the same wheel and tests on pandas 3)
 #
 # Nothing is skipped: if a component cannot be installed or started, the suite fails and says why.
 set -euo pipefail
@@ -88,3 +89,9 @@ wheel=$(ls "$tools"/py-wheel/driftscan-*.whl)
 echo "wheel $(basename "$wheel"): $(( $(stat -c %s "$wheel") / 1024 / 1024 )) MB, built in $(( $(date +%s) - started )) s"
 "$tools/py-venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
 (cd python/tests && "$tools/py-venv/bin/python" -m pytest -q -p no:cacheprovider .)
+
+say "Python package again on pandas 3 (the Spark tests ran on pandas 2 above)"
+rm -rf "$tools/py3-venv"
+python3 -m venv "$tools/py3-venv"
+"$tools/py3-venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-python-pandas3.txt "$wheel"
+(cd python/tests && "$tools/py3-venv/bin/python" -m pytest -q -p no:cacheprovider --ignore=test_spark.py .)

@@ -41,6 +41,8 @@ mod pipeline;
 mod service;
 /// Store contract on the local folder and on Azurite (also hosts the Azurite harness).
 mod store;
+/// Unreadable values, vanished columns and unseen categories in the verdict.
+mod verdicts;
 
 /// The scan, profile, diff and demo commands as a user runs them (exit codes, output, files).
 mod cli;

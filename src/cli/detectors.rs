@@ -9,10 +9,10 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ExitStatus;
-use crate::pipeline::Detectors;
 use crate::pipeline::detectors::{
     BackfillRequest, HISTORY_KEPT, PutMode, RangeRequest, RunRequest,
 };
+use crate::pipeline::{Detectors, ErrorCode, OpError};
 
 /// Create, inspect, change, run and backfill detectors.
 #[derive(Debug, Args)]
@@ -118,8 +118,18 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 
 /// Runs one detector command.
 pub fn run(args: DetectorsArgs) -> anyhow::Result<ExitStatus> {
-    super::with_store(&args.store, |store| {
+    let location = args.store.clone();
+    super::with_store(&args.store, |store| async move {
         dispatch(Detectors::new(store), args.action)
+            .await
+            .map_err(|e| match e.downcast::<OpError>() {
+                // On the command line the store is the user's own: say which one was looked in.
+                Ok(op) if op.code() == ErrorCode::NotFound => {
+                    OpError::new(op.code(), format!("{op} in `{location}`")).into()
+                }
+                Ok(op) => op.into(),
+                Err(other) => other,
+            })
     })
 }
 

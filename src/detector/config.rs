@@ -65,9 +65,32 @@ pub struct DetectorConfig {
     /// Per-feature minimum effect, in place of `min_effect` for the features named.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub feature_thresholds: BTreeMap<String, f64>,
+    /// What a run does when a monitored feature is missing from the target: reports it as drift
+    /// (the default: named in the verdict, the alert and the report) or fails.
+    #[serde(default, skip_serializing_if = "OnMissingFeature::is_default")]
+    pub on_missing_feature: OnMissingFeature,
     /// Whether the timer runs it.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+}
+
+/// What a scan does when a feature it monitors is missing from the target. A vanished input is
+/// drift of the worst kind (the model now sees it as missing on every row), so it is never
+/// silent: it is reported, or it fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnMissingFeature {
+    /// Listed in `schema.missing_features`, named in the verdict, counted as drift for alerts.
+    #[default]
+    Report,
+    /// The scan fails, naming the feature.
+    Fail,
+}
+
+impl OnMissingFeature {
+    fn is_default(&self) -> bool {
+        *self == OnMissingFeature::Report
+    }
 }
 
 fn default_drift_threshold() -> f64 {

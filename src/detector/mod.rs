@@ -22,7 +22,7 @@ pub mod snapshots;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::{AlertConfig, AlertOn, DetectorConfig};
+pub use config::{AlertConfig, AlertOn, DetectorConfig, OnMissingFeature};
 pub use rules::{
     ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, FIRST_DATE, LAST_DATE,
     MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, is_email, parse_date, validate_name,

@@ -364,6 +364,10 @@ pub struct Kde {
 pub struct SchemaChanges {
     /// In the baseline, absent from the target.
     pub missing_in_target: Vec<String>,
+    /// Of those, the features the scan monitors: the model now sees them missing on every row.
+    /// Named in the verdict and counted as drift for alerts (`OnMissingFeature::Report`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_features: Vec<String>,
     /// In the target, absent from the baseline.
     pub added_in_target: Vec<String>,
     /// Columns whose type differs between baseline and target: (name, baseline type, target type).

@@ -21,7 +21,7 @@ use super::result::{
 };
 use super::significance::{self, FeatureTests, SignificanceOptions};
 use crate::data::is_aml_bookkeeping;
-use crate::detector::MAX_FEATURES;
+use crate::detector::{MAX_FEATURES, OnMissingFeature};
 use crate::profile::{ColumnProfile, FeatureType, NumericProfile, Profile, ProfileError};
 
 /// Quantiles reported per numeric feature.
@@ -56,6 +56,8 @@ pub struct ScanOptions {
     /// Significance level and minimum effects of the per-feature `drifted` flags (the level is
     /// also the classifier's).
     pub significance: SignificanceOptions,
+    /// What a monitored feature missing from the target does: reported as drift, or an error.
+    pub on_missing_feature: OnMissingFeature,
 }
 
 /// Seed of the classifier's sampling, folds and model unless one is given, so that two scans of
@@ -69,6 +71,7 @@ impl Default for ScanOptions {
             threshold: crate::detector::DEFAULT_DRIFT_THRESHOLD,
             seed: DEFAULT_SCAN_SEED,
             significance: SignificanceOptions::default(),
+            on_missing_feature: OnMissingFeature::default(),
         }
     }
 }
@@ -133,6 +136,7 @@ impl ScanRequest {
                 min_effect: self.min_effect,
                 ..SignificanceOptions::default()
             },
+            on_missing_feature: OnMissingFeature::default(),
         })
     }
 }
@@ -199,6 +203,7 @@ pub fn compare(
         warnings.extend(profile.warnings.iter().map(|w| format!("{side}: {w}")));
     }
     let (chosen, schema) = choose_features(baseline, target, options, &mut warnings)?;
+    warnings.extend(data_warnings(&chosen, &schema));
 
     // Per-feature metrics and distributions are independent: one task per feature.
     let per_feature: Vec<(Vec<Metric>, FeatureReport)> = chosen
@@ -377,13 +382,14 @@ fn choose_features<'a>(
             }
         };
         let Some(&other) = target_by_name.get(column.name.as_str()) else {
-            if requested.is_some() {
+            if options.on_missing_feature == OnMissingFeature::Fail {
                 return Err(ScanError::FeatureNotInTarget {
                     name: column.name.clone(),
                     target: target.source.clone(),
                 });
             }
-            continue; // reported in `missing_in_target`
+            schema.missing_features.push(column.name.clone());
+            continue;
         };
         if other.kind() != column.kind() {
             continue; // reported in `retyped`
@@ -422,6 +428,77 @@ fn choose_features<'a>(
         return Err(ScanError::NoFeatures { hint });
     }
     Ok((chosen, schema))
+}
+
+/// Share of a column's values that may not parse before a warning says so: more than half
+/// unreadable is a broken feed, not noise.
+const UNREADABLE_WARNING_SHARE: f64 = 0.5;
+
+/// How many unseen categories a warning names per feature.
+const UNSEEN_NAMED: usize = 5;
+
+/// What a user must read even when no test flags it: monitored features that vanished from the
+/// target, columns mostly unreadable, and categories the baseline never had (whatever their
+/// share: a category the model never saw is a fact, not an effect size).
+fn data_warnings(chosen: &[Chosen<'_>], schema: &SchemaChanges) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !schema.missing_features.is_empty() {
+        warnings.push(format!(
+            "missing from the target: {}; the model sees {} as missing on every row",
+            schema.missing_features.join(", "),
+            if schema.missing_features.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
+    let share = |part: u64, rows: u64| part as f64 / rows.max(1) as f64;
+    for f in chosen {
+        if let (Some(b), Some(t)) = (f.baseline.numeric(), f.target.numeric()) {
+            for (side, p) in [("baseline", b), ("target", t)] {
+                if p.rows > 0 && share(p.invalid, p.rows) > UNREADABLE_WARNING_SHARE {
+                    warnings.push(format!(
+                        "`{}`: {} of {} values in the {side} ({:.1} %) are not numbers; they count as missing",
+                        f.name,
+                        p.invalid,
+                        p.rows,
+                        100.0 * share(p.invalid, p.rows)
+                    ));
+                }
+            }
+        }
+        if let (Some(b), Some(t)) = (f.baseline.text(), f.target.text()) {
+            // Past its category cap the baseline may hold a category among its `other` rows.
+            if b.other > 0 {
+                continue;
+            }
+            let unseen: Vec<(&str, u64)> = t
+                .categories()
+                .into_iter()
+                .filter(|(c, _)| !b.counts.contains_key(*c))
+                .collect();
+            if unseen.is_empty() {
+                continue;
+            }
+            let total: u64 = unseen.iter().map(|(_, n)| n).sum();
+            let mut named: Vec<String> = unseen
+                .iter()
+                .take(UNSEEN_NAMED)
+                .map(|(c, n)| format!("`{c}` ({:.1} %)", 100.0 * share(*n, t.rows)))
+                .collect();
+            if unseen.len() > UNSEEN_NAMED {
+                named.push(format!("and {} more", unseen.len() - UNSEEN_NAMED));
+            }
+            warnings.push(format!(
+                "`{}`: categories the baseline never had, in {:.1} % of the target's rows: {}",
+                f.name,
+                100.0 * share(total, t.rows),
+                named.join(", ")
+            ));
+        }
+    }
+    warnings
 }
 
 /// Metrics (without the contribution) and the report of one feature.

@@ -57,12 +57,16 @@ impl Status {
     }
 }
 
-/// What `result` found (a run that did not succeed found nothing).
+/// What `result` found (a run that did not succeed found nothing). A monitored feature missing
+/// from the target counts as a drifted feature.
 pub fn status(result: &RunResult) -> Status {
     if result.run.status != RunStatus::Succeeded {
         Status::NoDrift
     } else {
-        Status::of(result.has_drift, result.drifted_features().len())
+        Status::of(
+            result.has_drift,
+            result.drifted_features().len() + result.schema.missing_features.len(),
+        )
     }
 }
 
@@ -96,11 +100,33 @@ pub fn sentence(result: &RunResult) -> String {
             format!("{n} of {compared} {noun} drifted: {named}")
         }
     };
-    format!("coefficient {c}, {relation} the threshold {t}; {features}")
+    let mut sentence = format!("coefficient {c}, {relation} the threshold {t}; {features}");
+    // Above the threshold with no feature flagged: say where the coefficient comes from, so the
+    // numbers and the sentence never seem to contradict each other.
+    if result.has_drift
+        && drifted.is_empty()
+        && let Some((name, share)) = result.top_contributors(1).into_iter().next()
+    {
+        sentence.push_str(&format!(
+            "; the classifier told the two apart mostly by {name} ({:.0} % of the contribution)",
+            100.0 * share
+        ));
+    }
+    if !result.schema.missing_features.is_empty() {
+        sentence.push_str(&format!(
+            "; missing from the target: {}",
+            result.schema.missing_features.join(", ")
+        ));
+    }
+    sentence
 }
 
 /// Whether `result` warrants an alert under `alert_on`.
 pub fn warrants_alert(result: &RunResult, alert_on: AlertOn) -> bool {
+    // A monitored input that vanished alerts whatever the policy: the model is blind to it.
+    if result.run.status == RunStatus::Succeeded && !result.schema.missing_features.is_empty() {
+        return true;
+    }
     match status(result) {
         Status::NoDrift => false,
         Status::Drift => alert_on != AlertOn::Features || !result.drifted_features().is_empty(),

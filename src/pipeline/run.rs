@@ -42,6 +42,9 @@ pub struct ServiceOutcome {
     pub datadrift_coefficient: Option<f64>,
     /// Features that drifted significantly (`RunResult::drifted_features`).
     pub drifted_features: Vec<String>,
+    /// Monitored features missing from the snapshot (`schema.missing_features`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_features: Vec<String>,
     /// `result` when stored as the date's result, `failed_attempt` when kept beside a succeeded one.
     pub recorded: &'static str,
     /// Why it failed or had no data.
@@ -59,13 +62,22 @@ impl std::fmt::Display for ServiceOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}  {}  ", self.date, self.service)?;
         match self.status {
-            RunStatus::Succeeded => write!(
-                f,
-                "coefficient {:.4}  {}",
-                self.datadrift_coefficient.unwrap_or(f64::NAN),
-                Status::of(self.has_drift, self.drifted_features.len())
+            RunStatus::Succeeded => {
+                write!(
+                    f,
+                    "coefficient {:.4}  {}",
+                    self.datadrift_coefficient.unwrap_or(f64::NAN),
+                    Status::of(
+                        self.has_drift,
+                        self.drifted_features.len() + self.missing_features.len()
+                    )
                     .with_features(&self.drifted_features)
-            ),
+                )?;
+                if !self.missing_features.is_empty() {
+                    write!(f, "  missing: {}", self.missing_features.join(", "))?;
+                }
+                Ok(())
+            }
             status => write!(
                 f,
                 "{status:?}: {}{}",
@@ -141,6 +153,7 @@ pub async fn run_window(
             has_drift: result.has_drift,
             datadrift_coefficient: result.coefficient(),
             drifted_features: result.drifted_features(),
+            missing_features: result.schema.missing_features.clone(),
             recorded: match recorded {
                 Recorded::Result => "result",
                 Recorded::FailedAttempt => FAILED_ATTEMPT,
@@ -224,6 +237,7 @@ async fn score_service(
         threshold: detector.drift_threshold,
         seed: seed(&detector.name, service, window.start),
         significance: SignificanceOptions::for_detector(detector),
+        on_missing_feature: detector.on_missing_feature,
     };
     let context = RunContext {
         detector: detector.name.clone(),
