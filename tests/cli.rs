@@ -69,21 +69,25 @@ pub(crate) fn write_pair(dir: &Path, shift: f64) -> (PathBuf, PathBuf) {
     (write("train.csv", 0.0), write("today.csv", shift))
 }
 
-/// `driftscan scan --json` on two datasets, which must succeed; the parsed result document.
-fn scan_json(baseline: &Path, target: &Path, dir: &Path) -> Value {
-    let out = driftscan(
-        &[
-            "scan",
-            "--baseline",
-            baseline.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-            "--json",
-        ],
-        dir,
-    );
+/// `driftscan scan` on two datasets with `extra` options, which must succeed; its stdout.
+pub(crate) fn scan_stdout(baseline: &Path, target: &Path, dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "scan",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--target",
+        target.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let out = driftscan(&args, dir);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document")
+    stdout(&out)
+}
+
+/// `driftscan scan --json` on two datasets, which must succeed; the parsed result document.
+pub(crate) fn scan_json(baseline: &Path, target: &Path, dir: &Path) -> Value {
+    serde_json::from_str(&scan_stdout(baseline, target, dir, &["--json"]))
+        .expect("stdout is one JSON document")
 }
 
 #[test]

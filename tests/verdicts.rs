@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli::{driftscan, stderr, stdout};
+use crate::cli::{driftscan, scan_stdout, stderr, stdout};
 
 /// A CSV of `rows` rows: `amount` (numeric, or `text` in place of every value when given),
 /// `tier` (a category; every `unseen_every`-th row `50%`, which the baseline never has) and
@@ -46,34 +46,11 @@ fn write_csv(
 }
 
 fn scan_json(dir: &Path, baseline: &Path, target: &Path) -> Value {
-    let out = driftscan(
-        &[
-            "scan",
-            "--baseline",
-            baseline.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-            "--json",
-        ],
-        dir,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
+    crate::cli::scan_json(baseline, target, dir)
 }
 
 fn summary(dir: &Path, baseline: &Path, target: &Path) -> String {
-    let out = driftscan(
-        &[
-            "scan",
-            "--baseline",
-            baseline.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-        ],
-        dir,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stdout(&out)
+    scan_stdout(baseline, target, dir, &[])
 }
 
 fn metric(doc: &Value, feature: &str, name: &str) -> f64 {
