@@ -310,11 +310,14 @@ class DataDriftDetector:
         snapshots: str | None = None,
         latency: int = 0,
         enabled: bool = False,
+        on_missing_feature: str = "report",
     ) -> DataDriftDetector:
         """Stores a new detector and returns it. ``baseline`` is the training data (a file, a
         folder, a glob or a ``.profile``, relative to the store, ``az://...`` or an absolute
         folder); ``snapshots`` the location template of the model's inputs (default: Azure ML's
-        legacy model-data-collector layout; see docs/service.md). Every field is checked as the
+        legacy model-data-collector layout; see docs/service.md). ``on_missing_feature`` is what a
+        run does when a monitored feature is missing from a snapshot: ``"report"`` names it in the
+        verdict and alerts, ``"fail"`` records the run as failed. Every field is checked as the
         service checks it; a bad one raises :class:`~driftscan.errors.DetectorError` naming it.
         """
         definition: dict[str, Any] = {
@@ -330,6 +333,8 @@ class DataDriftDetector:
         }
         if snapshots is not None:
             definition["snapshots"] = snapshots
+        if on_missing_feature != "report":
+            definition["on_missing_feature"] = on_missing_feature
         if feature_list is not None:
             definition["feature_list"] = builtins.list(feature_list)
         if alert_config is not None:
@@ -527,9 +532,11 @@ class DataDriftDetector:
         baseline: Any = UNCHANGED,
         snapshots: Any = UNCHANGED,
         latency: Any = UNCHANGED,
+        on_missing_feature: Any = UNCHANGED,
     ) -> DataDriftDetector:
         """Changes the fields given (``...`` leaves one as it is; ``drift_threshold=None``
-        restores the default (:data:`DEFAULT_DRIFT_THRESHOLD`), ``feature_list=None`` compares every column, ``alert_config=None`` drops
+        restores the default (:data:`DEFAULT_DRIFT_THRESHOLD`), ``feature_list=None`` compares
+        every column, ``alert_config=None`` drops
         alerts). Name, model and frequency cannot change, as in Azure ML. Returns ``self``."""
         current = self._backend.get(self.name)
         if services is not UNCHANGED:
@@ -554,6 +561,8 @@ class DataDriftDetector:
                 current["snapshots"] = snapshots
         if latency is not UNCHANGED:
             current["latency"] = latency
+        if on_missing_feature is not UNCHANGED:
+            current["on_missing_feature"] = on_missing_feature
         self._definition = self._backend.replace(self.name, current)
         return self
 

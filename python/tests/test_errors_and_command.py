@@ -216,3 +216,17 @@ def test_every_error_code_has_its_own_class():
         assert type(raised).__name__ == class_name, code
         assert not isinstance(raised, driftscan.ServiceError), code
         assert raised.code == code
+
+
+def test_a_detector_chooses_what_a_missing_feature_does(workdir):
+    store = workdir / "store"
+    store.mkdir()
+    good = dict(name="ok", model_name="m", model_version=1, services=["svc"], baseline="train.csv")
+    d = DataDriftDetector.create(store, **good, on_missing_feature="fail")
+    assert d.to_dict()["on_missing_feature"] == "fail"
+    assert "on_missing_feature" not in DataDriftDetector.create(store, **dict(good, name="d")).to_dict()
+    d.update(on_missing_feature="report")
+    assert DataDriftDetector.get_by_name(store, "ok").to_dict().get("on_missing_feature", "report") == "report"
+    with pytest.raises(driftscan.DetectorError) as e:
+        DataDriftDetector.create(store, **dict(good, name="x"), on_missing_feature="ignore")
+    assert e.value.code == "invalid_json" and "ignore" in str(e.value)

@@ -262,3 +262,11 @@ def test_profiles_compare_equal_by_their_statistics_whatever_their_provenance():
     assert whole.statistics_bytes() == halves.statistics_bytes()
     assert whole.source != halves.source
     assert whole != driftscan.profile(df[:3999])
+
+
+def test_a_frame_without_pyarrow_gets_an_install_hint(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow` now fails
+    with pytest.raises(driftscan.InputTypeError, match=r"pip install 'driftscan\[pandas\]'"):
+        driftscan.profile(pd.DataFrame({"x": [1.0, 2.0]}))
