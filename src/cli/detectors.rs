@@ -71,11 +71,13 @@ pub enum DetectorAction {
     Run {
         /// Detector name.
         name: String,
-        /// Target date, YYYY-MM-DD.
+        /// Target date, YYYY-MM-DD, not in the future (messages call it `target_date`, as the
+        /// REST API does).
         #[arg(long)]
         date: String,
     },
-    /// Print results and metrics between two dates (Azure ML `get_output` shape) as JSON.
+    /// Print results and metrics between two dates (Azure ML `get_output` shape) as JSON, at
+    /// most 92 days at a time: stderr names the date the next page starts at.
     Output {
         /// Detector name.
         name: String,
@@ -90,10 +92,10 @@ pub enum DetectorAction {
     Backfill {
         /// Detector name.
         name: String,
-        /// First date, YYYY-MM-DD.
+        /// First date, YYYY-MM-DD (`start_date` in messages).
         #[arg(long)]
         start: String,
-        /// Last date, YYYY-MM-DD.
+        /// Last date, YYYY-MM-DD, not in the future (`end_date` in messages).
         #[arg(long)]
         end: String,
     },
