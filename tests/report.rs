@@ -952,6 +952,7 @@ fn detector() -> Detector {
         alert_on: Default::default(),
         min_effect: driftscan::detector::DEFAULT_MIN_EFFECT,
         feature_thresholds: Default::default(),
+        feature_types: Default::default(),
         on_missing_feature: Default::default(),
         enabled: true,
     })

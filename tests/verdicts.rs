@@ -185,3 +185,221 @@ fn unseen_categories_are_listed_with_their_share_whatever_the_effect() {
         "the terminal summary lists the warning"
     );
 }
+
+#[test]
+fn a_declared_type_reads_integer_codes_as_categories_and_a_profile_cannot_contradict_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, t) = (dir.path().join("b.csv"), dir.path().join("t.csv"));
+    let codes = |path: &Path, shift: usize| {
+        let mut s = String::from("puma,amount\n");
+        for i in 0..2000 {
+            writeln!(s, "{},{}", 100 + (i * 7 + shift) % 5, (i * 13) % 97).unwrap();
+        }
+        std::fs::write(path, s).unwrap();
+    };
+    codes(&b, 0);
+    codes(&t, 1);
+    let kind_of = |doc: &Value| {
+        doc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "puma")
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(kind_of(&scan_json(dir.path(), &b, &t)), "numeric");
+    let declared: Value = serde_json::from_str(&scan_stdout(
+        &b,
+        &t,
+        dir.path(),
+        &["--json", "--type", "puma=categorical"],
+    ))
+    .unwrap();
+    assert_eq!(kind_of(&declared), "categorical");
+
+    // A baseline profile keeps the types it was profiled with: declared, or refused.
+    let profile = dir.path().join("b.profile");
+    let (p, ps) = (profile.to_str().unwrap(), b.to_str().unwrap());
+    let made = driftscan(
+        &[
+            "profile",
+            "--input",
+            ps,
+            "--out",
+            p,
+            "--type",
+            "puma=categorical",
+        ],
+        dir.path(),
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let from_profile: Value =
+        serde_json::from_str(&scan_stdout(&profile, &t, dir.path(), &["--json"])).unwrap();
+    assert_eq!(kind_of(&from_profile), "categorical");
+    let refused = driftscan(
+        &[
+            "scan",
+            "--baseline",
+            p,
+            "--target",
+            t.to_str().unwrap(),
+            "--type",
+            "puma=numeric",
+        ],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("column `puma` is text in the saved baseline profile"),
+        "{}",
+        stderr(&refused)
+    );
+    let bad = driftscan(
+        &[
+            "scan",
+            "--baseline",
+            ps,
+            "--target",
+            t.to_str().unwrap(),
+            "--type",
+            "puma=date",
+        ],
+        dir.path(),
+    );
+    assert!(
+        stderr(&bad).contains("type `date` is not `numeric` or `categorical`"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn a_detector_reads_declared_columns_as_declared_and_caches_the_baseline_per_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let day = store.join("snap/svc/2026/11/20");
+    std::fs::create_dir_all(&day).unwrap();
+    let codes = |path: &Path, shift: usize| {
+        let mut s = String::from("puma,amount\n");
+        for i in 0..2000 {
+            writeln!(s, "{},{}", 100 + (i * 7 + shift) % 5, (i * 13) % 97).unwrap();
+        }
+        std::fs::write(path, s).unwrap();
+    };
+    codes(&store.join("b.csv"), 0);
+    codes(&day.join("t.csv"), 1);
+    let store_arg = format!("--store={}", store.display());
+    for (name, types) in [
+        ("as-numbers", serde_json::json!({})),
+        ("as-codes", serde_json::json!({"puma": "categorical"})),
+    ] {
+        let definition = dir.path().join(format!("{name}.json"));
+        std::fs::write(
+            &definition,
+            serde_json::json!({"name": name, "model_name": "m", "model_version": 1,
+                "services": ["svc"], "baseline": "b.csv", "feature_types": types,
+                "snapshots": "snap/{service}/{yyyy}/{MM}/{dd}"})
+            .to_string(),
+        )
+        .unwrap();
+        let made = driftscan(
+            &[
+                "detectors",
+                &store_arg,
+                "create",
+                definition.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(made.status.success(), "{}", stderr(&made));
+        let ran = driftscan(
+            &["detectors", &store_arg, "run", name, "--date", "2026-11-20"],
+            dir.path(),
+        );
+        assert!(ran.status.success(), "{}", stderr(&ran));
+        let stored: Value = serde_json::from_slice(
+            &std::fs::read(store.join(format!("runs/{name}/svc/2026/11/20.json"))).unwrap(),
+        )
+        .unwrap();
+        let kind = stored["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "puma")
+            .map(|f| f["kind"].as_str().unwrap().to_string());
+        let expected = if name == "as-codes" {
+            "categorical"
+        } else {
+            "numeric"
+        };
+        assert_eq!(kind.as_deref(), Some(expected), "{name}");
+    }
+    // Declaring a type later re-profiles the baseline: the cache is keyed by the declaration.
+    let changed = dir.path().join("changed.json");
+    std::fs::write(
+        &changed,
+        serde_json::json!({"name": "as-numbers", "model_name": "m", "model_version": 1,
+            "services": ["svc"], "baseline": "b.csv", "feature_types": {"puma": "categorical"},
+            "snapshots": "snap/{service}/{yyyy}/{MM}/{dd}"})
+        .to_string(),
+    )
+    .unwrap();
+    let updated = driftscan(
+        &[
+            "detectors",
+            &store_arg,
+            "update",
+            "as-numbers",
+            changed.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    let ran = driftscan(
+        &[
+            "detectors",
+            &store_arg,
+            "run",
+            "as-numbers",
+            "--date",
+            "2026-11-20",
+        ],
+        dir.path(),
+    );
+    assert!(ran.status.success(), "{}", stderr(&ran));
+    let stored =
+        std::fs::read_to_string(store.join("runs/as-numbers/svc/2026/11/20.json")).unwrap();
+    assert!(
+        stored.contains("\"kind\": \"categorical\""),
+        "re-profiled with the declared type"
+    );
+    let cached: Vec<String> = std::fs::read_dir(store.join("baselines/as-numbers"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".profile"))
+        .collect();
+    assert_eq!(
+        cached.len(),
+        2,
+        "one cached profile per declaration: {cached:?}"
+    );
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"name": "bad", "model_name": "m", "model_version": 1, "services": ["svc"],
+            "baseline": "b.csv", "feature_types": {"puma": "date"}}"#,
+    )
+    .unwrap();
+    let refused = driftscan(
+        &["detectors", &store_arg, "create", bad.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).starts_with("error[invalid_json]"),
+        "{}",
+        stderr(&refused)
+    );
+}

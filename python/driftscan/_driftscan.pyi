@@ -76,7 +76,7 @@ def scan(
     baseline: Any,
     target: Any,
     features: list[str] | None = None,
-    threshold: float = 0.2,
+    threshold: float = ...,
     seed: int = ...,
     min_effect: float = ...,
     date: str | None = None,
@@ -84,6 +84,7 @@ def scan(
     model_version: int = 1,
     baseline_name: str | None = None,
     target_name: str | None = None,
+    types: list[tuple[str, str]] | None = None,
 ) -> _RunResult: ...
 def profile(
     data: Any, name: str | None = None, kinds: list[tuple[str, str]] | None = None

@@ -239,6 +239,7 @@ def scan(
     date: Any = None,
     model_name: str | None = None,
     model_version: int = 1,
+    types: dict[str, str] | None = None,
 ) -> ScanResult:
     """Compares ``target`` with ``baseline``, as ``driftscan scan`` does.
 
@@ -248,7 +249,9 @@ def scan(
     read with the baseline's column types. ``features`` limits the comparison; ``threshold`` sets
     ``has_drift``. ``min_effect`` is the smallest effect size a feature must show, beside a
     significant p-value, to be flagged ``drifted``. ``seed``, ``date``, ``model_name`` and ``model_version`` are written into the
-    result as by the command's options of the same names.
+    result as by the command's options of the same names. ``types`` declares columns' types on
+    both sides (``{"puma": "categorical"}``; ``numeric`` or ``categorical``), as ``--type`` does:
+    integer-coded categories are then compared as categories from CSV, Parquet or pandas alike.
     """
     return ScanResult(
         _driftscan.scan(
@@ -263,16 +266,28 @@ def scan(
             model_version=model_version,
             baseline_name=_source_name(baseline),
             target_name=_source_name(target),
+            types=list(types.items()) if types else None,
         )
     )
 
 
-def profile(data: Data, name: str | None = None, *, like: Profile | None = None) -> Profile:
+def profile(
+    data: Data,
+    name: str | None = None,
+    *,
+    like: Profile | None = None,
+    types: dict[str, str] | None = None,
+) -> Profile:
     """Profiles a dataset once (a path or an Arrow table), as ``driftscan profile`` does; the
     profile can stand for the data in later scans, be saved, and be merged with others.
     ``name`` describes an in-memory table in results (default ``<pandas.DataFrame>`` and so on).
     ``like`` (a baseline's profile) reads the columns it has with its kinds, as a scan reads its
-    target; a Spark DataFrame is profiled by :func:`driftscan.spark.profile`.
+    target; ``types`` declares columns' types (``{"puma": "categorical"}``; ``numeric`` or
+    ``categorical``), as ``driftscan profile --type`` does, over ``like``'s. A Spark DataFrame is
+    profiled by :func:`driftscan.spark.profile`.
     """
-    kinds = list(like.kinds) if like is not None else None
-    return _driftscan.profile(_arrow_side(data), name=name or _source_name(data), kinds=kinds)
+    kinds = dict(like.kinds) if like is not None else {}
+    kinds.update(types or {})
+    return _driftscan.profile(
+        _arrow_side(data), name=name or _source_name(data), kinds=list(kinds.items()) or None
+    )

@@ -311,13 +311,15 @@ class DataDriftDetector:
         latency: int = 0,
         enabled: bool = False,
         on_missing_feature: str = "report",
+        feature_types: dict[str, str] | None = None,
     ) -> DataDriftDetector:
         """Stores a new detector and returns it. ``baseline`` is the training data (a file, a
         folder, a glob or a ``.profile``, relative to the store, ``az://...`` or an absolute
         folder); ``snapshots`` the location template of the model's inputs (default: Azure ML's
         legacy model-data-collector layout; see docs/service.md). ``on_missing_feature`` is what a
         run does when a monitored feature is missing from a snapshot: ``"report"`` names it in the
-        verdict and alerts, ``"fail"`` records the run as failed. Every field is checked as the
+        verdict and alerts, ``"fail"`` records the run as failed. ``feature_types`` declares columns' types
+        (``{"puma": "categorical"}``), read so in the baseline and every snapshot. Every field is checked as the
         service checks it; a bad one raises :class:`~driftscan.errors.DetectorError` naming it.
         """
         definition: dict[str, Any] = {
@@ -335,6 +337,8 @@ class DataDriftDetector:
             definition["snapshots"] = snapshots
         if on_missing_feature != "report":
             definition["on_missing_feature"] = on_missing_feature
+        if feature_types:
+            definition["feature_types"] = dict(feature_types)
         if feature_list is not None:
             definition["feature_list"] = builtins.list(feature_list)
         if alert_config is not None:

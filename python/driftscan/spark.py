@@ -82,6 +82,7 @@ def profile(
     like: Like = None,
     name: str | None = None,
     fanout: int = DEFAULT_FANOUT,
+    types: dict[str, str] | None = None,
 ) -> Profile:
     """Profiles a Spark DataFrame on the executors and returns its :class:`Profile`.
 
@@ -91,7 +92,8 @@ def profile(
     read without schema inference) is parsed as the baseline's numbers and values that are not
     numbers are counted as invalid. ``name`` describes the data in results (default
     ``<spark.DataFrame>``). ``fanout`` is the number of partial profiles one node of the tree
-    reduce merges.
+    reduce merges. ``types`` declares columns' types (``{"puma": "categorical"}``; ``numeric``
+    or ``categorical``) over ``like``'s, as :func:`driftscan.profile` does.
 
     Empty partitions contribute nothing; a DataFrame without rows raises
     :class:`driftscan.DataError`. The executors need driftscan installed (the same wheel as the
@@ -106,9 +108,10 @@ def profile(
         raise InvalidArgumentError(f"fanout must be an integer of at least 2, got `{fanout}`", "invalid_argument")
     if features is not None:
         df = _select(df, list(features))
-    kinds = _kinds(like)
+    kinds = dict(_kinds(like) or [])
+    kinds.update(types or {})
     label = name or _DEFAULT_NAME
-    cells = df.mapInArrow(_PartitionProfiler(label, kinds), f"{_CELL} binary")
+    cells = df.mapInArrow(_PartitionProfiler(label, list(kinds.items()) or None), f"{_CELL} binary")
     merged = _tree_reduce(cells, fanout)
     if merged is None:
         raise DataError(f"`{label}` has no rows", "data_error")

@@ -24,7 +24,7 @@ import time
 from typing import Sequence
 
 from driftscan import spark as ds_spark
-from driftscan.errors import DriftscanError
+from driftscan.errors import DriftscanError, InvalidArgumentError
 
 #: The layouts of Azure ML's two model-data collectors (the detector's ``legacy`` and
 #: ``collector`` snapshot templates).
@@ -56,6 +56,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--store", required=True, help="the detector's store: a folder, az://container[/prefix], or a Hadoop path (abfss://...)")
     p.add_argument("--baseline", help="the baseline's profile (path, az://..., or Hadoop path): columns are read with its kinds")
     p.add_argument("--features", help="comma-separated columns to profile (default: all)")
+    p.add_argument("--type", dest="types", action="append", default=[], metavar="NAME=TYPE",
+                   help="read a column as declared: numeric or categorical (repeat, or comma-separate)")
     p.add_argument("--template", default=ds_spark.SNAPSHOT_TEMPLATE, help="folder of the profile in the store (default: %(default)s)")
     p.add_argument("--file", default=ds_spark.PROFILE_FILE, help="file name of the profile (default: %(default)s)")
     p.add_argument("--fanout", type=int, default=ds_spark.DEFAULT_FANOUT, help="partial profiles merged per node (default: %(default)s)")
@@ -83,7 +85,13 @@ def run(spark, args: argparse.Namespace) -> dict:  # noqa: ANN001 - pyspark type
     df = read_day(spark, args, like)
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     name = f"{args.layout}:{args.service}/{args.model}/{args.version}/{args.date}"
-    prof = ds_spark.profile(df, features, like=like, name=name, fanout=args.fanout)
+    types = {}
+    for item in (i for flag in args.types for i in flag.split(",") if i.strip()):
+        column, sep, kind = item.partition("=")
+        if not sep:
+            raise InvalidArgumentError(f"--type `{item}`: declare a type as NAME=numeric or NAME=categorical", "invalid_argument")
+        types[column.strip()] = kind.strip()
+    prof = ds_spark.profile(df, features, like=like, name=name, fanout=args.fanout, types=types)
     out = ds_spark.profile_location(
         args.store, args.service, args.model, args.version, args.date, args.template, args.file
     )

@@ -29,7 +29,6 @@ use chrono::NaiveDate;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
-use driftscan::data::ColumnKind;
 use driftscan::detector::DEFAULT_DRIFT_THRESHOLD;
 use driftscan::drift::result::RunResult;
 use driftscan::drift::scan::ScanRequest;
@@ -368,7 +367,7 @@ fn parse_day(
 
 /// Compares `target` with `baseline` (see the package's `scan`).
 #[pyfunction]
-#[pyo3(signature = (baseline, target, features=None, threshold=DEFAULT_DRIFT_THRESHOLD, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None))]
+#[pyo3(signature = (baseline, target, features=None, threshold=DEFAULT_DRIFT_THRESHOLD, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None, types=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
@@ -383,7 +382,11 @@ fn scan(
     model_version: u32,
     baseline_name: Option<String>,
     target_name: Option<String>,
+    types: Option<Vec<(String, String)>>,
 ) -> PyResult<PyRunResult> {
+    let declared = local::parse_declared_types(types.unwrap_or_default()).map_err(|e| {
+        DriftscanErr::new(ErrorCode::InvalidArgument, e.to_string()).into_py_err(py)
+    })?;
     let options = ScanRequest {
         features,
         threshold,
@@ -398,12 +401,12 @@ fn scan(
         // always be open at once (two DuckDB relations of one connection cannot). The scan then
         // reads the target as it would after profiling the baseline itself.
         batches @ Dataset::Batches { .. } => {
+            let pinned = ProfileOptions {
+                pinned_kinds: declared.clone(),
+                ..ProfileOptions::default()
+            };
             Dataset::Profile(Box::new(engine(py, "profiling the baseline", move || {
-                Ok(local::load_dataset(
-                    "baseline",
-                    batches,
-                    &ProfileOptions::default(),
-                )?)
+                Ok(local::load_dataset("baseline", batches, &pinned)?)
             })?))
         }
         other => other,
@@ -412,14 +415,16 @@ fn scan(
     let model_name = model_name.unwrap_or_else(|| local::ADHOC_MODEL.to_string());
     let context = local::adhoc_context(&model_name, model_version, date);
     let inner = engine(py, "scanning", move || {
-        Ok(local::scan_datasets(baseline, target, &options, &context)?)
+        Ok(local::scan_datasets(
+            baseline, target, &declared, &options, &context,
+        )?)
     })?;
     Ok(PyRunResult { inner })
 }
 
 /// Profiles one dataset (see the package's `profile`). `kinds` pins how columns are read
-/// (`(name, "numeric" | "text")`, as `Profile.kinds` gives them); other columns are typed from the
-/// data.
+/// (`(name, "numeric" | "text" | "categorical")`, as `Profile.kinds` gives them or a user declares
+/// them); other columns are typed from the data.
 #[pyfunction]
 #[pyo3(signature = (data, name=None, kinds=None))]
 fn profile(
@@ -428,26 +433,9 @@ fn profile(
     name: Option<String>,
     kinds: Option<Vec<(String, String)>>,
 ) -> PyResult<PyProfile> {
-    let pinned_kinds = kinds
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(column, kind)| {
-            // The names `Profile.kinds` gives (`ColumnKind::as_str`), read back.
-            [ColumnKind::Numeric, ColumnKind::Text]
-                .into_iter()
-                .find(|k| k.as_str() == kind)
-                .map(|k| (column.clone(), k))
-                .ok_or_else(|| {
-                    DriftscanErr::new(
-                        ErrorCode::InvalidArgument,
-                        format!(
-                            "column `{column}`: kind must be `numeric` or `text`, got `{kind}`"
-                        ),
-                    )
-                    .into_py_err(py)
-                })
-        })
-        .collect::<PyResult<Vec<_>>>()?;
+    let pinned_kinds = local::parse_declared_types(kinds.unwrap_or_default()).map_err(|e| {
+        DriftscanErr::new(ErrorCode::InvalidArgument, e.to_string()).into_py_err(py)
+    })?;
     let data = dataset(data, name)?;
     let options = ProfileOptions {
         pinned_kinds,

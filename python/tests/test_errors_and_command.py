@@ -230,3 +230,15 @@ def test_a_detector_chooses_what_a_missing_feature_does(workdir):
     with pytest.raises(driftscan.DetectorError) as e:
         DataDriftDetector.create(store, **dict(good, name="x"), on_missing_feature="ignore")
     assert e.value.code == "invalid_json" and "ignore" in str(e.value)
+
+
+def test_a_detector_declares_column_types(workdir):
+    store = workdir / "store"
+    store.mkdir()
+    good = dict(name="ok", model_name="m", model_version=1, services=["svc"], baseline="train.csv")
+    d = DataDriftDetector.create(store, **good, feature_types={"puma": "categorical"})
+    assert DataDriftDetector.get_by_name(store, "ok").to_dict()["feature_types"] == {"puma": "categorical"}
+    with pytest.raises(driftscan.DetectorError) as e:
+        DataDriftDetector.create(store, **dict(good, name="x"), feature_types={"puma": "date"})
+    assert e.value.code == "invalid_json"
+    assert d.name == "ok"

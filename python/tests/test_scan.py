@@ -270,3 +270,26 @@ def test_a_frame_without_pyarrow_gets_an_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow` now fails
     with pytest.raises(driftscan.InputTypeError, match=r"pip install 'driftscan\[pandas\]'"):
         driftscan.profile(pd.DataFrame({"x": [1.0, 2.0]}))
+
+
+def test_declared_types_make_the_verdict_the_same_whatever_the_format(workdir):
+    """Integer-coded categories are numbers in CSV and pandas, and may be categories elsewhere:
+    declared, they are categories from every format, and the scans agree to the bit."""
+    rng = np.random.default_rng(11)
+
+    def frame_of(shift):
+        return pd.DataFrame({"puma": rng.integers(100, 105 + shift, size=3000),
+                             "income": rng.normal(50.0, 10.0, size=3000)})
+
+    b, t = frame_of(0), frame_of(2)
+    (b_csv, b_pq), (t_csv, t_pq) = write_both(b, workdir, "b"), write_both(t, workdir, "t")
+    types = {"puma": "categorical"}
+    results = [driftscan.scan(x, y, types=types, date=DATE).to_dict()
+               for x, y in ((b_csv, t_csv), (b_pq, t_pq), (b, t))]
+    for r in results:
+        kinds = {f["name"]: f["kind"] for f in r["features"]}
+        assert kinds == {"puma": "categorical", "income": "numeric"}, kinds
+    assert len({json.dumps(r["dataset_metrics"]) for r in results}) == 1
+    assert driftscan.profile(b, types=types).kinds == [("puma", "text"), ("income", "numeric")]
+    with pytest.raises(driftscan.InvalidArgumentError, match="not `numeric` or `categorical`"):
+        driftscan.scan(b, t, types={"puma": "date"})

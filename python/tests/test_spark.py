@@ -121,6 +121,20 @@ def test_shuffled_partitions_give_the_statistics_of_one_file(spark, rows, one_fi
     assert p.source == "<spark.DataFrame>"
 
 
+def test_declared_types_give_the_statistics_of_the_command_with_the_same_types(spark, rows, workdir):
+    """Integer codes declared categorical: Spark partitions, the command and an Arrow table read
+    them alike."""
+    pq.write_table(rows, workdir / "all.parquet")
+    run_cli("profile", "--input", str(workdir / "all.parquet"), "--out", str(workdir / "t.profile"),
+            "--type", "n=categorical,k=categorical")
+    declared = driftscan.Profile.load(workdir / "t.profile")
+    types = {"n": "categorical", "k": "categorical"}
+    p = ds_spark.profile(shuffled(spark, rows, 4, seed=5), types=types)
+    assert dict(p.kinds)["n"] == dict(p.kinds)["k"] == "text"
+    assert p.statistics_bytes() == declared.statistics_bytes()
+    assert driftscan.profile(rows, types=types) == declared
+
+
 def test_every_tree_shape_and_the_streamed_merge_give_the_same_bytes(spark, rows, one_file):
     df = shuffled(spark, rows, 16, seed=3)
     for fanout in (2, 3, 16):

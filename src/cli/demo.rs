@@ -90,6 +90,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     let result = local::scan(
         &profile_path.to_string_lossy(),
         &target_path.to_string_lossy(),
+        &[],
         &scan_options,
         &context,
     )?;

@@ -4,7 +4,9 @@
 
 use super::ExitStatus;
 use crate::pipeline::ProfileOptions;
-use crate::pipeline::local::{merge_profile_files, profile_dataset, save_profile_to};
+use crate::pipeline::local::{
+    merge_profile_files, parse_type_flags, profile_dataset, save_profile_to,
+};
 
 /// Arguments of `driftscan profile`.
 #[derive(Debug, clap::Args)]
@@ -21,6 +23,10 @@ pub struct ProfileArgs {
     /// `az://container/key`.
     #[arg(long, value_name = "FILE", required = true)]
     pub out: Option<String>,
+    /// Read a column as declared, whatever the file format: NAME=numeric or NAME=categorical
+    /// (comma-separated or repeated), e.g. integer-coded categories.
+    #[arg(long = "type", value_name = "NAME=TYPE", value_delimiter = ',')]
+    pub types: Vec<String>,
 }
 
 /// What else `driftscan profile` does.
@@ -48,7 +54,11 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitStatus> {
             let (Some(input), Some(out)) = (args.input, args.out) else {
                 anyhow::bail!("`driftscan profile` needs --input and --out");
             };
-            let profile = profile_dataset("dataset", &input, &ProfileOptions::default())?;
+            let options = ProfileOptions {
+                pinned_kinds: parse_type_flags(&args.types)?,
+                ..ProfileOptions::default()
+            };
+            let profile = profile_dataset("dataset", &input, &options)?;
             (profile, out, "Profiled")
         }
     };

@@ -39,6 +39,10 @@ pub struct ScanArgs {
     /// beside a significant p-value, to be flagged as drifted.
     #[arg(long, default_value_t = crate::drift::significance::DEFAULT_MIN_EFFECT)]
     pub min_effect: f64,
+    /// Read a column as declared on both sides, whatever the file format: NAME=numeric or
+    /// NAME=categorical (comma-separated or repeated), e.g. integer-coded categories.
+    #[arg(long = "type", value_name = "NAME=TYPE", value_delimiter = ',')]
+    pub types: Vec<String>,
     /// Print the result document (JSON) on stdout and nothing else.
     #[arg(long)]
     pub json: bool,
@@ -72,7 +76,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     }
     .validate()?;
     let context = local::adhoc_context(&args.model, args.model_version, args.date);
-    let result = local::scan(&args.baseline, &args.target, &scan_options, &context)?;
+    let declared = local::parse_type_flags(&args.types)?;
+    let result = local::scan(
+        &args.baseline,
+        &args.target,
+        &declared,
+        &scan_options,
+        &context,
+    )?;
 
     if let Some(path) = &args.report {
         let html = crate::report::render_run(&result, &Default::default());

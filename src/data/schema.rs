@@ -29,6 +29,16 @@ impl ColumnKind {
             ColumnKind::Text => "text",
         }
     }
+
+    /// A type a user declares for a column: `numeric`, or `categorical` (Azure ML v2's word in
+    /// `feature_data_type_override`) or `text`, which are the same kind here.
+    pub fn parse_declared(text: &str) -> Option<ColumnKind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "numeric" | "numerical" => Some(ColumnKind::Numeric),
+            "categorical" | "text" => Some(ColumnKind::Text),
+            _ => None,
+        }
+    }
 }
 
 /// One column of the pinned schema.

@@ -65,6 +65,10 @@ pub struct DetectorConfig {
     /// Per-feature minimum effect, in place of `min_effect` for the features named.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub feature_thresholds: BTreeMap<String, f64>,
+    /// Types declared for columns (Azure ML v2's `feature_data_type_override`): the baseline and
+    /// every snapshot read such a column as declared, whatever the file format.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub feature_types: BTreeMap<String, DeclaredType>,
     /// What a run does when a monitored feature is missing from the target: reports it as drift
     /// (the default: named in the verdict, the alert and the report) or fails.
     #[serde(default, skip_serializing_if = "OnMissingFeature::is_default")]
@@ -72,6 +76,26 @@ pub struct DetectorConfig {
     /// Whether the timer runs it.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+}
+
+/// A column's declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclaredType {
+    /// Compared as numbers.
+    Numeric,
+    /// Compared as categories (integer codes included).
+    Categorical,
+}
+
+impl DeclaredType {
+    /// `numeric` or `categorical`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclaredType::Numeric => "numeric",
+            DeclaredType::Categorical => "categorical",
+        }
+    }
 }
 
 /// What a scan does when a feature it monitors is missing from the target. A vanished input is

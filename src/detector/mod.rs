@@ -22,7 +22,7 @@ pub mod snapshots;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::{AlertConfig, AlertOn, DetectorConfig, OnMissingFeature};
+pub use config::{AlertConfig, AlertOn, DeclaredType, DetectorConfig, OnMissingFeature};
 pub use rules::{
     ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, FIRST_DATE, LAST_DATE,
     MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, is_email, parse_date, validate_name,
@@ -90,6 +90,7 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
         validate_features(features)?;
     }
     validate_min_effects(config.min_effect, &config.feature_thresholds)?;
+    validate_features(&config.feature_types.keys().cloned().collect::<Vec<_>>())?;
     if config.latency > MAX_LATENCY_HOURS {
         return Err(ConfigError::Latency(config.latency));
     }

@@ -20,6 +20,7 @@ use crate::drift::result::DatasetSummary;
 use crate::profile::{self, Profile, ProfileOptions};
 use crate::store::{Key, PutCondition, Store, keys};
 
+use super::local::{declared_kinds, honours};
 use super::locate::{baseline_files, inputs_for, is_profile_key};
 use super::{PipelineError, blocking, error_chain};
 
@@ -71,8 +72,9 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
     if files.is_empty() {
         return Err(PipelineError::NoBaseline(detector.baseline.clone()));
     }
+    let declared = declared_kinds(&detector.feature_types);
     if files.iter().all(is_profile_key) {
-        let profile = read_profiles(&data, &files).await?;
+        let profile = honours(read_profiles(&data, &files).await?, &declared)?;
         let summary = DatasetSummary {
             source: detector.baseline.clone(),
             files: profile.files.len(),
@@ -92,7 +94,11 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
         // Nothing cached for this detector yet: profile straight away (the profile carries the
         // content hash) instead of reading the baseline once to hash it and again to profile it.
         // Runs that start together share the one build, keyed by the files' identity.
-        let cell = shared_cell(&format!("{}|files|{identity}", store.describe()))?;
+        let cell = shared_cell(&format!(
+            "{}|files|{identity}|{}",
+            store.describe(),
+            cache_id("", detector)
+        ))?;
         let profile = Arc::clone(
             cell.get_or_try_init(|| build_and_cache(store, &data, &files, detector))
                 .await?,
@@ -102,7 +108,7 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
             hashes.insert(identity, hash.clone());
         }
         // Later runs find it by its content hash without reading the cache back.
-        let by_hash = keys::baseline(&detector.name, &hash)?;
+        let by_hash = keys::baseline(&detector.name, &cache_id(&hash, detector))?;
         let _ = shared_cell(&format!("{}|{by_hash}", store.describe()))?.set(Arc::clone(&profile));
         return Ok(baseline_of(detector, files.len(), profile, hash));
     }
@@ -117,7 +123,7 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
             hash
         }
     };
-    let cache_key = keys::baseline(&detector.name, &hash)?;
+    let cache_key = keys::baseline(&detector.name, &cache_id(&hash, detector))?;
     let cell = shared_cell(&format!("{}|{cache_key}", store.describe()))?;
     let profile = cell
         .get_or_try_init(|| cached_or_built(store, &data, &files, &cache_key, detector))
@@ -128,6 +134,21 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
         Arc::clone(profile),
         hash,
     ))
+}
+
+/// The name a baseline profile is cached under: its data's content hash, combined with the
+/// detector's declared types when it has any, since those change how the same data is profiled.
+fn cache_id(content_hash: &str, detector: &Detector) -> String {
+    if detector.feature_types.is_empty() {
+        return content_hash.to_string();
+    }
+    let declared: Vec<String> = detector
+        .feature_types
+        .iter()
+        .map(|(name, t)| format!("{name}={}", t.as_str()))
+        .collect();
+    let text = format!("{content_hash}|{}", declared.join(","));
+    hex::encode(crate::base::hash::sha256(text.as_bytes()))
 }
 
 /// The in-memory cell of a profile, shared by every run that asks for `key` while it is kept.
@@ -187,9 +208,11 @@ async fn build_and_cache(
 ) -> Result<Arc<Profile>, PipelineError> {
     let inputs = inputs_for(data, files).await?;
     let source_name = detector.baseline.clone();
+    let declared = declared_kinds(&detector.feature_types);
     let profile = blocking("profiling the baseline", move || {
         let options = ProfileOptions {
             source: Some(source_name.clone()),
+            pinned_kinds: declared,
             ..ProfileOptions::default()
         };
         profile::build(&inputs, &options).map_err(|source| PipelineError::Profile {
@@ -200,7 +223,7 @@ async fn build_and_cache(
     })
     .await?;
     let profile = Arc::new(profile);
-    let cache_key = keys::baseline(&detector.name, &profile.content_hash)?;
+    let cache_key = keys::baseline(&detector.name, &cache_id(&profile.content_hash, detector))?;
     let encoded = Arc::clone(&profile);
     let bytes = blocking("encoding the baseline profile", move || {
         Ok(encoded.to_bytes())

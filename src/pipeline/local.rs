@@ -73,13 +73,18 @@ impl std::fmt::Debug for Dataset {
 pub fn scan_datasets(
     baseline: Dataset,
     target: Dataset,
+    declared: &[(String, ColumnKind)],
     options: &ScanOptions,
     context: &RunContext,
 ) -> Result<RunResult, PipelineError> {
     let (baseline, target) = match (baseline, target) {
-        (Dataset::Location(b), Dataset::Location(t)) => load_pair(&b, &t)?,
+        (Dataset::Location(b), Dataset::Location(t)) => load_pair(&b, &t, declared)?,
         (baseline, target) => {
-            let baseline = load_dataset("baseline", baseline, &ProfileOptions::default())?;
+            let pinned = ProfileOptions {
+                pinned_kinds: declared.to_vec(),
+                ..ProfileOptions::default()
+            };
+            let baseline = honours(load_dataset("baseline", baseline, &pinned)?, declared)?;
             let options = ProfileOptions {
                 pinned_kinds: baseline.kinds(),
                 ..ProfileOptions::default()
@@ -145,10 +150,11 @@ pub fn is_profile_location(spec: &str) -> bool {
 pub fn scan(
     baseline: &str,
     target: &str,
+    declared: &[(String, ColumnKind)],
     options: &ScanOptions,
     context: &RunContext,
 ) -> Result<RunResult, PipelineError> {
-    let (baseline, target) = load_pair(baseline, target)?;
+    let (baseline, target) = load_pair(baseline, target, declared)?;
     scan::compare(&baseline, &target, options, context).map_err(PipelineError::Scan)
 }
 
@@ -198,8 +204,18 @@ pub fn save_profile_to(profile: &Profile, spec: &str) -> Result<usize, PipelineE
 /// the baseline's on a shared column, the target is profiled again with the baseline's types; the
 /// result is the same as reading it pinned in the first place. A target that is itself a profile
 /// is used as it is.
-pub fn load_pair(baseline: &str, target: &str) -> Result<(Profile, Profile), PipelineError> {
-    let read_baseline = || load("baseline", baseline, &ProfileOptions::default());
+pub fn load_pair(
+    baseline: &str,
+    target: &str,
+    declared: &[(String, ColumnKind)],
+) -> Result<(Profile, Profile), PipelineError> {
+    let read_baseline = || {
+        let options = ProfileOptions {
+            pinned_kinds: declared.to_vec(),
+            ..ProfileOptions::default()
+        };
+        load("baseline", baseline, &options).and_then(|p| honours(p, declared))
+    };
     let read_target = |pinned: Vec<(String, ColumnKind)>| {
         let options = ProfileOptions {
             pinned_kinds: pinned,
@@ -230,6 +246,83 @@ pub fn load_pair(baseline: &str, target: &str) -> Result<(Profile, Profile), Pip
         }
     };
     Ok((baseline, target))
+}
+
+/// Columns' declared types, `name=numeric` or `name=categorical` (the command line's `--type`,
+/// Python's `types`), checked once: every surface that profiles takes them as pinned kinds, so a
+/// column is read as declared whatever the file format, and the target like the baseline.
+pub fn parse_declared_types<S: AsRef<str>>(
+    items: impl IntoIterator<Item = (S, S)>,
+) -> Result<Vec<(String, ColumnKind)>, PipelineError> {
+    let mut declared: Vec<(String, ColumnKind)> = Vec::new();
+    for (name, kind) in items {
+        let (name, kind) = (name.as_ref().trim(), kind.as_ref());
+        let parsed = ColumnKind::parse_declared(kind).ok_or_else(|| {
+            PipelineError::DeclaredType(format!(
+                "column `{name}`: type `{kind}` is not `numeric` or `categorical`"
+            ))
+        })?;
+        if name.is_empty() || declared.iter().any(|(n, _)| n == name) {
+            return Err(PipelineError::DeclaredType(format!(
+                "column `{name}`: declare each column's type once, by name"
+            )));
+        }
+        declared.push((name.to_string(), parsed));
+    }
+    Ok(declared)
+}
+
+/// [`parse_declared_types`] of `name=kind` items.
+pub fn parse_type_flags(items: &[String]) -> Result<Vec<(String, ColumnKind)>, PipelineError> {
+    let pairs = items
+        .iter()
+        .map(|item| {
+            item.split_once('=').ok_or_else(|| {
+                PipelineError::DeclaredType(format!(
+                    "`{item}`: declare a type as NAME=numeric or NAME=categorical"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    parse_declared_types(pairs)
+}
+
+/// A detector's declared types as the kinds the readers pin.
+pub fn declared_kinds(
+    types: &std::collections::BTreeMap<String, crate::detector::DeclaredType>,
+) -> Vec<(String, ColumnKind)> {
+    types
+        .iter()
+        .map(|(name, t)| {
+            let kind = match t {
+                crate::detector::DeclaredType::Numeric => ColumnKind::Numeric,
+                crate::detector::DeclaredType::Categorical => ColumnKind::Text,
+            };
+            (name.clone(), kind)
+        })
+        .collect()
+}
+
+/// A baseline that was a saved profile keeps the kinds it was profiled with: a declared type it
+/// contradicts is an error, never silently ignored.
+pub(crate) fn honours(
+    profile: Profile,
+    declared: &[(String, ColumnKind)],
+) -> Result<Profile, PipelineError> {
+    let columns = profile.columns_by_name();
+    for (name, kind) in declared {
+        if let Some(c) = columns.get(name.as_str())
+            && c.kind() != *kind
+        {
+            return Err(PipelineError::DeclaredType(format!(
+                "column `{name}` is {} in the saved baseline profile `{}`, not {}: profile the data again with the type declared",
+                c.kind().as_str(),
+                profile.source,
+                kind.as_str()
+            )));
+        }
+    }
+    Ok(profile)
 }
 
 /// Reads a cached profile, or profiles a dataset, naming `side` in errors.
@@ -452,6 +545,7 @@ mod tests {
                 name: "<t>".into(),
                 reader: batches(&[0, 3000]),
             },
+            &[],
             &ScanOptions::default(),
             &adhoc_context(ADHOC_MODEL, 1, None),
         )

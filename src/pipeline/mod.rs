@@ -85,6 +85,9 @@ pub enum PipelineError {
     /// The profiles could not be compared.
     #[error("comparing baseline and target")]
     Scan(#[source] ScanError),
+    /// A declared column type that a saved baseline profile cannot honour, or that does not parse.
+    #[error("{0}")]
+    DeclaredType(String),
     /// The engine panicked; the message is kept so the failure is explainable.
     #[error("internal error while {0}")]
     Panicked(String),

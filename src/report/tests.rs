@@ -21,6 +21,7 @@ fn detector() -> Detector {
         alert_on: Default::default(),
         min_effect: crate::detector::DEFAULT_MIN_EFFECT,
         feature_thresholds: Default::default(),
+        feature_types: Default::default(),
         on_missing_feature: Default::default(),
         enabled: true,
     })
