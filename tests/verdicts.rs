@@ -117,6 +117,7 @@ fn a_vanished_column_is_named_in_the_verdict_and_can_fail_a_detector_run() {
     let verdict = text.lines().next().unwrap();
     assert!(
         verdict.starts_with("FEATURES DRIFTED")
+            && verdict.contains("no compared feature drifted")
             && verdict.contains("missing from the target: region"),
         "{verdict}"
     );

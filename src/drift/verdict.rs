@@ -85,6 +85,10 @@ pub fn sentence(result: &RunResult) -> String {
     let drifted = result.drifted_features();
     let compared = result.column_metrics.len();
     let features = match drifted.len() {
+        // A vanished feature counts as drifted in the status: say the compared ones did not.
+        0 if !result.schema.missing_features.is_empty() => {
+            format!("no compared feature drifted ({compared} compared)")
+        }
         0 => format!("no feature drifted ({compared} compared)"),
         n => {
             let mut named = drifted
