@@ -998,10 +998,9 @@ fn history_page_renders_in_chromium_with_trend_runs_and_detail() {
     assert!(dom.contains("Run in detail: scoring-eu on 2026-11-24"));
 }
 
-#[test]
-fn diff_page_renders_in_chromium() {
-    let r = data::run(data::day("2026-11-24"), "scoring-eu", 0.6, 0.3, 5);
-    let view = DiffView {
+/// The diff page's view of a run: its baseline as the old side, its target as the new.
+fn diff_view(r: &driftscan::drift::result::RunResult) -> DiffView {
+    DiffView {
         old: r.baseline.clone(),
         new: r.target.clone(),
         column_metrics: r.column_metrics.clone(),
@@ -1009,7 +1008,13 @@ fn diff_page_renders_in_chromium() {
         schema: r.schema.clone(),
         warnings: r.warnings.clone(),
         coefficient: r.coefficient(),
-    };
+    }
+}
+
+#[test]
+fn diff_page_renders_in_chromium() {
+    let r = data::run(data::day("2026-11-24"), "scoring-eu", 0.6, 0.3, 5);
+    let view = diff_view(&r);
     let html = render_diff(&view, &ReportOptions::default());
     insta::assert_snapshot!("diff_page_text", visible_text(&html));
     let Some(dom) = check_in_browser("report-diff", &html, 1 + data::CHARTED) else {
@@ -1029,15 +1034,7 @@ fn pages_fit_a_390_px_phone_screen() {
     };
     let r = data::run(data::day("2026-11-24"), "scoring-eu", 1.0, 0.43, 129);
     let opts = ReportOptions::default();
-    let view = DiffView {
-        old: r.baseline.clone(),
-        new: r.target.clone(),
-        column_metrics: r.column_metrics.clone(),
-        features: r.features.clone(),
-        schema: r.schema.clone(),
-        warnings: r.warnings.clone(),
-        coefficient: r.coefficient(),
-    };
+    let view = diff_view(&r);
     let pages = [
         ("run", render_run(&r, &opts), 1 + data::CHARTED),
         (

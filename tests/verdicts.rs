@@ -73,6 +73,32 @@ fn warnings(doc: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `detectors create` of a definition file, then `detectors run` of its detector on 2026-11-20;
+/// both must succeed. The run's output.
+fn create_and_run(
+    dir: &Path,
+    store_arg: &str,
+    definition: &Path,
+    name: &str,
+) -> std::process::Output {
+    let made = driftscan(
+        &[
+            "detectors",
+            store_arg,
+            "create",
+            definition.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let ran = driftscan(
+        &["detectors", store_arg, "run", name, "--date", "2026-11-20"],
+        dir,
+    );
+    assert!(ran.status.success(), "{}", stderr(&ran));
+    ran
+}
+
 #[test]
 fn unreadable_numbers_count_as_missing_flag_the_feature_and_warn() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,21 +165,7 @@ fn a_vanished_column_is_named_in_the_verdict_and_can_fail_a_detector_run() {
         )
         .unwrap();
         let store_arg = format!("--store={}", store.display());
-        let made = driftscan(
-            &[
-                "detectors",
-                &store_arg,
-                "create",
-                definition.to_str().unwrap(),
-            ],
-            dir.path(),
-        );
-        assert!(made.status.success(), "{}", stderr(&made));
-        let ran = driftscan(
-            &["detectors", &store_arg, "run", name, "--date", "2026-11-20"],
-            dir.path(),
-        );
-        assert!(ran.status.success(), "{}", stderr(&ran));
+        let ran = create_and_run(dir.path(), &store_arg, &definition, name);
         let line = stdout(&ran);
         match policy {
             "report" => assert!(line.contains("missing: region"), "{line}"),
@@ -304,21 +316,7 @@ fn a_detector_reads_declared_columns_as_declared_and_caches_the_baseline_per_dec
             .to_string(),
         )
         .unwrap();
-        let made = driftscan(
-            &[
-                "detectors",
-                &store_arg,
-                "create",
-                definition.to_str().unwrap(),
-            ],
-            dir.path(),
-        );
-        assert!(made.status.success(), "{}", stderr(&made));
-        let ran = driftscan(
-            &["detectors", &store_arg, "run", name, "--date", "2026-11-20"],
-            dir.path(),
-        );
-        assert!(ran.status.success(), "{}", stderr(&ran));
+        create_and_run(dir.path(), &store_arg, &definition, name);
         let stored: Value = serde_json::from_slice(
             &std::fs::read(store.join(format!("runs/{name}/svc/2026/11/20.json"))).unwrap(),
         )
