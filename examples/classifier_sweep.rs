@@ -7,12 +7,13 @@
 //!
 //! Keys: `iterations`, `depth`, `lr`, `leaf` (min leaf hessian), `subsample`, `colsample`,
 //! `nbins` (the large-sample model's); `small.trees`, `small.leaf`, `small.depth`, `small.mtry`,
-//! `small.bins` (the small-sample forest's); `folds`, `level`, `perms` (label permutations), `permrows` (rows
+//! `small.bins` (the small-sample forest's); `shift` (the `shift` scenario's sd above 100 rows per
+//! side, default 0.5); `folds`, `level`, `perms` (label permutations), `permrows` (rows
 //! per side up to which the null is permuted), `stat` (`auc` or `mcc`: the permutation test's
 //! statistic), `floorgate` (`true` or `false`), `scenarios` (a comma-separated subset). Scenarios (5 standard normal features unless said):
 //!
 //! * `none`: both sides from the same distribution;
-//! * `shift`: `f2` shifted by 1.5 sd at 30 rows per side, 1 sd at 100, 0.5 sd above;
+//! * `shift`: `f2` shifted by 1.5 sd at 30 rows per side, 1 sd at 100, 0.5 sd above (`shift`);
 //! * `seasonal`: `f0` and `f1` correlated 0.9, both shifted by 1.5 sd (summer temperatures).
 //!
 //! Per size and scenario it prints the share of seeds with a p-value at most the level, with
@@ -100,6 +101,7 @@ fn main() {
         .unwrap_or_else(|| vec![30, 100, 1_000, 10_000]);
     let mut options = ClassifierOptions::default();
     let mut only: Option<Vec<String>> = None;
+    let mut large_shift = 0.5;
     // `small.` prefixes a key of the small-sample forest.
     for kv in args.iter().skip(2) {
         if let Some(rest) = kv.strip_prefix("small.") {
@@ -124,6 +126,7 @@ fn main() {
             }
             "floorgate" => options.floor_gate = v.parse().unwrap(),
             "folds" => options.folds = v.parse().unwrap(),
+            "shift" => large_shift = v.parse().unwrap(),
             "level" => options.significance_level = v.parse().unwrap(),
             "perms" => options.permutations = v.parse().unwrap(),
             "permrows" => options.max_rows_permutation = v.parse().unwrap(),
@@ -144,7 +147,7 @@ fn main() {
         let shift = match rows {
             0..=30 => 1.5,
             31..=100 => 1.0,
-            _ => 0.5,
+            _ => large_shift,
         };
         for (scenario, amount, shifted, rho) in [
             ("none", 0.0, vec![], 0.0),

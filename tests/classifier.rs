@@ -1,9 +1,10 @@
 //! Domain classifier and per-feature significance on generated data with known answers.
 //!
-//! * Over 200 seeds at 30, 100, 1,000, 10,000 and 50,000 rows per side with no drift, the
-//!   coefficient passes 0.05 in at most 1 % of seeds (2 of 200) and a feature is flagged
-//!   `drifted` in at most 5 % (the flags come from the same metrics and adjustment the scan
-//!   uses);
+//! * Over 200 seeds at 30, 100, 1,000, 2,000, 10,000 and 50,000 rows per side with no drift, the
+//!   coefficient passes 0.05 in at most 1 % of seeds (2 of 200), `datadrift_p_value` is at most
+//!   0.01 in no more seeds than the binomial band of a 1 % level allows (6 of 200), and a feature
+//!   is flagged `drifted` in at most 5 % (the flags come from the same metrics and adjustment the
+//!   scan uses);
 //! * power: a 1.5 sd shift in one of 5 features at 30 rows per side, a 1 sd shift at 100 and a
 //!   seasonal shift of two correlated features at 30 give a coefficient above 0.2 with a shifted
 //!   feature on top in at least 90 % of seeds;
@@ -519,19 +520,27 @@ fn score_seeded(base: &[Vec<f64>], target: &[Vec<f64>], seed: u64) -> Classifier
 
 #[test]
 fn no_drift_rarely_passes_005_and_rarely_flags_a_feature_at_every_size() {
-    for rows in [30, 100, 1_000, 10_000, 50_000] {
-        let (mut over, mut flagged, mut largest) = (0, 0, 0.0f64);
+    // The 99.5th percentile of Binomial(200, 0.01): a valid 1 % p-value exceeds it in 0.5 % of
+    // seed sets (scipy.stats.binom.ppf(0.995, 200, 0.01) == 6).
+    const P_VALUE_BAND: usize = 6;
+    for rows in [30, 100, 1_000, 2_000, 10_000, 50_000] {
+        let (mut over, mut flagged, mut largest, mut significant) = (0, 0, 0.0f64, 0);
         for seed in 0..SEEDS {
             let mut rng = SplitMix64::new(seed * 1_000_003 + rows as u64);
             let base = columns(rows, &mut rng, &[], 0.0);
             let target = columns(rows, &mut rng, &[], 0.0);
             let out = score_seeded(&base, &target, seed);
             over += usize::from(out.coefficient > 0.05);
+            significant += usize::from(out.p_value <= 0.01);
             largest = largest.max(out.coefficient);
             flagged += usize::from(!drifted(&base, &target).is_empty());
         }
         eprintln!(
-            "no drift at {rows} rows: coefficient > 0.05 in {over}/{SEEDS}, flagged {flagged}/{SEEDS}"
+            "no drift at {rows} rows: coefficient > 0.05 in {over}/{SEEDS}, p <= 0.01 in {significant}/{SEEDS}, flagged {flagged}/{SEEDS}"
+        );
+        assert!(
+            significant <= P_VALUE_BAND,
+            "{rows} rows per side: p-value <= 0.01 in {significant} of {SEEDS} seeds"
         );
         // The bound: at most 1 % of 200 seeds.
         assert!(
