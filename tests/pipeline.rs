@@ -98,7 +98,7 @@ impl Store for Counting {
     fn sibling_container(&self, container: &str) -> Result<Arc<dyn Store>, StoreError> {
         self.inner.sibling_container(container)
     }
-    // No `local_path`: reads go through `get_range`, where they can be counted.
+    // No `open_local_file`: reads go through `get_range`, where they can be counted.
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -177,7 +177,7 @@ async fn regressions(inner: Arc<dyn Store>) {
     assert_eq!(counting.calls("get_range", "training/churn.csv"), 1);
 
     // The cache key is the content hash, the one the CLI's profile of the same file carries.
-    let cached = s.list(&Key::parse("baselines/gz").unwrap()).await.unwrap();
+    let cached = cached_profiles(&s, "gz").await;
     assert_eq!(cached.len(), 1, "{cached:?}");
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("churn.csv");
@@ -186,7 +186,7 @@ async fn regressions(inner: Arc<dyn Store>) {
         pipeline::local::profile_dataset("baseline", &local.to_string_lossy(), &Default::default())
             .unwrap();
     assert_eq!(
-        cached[0].as_str(),
+        cached[0],
         format!("baselines/gz/{}.profile", cli.content_hash)
     );
 
@@ -199,6 +199,122 @@ async fn regressions(inner: Arc<dyn Store>) {
     assert_eq!(runs[0].status, RunStatus::Succeeded);
     assert_eq!(counting.calls("get_range", "training/"), 0);
     assert_eq!(counting.calls("get", "training/"), 0);
+
+    // A changed baseline is read once, by the profile that also hashes it, not hashed first and
+    // profiled on the cache miss.
+    put(
+        &*s,
+        "training/churn.csv",
+        churn_csv(3, false, false).into_bytes(),
+    )
+    .await;
+    counting.reset();
+    let runs = pipeline::run_window(&s, &det, window, RunType::Adhoc)
+        .await
+        .unwrap();
+    assert_eq!(runs[0].status, RunStatus::Succeeded, "{runs:?}");
+    assert_eq!(counting.calls("get_range", "training/churn.csv"), 1);
+    assert_eq!(cached_profiles(&s, "gz").await.len(), 2);
+}
+
+/// The cached baseline profiles of `detector` (beside them, the record of which files they
+/// were built from).
+async fn cached_profiles(s: &Arc<dyn Store>, detector: &str) -> Vec<String> {
+    let prefix = Key::parse(&format!("baselines/{detector}")).unwrap();
+    s.list(&prefix)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .filter(|k| k.ends_with(".profile"))
+        .collect()
+}
+
+/// After a restart, a run finds the cached baseline profile from the store's record of the
+/// baseline's files (keys and change tags), without reading the data: here the file's bytes are
+/// changed behind a kept size and modification time, and the second process still reports the
+/// first content hash.
+#[test]
+fn a_new_process_finds_the_cached_baseline_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    std::fs::create_dir_all(store.join("training")).unwrap();
+    std::fs::create_dir_all(store.join(DAY_FOLDER)).unwrap();
+    let baseline = store.join("training/churn.csv");
+    std::fs::write(&baseline, churn_csv(1, false, false)).unwrap();
+    std::fs::write(
+        store.join(DAY_FOLDER).join("data.csv"),
+        churn_csv(2, true, true),
+    )
+    .unwrap();
+    let definition = store.join("gz.json");
+    std::fs::write(
+        &definition,
+        r#"{"name":"gz","model_name":"churn","model_version":2,"services":["aks-prod"],
+            "baseline":"training/churn.csv","snapshots":"legacy"}"#,
+    )
+    .unwrap();
+    let location = store.to_str().unwrap();
+    let made = driftscan(
+        &[
+            "detectors",
+            "--store",
+            location,
+            "create",
+            definition.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let content_hash = || {
+        let out = driftscan(
+            &[
+                "detectors",
+                "--store",
+                location,
+                "run",
+                "gz",
+                "--date",
+                "2026-11-16",
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(store.join("runs/gz/aks-prod/2026/11/16.json")).unwrap(),
+        )
+        .unwrap();
+        doc["baseline"]["content_hash"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let first = content_hash();
+    // Same size, same modification time, other bytes: only a reader of the bytes would notice.
+    let modified = std::fs::metadata(&baseline).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    let swapped = text.replacen("a", "b", 1);
+    assert_eq!(swapped.len(), text.len());
+    std::fs::write(&baseline, swapped).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&baseline)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(
+        content_hash(),
+        first,
+        "the second process read the baseline again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

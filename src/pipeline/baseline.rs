@@ -2,19 +2,19 @@
 //! found in the store's cache by the content hash of the baseline's files, or built once and
 //! cached there.
 //!
-//! The content hash ([`crate::base::hash::ContentHasher`]) is computed by streaming each file
-//! through the hasher, so memory does not grow with the baseline. The hash of a baseline whose
-//! files have not changed (same keys, same change tags from a HEAD request) is remembered by the
-//! process, so a long-running service reads a baseline's bytes once per change, not once per run.
+//! A baseline's bytes are read at most once per change, and not at all while they do not change:
+//! its files' identity (keys and change tags from HEAD requests) is mapped to their content hash
+//! in the process and in the store (`baselines/{detector}/identity.json`), so a run, and the first
+//! run after a restart, finds the cached profile without reading the data. Files whose identity
+//! is new are profiled straight away, in the one pass that also computes their content hash
+//! ([`crate::base::hash::ContentHasher`]); hashing first and profiling on a cache miss would read a
+//! changed baseline twice.
 //! Runs of the same baseline at the same time share one load: the first one reads or builds the
 //! profile, the others wait for it and use the same copy in memory.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use crate::base::hash::{ContentHasher, FileHasher};
-use crate::data::Input;
 use crate::detector::Detector;
 use crate::drift::result::DatasetSummary;
 use crate::profile::{self, Profile, ProfileOptions};
@@ -88,12 +88,14 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
     }
     let files: Vec<Key> = files.into_iter().filter(|k| !is_profile_key(k)).collect();
     let identity = identity(&data, &files).await?;
-    let known = HASHES.lock().ok().and_then(|h| h.get(&identity).cloned());
-    let cache_folder = keys::baseline_prefix(&detector.name)?;
-    if known.is_none() && store.list(&cache_folder).await?.is_empty() {
-        // Nothing cached for this detector yet: profile straight away (the profile carries the
-        // content hash) instead of reading the baseline once to hash it and again to profile it.
-        // Runs that start together share the one build, keyed by the files' identity.
+    let remembered = HASHES.lock().ok().and_then(|h| h.get(&identity).cloned());
+    let known = match remembered {
+        Some(hash) => Some(hash),
+        None => stored_hash(store, detector, &identity).await,
+    };
+    let Some(hash) = known else {
+        // New files: profile straight away (the profile carries the content hash). Runs that
+        // start together share the one build, keyed by the files' identity.
         let cell = shared_cell(&format!(
             "{}|files|{identity}|{}",
             store.describe(),
@@ -104,25 +106,15 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
                 .await?,
         );
         let hash = profile.content_hash.clone();
-        if let Ok(mut hashes) = HASHES.lock() {
-            hashes.insert(identity, hash.clone());
-        }
+        remember_hash(store, detector, &identity, &hash).await;
         // Later runs find it by its content hash without reading the cache back.
         let by_hash = keys::baseline(&detector.name, &cache_id(&hash, detector))?;
         let _ = shared_cell(&format!("{}|{by_hash}", store.describe()))?.set(Arc::clone(&profile));
         return Ok(baseline_of(detector, files.len(), profile, hash));
-    }
-    let hash = match known {
-        Some(hash) => hash,
-        None => {
-            let inputs = inputs_for(&data, &files).await?;
-            let hash = blocking("hashing the baseline", move || stream_hash(&inputs)).await?;
-            if let Ok(mut hashes) = HASHES.lock() {
-                hashes.insert(identity, hash.clone());
-            }
-            hash
-        }
     };
+    if let Ok(mut hashes) = HASHES.lock() {
+        hashes.insert(identity, hash.clone());
+    }
     let cache_key = keys::baseline(&detector.name, &cache_id(&hash, detector))?;
     let cell = shared_cell(&format!("{}|{cache_key}", store.describe()))?;
     let profile = cell
@@ -250,32 +242,56 @@ async fn identity(data: &Arc<dyn Store>, files: &[Key]) -> Result<String, Pipeli
     Ok(identity)
 }
 
-/// Reads each input once from start to end through the content hasher.
-fn stream_hash(inputs: &[Input]) -> Result<String, PipelineError> {
-    let mut dataset = ContentHasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    for input in inputs {
-        let name = input.name();
-        let io = |source| PipelineError::ReadFile {
-            path: name.clone(),
-            source,
-        };
-        let mut file = FileHasher::new(&name);
-        let mut reader: Box<dyn Read + Send> = match input {
-            Input::File(path) => Box::new(std::fs::File::open(path).map_err(io)?),
-            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
-            Input::Source(source) => Arc::clone(source).reader(),
-        };
-        loop {
-            let n = reader.read(&mut buf).map_err(io)?;
-            if n == 0 {
-                break;
-            }
-            file.update(&buf[..n]);
-        }
-        dataset.add(file);
+/// Where the store remembers which files the detector's cached baseline profile was built
+/// from: `baselines/{detector}/identity.json`.
+fn identity_key(detector: &Detector) -> Result<Key, PipelineError> {
+    Ok(keys::baseline_prefix(&detector.name)?.join("identity.json")?)
+}
+
+/// The files' identity as stored: its SHA-256, so the record holds no keys or tags.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IdentityRecord {
+    identity_sha256: String,
+    content_hash: String,
+}
+
+fn identity_digest(identity: &str) -> String {
+    hex::encode(crate::base::hash::sha256(identity.as_bytes()))
+}
+
+/// The content hash the store remembers for these files, if it remembers these files. A record
+/// that cannot be read is as good as none: the baseline is then profiled again.
+async fn stored_hash(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    identity: &str,
+) -> Option<String> {
+    let object = store.get(&identity_key(detector).ok()?).await.ok()??;
+    let record: IdentityRecord = serde_json::from_slice(&object.bytes).ok()?;
+    (record.identity_sha256 == identity_digest(identity)).then_some(record.content_hash)
+}
+
+/// Remembers the files' content hash in the process and in the store. Like the cache itself,
+/// an optimisation: a run does not fail because the record could not be written.
+async fn remember_hash(store: &Arc<dyn Store>, detector: &Detector, identity: &str, hash: &str) {
+    if let Ok(mut hashes) = HASHES.lock() {
+        hashes.insert(identity.to_string(), hash.to_string());
     }
-    Ok(dataset.finish())
+    let record = IdentityRecord {
+        identity_sha256: identity_digest(identity),
+        content_hash: hash.to_string(),
+    };
+    let written = match (identity_key(detector), serde_json::to_vec(&record)) {
+        (Ok(key), Ok(bytes)) => store
+            .put(&key, bytes.into(), PutCondition::Overwrite)
+            .await
+            .map_err(|e| error_chain(&e)),
+        (Err(e), _) => Err(error_chain(&e)),
+        (_, Err(e)) => Err(e.to_string()),
+    };
+    if let Err(error) = written {
+        tracing::warn!(message = "Could not record the baseline's identity.", detector = %detector.name, %error);
+    }
 }
 
 /// Saved profiles, merged in key order when there are several.
