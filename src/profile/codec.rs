@@ -1,4 +1,5 @@
-//! The binary profile format: magic bytes, a format version, then a zstd-compressed payload.
+//! The binary profile format: magic bytes, a format version, the length of the decoded payload,
+//! then the payload compressed with zstd.
 //!
 //! The payload is the **statistics** section (its length first), then the **provenance**
 //! section (see the profile module docs). Both are written field by field in a fixed order
@@ -8,8 +9,15 @@
 //! [`super::Profile::statistics_bytes`]. Reading checks every length against what is left, so a
 //! truncated or corrupt file is an error, never a panic or a huge allocation.
 //!
-//! Version 3 (this one) keeps exact moments, the row sample as distinct rows with counts, and the
-//! two sections apart; version 2 profiles are rejected with the message to profile the data again.
+//! Decoding never trusts a size it reads: the payload is inflated through a bounded reader, up to
+//! the length the header declares and never past [`MAX_DECODED_BYTES`], growing its buffer only
+//! as bytes actually arrive (and failing with an error, not an abort, when memory runs out), so a
+//! small file that inflates to gigabytes is refused after reading no more than the limit.
+//!
+//! Version 4 (this one) declares the decoded length in the header. Version 3 (the same payload
+//! without it) is still read, bounded by [`MAX_DECODED_BYTES`] alone. Version 3 and 4 keep exact
+//! moments, the row sample as distinct rows with counts, and the two sections apart; version 2
+//! profiles are rejected with the message to profile the data again.
 
 use std::collections::BTreeMap;
 
@@ -24,8 +32,29 @@ use crate::data::FileInfo;
 /// First bytes of every profile file.
 pub const MAGIC: &[u8; 8] = b"DSPROFIL";
 
-/// Version of the payload layout; bumped on any change, older versions are rejected.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version of the file layout this build writes; bumped on any change.
+pub const FORMAT_VERSION: u32 = 4;
+
+/// The previous version, read still: the same payload, with no decoded length in the header.
+const UNSIZED_VERSION: u32 = 3;
+
+/// Bytes before the compressed payload: magic, version, decoded length.
+const HEADER_LEN: usize = 20;
+
+/// The largest payload a profile may decode to: 1 GiB.
+///
+/// A profile's size is set by its budgets, not by its rows: per numeric column at most a
+/// 32,768-bucket sketch (512 KB) and the 100,000-row sample's values (800 KB), per text column
+/// 10,000 categories. The profile of 200 continuous numeric columns (the most features a detector
+/// compares) of 150,000 rows, every budget full, decodes to 250 MB (measured); typical profiles
+/// take a few MB. So the limit leaves four times the largest real profile, while a hostile file
+/// (a few KB that inflate to gigabytes) is refused after 1 GiB at most. The row sample drawn from
+/// a profile ([`super::sample::RowSample`]) is bounded by the same limit.
+pub const MAX_DECODED_BYTES: u64 = 1 << 30;
+
+/// The largest row-sample capacity read from a profile: ten times the default. Larger would only
+/// come from a damaged file, and a capacity drives how many rows are drawn from the sample.
+const MAX_SAMPLE_CAPACITY: u64 = 10 * super::DEFAULT_SAMPLE_CAPACITY as u64;
 
 /// Fast level: most of a profile is the row sample's floats, which barely compress anyway.
 const ZSTD_LEVEL: i32 = 1;
@@ -229,27 +258,104 @@ pub fn encode(p: &Profile) -> Vec<u8> {
         // readable anyway by storing them as a raw zstd frame of the uncompressed data.
         zstd::bulk::compress(&w.0, 1).unwrap_or_default()
     });
-    let mut out = Vec::with_capacity(12 + compressed.len());
+    let mut out = Vec::with_capacity(HEADER_LEN + compressed.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(w.0.len() as u64).to_le_bytes());
     out.extend_from_slice(&compressed);
     out
 }
 
-/// Decodes what [`encode`] wrote.
-pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
+/// The decoded payload of a profile file, read within the sizes allowed (see the module docs).
+fn payload(bytes: &[u8]) -> Result<Vec<u8>, ProfileError> {
     if bytes.len() < 12 || &bytes[..8] != MAGIC {
         return Err(ProfileError::NotAProfile);
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    if version != FORMAT_VERSION {
-        return Err(ProfileError::Version {
-            found: version,
-            expected: FORMAT_VERSION,
+    let (declared, compressed) = match version {
+        FORMAT_VERSION => {
+            let Some(length) = bytes.get(12..HEADER_LEN) else {
+                return Err(corrupt("the header is truncated"));
+            };
+            let mut a = [0u8; 8];
+            a.copy_from_slice(length);
+            (Some(u64::from_le_bytes(a)), &bytes[HEADER_LEN..])
+        }
+        UNSIZED_VERSION => (None, &bytes[12..]),
+        found => {
+            return Err(ProfileError::Version {
+                found,
+                expected: FORMAT_VERSION,
+            });
+        }
+    };
+    if let Some(size) = declared.filter(|&d| d > MAX_DECODED_BYTES) {
+        return Err(ProfileError::TooLarge {
+            size,
+            limit: MAX_DECODED_BYTES,
         });
     }
-    let payload = zstd::stream::decode_all(&bytes[12..])
-        .map_err(|e| ProfileError::Corrupt(format!("cannot decompress: {e}")))?;
+    let limit = declared.unwrap_or(MAX_DECODED_BYTES);
+    let inflated = inflate(compressed, limit)?;
+    match declared {
+        _ if inflated.len() as u64 <= limit => {}
+        Some(d) => {
+            return Err(ProfileError::Corrupt(format!(
+                "the payload decodes to more than the {d} bytes its header declares"
+            )));
+        }
+        None => {
+            return Err(ProfileError::TooLarge {
+                size: inflated.len() as u64,
+                limit: MAX_DECODED_BYTES,
+            });
+        }
+    }
+    if let Some(d) = declared.filter(|&d| d != inflated.len() as u64) {
+        return Err(ProfileError::Corrupt(format!(
+            "the payload decodes to {} bytes, its header declares {d}",
+            inflated.len()
+        )));
+    }
+    Ok(inflated)
+}
+
+/// Inflates a zstd stream to at most `limit + 1` bytes (one more than allowed tells a stream that
+/// goes on from one that ends at the limit). The buffer doubles as bytes arrive, never past
+/// `limit + 1`, by fallible reservations: a declared size is never allocated up front, and memory
+/// running out is an error, not an abort.
+fn inflate(compressed: &[u8], limit: u64) -> Result<Vec<u8>, ProfileError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| ProfileError::Corrupt(format!("cannot decompress: {e}"));
+    let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut reader = zstd::stream::read::Decoder::with_buffer(compressed)
+        .map_err(cannot)?
+        .take(most as u64);
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 128 << 10];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(e)),
+        };
+        if out.capacity() - out.len() < n {
+            let grow = out.capacity().max(1 << 20).min(most - out.len()).max(n);
+            out.try_reserve_exact(grow).map_err(|_| {
+                ProfileError::Corrupt(format!(
+                    "not enough memory to decode the payload past {} bytes",
+                    out.len()
+                ))
+            })?;
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Decodes what [`encode`] wrote.
+pub fn decode(bytes: &[u8]) -> Result<Profile, ProfileError> {
+    let payload = payload(bytes)?;
     let mut outer = Reader {
         buf: &payload,
         pos: 0,
@@ -388,7 +494,13 @@ fn text(r: &mut Reader, name: &str) -> Result<TextProfile, ProfileError> {
 }
 
 fn distinct_sample(r: &mut Reader) -> Result<DistinctSample, ProfileError> {
-    let capacity = r.u64()? as usize;
+    let capacity = r.u64()?;
+    if capacity > MAX_SAMPLE_CAPACITY {
+        return Err(ProfileError::Corrupt(format!(
+            "row sample capacity {capacity} is above the largest read, {MAX_SAMPLE_CAPACITY}"
+        )));
+    }
+    let capacity = capacity as usize;
     let n = r.len(16)?;
     let mut priorities = Vec::with_capacity(n);
     let mut counts = Vec::with_capacity(n);
@@ -452,5 +564,158 @@ fn distinct_sample(r: &mut Reader) -> Result<DistinctSample, ProfileError> {
         columns,
     };
     sample.validate().map_err(ProfileError::Corrupt)?;
+    check_drawn_rows(&sample)?;
     Ok(sample)
+}
+
+/// Refuses a sample whose drawn rows ([`DistinctSample::rows`]: a distinct row occurring often is
+/// drawn several times, up to the capacity) would take more than [`MAX_DECODED_BYTES`]: counts and
+/// capacity come from the file, so this is what bounds the memory of drawing them.
+fn check_drawn_rows(sample: &DistinctSample) -> Result<(), ProfileError> {
+    let total: u128 = sample.counts.iter().map(|&c| c as u128).sum();
+    let rows = total.min(sample.capacity.max(1) as u128);
+    // Per drawn row: each column's value, its priority and its place in the draw order.
+    let bytes = rows.saturating_mul(8 * (sample.columns.len() as u128 + 3));
+    if bytes > MAX_DECODED_BYTES as u128 {
+        return Err(ProfileError::TooLarge {
+            size: u64::try_from(bytes).unwrap_or(u64::MAX),
+            limit: MAX_DECODED_BYTES,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Input;
+    use crate::profile::{ProfileOptions, build};
+
+    fn profile(csv: &str) -> Profile {
+        let input = Input::Memory {
+            name: "a.csv".into(),
+            bytes: bytes::Bytes::copy_from_slice(csv.as_bytes()),
+        };
+        build(&[input], &ProfileOptions::default()).unwrap()
+    }
+
+    fn small() -> Vec<u8> {
+        encode(&profile("x,c\n1,a\n2,b\n,a\nnan,\n5.5,b\n"))
+    }
+
+    /// A version 4 file: `bytes`' header with `declared` as the decoded length, then `stream`.
+    fn with_stream(declared: u64, stream: &[u8]) -> Vec<u8> {
+        let mut out = small()[..12].to_vec();
+        out.extend_from_slice(&declared.to_le_bytes());
+        out.extend_from_slice(stream);
+        out
+    }
+
+    fn payload_of(bytes: &[u8]) -> Vec<u8> {
+        zstd::stream::decode_all(&bytes[HEADER_LEN..]).unwrap()
+    }
+
+    #[test]
+    fn the_header_declares_the_decoded_length() {
+        let bytes = small();
+        let declared = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
+        assert_eq!(declared, payload_of(&bytes).len() as u64);
+        assert_eq!(encode(&decode(&bytes).unwrap()), bytes);
+    }
+
+    #[test]
+    fn version_3_profiles_are_still_read() {
+        let bytes = small();
+        let mut v3 = bytes[..8].to_vec();
+        v3.extend_from_slice(&UNSIZED_VERSION.to_le_bytes());
+        v3.extend_from_slice(&bytes[HEADER_LEN..]);
+        // Compared as bytes: the sample holds NaN, which is not equal to itself.
+        assert_eq!(encode(&decode(&v3).unwrap()), bytes);
+    }
+
+    #[test]
+    fn a_stream_longer_or_shorter_than_declared_is_refused() {
+        let bytes = small();
+        let mut payload = payload_of(&bytes);
+        let length = payload.len() as u64;
+        // 64 MB of zeros after the payload: refused once the declared length is passed.
+        payload.resize(payload.len() + (64 << 20), 0);
+        let longer = with_stream(length, &zstd::bulk::compress(&payload, 1).unwrap());
+        let e = decode(&longer).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("more than the {length} bytes its header declares")),
+            "{e}"
+        );
+        let shorter = with_stream(length + 1, &bytes[HEADER_LEN..]);
+        let e = decode(&shorter).unwrap_err().to_string();
+        assert!(e.contains("its header declares"), "{e}");
+    }
+
+    #[test]
+    fn a_declared_length_above_the_limit_is_refused_before_decoding() {
+        let bytes = with_stream(MAX_DECODED_BYTES + 1, &small()[HEADER_LEN..]);
+        match decode(&bytes) {
+            Err(ProfileError::TooLarge { size, limit }) => {
+                assert_eq!((size, limit), (MAX_DECODED_BYTES + 1, MAX_DECODED_BYTES));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn inflating_stops_one_byte_past_the_limit() {
+        let zeros = zstd::bulk::compress(&vec![0u8; 8 << 20], 1).unwrap();
+        assert_eq!(inflate(&zeros, 1000).unwrap().len(), 1001);
+        assert_eq!(inflate(&zeros, 8 << 20).unwrap().len(), 8 << 20);
+        assert!(inflate(b"not zstd", 1000).is_err());
+    }
+
+    #[test]
+    fn a_sample_that_would_draw_too_many_rows_is_refused() {
+        let header: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+        let row: Vec<String> = (0..200).map(|i| i.to_string()).collect();
+        let mut p = profile(&format!("{}\n{}\n", header.join(","), row.join(",")));
+        // One distinct row said to occur 2^62 times, in a sample of the largest capacity read:
+        // drawing it would make a million rows of 200 columns.
+        p.distinct_sample.counts[0] = 1 << 62;
+        p.distinct_sample.capacity = MAX_SAMPLE_CAPACITY as usize;
+        assert!(matches!(
+            decode(&encode(&p)),
+            Err(ProfileError::TooLarge { .. })
+        ));
+        p.distinct_sample.capacity = MAX_SAMPLE_CAPACITY as usize + 1;
+        let e = decode(&encode(&p)).unwrap_err().to_string();
+        assert!(e.contains("row sample capacity"), "{e}");
+    }
+
+    #[test]
+    fn damaged_profiles_are_errors_never_panics() {
+        let bytes = small();
+        let payload = payload_of(&bytes);
+        let mut rng = crate::base::rng::SplitMix64::new(7);
+        for k in 0..3000 {
+            // Flip bits of the file (header and compressed stream), or of the payload itself
+            // (recompressed, so the damage reaches the field readers).
+            let damaged = if k % 2 == 0 {
+                let mut b = bytes.clone();
+                for _ in 0..=rng.below(4) {
+                    let at = rng.below(b.len());
+                    b[at] ^= 1 << rng.below(8);
+                }
+                b
+            } else {
+                let mut p = payload.clone();
+                for _ in 0..=rng.below(4) {
+                    let at = rng.below(p.len());
+                    p[at] ^= 1 << rng.below(8);
+                }
+                p.truncate(p.len() - rng.below(4));
+                with_stream(p.len() as u64, &zstd::bulk::compress(&p, 1).unwrap())
+            };
+            let _ = decode(&damaged);
+        }
+        for n in 0..bytes.len() {
+            assert!(decode(&bytes[..n]).is_err());
+        }
+    }
 }

@@ -68,7 +68,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-pub use codec::{FORMAT_VERSION, MAGIC};
+pub use codec::{FORMAT_VERSION, MAGIC, MAX_DECODED_BYTES};
 pub use numeric::NumericProfile;
 pub use text::TextProfile;
 
@@ -303,6 +303,17 @@ pub enum ProfileError {
     /// A damaged profile.
     #[error("corrupt profile: {0}")]
     Corrupt(String),
+    /// A profile that would decode to more memory than any real profile takes (see
+    /// [`MAX_DECODED_BYTES`]): a damaged or hostile file, refused before the memory is spent.
+    #[error(
+        "corrupt profile: it would decode to {size} bytes, above the limit of {limit} bytes (real profiles are far smaller)"
+    )]
+    TooLarge {
+        /// What the file declares or would take, in bytes.
+        size: u64,
+        /// [`MAX_DECODED_BYTES`].
+        limit: u64,
+    },
     /// Two profiles that cannot be merged.
     #[error("cannot merge profiles: {0}")]
     Incompatible(String),
