@@ -396,3 +396,170 @@ async fn cases_4_5_7_bounded_output_overrides_and_dates() {
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["code"], "range_too_long");
 }
+
+/// A stored result of about `bytes` bytes for `date`: a succeeded result whose `column_metrics`
+/// has as many features as it takes (a detector of many wide features writes such results).
+fn large_result(detector: &str, service: &str, date: NaiveDate, bytes: usize) -> String {
+    let mut r = serde_json::to_value(crate::store::result(
+        detector,
+        service,
+        date,
+        RunStatus::Succeeded,
+        0.3,
+    ))
+    .unwrap();
+    let entry = |i: usize| {
+        json!({format!("feature_{i:06}_of_a_wide_table"): [
+            {"name": "datadrift_contribution", "value": 0.001 * (i % 997) as f64},
+            {"name": "wasserstein_distance", "value": 1.5 + (i % 13) as f64}]})
+    };
+    let per_entry = entry(0).to_string().len() + 1;
+    r["column_metrics"] = Value::Array((0..bytes / per_entry).map(entry).collect());
+    r.to_string()
+}
+
+/// What a test reads of an `/output` page; stored results are checked, not held.
+#[derive(serde::Deserialize)]
+struct OutputPage {
+    next_start: Option<String>,
+    #[serde(default)]
+    cut_by_size: bool,
+    results: Vec<PageVerdicts>,
+    metrics: Vec<PageMetrics>,
+}
+
+#[derive(serde::Deserialize)]
+struct PageVerdicts {
+    result: Vec<PageDate>,
+}
+
+#[derive(serde::Deserialize)]
+struct PageDate {
+    datetime: String,
+}
+
+#[derive(serde::Deserialize)]
+struct PageMetrics {
+    metrics: Vec<PageDocument>,
+}
+
+#[derive(serde::Deserialize)]
+struct PageDocument {
+    datetime: String,
+    column_metrics: Vec<serde::de::IgnoredAny>,
+}
+
+/// Walks every page of `GET .../output` from `start` to `end`; answers each page's size in bytes
+/// and what the test checks of it.
+async fn output_pages(
+    client: &reqwest::Client,
+    base: &str,
+    detector: &str,
+    start: &str,
+    end: &str,
+) -> Vec<(usize, OutputPage)> {
+    let mut pages = Vec::new();
+    let mut from = start.to_string();
+    loop {
+        assert!(pages.len() < 100, "pages do not end");
+        let r = client
+            .get(format!(
+                "{base}/api/detectors/{detector}/output?start={from}&end={end}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        // A body cut short would fail here (an incomplete chunked body) or fail to parse.
+        let body = r.bytes().await.expect("the whole page");
+        let page: OutputPage = serde_json::from_slice(&body).expect("a page is whole JSON");
+        let next = page.next_start.clone();
+        pages.push((body.len(), page));
+        match next {
+            Some(n) => from = n,
+            None => return pages,
+        }
+    }
+}
+
+/// `/output` pages are capped in bytes as well as days: 40 results of about 3.5 MB come in pages
+/// under the cap whose union is every result, in order; twelve callers walking the history at
+/// once are answered whole, while the server's peak memory stays within a few pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn output_pages_are_capped_in_bytes_and_concurrent_callers_queue() {
+    const CAP: usize = driftscan::pipeline::history::MAX_OUTPUT_PAGE_BYTES;
+    let (dir, _s) = local();
+    let first = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let days: Vec<NaiveDate> = (0..40u64).map(|i| first + chrono::Days::new(i)).collect();
+    let template = large_result("big", "aks-prod", first, 3_500_000);
+    let columns = serde_json::from_str::<PageDocument>(&template)
+        .unwrap()
+        .column_metrics
+        .len();
+    for day in &days {
+        let path = dir
+            .path()
+            .join(format!("runs/big/aks-prod/{}.json", day.format("%Y/%m/%d")));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, template.replace("2025-01-01", &day.to_string())).unwrap();
+    }
+    let server = Server::start(dir.path(), &[], &[("DRIFTSCAN_METRICS_FILE", "off")]);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{}/api/detectors", server.base))
+        .json(&detector("big", "training/churn.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+
+    let pages = output_pages(&client, &server.base, "big", "2025-01-01", "2025-02-09").await;
+    assert!(pages.len() > 1, "{} pages", pages.len());
+    let mut seen = Vec::new();
+    for (i, (bytes, page)) in pages.iter().enumerate() {
+        assert!(*bytes <= CAP + (1 << 20), "page {i}: {bytes} bytes");
+        let verdicts = &page.results[0].result;
+        let documents = &page.metrics[0].metrics;
+        assert!(!documents.is_empty(), "page {i} is empty");
+        assert_eq!(verdicts.len(), documents.len());
+        for (v, d) in verdicts.iter().zip(documents) {
+            assert_eq!(v.datetime, d.datetime);
+            assert_eq!(d.column_metrics.len(), columns, "{} is whole", d.datetime);
+            seen.push(d.datetime.clone());
+        }
+        assert_eq!(page.cut_by_size, i + 1 < pages.len(), "page {i}");
+    }
+    let all: Vec<String> = days.iter().map(ToString::to_string).collect();
+    assert_eq!(seen, all, "every result once, in order");
+    let one_walk = server.peak_rss();
+
+    // Twelve callers at once, each walking the whole history.
+    let walkers: Vec<_> = (0..12)
+        .map(|_| {
+            let (client, base) = (client.clone(), server.base.clone());
+            tokio::spawn(async move {
+                output_pages(&client, &base, "big", "2025-01-01", "2025-02-09")
+                    .await
+                    .iter()
+                    .map(|(_, p)| p.metrics[0].metrics.len())
+                    .sum::<usize>()
+            })
+        })
+        .collect();
+    for w in walkers {
+        assert_eq!(w.await.unwrap(), days.len());
+    }
+    let peak = server.peak_rss();
+    eprintln!(
+        "output: {} pages; server peak RSS {} MB after one walk, {} MB after twelve at once",
+        pages.len(),
+        one_walk >> 20,
+        peak >> 20
+    );
+    // The history is 140 MB; twelve callers holding it whole (and a serialized copy) would take
+    // gigabytes. Queued, a few pages at a time, the server stays far below.
+    assert!(peak < 256 << 20, "peak RSS {} MB", peak >> 20);
+}

@@ -487,8 +487,9 @@ class DataDriftDetector:
 
     def get_output_document(self, start_time: Any = None, end_time: Any = None) -> dict[str, Any]:
         """The whole ``output`` document: ``results``, ``metrics`` and the no-data and failed
-        runs under ``unsuccessful_runs``. A store answers at most 92 days at a time (a page
-        names the next one's ``next_start``); the pages are fetched and joined here."""
+        runs under ``unsuccessful_runs``. A store answers at most 92 days, and 16 MB of results,
+        at a time (a page names the next one's ``next_start``); the pages are fetched and joined
+        here."""
         doc = self._backend.output(self.name, _date_text(start_time), _date_text(end_time))
         end = doc["end"]
         while doc.get("next_start"):
@@ -502,6 +503,7 @@ class DataDriftDetector:
             doc["page_end"] = page.get("page_end")
         doc.pop("next_start", None)
         doc.pop("page_end", None)
+        doc.pop("cut_by_size", None)
         return doc
 
     def show(

@@ -77,7 +77,7 @@ pub enum DetectorAction {
         date: String,
     },
     /// Print results and metrics between two dates (Azure ML `get_output` shape) as JSON, at
-    /// most 92 days at a time: stderr names the date the next page starts at.
+    /// most 92 days and 16 MB of results at a time: stderr names the date the next page starts at.
     Output {
         /// Detector name.
         name: String,
@@ -188,8 +188,13 @@ async fn dispatch(detectors: Detectors, action: DetectorAction) -> anyhow::Resul
             let document = detectors.output(&name, request).await?;
             print_json(&document)?;
             if let Some(next) = document.next_start {
+                let why = if document.cut_by_size {
+                    " (the page is full)"
+                } else {
+                    ""
+                };
                 eprintln!(
-                    "results up to {} shown; the next page starts at {next}: rerun with --start {next}",
+                    "results up to {} shown{why}; the next page starts at {next}: rerun with --start {next}",
                     document.page_end.unwrap_or(document.end)
                 );
             }

@@ -1,11 +1,14 @@
 //! Route handlers of the REST API and the timer invocations. Every handler validates the whole
 //! request before it touches the store, so a rejected request changes nothing.
 
+use std::sync::{Arc, OnceLock};
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::host::{InvocationRequest, InvocationResponse};
 use super::{ApiError, AppState};
@@ -137,13 +140,45 @@ async fn backfill(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// Requests that read many stored results (`output`, `report`) answered at once; later ones
+/// wait for a slot. Each holds up to a page of results (a 16 MB output page, a report's year of
+/// summaries) while it is read and sent, and reading is bound by the cores, so more at once would
+/// multiply memory without answering sooner: one per core, at least two.
+fn heavy_read_slots() -> Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            Arc::new(Semaphore::new(cores.max(2)))
+        })
+        .clone()
+}
+
+/// A slot of [`heavy_read_slots`], held until the answer is sent.
+async fn heavy_read_slot() -> OwnedSemaphorePermit {
+    heavy_read_slots()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed")
+}
+
+/// One page of the `get_output` document, sent piece by piece: every stored result as it was
+/// read, without a serialized copy of the whole page.
 async fn output(
     state: web::Data<AppState>,
     name: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request = query(&req)?;
-    Ok(HttpResponse::Ok().json(detectors(&state).output(&name, request).await?))
+    let slot = heavy_read_slot().await;
+    let document = detectors(&state).output(&name, request).await?;
+    let chunks = document.into_json_chunks().into_iter().map(move |chunk| {
+        let _held_until_sent = &slot;
+        Ok::<_, std::convert::Infallible>(chunk)
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(futures::stream::iter(chunks)))
 }
 
 /// The detector's history between `start` and `end` (same defaults as `output`) as one
@@ -155,6 +190,7 @@ async fn report(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request = query(&req)?;
+    let _slot = heavy_read_slot().await;
     let html = detectors(&state).report(&name, request).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

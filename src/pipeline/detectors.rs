@@ -17,7 +17,9 @@ use crate::drift::result::RunType;
 use crate::store::{self, PutCondition, Store, StoreError};
 
 use super::codes::{ErrorCode, OpError};
-use super::history::{self, MAX_OUTPUT_DAYS, MAX_REPORT_DAYS, OutputDocument};
+use super::history::{
+    self, MAX_OUTPUT_DAYS, MAX_OUTPUT_PAGE_BYTES, MAX_REPORT_DAYS, OutputDocument,
+};
 use super::{ServiceOutcome, check_locations, run_window};
 
 /// What a deleted detector's answer says about its results.
@@ -267,8 +269,10 @@ impl Detectors {
         })
     }
 
-    /// Azure ML's `get_output` document, one page of at most [`MAX_OUTPUT_DAYS`] days: when the
-    /// range is longer, `page_end` and `next_start` say where the next page starts.
+    /// Azure ML's `get_output` document, one page of at most [`MAX_OUTPUT_DAYS`] days and
+    /// [`MAX_OUTPUT_PAGE_BYTES`] of stored results (or one day's, however large): when the range
+    /// holds more, `page_end` and `next_start` say where the next page starts, and `cut_by_size`
+    /// says the bytes ended the page.
     pub async fn output(
         &self,
         name: &str,
@@ -281,16 +285,24 @@ impl Detectors {
         );
         let detector = self.get(name).await?;
         let (start, end) = history::output_range(&detector, start, end)?;
-        let page_end = start
+        let days_end = start
             .checked_add_days(Days::new(MAX_OUTPUT_DAYS - 1))
             .unwrap_or(end)
             .min(end);
-        let mut document =
-            history::output_document(&*self.store, &detector, start, page_end).await?;
+        let (mut document, cut) = history::output_document(
+            &*self.store,
+            &detector,
+            start,
+            days_end,
+            MAX_OUTPUT_PAGE_BYTES,
+        )
+        .await?;
+        let page_end = cut.unwrap_or(days_end);
         if page_end < end {
             document.end = end;
             document.page_end = Some(page_end);
             document.next_start = page_end.succ_opt();
+            document.cut_by_size = cut.is_some();
         }
         Ok(document)
     }

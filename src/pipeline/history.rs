@@ -1,7 +1,7 @@
 //! Reading the stored history: Azure ML's `get_output` document and the runs a history report
 //! shows. Only the days asked for are read.
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -49,9 +49,18 @@ pub fn output_range(
     Ok((start, end))
 }
 
+/// Bytes of stored result documents one `GET .../output` page holds at most. A page ends before
+/// the day whose results would take it past this, so a caller gets its history in answers of a
+/// size every client and the Functions host take whole (a result of a 200-feature detector is a
+/// few MB, and 92 days of several services were hundreds of MB in one answer), and a server
+/// answering several at once holds a few pages, not a few histories. A page always holds its
+/// first day, however large, so every page makes progress.
+pub const MAX_OUTPUT_PAGE_BYTES: usize = 16 << 20;
+
 /// Azure ML's `get_output` document: `results` and `metrics` lists, one entry per service, and
 /// the runs that did not succeed. Serialized as it is (no intermediate JSON tree), since a
-/// dashboard may ask for it many times a second.
+/// dashboard may ask for it many times a second; the REST API sends it with
+/// [`OutputDocument::into_json_chunks`], each stored result as it was read.
 #[derive(Debug, Serialize)]
 pub struct OutputDocument {
     /// The detector's name.
@@ -66,12 +75,88 @@ pub struct OutputDocument {
     /// First date of the next page, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_start: Option<NaiveDate>,
+    /// Whether this page ended early because its results reached [`MAX_OUTPUT_PAGE_BYTES`] (rather
+    /// than at the page's last day); `next_start` names where to go on either way.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut_by_size: bool,
     /// Per service, the verdict of each succeeded date.
     pub results: Vec<ServiceResults>,
     /// Per service, the full result of each succeeded date.
     pub metrics: Vec<ServiceMetrics>,
     /// No-data and failed records, and failed attempts kept beside a succeeded result.
     pub unsuccessful_runs: Vec<UnsuccessfulRun>,
+}
+
+/// The fields of [`OutputDocument`] before `metrics`, in its order: the head of its JSON.
+#[derive(Serialize)]
+struct OutputHead<'a> {
+    detector: &'a str,
+    start: NaiveDate,
+    end: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_end: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_start: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cut_by_size: bool,
+    results: &'a [ServiceResults],
+}
+
+/// The fields of [`ServiceMetrics`] before its documents.
+#[derive(Serialize)]
+struct ServiceMetricsHead<'a> {
+    drift_type: &'static str,
+    service_name: &'a str,
+}
+
+impl OutputDocument {
+    /// The document's JSON (the same bytes as `serde_json::to_vec`) in pieces: the small parts
+    /// serialized, each stored result moved in as it was read. A server sends the pieces one by
+    /// one, so answering never holds a second, serialized copy of the results.
+    pub fn into_json_chunks(self) -> Vec<bytes::Bytes> {
+        // Serializing plain structs of strings, dates and numbers into a Vec cannot fail.
+        fn json(value: &impl Serialize) -> Vec<u8> {
+            serde_json::to_vec(value).unwrap_or_default()
+        }
+        /// An object's JSON without its closing brace, so that more fields can follow.
+        fn open(mut object: Vec<u8>) -> Vec<u8> {
+            object.pop();
+            object
+        }
+        let mut head = open(json(&OutputHead {
+            detector: &self.detector,
+            start: self.start,
+            end: self.end,
+            page_end: self.page_end,
+            next_start: self.next_start,
+            cut_by_size: self.cut_by_size,
+            results: &self.results,
+        }));
+        head.extend_from_slice(br#","metrics":["#);
+        let mut chunks = vec![bytes::Bytes::from(head)];
+        for (i, service) in self.metrics.into_iter().enumerate() {
+            let mut prefix = if i == 0 { Vec::new() } else { b",".to_vec() };
+            prefix.extend(open(json(&ServiceMetricsHead {
+                drift_type: service.drift_type,
+                service_name: &service.service_name,
+            })));
+            prefix.extend_from_slice(br#","metrics":["#);
+            chunks.push(prefix.into());
+            for (j, document) in service.metrics.into_iter().enumerate() {
+                if j > 0 {
+                    chunks.push(bytes::Bytes::from_static(b","));
+                }
+                let text: Box<str> = document.into();
+                chunks.push(bytes::Bytes::from(text.into_boxed_bytes()));
+            }
+            chunks.push(bytes::Bytes::from_static(b"]}"));
+        }
+        let mut tail = br#"],"unsuccessful_runs":"#.to_vec();
+        tail.extend(json(&self.unsuccessful_runs));
+        tail.push(b'}');
+        chunks.push(tail.into());
+        chunks
+    }
 }
 
 /// One service's entry of `results`.
@@ -137,84 +222,180 @@ pub struct UnsuccessfulRun {
 /// Azure ML's only drift type.
 const MODEL_BASED: &str = "ModelBased";
 
+/// Where a page ends: at its last day, or earlier, before the day whose results take the page
+/// past its byte budget. Results are read service by service, so the bytes known for a day only
+/// grow, and the end only moves earlier: whatever lies after it can be dropped as soon as it is.
+struct PageBudget {
+    max_bytes: usize,
+    bytes_per_day: std::collections::BTreeMap<NaiveDate, usize>,
+    last: NaiveDate,
+}
+
+impl PageBudget {
+    /// Counts a result of `date`; answers whether the page's end moved.
+    fn add(&mut self, date: NaiveDate, bytes: usize) -> bool {
+        *self.bytes_per_day.entry(date).or_default() += bytes;
+        let mut total = 0;
+        let mut previous: Option<NaiveDate> = None;
+        for (&day, &n) in &self.bytes_per_day {
+            total += n;
+            if total > self.max_bytes {
+                // The first day with results stays, however large; a later one starts the next page.
+                let last = match previous {
+                    Some(_) => day.pred_opt().unwrap_or(day),
+                    None => day,
+                };
+                let moved = last < self.last;
+                self.last = self.last.min(last);
+                self.bytes_per_day.retain(|d, _| *d <= self.last);
+                return moved;
+            }
+            previous = Some(day);
+        }
+        false
+    }
+}
+
+/// What one service contributes to a page, each entry with its date.
+#[derive(Default)]
+struct ServicePage {
+    succeeded: Vec<(StoredHeader, Box<RawValue>)>,
+    unsuccessful: Vec<UnsuccessfulRun>,
+}
+
+impl ServicePage {
+    fn drop_after(&mut self, last: NaiveDate) {
+        self.succeeded.retain(|(h, _)| h.datetime <= last);
+        self.unsuccessful.retain(|u| u.datetime <= last);
+    }
+}
+
 /// The `get_output` document of a detector between two dates (inclusive): the succeeded result
-/// of each date, oldest first, per service; see [`OutputDocument`].
+/// of each date, oldest first, per service; see [`OutputDocument`]. The stored results it holds
+/// stay within `max_bytes` (or are one day's): when the range holds more, the document ends at
+/// an earlier day, which is answered too (`None` when the document covers the whole range).
+/// Days are read a month at a time for every service, and no further than that end.
 pub async fn output_document(
     store: &dyn Store,
     detector: &Detector,
     start: NaiveDate,
     end: NaiveDate,
-) -> Result<OutputDocument, StoreError> {
+    max_bytes: usize,
+) -> Result<(OutputDocument, Option<NaiveDate>), StoreError> {
+    let services = &detector.services;
+    let mut pages: Vec<ServicePage> = services.iter().map(|_| ServicePage::default()).collect();
+    let mut budget = PageBudget {
+        max_bytes,
+        bytes_per_day: Default::default(),
+        last: end,
+    };
+    let mut month_start = start;
+    while month_start <= budget.last {
+        let month_end = month_start
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|m| m.with_day(1))
+            .and_then(|m| m.pred_opt())
+            .unwrap_or(end);
+        for (i, service) in services.iter().enumerate() {
+            let to = month_end.min(budget.last);
+            if to < month_start {
+                break;
+            }
+            let mut corrupt = None;
+            store::visit_history(
+                store,
+                &detector.name,
+                service,
+                month_start,
+                to,
+                |h: StoredHeader, failed, bytes| {
+                    if h.datetime > budget.last {
+                        return;
+                    }
+                    if h.run.status == RunStatus::Succeeded && !failed {
+                        // The bytes decoded as JSON just above, so this only copies them.
+                        let raw = match serde_json::from_slice::<Box<RawValue>>(&bytes) {
+                            Ok(raw) => raw,
+                            Err(e) => {
+                                corrupt = Some(e);
+                                return;
+                            }
+                        };
+                        let date = h.datetime;
+                        if budget.add(date, raw.get().len()) {
+                            pages.iter_mut().for_each(|p| p.drop_after(budget.last));
+                        }
+                        if date <= budget.last {
+                            pages[i].succeeded.push((h, raw));
+                        }
+                        return;
+                    }
+                    pages[i].unsuccessful.push(UnsuccessfulRun {
+                        service_name: h.service_name,
+                        datetime: h.datetime,
+                        status: h.run.status,
+                        run_type: h.run.run_type,
+                        error: h.run.error,
+                        beside_succeeded_result: failed,
+                    });
+                },
+            )
+            .await?;
+            if let Some(e) = corrupt {
+                return Err(StoreError::Corrupt {
+                    key: format!("a result of `{}` for `{service}`", detector.name),
+                    source: Box::new(e),
+                });
+            }
+        }
+        match month_end.succ_opt() {
+            Some(next) => month_start = next,
+            None => break,
+        }
+    }
+    let last = budget.last;
     let mut results = Vec::new();
     let mut metrics = Vec::new();
     let mut unsuccessful_runs = Vec::new();
-    for service in &detector.services {
-        let mut succeeded = Vec::new();
-        let mut documents = Vec::new();
-        let mut corrupt = None;
-        store::visit_history(
-            store,
-            &detector.name,
-            service,
-            start,
-            end,
-            |h: StoredHeader, failed, bytes| {
-                if h.run.status == RunStatus::Succeeded && !failed {
-                    // The bytes decoded as JSON just above, so this only copies them.
-                    match serde_json::from_slice::<Box<RawValue>>(&bytes) {
-                        Ok(raw) => documents.push(raw),
-                        Err(e) => corrupt = Some(e),
-                    }
-                    succeeded.push(h);
-                    return;
-                }
-                unsuccessful_runs.push(UnsuccessfulRun {
-                    service_name: h.service_name,
-                    datetime: h.datetime,
-                    status: h.run.status,
-                    run_type: h.run.run_type,
-                    error: h.run.error,
-                    beside_succeeded_result: failed,
-                });
-            },
-        )
-        .await?;
-        if let Some(e) = corrupt {
-            return Err(StoreError::Corrupt {
-                key: format!("a result of `{}` for `{service}`", detector.name),
-                source: Box::new(e),
-            });
-        }
-        results.push(ServiceResults {
-            drift_type: MODEL_BASED,
-            service_name: service.clone(),
-            result: succeeded
-                .into_iter()
-                .map(|h| DriftVerdict {
+    for (service, page) in services.iter().zip(pages) {
+        let (verdicts, documents): (Vec<DriftVerdict>, Vec<Box<RawValue>>) = page
+            .succeeded
+            .into_iter()
+            .map(|(h, raw)| {
+                let verdict = DriftVerdict {
                     has_drift: h.has_drift,
                     datetime: h.datetime,
                     drift_threshold: h.drift_threshold,
                     model_name: h.model_name,
                     model_version: h.model_version,
-                })
-                .collect(),
+                };
+                (verdict, raw)
+            })
+            .unzip();
+        results.push(ServiceResults {
+            drift_type: MODEL_BASED,
+            service_name: service.clone(),
+            result: verdicts,
         });
         metrics.push(ServiceMetrics {
             drift_type: MODEL_BASED,
             service_name: service.clone(),
             metrics: documents,
         });
+        unsuccessful_runs.extend(page.unsuccessful);
     }
-    Ok(OutputDocument {
+    let document = OutputDocument {
         detector: detector.name.clone(),
         start,
-        end,
+        end: last,
         page_end: None,
         next_start: None,
+        cut_by_size: false,
         results,
         metrics,
         unsuccessful_runs,
-    })
+    };
+    Ok((document, (last < end).then_some(last)))
 }
 
 /// A detector's history between two dates as one HTML page (the REST API's `report` and Python's
@@ -335,6 +516,90 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    fn detector(services: &[&str]) -> Detector {
+        Detector::from_value(serde_json::json!({
+            "name": "churn", "model_name": "m", "model_version": 1,
+            "services": services, "baseline": "b.csv"}))
+        .expect("detector")
+    }
+
+    /// The dates of a page's succeeded results, per service.
+    fn dates(doc: &OutputDocument) -> Vec<Vec<String>> {
+        let value = serde_json::to_value(doc).expect("json");
+        value["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|s| {
+                s["result"]
+                    .as_array()
+                    .expect("result")
+                    .iter()
+                    .map(|r| r["datetime"].as_str().expect("date").to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_page_ends_before_the_day_that_takes_it_past_its_bytes() {
+        let days = ["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"];
+        let (_dir, s) = store(&days).await;
+        let d = detector(&["a", "b"]);
+        let (start, end) = (testdata::day("2026-10-01"), testdata::day("2026-11-30"));
+        let (whole, cut) = output_document(&s, &d, start, end, usize::MAX)
+            .await
+            .expect("read");
+        assert_eq!(cut, None);
+        assert_eq!(dates(&whole), [days, days]);
+        let one = whole.metrics[0].metrics[0].get().len();
+
+        // Room for a day and a half: the page ends after the first day, for both services.
+        let (page, cut) = output_document(&s, &d, start, end, one * 3)
+            .await
+            .expect("read");
+        assert_eq!(cut, Some(testdata::day("2026-10-30")));
+        assert_eq!(dates(&page), [["2026-10-30"], ["2026-10-30"]]);
+        // Room for less than one result: the first day still comes, whole.
+        let (page, cut) = output_document(&s, &d, testdata::day("2026-11-01"), end, 1)
+            .await
+            .expect("read");
+        assert_eq!(cut, Some(testdata::day("2026-11-01")));
+        assert_eq!(dates(&page), [["2026-11-01"], ["2026-11-01"]]);
+        // A page that reaches the end of the range is not cut, however full.
+        let last = testdata::day("2026-11-02");
+        let (_, cut) = output_document(&s, &d, last, last, 1).await.expect("read");
+        assert_eq!(cut, None);
+    }
+
+    #[tokio::test]
+    async fn the_json_pieces_are_the_document_serialized() {
+        let (_dir, s) = store(&["2026-10-30", "2026-11-01"]).await;
+        let failed = {
+            let mut r = testdata::run(testdata::day("2026-11-03"), "b", 3, 0.3);
+            r.detector = "churn".into();
+            r.run.status = RunStatus::Failed;
+            r.run.error = Some("no \"snapshot\"".into());
+            r
+        };
+        store::record_run(&s, &failed).await.expect("record");
+        let (start, end) = (testdata::day("2026-10-01"), testdata::day("2026-11-30"));
+        for services in [&["a", "b"][..], &["b"], &["a", "b", "none"]] {
+            let (mut doc, _) = output_document(&s, &detector(services), start, end, usize::MAX)
+                .await
+                .expect("read");
+            doc.page_end = Some(start);
+            doc.next_start = Some(end);
+            doc.cut_by_size = true;
+            let expected = serde_json::to_vec(&doc).expect("json");
+            let pieces: Vec<u8> = doc.into_json_chunks().concat();
+            assert_eq!(
+                String::from_utf8_lossy(&pieces),
+                String::from_utf8_lossy(&expected)
+            );
+        }
     }
 
     #[tokio::test]

@@ -29,6 +29,23 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The server's process id (to read its memory from `/proc/<pid>/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's peak resident memory so far (`VmHWM`), in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in kB")
+            * 1024
+    }
+
     /// Starts `driftscan serve` on `store` with extra arguments and environment, and waits until
     /// `GET /` answers (at most 20 s).
     pub fn start(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
