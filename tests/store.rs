@@ -412,6 +412,131 @@ async fn store_contract_on_azurite() {
     assert_eq!(prefixed.describe(), "az://suite/tenant/a");
 }
 
+/// The error chain of a store error, as a run or a request shows it.
+fn chain(e: &StoreError) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+const NOT_FOLLOWED: &str = "not a regular file (symbolic links";
+
+/// A symbolic link anywhere in a folder store is neither followed nor listed: not as the last
+/// component (a file), not as a folder on the way (for reading, listing, writing and deleting),
+/// not even when it points inside the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_store_never_follows_symbolic_links() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.csv"), "secret_alpha,secret_beta\n1,2\n").unwrap();
+    let outside_folder = outside.path().join("folder");
+    std::fs::create_dir(&outside_folder).unwrap();
+    std::fs::write(outside_folder.join("x.csv"), "secret_gamma\n1\n").unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+    let key = |k: &str| Key::parse(k).unwrap();
+    s.put(&key("training/real.csv"), Bytes::from_static(b"a\n1\n"), PutCondition::Create)
+        .await
+        .unwrap();
+    symlink(outside.path().join("secret.csv"), dir.path().join("training/link.csv")).unwrap();
+    symlink(&outside_folder, dir.path().join("training/linked")).unwrap();
+    symlink(dir.path().join("training"), dir.path().join("inside")).unwrap();
+    std::fs::create_dir(dir.path().join("runs")).unwrap();
+    symlink(&outside_folder, dir.path().join("runs/churn")).unwrap();
+
+    // Reading through a link, last component or folder on the way, fails and shows nothing of
+    // what it points to.
+    for k in ["training/link.csv", "training/linked/x.csv", "inside/real.csv"] {
+        for e in [
+            s.get(&key(k)).await.unwrap_err(),
+            s.head(&key(k)).await.unwrap_err(),
+            s.get_range(&key(k), 0..10).await.unwrap_err(),
+        ] {
+            let e = chain(&e);
+            assert!(e.contains(NOT_FOLLOWED), "{k}: {e}");
+            assert!(!e.contains("secret_"), "{k}: {e}");
+        }
+    }
+    // Listing skips links, files and folders alike.
+    assert_eq!(s.list(&key("training")).await.unwrap(), [key("training/real.csv")]);
+    assert_eq!(s.list_folders(&Key::root()).await.unwrap(), ["runs", "training"]);
+    assert!(s.list_folders(&key("runs")).await.unwrap().is_empty());
+    assert!(
+        s.list(&Key::root())
+            .await
+            .unwrap()
+            .iter()
+            .all(|k| k.as_str() == "training/real.csv"),
+    );
+    // Listing below a link is refused.
+    let e = chain(&s.list(&key("training/linked")).await.unwrap_err());
+    assert!(e.contains(NOT_FOLLOWED), "{e}");
+
+    // Writes through a folder link, or over a link, are refused; nothing lands outside.
+    for k in ["runs/churn/aks-prod/2026/11/16.json", "training/link.csv", "inside/new.csv"] {
+        let e = s
+            .put(&key(k), Bytes::from_static(b"{}"), PutCondition::Overwrite)
+            .await
+            .unwrap_err();
+        let e = chain(&e);
+        assert!(e.contains(NOT_FOLLOWED), "{k}: {e}");
+    }
+    let e = s.delete(&key("runs/churn/x.csv")).await.unwrap_err();
+    assert!(chain(&e).contains(NOT_FOLLOWED), "{e}");
+    let mut left: Vec<String> = std::fs::read_dir(&outside_folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["x.csv"], "nothing written outside the store");
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("secret.csv")).unwrap(),
+        "secret_alpha,secret_beta\n1,2\n"
+    );
+    assert!(!dir.path().join("training/new.csv").exists());
+    assert!(std::fs::symlink_metadata(dir.path().join("training/link.csv")).unwrap().is_symlink());
+}
+
+/// A temporary file left by a writer killed between writing and renaming is removed by the next
+/// write to its folder once older than `STALE_TEMP_AGE`; a recent one (a writer that may still be
+/// running) is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_temporary_files_are_removed_by_the_next_write() {
+    use driftscan::store::local::STALE_TEMP_AGE;
+    let dir = tempfile::tempdir().unwrap();
+    let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+    let folder = dir.path().join("runs/churn/aks-prod/2026/11");
+    std::fs::create_dir_all(&folder).unwrap();
+    let old = folder.join(".15.json.4242.0.driftscan-tmp");
+    let fresh = folder.join(".14.json.4242.1.driftscan-tmp");
+    for path in [&old, &fresh] {
+        std::fs::write(path, b"{\"half").unwrap();
+    }
+    let past = std::time::SystemTime::now() - STALE_TEMP_AGE - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+    s.put(
+        &Key::parse("runs/churn/aks-prod/2026/11/16.json").unwrap(),
+        Bytes::from_static(b"{}"),
+        PutCondition::Overwrite,
+    )
+    .await
+    .unwrap();
+    assert!(!old.exists(), "the orphan is removed");
+    assert!(fresh.exists(), "a recent temporary file is left to its writer");
+    assert!(folder.join("16.json").exists());
+}
+
 #[tokio::test]
 async fn local_store_refuses_az_locations_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

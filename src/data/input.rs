@@ -259,7 +259,12 @@ impl FileBytes {
     /// Opens a regular file; devices, FIFOs and the like are refused (their size says nothing
     /// about how much they yield: `/dev/zero` never ends).
     pub fn open(path: &Path, name: String) -> std::io::Result<Self> {
-        let file = std::fs::File::open(path)?;
+        Self::from_file(std::fs::File::open(path)?, name)
+    }
+
+    /// A file already opened (by a folder store, which opens its files without following
+    /// symbolic links); refused unless it is a regular file.
+    pub fn from_file(file: std::fs::File, name: String) -> std::io::Result<Self> {
         let meta = file.metadata()?;
         if !meta.is_file() {
             return Err(std::io::Error::new(

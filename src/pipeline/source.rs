@@ -131,13 +131,17 @@ pub async fn input_for(store: &Arc<dyn Store>, key: &Key) -> Result<Option<Input
     let Some(meta) = store.head(key).await? else {
         return Ok(None);
     };
-    if let Some(path) = store.local_path(key) {
+    if let Some(opened) = store.open_local_file(key) {
+        let Some(file) = opened? else {
+            return Ok(None);
+        };
         // Named by its key, so messages and results show the key, never the store's folder.
-        let source = FileBytes::open(&path, key.to_string()).map_err(|source| StoreError::Io {
-            op: "opening",
-            key: key.to_string(),
-            source,
-        })?;
+        let source =
+            FileBytes::from_file(file, key.to_string()).map_err(|source| StoreError::Io {
+                op: "opening",
+                key: key.to_string(),
+                source,
+            })?;
         return Ok(Some(Input::Source(Arc::new(source))));
     }
     Ok(Some(Input::Source(Arc::new(StoreSource::new(

@@ -5,14 +5,22 @@
 //! (`flock`) on a sidecar `.{name}.driftscan-lock` file for the compare-and-rename, which serialises
 //! writers of one key across threads and processes. Versions are content hashes, so they stay
 //! valid across restarts and are the same for equal bytes.
+//!
+//! Every path below the store's folder is walked one component at a time from a directory handle
+//! ([`open_folder`], [`open_regular_in`]), never through a symbolic link: a link or a special file
+//! inside the store (or a data root) is never listed, read, written through or created in, so
+//! nothing placed in the folder can make the store read or write outside it.
 
-use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use sha2::{Digest, Sha256};
 
 use super::{Key, Object, ObjectMeta, PutCondition, Store, StoreError, Version};
@@ -24,6 +32,12 @@ pub const INTERNAL_SUFFIXES: [&str; 2] = [".driftscan-lock", ".driftscan-tmp"];
 pub fn is_internal(name: &str) -> bool {
     INTERNAL_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
+
+/// Age after which a `.driftscan-tmp` file is an orphan of a writer that died (a killed process)
+/// and is removed by the next write to its folder. A live writer holds its temporary file for the
+/// time of one write and rename of a document already in memory (milliseconds), so a file this
+/// old belongs to no one.
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(15 * 60);
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -37,7 +51,7 @@ impl LocalStore {
     /// A store rooted at `root`, created if missing.
     pub fn new(root: impl Into<PathBuf>) -> Result<LocalStore, StoreError> {
         let root = root.into();
-        fs::create_dir_all(&root).map_err(|source| StoreError::Io {
+        std::fs::create_dir_all(&root).map_err(|source| StoreError::Io {
             op: "creating the store folder",
             key: root.display().to_string(),
             source,
@@ -62,12 +76,36 @@ impl LocalStore {
         &self.root
     }
 
-    fn path(&self, key: &Key) -> PathBuf {
-        let mut p = self.root.clone();
-        for seg in key.segments() {
-            p.push(seg);
+    /// The store's folder as a directory handle: everything below it is opened relative to it.
+    /// The folder itself is the operator's setting and is opened as configured.
+    fn root_dir(&self) -> io::Result<Dir> {
+        Dir::open_ambient_dir(&self.root, ambient_authority())
+    }
+
+    /// The folder holding `key` (created when `create`) and the key's last segment; `None` when
+    /// a folder on the way does not exist.
+    fn parent_of(&self, key: &Key, create: bool) -> io::Result<Option<(Dir, String)>> {
+        let segments: Vec<&str> = key.segments().collect();
+        let Some((name, folders)) = segments.split_last() else {
+            return Ok(None);
+        };
+        let root = self.root_dir()?;
+        Ok(open_folder(&root, folders, create)?.map(|dir| (dir, name.to_string())))
+    }
+
+    /// The regular file holding `key`, opened for reading; `None` when there is none.
+    fn open_key(&self, key: &Key) -> io::Result<Option<std::fs::File>> {
+        match self.parent_of(key, false)? {
+            Some((dir, name)) => open_regular_in(&dir, &name),
+            None => Ok(None),
         }
-        p
+    }
+
+    /// The folder named by `prefix` (the store's folder for the root key); `None` when missing or
+    /// not a folder.
+    fn open_prefix(&self, prefix: &Key) -> io::Result<Option<Dir>> {
+        let segments: Vec<&str> = prefix.segments().collect();
+        open_folder(&self.root_dir()?, &segments, false)
     }
 }
 
@@ -83,27 +121,66 @@ fn io_err<'a>(op: &'static str, key: &'a Key) -> impl FnOnce(io::Error) -> Store
     }
 }
 
-fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let Some(mut file) = open_regular(path)? else {
-        return Ok(None);
-    };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+/// Opens the folder `segments` below `dir`, one component at a time and never through a symbolic
+/// link (a link is an error, wherever it is on the path). A missing folder is created when
+/// `create`, else the answer is `None`; so is a file where a folder was expected, when reading.
+///
+/// This is the one walk of the folder store and of data roots: reading, listing and writing all
+/// go through it.
+pub fn open_folder(dir: &Dir, segments: &[&str], create: bool) -> io::Result<Option<Dir>> {
+    let mut current: Option<Dir> = None;
+    for seg in segments {
+        let here = current.as_ref().unwrap_or(dir);
+        let next = match here.open_dir_nofollow(seg) {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
+                match here.create_dir(seg) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+                here.open_dir_nofollow(seg)
+                    .map_err(|e| classify_folder_error(here, seg, e))?
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                let e = classify_folder_error(here, seg, e);
+                if !create && e.kind() == io::ErrorKind::NotADirectory {
+                    return Ok(None);
+                }
+                return Err(e);
+            }
+        };
+        current = Some(next);
+    }
+    match current {
+        Some(d) => Ok(Some(d)),
+        None => dir.try_clone().map(Some),
+    }
 }
 
-/// Opens a regular file for reading, never through a symbolic link: a symlink (which could point
-/// anywhere on the machine) or a special file (`/dev/zero`, a FIFO) is refused as an error, and
-/// nothing, or a folder, is `None`.
-fn open_regular(path: &Path) -> io::Result<Option<File>> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let opened = OpenOptions::new()
+/// Why a path component could not be opened as a folder: a symbolic link or special file is
+/// [`not_regular`]; a file is `NotADirectory`.
+fn classify_folder_error(dir: &Dir, seg: &str, e: io::Error) -> io::Error {
+    match dir.symlink_metadata(seg) {
+        Ok(m) if m.file_type().is_symlink() => not_regular(),
+        Ok(m) if m.is_file() => io::Error::new(io::ErrorKind::NotADirectory, "not a folder"),
+        Ok(m) if !m.is_dir() => not_regular(),
+        _ => e,
+    }
+}
+
+/// Opens the regular file `name` of `dir` for reading, never through a symbolic link: a symlink
+/// (which could point anywhere on the machine) or a special file (`/dev/zero`, a FIFO) is refused
+/// as an error, and nothing, or a folder, is `None`.
+pub fn open_regular_in(dir: &Dir, name: &str) -> io::Result<Option<std::fs::File>> {
+    let mut options = OpenOptions::new();
+    options
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path);
-    let file = match opened {
-        Ok(f) => f,
+        .follow(FollowSymlinks::No)
+        .custom_flags(libc::O_NONBLOCK);
+    let file = match dir.open_with(name, &options) {
+        Ok(f) => f.into_std(),
         Err(e)
             if matches!(
                 e.kind(),
@@ -115,7 +192,7 @@ fn open_regular(path: &Path) -> io::Result<Option<File>> {
             return Ok(None);
         }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_regular()),
-        Err(e) => return Err(e),
+        Err(e) => return Err(classify_folder_error(dir, name, e)),
     };
     let meta = file.metadata()?;
     if meta.is_dir() {
@@ -127,6 +204,7 @@ fn open_regular(path: &Path) -> io::Result<Option<File>> {
     Ok(Some(file))
 }
 
+/// The one error for a symbolic link or special file met in a folder store or a data root.
 fn not_regular() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
@@ -134,45 +212,92 @@ fn not_regular() -> io::Error {
     )
 }
 
-/// Holds the sidecar lock of one key; released when dropped (closing the file releases `flock`).
-struct KeyLock(#[allow(dead_code)] File);
+fn read_all(file: Option<std::fs::File>) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let Some(mut file) = file else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
 
-fn lock_key(path: &Path) -> io::Result<KeyLock> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("object");
-    let lock_path = path.with_file_name(format!(".{name}{}", INTERNAL_SUFFIXES[0]));
-    let file = OpenOptions::new()
+/// Holds the sidecar lock of one key; released when dropped (closing the file releases `flock`).
+struct KeyLock(#[allow(dead_code)] std::fs::File);
+
+fn lock_key(dir: &Dir, name: &str) -> io::Result<KeyLock> {
+    let mut options = OpenOptions::new();
+    options
         .create(true)
         .truncate(false)
         .write(true)
-        .open(lock_path)?;
+        .follow(FollowSymlinks::No);
+    let file = dir
+        .open_with(format!(".{name}{}", INTERNAL_SUFFIXES[0]), &options)
+        .map_err(|e| refuse_links(e))?
+        .into_std();
     file.lock()?;
     Ok(KeyLock(file))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("object");
-    let tmp = path.with_file_name(format!(
+/// A link met where the store opens one of its own files is the same refusal as anywhere else.
+fn refuse_links(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        not_regular()
+    } else {
+        e
+    }
+}
+
+/// Writes `name` in `dir` through a fresh temporary file renamed over it. The temporary file is
+/// created new (never an existing file or link) with the usual permissions (0666 less umask).
+fn write_atomically(dir: &Dir, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let tmp = format!(
         ".{name}.{}.{}{}",
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
         INTERNAL_SUFFIXES[1]
-    ));
+    );
+    let mut options = OpenOptions::new();
+    options
+        .write(true)
+        .create_new(true)
+        .follow(FollowSymlinks::No);
     let result = (|| {
-        let mut f = File::create(&tmp)?;
+        let mut f = dir.open_with(&tmp, &options)?.into_std();
         f.write_all(bytes)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        dir.rename(&tmp, dir, name)
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = dir.remove_file(&tmp);
     }
     result
+}
+
+/// Removes the `.driftscan-tmp` files of `dir` older than [`STALE_TEMP_AGE`]: what writers killed
+/// between creating and renaming their temporary file left behind. Best effort: a file that
+/// cannot be inspected or removed stays.
+fn remove_stale_temps(dir: &Dir) {
+    let Ok(entries) = dir.entries() else { return };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.ends_with(INTERNAL_SUFFIXES[1]) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t.into_std()).ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if old {
+            let _ = dir.remove_file(name);
+        }
+    }
 }
 
 impl LocalStore {
@@ -182,18 +307,19 @@ impl LocalStore {
         bytes: &[u8],
         cond: &PutCondition,
     ) -> Result<Version, StoreError> {
-        if key.is_root() {
+        let Some((dir, name)) = self
+            .parent_of(key, true)
+            .map_err(io_err("creating folders for", key))?
+        else {
             return Err(StoreError::InvalidKey {
                 key: String::new(),
                 reason: "cannot write to the store root".into(),
             });
-        }
-        let path = self.path(key);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(io_err("creating folders for", key))?;
-        }
-        let _lock = lock_key(&path).map_err(io_err("locking", key))?;
-        let current = read_optional(&path).map_err(io_err("reading", key))?;
+        };
+        let _lock = lock_key(&dir, &name).map_err(io_err("locking", key))?;
+        let current = open_regular_in(&dir, &name)
+            .and_then(read_all)
+            .map_err(io_err("reading", key))?;
         let allowed = match (cond, &current) {
             (PutCondition::Overwrite, _) => true,
             (PutCondition::Create, existing) => existing.is_none(),
@@ -205,27 +331,22 @@ impl LocalStore {
                 key: key.to_string(),
             });
         }
-        write_atomically(&path, bytes).map_err(io_err("writing", key))?;
+        remove_stale_temps(&dir);
+        write_atomically(&dir, &name, bytes).map_err(io_err("writing", key))?;
         Ok(version_of(bytes))
     }
 
     fn list_blocking(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
         let mut out = Vec::new();
-        let start = self.path(prefix);
+        let Some(start) = self
+            .open_prefix(prefix)
+            .map_err(io_err("listing", prefix))?
+        else {
+            return Ok(out);
+        };
         let mut stack = vec![(start, prefix.clone())];
         while let Some((dir, key)) = stack.pop() {
-            let entries = match read_dir_if_present(&dir) {
-                Ok(Some(e)) => e,
-                Ok(None) => continue,
-                Err(source) => {
-                    return Err(StoreError::Io {
-                        op: "listing",
-                        key: key.to_string(),
-                        source,
-                    });
-                }
-            };
-            for entry in entries {
+            for entry in dir.entries().map_err(io_err("listing", &key))? {
                 let entry = entry.map_err(io_err("listing", &key))?;
                 let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                     continue;
@@ -235,10 +356,14 @@ impl LocalStore {
                 }
                 // Names that are not valid keys (odd characters) cannot be addressed: skip them.
                 let Ok(child) = key.join(&name) else { continue };
-                // Symbolic links and special files are never listed (nor read).
+                // Symbolic links and special files are never listed (nor read); the entry's type
+                // is its own, not its target's.
                 let ft = entry.file_type().map_err(io_err("listing", &key))?;
                 if ft.is_dir() {
-                    stack.push((entry.path(), child));
+                    // Replaced by a link since it was listed: passed over like any link.
+                    if let Ok(Some(sub)) = open_folder(&dir, &[name.as_str()], false) {
+                        stack.push((sub, child));
+                    }
                 } else if ft.is_file() {
                     out.push(child);
                 }
@@ -247,15 +372,106 @@ impl LocalStore {
         out.sort();
         Ok(out)
     }
+
+    fn head_blocking(&self, key: &Key) -> io::Result<Option<ObjectMeta>> {
+        let Some((dir, name)) = self.parent_of(key, false)? else {
+            return Ok(None);
+        };
+        let meta = match dir.symlink_metadata(&name) {
+            Ok(m) => m,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        if meta.is_dir() {
+            return Ok(None);
+        }
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.into_std().duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Ok(Some(ObjectMeta {
+            size: meta.len(),
+            tag: format!("{}-{modified}", meta.len()),
+        }))
+    }
+
+    fn delete_blocking(&self, key: &Key) -> Result<bool, StoreError> {
+        // No folder: no object.
+        let Some((dir, name)) = self
+            .parent_of(key, false)
+            .map_err(io_err("deleting", key))?
+        else {
+            return Ok(false);
+        };
+        let _lock = lock_key(&dir, &name).map_err(io_err("locking", key))?;
+        match dir.remove_file(&name) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io_err("deleting", key)(e)),
+        }
+    }
+
+    fn list_folders_blocking(&self, prefix: &Key) -> Result<Vec<String>, StoreError> {
+        let Some(dir) = self
+            .open_prefix(prefix)
+            .map_err(io_err("listing", prefix))?
+        else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in dir.entries().map_err(io_err("listing", prefix))? {
+            let entry = entry.map_err(io_err("listing", prefix))?;
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false)
+                && let Some(name) = entry.file_name().to_str()
+            {
+                out.push(name.to_string());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The regular file holding `key`, opened for reading without following links, so readers
+    /// read a folder store's files directly; `None` when there is none.
+    pub fn open_file(&self, key: &Key) -> Result<Option<std::fs::File>, StoreError> {
+        self.open_key(key).map_err(io_err("opening", key))
+    }
+
+    fn read_range_blocking(&self, key: &Key, range: std::ops::Range<u64>) -> io::Result<Bytes> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = self
+            .open_key(key)?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
+        file.seek(SeekFrom::Start(range.start))?;
+        let mut out =
+            Vec::with_capacity(usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0));
+        file.take(range.end.saturating_sub(range.start))
+            .read_to_end(&mut out)?;
+        Ok(Bytes::from(out))
+    }
 }
 
 #[async_trait]
 impl Store for LocalStore {
     async fn get(&self, key: &Key) -> Result<Option<Object>, StoreError> {
-        let path = self.path(key);
-        let bytes = on_blocking_pool("reading", key, move || read_optional(&path))
-            .await?
-            .map_err(io_err("reading", key))?;
+        let this = self.clone();
+        let key2 = key.clone();
+        let bytes = on_blocking_pool("reading", key, move || {
+            this.open_key(&key2).and_then(read_all)
+        })
+        .await?
+        .map_err(io_err("reading", key))?;
         Ok(bytes.map(|b| Object {
             version: version_of(&b),
             bytes: Bytes::from(b),
@@ -277,59 +493,27 @@ impl Store for LocalStore {
     }
 
     async fn head(&self, key: &Key) -> Result<Option<ObjectMeta>, StoreError> {
-        let path = self.path(key);
-        let meta = on_blocking_pool("reading", key, move || match fs::metadata(&path) {
-            Ok(m) if m.is_file() => Ok(Some(m)),
-            Ok(_) => Ok(None),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        })
-        .await?
-        .map_err(io_err("reading", key))?;
-        Ok(meta.map(|m| {
-            let modified = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            ObjectMeta {
-                size: m.len(),
-                tag: format!("{}-{modified}", m.len()),
-            }
-        }))
-    }
-
-    async fn get_range(&self, key: &Key, range: std::ops::Range<u64>) -> Result<Bytes, StoreError> {
-        let path = self.path(key);
-        on_blocking_pool("reading", key, move || read_range(&path, range))
+        let this = self.clone();
+        let key2 = key.clone();
+        on_blocking_pool("reading", key, move || this.head_blocking(&key2))
             .await?
             .map_err(io_err("reading", key))
     }
 
-    async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
-        let path = self.path(key);
+    async fn get_range(&self, key: &Key, range: std::ops::Range<u64>) -> Result<Bytes, StoreError> {
+        let this = self.clone();
         let key2 = key.clone();
-        on_blocking_pool("deleting", key, move || -> Result<bool, StoreError> {
-            let _lock = match lock_key(&path) {
-                Ok(l) => l,
-                // No folder: no object.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-                Err(e) => return Err(io_err("locking", &key2)(e)),
-            };
-            match fs::remove_file(&path) {
-                Ok(()) => Ok(true),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(io_err("deleting", &key2)(e)),
-            }
+        on_blocking_pool("reading", key, move || {
+            this.read_range_blocking(&key2, range)
         })
         .await?
+        .map_err(io_err("reading", key))
+    }
+
+    async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        let this = self.clone();
+        let key2 = key.clone();
+        on_blocking_pool("deleting", key, move || this.delete_blocking(&key2)).await?
     }
 
     async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
@@ -339,23 +523,12 @@ impl Store for LocalStore {
     }
 
     async fn list_folders(&self, prefix: &Key) -> Result<Vec<String>, StoreError> {
-        let dir = self.path(prefix);
-        let entries = match read_dir_if_present(&dir) {
-            Ok(Some(e)) => e,
-            Ok(None) => return Ok(Vec::new()),
-            Err(e) => return Err(io_err("listing", prefix)(e)),
-        };
-        let mut out = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(io_err("listing", prefix))?;
-            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false)
-                && let Some(name) = entry.file_name().to_str()
-            {
-                out.push(name.to_string());
-            }
-        }
-        out.sort();
-        Ok(out)
+        let this = self.clone();
+        let prefix2 = prefix.clone();
+        on_blocking_pool("listing", prefix, move || {
+            this.list_folders_blocking(&prefix2)
+        })
+        .await?
     }
 
     fn describe(&self) -> String {
@@ -366,8 +539,8 @@ impl Store for LocalStore {
         Some(&self.root)
     }
 
-    fn local_path(&self, key: &Key) -> Option<PathBuf> {
-        Some(self.path(key))
+    fn open_local_file(&self, key: &Key) -> Option<Result<Option<std::fs::File>, StoreError>> {
+        Some(self.open_file(key))
     }
 
     fn sibling_container(&self, container: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
@@ -375,35 +548,6 @@ impl Store for LocalStore {
             location: format!("az://{container}"),
             reason: "the store is a local folder; `az://` locations need the store in Blob Storage (`--store az://...`)".into(),
         })
-    }
-}
-
-/// Bytes `range` of a file (fewer at its end).
-fn read_range(path: &Path, range: std::ops::Range<u64>) -> io::Result<Bytes> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = open_regular(path)?
-        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
-    file.seek(SeekFrom::Start(range.start))?;
-    let mut out =
-        Vec::with_capacity(usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0));
-    file.take(range.end.saturating_sub(range.start))
-        .read_to_end(&mut out)?;
-    Ok(Bytes::from(out))
-}
-
-/// The entries of a folder; `None` when there is no folder there (an empty prefix, not an error).
-fn read_dir_if_present(dir: &Path) -> io::Result<Option<fs::ReadDir>> {
-    match fs::read_dir(dir) {
-        Ok(entries) => Ok(Some(entries)),
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e),
     }
 }
 

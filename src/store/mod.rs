@@ -183,8 +183,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn local_root(&self) -> Option<&std::path::Path> {
         None
     }
-    /// The file on disk that holds `key`, for a store in a folder, so readers open it directly.
-    fn local_path(&self, _key: &Key) -> Option<std::path::PathBuf> {
+    /// For a store in a folder: the file that holds `key`, opened for reading without following
+    /// symbolic links (see [`local`]), so readers read it directly. `None` for other stores.
+    fn open_local_file(&self, _key: &Key) -> Option<Result<Option<std::fs::File>, StoreError>> {
         None
     }
 }
