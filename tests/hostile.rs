@@ -563,3 +563,76 @@ async fn output_pages_are_capped_in_bytes_and_concurrent_callers_queue() {
     // gigabytes. Queued, a few pages at a time, the server stays far below.
     assert!(peak < 256 << 20, "peak RSS {} MB", peak >> 20);
 }
+
+/// A client that sends a request head, then one byte of its body a second; answers what the
+/// server said (if anything) and when the connection ended, counted from the start.
+async fn slow_sender(port: u16, until: Duration) -> (String, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = Instant::now();
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let (mut read, mut write) = stream.into_split();
+    write
+        .write_all(
+            b"POST /api/detectors HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let trickle = tokio::spawn(async move {
+        while started.elapsed() < until {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if write.write_all(b" ").await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(until, read.read_to_end(&mut answer)).await;
+    let ended = started.elapsed();
+    trickle.abort();
+    (String::from_utf8_lossy(&answer).into_owned(), ended)
+}
+
+/// Slow request bodies are cut off: two hundred clients trickling their bodies a byte a second
+/// do not hold up the readiness probe, and each is answered 408 after the body deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_request_bodies_time_out_and_do_not_hold_the_server() {
+    let (dir, _s) = local();
+    let server = Server::start(dir.path(), &[], &[("DRIFTSCAN_METRICS_FILE", "off")]);
+    let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
+    let limit = functions::REQUEST_BODY_TIMEOUT;
+    let senders: Vec<_> = (0..200)
+        .map(|_| tokio::spawn(slow_sender(port, limit * 3)))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let asked = Instant::now();
+        let probe = client.get(&server.base).send().await.unwrap();
+        assert_eq!(probe.status().as_u16(), 200);
+        let took = asked.elapsed();
+        assert!(took < Duration::from_secs(2), "GET / took {took:?}");
+    }
+    let mut ends = Vec::new();
+    for s in senders {
+        let (answer, ended) = s.await.unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 408"),
+            "after {ended:?}: {answer:?}"
+        );
+        assert!(answer.contains("request_timeout"), "{answer}");
+        ends.push(ended);
+    }
+    let last = ends.iter().max().unwrap();
+    eprintln!(
+        "slow senders: first cut after {:?}, last after {last:?}",
+        ends.iter().min().unwrap()
+    );
+    assert!(*last < limit + Duration::from_secs(5), "cut after {last:?}");
+    let created = std::fs::read_dir(dir.path().join("detectors")).map_or(0, |d| d.count());
+    assert_eq!(created, 0, "a body that never arrived created nothing");
+}

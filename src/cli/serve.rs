@@ -56,7 +56,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     };
     let describe = state.store.describe();
     actix_web::rt::System::new().block_on(async move {
-        let mut server = actix_web::HttpServer::new(move || functions::app(state.clone()));
+        // A slow or silent client is cut off (see the constants' docs) instead of holding a
+        // connection for as long as it likes.
+        let mut server = actix_web::HttpServer::new(move || functions::app(state.clone()))
+            .client_request_timeout(functions::REQUEST_HEAD_TIMEOUT)
+            .client_disconnect_timeout(functions::DISCONNECT_TIMEOUT)
+            .keep_alive(functions::KEEP_ALIVE);
         if let Some(w) = args.workers {
             server = server.workers(w.max(1));
         }

@@ -24,9 +24,13 @@ mod api;
 pub mod host;
 pub mod layout;
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
+use actix_web::error::PayloadError;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, ResponseError, web};
@@ -105,6 +109,52 @@ impl ApiKey {
     }
 }
 
+/// How long a client has to send a request's head (method, path, headers) once connected; a
+/// client that takes longer is answered `408` and disconnected by the server (actix's own rule).
+pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a request's body may take to arrive, counted from when the request reaches the app.
+/// Bodies are at most 1 MB, which any real client sends in well under this; a client that
+/// trickles its body is answered `408 request_timeout` (and disconnected) instead of holding a
+/// connection, a task and a buffer for as long as it likes.
+pub const REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long an idle kept-alive connection stays open between requests.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+/// How long the server waits for a client to close a connection it is shutting down.
+pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A request body that ends with an error once `deadline` passes, and says so in `timed_out`.
+fn body_with_deadline(
+    payload: actix_web::dev::Payload,
+    deadline: tokio::time::Instant,
+    timed_out: Rc<Cell<bool>>,
+) -> actix_web::dev::Payload {
+    use futures::StreamExt;
+    let stream = futures::stream::unfold(Some(payload), move |state| {
+        let timed_out = timed_out.clone();
+        async move {
+            let mut payload = state?;
+            match tokio::time::timeout_at(deadline, payload.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(payload))),
+                Ok(None) => None,
+                Err(_) => {
+                    timed_out.set(true);
+                    let late = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the request body did not arrive in time",
+                    );
+                    Some((Err(PayloadError::Io(late)), None))
+                }
+            }
+        }
+    });
+    actix_web::dev::Payload::Stream {
+        payload: Box::pin(stream),
+    }
+}
+
 /// The actix app with every route; used by `driftscan serve` and by tests (`actix_web::test`
 /// and real sockets alike).
 pub fn app(
@@ -148,7 +198,13 @@ where
     S::Future: 'static,
     B: 'static,
 {
+    use actix_web::HttpMessage;
     use futures::FutureExt;
+    let mut req = req;
+    let timed_out = Rc::new(Cell::new(false));
+    let deadline = tokio::time::Instant::now() + REQUEST_BODY_TIMEOUT;
+    let payload = body_with_deadline(req.take_payload(), deadline, timed_out.clone());
+    req.set_payload(payload);
     if key.is_some_and(|k| req.path() != "/" && !k.admits(&req)) {
         let refused = ApiError(OpError::new(
             ErrorCode::Unauthorized,
@@ -161,10 +217,22 @@ where
     }
     let call = srv.call(req);
     async move {
-        match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+        let answered = match std::panic::AssertUnwindSafe(call).catch_unwind().await {
             Ok(res) => res.map(ServiceResponse::map_into_left_body),
             Err(panic) => Err(ApiError(OpError::panicked("answering the request", &*panic)).into()),
+        };
+        if timed_out.get() {
+            // The handler never ran: its body extractor failed first.
+            return Err(ApiError(OpError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the request body did not arrive within {} s",
+                    REQUEST_BODY_TIMEOUT.as_secs()
+                ),
+            ))
+            .into());
         }
+        answered
     }
     .boxed_local()
 }

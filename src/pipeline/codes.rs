@@ -42,6 +42,8 @@ pub enum ErrorCode {
     Conflict,
     /// The request lacks the service's API key.
     Unauthorized,
+    /// The request's body did not arrive within the server's deadline.
+    RequestTimeout,
     /// The store could not be read or written.
     StoreError,
     /// A dataset or profile that cannot be read or compared.
@@ -179,6 +181,13 @@ pub const ERROR_CODES: &[CodeInfo] = &[
         401,
         5,
         "UnauthorizedError",
+    ),
+    row(
+        ErrorCode::RequestTimeout,
+        "request_timeout",
+        408,
+        5,
+        "ServiceError",
     ),
     row(ErrorCode::StoreError, "store_error", 500, 5, "StoreError"),
     row(ErrorCode::DataError, "data_error", 422, 2, "DataError"),
