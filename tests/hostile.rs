@@ -636,3 +636,147 @@ async fn slow_request_bodies_time_out_and_do_not_hold_the_server() {
     let created = std::fs::read_dir(dir.path().join("detectors")).map_or(0, |d| d.count());
     assert_eq!(created, 0, "a body that never arrived created nothing");
 }
+
+/// A listener on loopback that counts the connections it accepts and answers each `200`.
+struct CountingListener {
+    url: String,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingListener {
+    fn start() -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = connections.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                conn.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                let mut buf = [0u8; 65536];
+                let _ = conn.read(&mut buf);
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        CountingListener { url, connections }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Creates detector `name` alerting `webhook`, runs it on drifted data and answers the webhook
+/// channel's delivery record once it is written.
+async fn run_and_read_delivery(
+    client: &reqwest::Client,
+    server: &Server,
+    store: &std::path::Path,
+    name: &str,
+    webhook: &str,
+) -> Value {
+    let mut def = detector(name, "training/churn.csv");
+    def["alert"] = json!({"webhook": webhook});
+    let r = client
+        .post(format!("{}/api/detectors", server.base))
+        .json(&def)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{webhook}");
+    let r = client
+        .post(format!("{}/api/detectors/{name}/run", server.base))
+        .json(&json!({"target_date": "2026-11-16"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["runs"][0]["has_drift"], true, "{body}");
+    let record = store.join(format!("runs/{name}/aks-prod/2026/11/16.delivery.json"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !record.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "no delivery record for {webhook}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap()
+}
+
+/// Webhooks and proxies: with the environment's proxy opted in, a webhook to a loopback name,
+/// address or the metadata host is still refused before anything is sent (the proxy sees no
+/// connection) and the refusal is in the delivery record; without the opt-in, the environment's
+/// proxy is not used at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_through_a_proxy_keep_the_public_address_rule() {
+    let (dir, s) = local();
+    put(&*s, "training/churn.csv", churn_csv(1, false, false)).await;
+    put(
+        &*s,
+        "modeldata/sub/rg/ws/aks-prod/churn/2/inputs/2026/11/16/data.csv",
+        churn_csv(2, true, true),
+    )
+    .await;
+    let proxy = CountingListener::start();
+    let proxied = [
+        ("HTTP_PROXY", proxy.url.as_str()),
+        ("HTTPS_PROXY", proxy.url.as_str()),
+        ("http_proxy", proxy.url.as_str()),
+        ("https_proxy", proxy.url.as_str()),
+        ("NO_PROXY", ""),
+        ("no_proxy", ""),
+        ("DRIFTSCAN_METRICS_FILE", "off"),
+    ];
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+
+    let mut env = proxied.to_vec();
+    env.push(("DRIFTSCAN_WEBHOOK_PROXY", "1"));
+    let server = Server::start(dir.path(), &[], &env);
+    for (i, target) in [
+        "http://localhost./x",
+        "http://127.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let record =
+            run_and_read_delivery(&client, &server, dir.path(), &format!("hook{i}"), target).await;
+        let text = record.to_string();
+        assert!(text.contains("not a public address"), "{target}: {text}");
+        assert_eq!(record["fully_delivered"], false, "{target}: {text}");
+    }
+    assert_eq!(
+        proxy.connections(),
+        0,
+        "the proxy was asked for a refused target"
+    );
+    drop(server);
+
+    // Without the opt-in, webhooks connect directly: a receiver the operator allows gets the
+    // alert and the proxy sees nothing.
+    let receiver = CountingListener::start();
+    let mut env = proxied.to_vec();
+    env.push(("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE", "1"));
+    let server = Server::start(dir.path(), &[], &env);
+    let record = run_and_read_delivery(
+        &client,
+        &server,
+        dir.path(),
+        "direct",
+        &format!("{}/hook", receiver.url),
+    )
+    .await;
+    assert_eq!(record["fully_delivered"], true, "{record}");
+    assert_eq!(receiver.connections(), 1);
+    assert_eq!(proxy.connections(), 0, "the environment's proxy was used");
+}

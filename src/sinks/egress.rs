@@ -11,6 +11,13 @@
 //!   (`127.1`, `0x7f000001`, `[::ffff:127.0.0.1]`);
 //! * never follows redirects (a public host could otherwise redirect to a private one).
 //!
+//! * ignores the environment's proxies (`HTTP_PROXY`, `HTTPS_PROXY`): through a proxy, the proxy
+//!   resolves and connects, so the check on connect would never run. `DRIFTSCAN_WEBHOOK_PROXY=1`
+//!   sends webhooks through the environment's proxy, for networks whose only way out is one;
+//! * and, whatever the proxy, checks the target before anything is sent ([`check_target`]): the
+//!   name is resolved and every address must be public; `localhost` names and cloud metadata
+//!   names are refused by name, with or without a trailing dot.
+//!
 //! `DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE=1` lifts the address rule, for receivers inside a network the
 //! operator trusts (and for tests on loopback).
 
@@ -84,6 +91,51 @@ pub fn check_url(url: &url::Url, allow_private: bool) -> Result<(), String> {
     }
 }
 
+/// Host names that always name the machine itself or a cloud's instance metadata service, in
+/// lower case without a trailing dot; `*.localhost` too (RFC 6761).
+const PRIVATE_NAMES: &[&str] = &[
+    "localhost",
+    "metadata",
+    "metadata.google.internal",
+    "metadata.azure.internal",
+    "instance-data",
+    "instance-data.ec2.internal",
+];
+
+/// Whether a host name is one of [`PRIVATE_NAMES`], however spelled (case, trailing dots).
+fn is_private_name(host: &str) -> bool {
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    PRIVATE_NAMES.contains(&name.as_str()) || name.ends_with(".localhost")
+}
+
+/// Checks a webhook's target before anything is sent, whichever way the request then goes (a
+/// proxy resolves names itself, so this is the check that holds through one): a literal address
+/// must be public ([`check_url`]); a name must not be a [`PRIVATE_NAMES`] one and must resolve,
+/// here, to public addresses only.
+pub async fn check_target(url: &url::Url, allow_private: bool) -> Result<(), String> {
+    check_url(url, allow_private)?;
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    if allow_private {
+        return Ok(());
+    }
+    if is_private_name(name) {
+        return Err(refusal(name));
+    }
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| format!("webhook host `{name}` cannot be resolved: {e}"))?
+        .collect();
+    match addresses.iter().find(|a| !is_public(a.ip())) {
+        Some(private) => Err(refusal(&format!("{name}` (`{}`)", private.ip()))),
+        None if addresses.is_empty() => Err(format!("webhook host `{name}` has no address")),
+        None => Ok(()),
+    }
+}
+
+/// The refusal of a host; `what` is shown between backticks.
 fn refusal(what: &str) -> String {
     format!(
         "webhook host `{what}` is not a public address; set DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE=1 to allow private receivers"
@@ -109,12 +161,19 @@ impl Resolve for PublicOnly {
     }
 }
 
-/// The client webhooks are posted with: no redirects, and (unless private receivers are allowed)
-/// connections to public addresses only.
-pub fn webhook_client(allow_private: bool) -> reqwest::Result<reqwest::Client> {
-    let builder = reqwest::Client::builder()
+/// The client webhooks are posted with: no redirects, no proxy unless `use_env_proxy`
+/// (`DRIFTSCAN_WEBHOOK_PROXY`), and (unless private receivers are allowed) connections to public
+/// addresses only.
+pub fn webhook_client(
+    allow_private: bool,
+    use_env_proxy: bool,
+) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
         .user_agent(concat!("driftscan/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none());
+    if !use_env_proxy {
+        builder = builder.no_proxy();
+    }
     if allow_private {
         builder.build()
     } else {
@@ -182,5 +241,28 @@ mod tests {
         }
         let u = url::Url::parse("https://hooks.slack.com/services/x").unwrap();
         assert!(check_url(&u, false).is_ok());
+    }
+
+    #[tokio::test]
+    async fn private_names_are_refused_in_any_spelling_and_names_are_resolved() {
+        for url in [
+            "http://localhost/x",
+            "http://localhost./x",
+            "http://LOCALHOST../x",
+            "http://api.localhost/x",
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "http://metadata.google.internal./computeMetadata/v1/",
+            "http://127.0.0.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fd00:ec2::254]/latest/meta-data/",
+        ] {
+            let u = url::Url::parse(url).unwrap();
+            let refused = check_target(&u, false).await.expect_err(url);
+            assert!(refused.contains("not a public address"), "{url}: {refused}");
+            assert!(check_target(&u, true).await.is_ok(), "{url}");
+        }
+        // A name that does not resolve is refused too: a proxy might resolve it to anything.
+        let u = url::Url::parse("http://no-such-host.invalid/x").unwrap();
+        assert!(check_target(&u, false).await.is_err());
     }
 }

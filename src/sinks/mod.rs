@@ -164,6 +164,7 @@ impl SinkConfig {
     /// | `DRIFTSCAN_SINK_TIMEOUT_SECS` | time budget per channel, retries included | 35 |
     /// | `DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS` | time limit of one request | 10 |
     /// | `DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE` | `1`: webhooks may go to private and loopback addresses | public addresses only |
+    /// | `DRIFTSCAN_WEBHOOK_PROXY` | `1`: webhooks go through the proxy of `HTTPS_PROXY`/`HTTP_PROXY` (the target's address is still checked) | webhooks connect directly |
     ///
     /// The platform's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER` (or `MSI_ENDPOINT`/`MSI_SECRET`),
     /// `WEBSITE_SITE_NAME` and `WEBSITE_INSTANCE_ID` are read too.
@@ -194,26 +195,14 @@ impl SinkConfig {
             }
         };
 
-        let webhook_allow_private = match env.get("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE") {
-            None => false,
-            Some(v) => match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => {
-                    return Err(env.invalid(
-                        "DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE",
-                        &v,
-                        "expected 1 or 0",
-                    ));
-                }
-            },
-        };
+        let webhook_allow_private = env.flag("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE")?;
+        let webhook_proxy = env.flag("DRIFTSCAN_WEBHOOK_PROXY")?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("driftscan/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(SinkError::Http)?;
-        let webhook_http =
-            egress::webhook_client(webhook_allow_private).map_err(SinkError::Http)?;
+        let webhook_http = egress::webhook_client(webhook_allow_private, webhook_proxy)
+            .map_err(SinkError::Http)?;
         Ok(SinkConfig {
             app_insights,
             metrics_file,
@@ -515,7 +504,7 @@ pub async fn publish(
         let mut report = ChannelReport::new("webhook", webhook::redact(url), 1);
         match Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {
-                if let Err(reason) = egress::check_url(&u, config.webhook_allow_private) {
+                if let Err(reason) = egress::check_target(&u, config.webhook_allow_private).await {
                     tracing::error!(message = "Alert webhook refused.", detector = %detector.name, %reason);
                     report.dropped = 1;
                     report.errors.push(reason);

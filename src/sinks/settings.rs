@@ -32,6 +32,18 @@ impl<'a> Settings<'a> {
         }
     }
 
+    /// A switch: `1`, `true` or `yes` on, `0`, `false` or `no` off; off when unset.
+    pub(crate) fn flag(&self, var: &'static str) -> Result<bool, SinkError> {
+        match self.get(var) {
+            None => Ok(false),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" => Ok(false),
+                _ => Err(self.invalid(var, &v, "expected 1 or 0")),
+            },
+        }
+    }
+
     /// A duration in seconds (above 0, at most an hour), `default` when unset.
     pub(crate) fn secs(&self, var: &'static str, default: u64) -> Result<Duration, SinkError> {
         match self.get(var) {
