@@ -33,6 +33,8 @@ mod infra;
 mod detector_errors;
 /// Hostile callers and bounded resources in the service (issue 12, numbered cases).
 mod hostile;
+/// Symbolic links and special files in stores, data roots and command-line output paths.
+mod paths;
 /// The dependency rule of src/lib.rs, read from the `use crate::` lines under src/.
 mod layout;
 /// One pipeline for CLI and service: gzipped snapshots, one content hash, ranged reads, CLI on az://.

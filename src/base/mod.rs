@@ -5,7 +5,10 @@
 //! * [`rng`]: a seeded generator whose stream is fixed by its definition, and seeds derived from
 //!   names, so that a seed means the same thing in every build.
 //! * [`text`]: the date layout, `az://` locations, error chains and panic messages.
+//! * [`output`]: writing a file a user named on the command line (atomic, never over a link or a
+//!   special file).
 
 pub mod hash;
+pub mod output;
 pub mod rng;
 pub mod text;

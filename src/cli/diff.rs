@@ -6,6 +6,7 @@ use anyhow::Context;
 
 use super::ExitStatus;
 use super::table::{Table, num, pct};
+use crate::base::output::write_output;
 use crate::drift::diff::{Change, DatasetDiff};
 use crate::drift::result::RunType;
 use crate::drift::scan::{RunContext, ScanOptions};
@@ -41,7 +42,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     let diff = crate::drift::diff::diff(&old, &new);
     if let Some(path) = &args.report {
         let html = crate::report::render_diff(&diff_view(&old, &new)?, &Default::default());
-        std::fs::write(path, html)
+        write_output(path, html.as_bytes())
             .with_context(|| format!("writing report `{}`", path.display()))?;
     }
     if args.json {

@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::ExitStatus;
+use crate::base::output::write_output;
 use crate::detector::{Detector, is_email};
 
 /// Deployment helpers.
@@ -84,9 +85,8 @@ fn params(args: ParamsArgs) -> anyhow::Result<ExitStatus> {
         ParamsFormat::Bicepparam => bicepparam(&detectors, &args),
     };
     match &args.out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing `{}`", path.display()))?
-        }
+        Some(path) => write_output(path, text.as_bytes())
+            .with_context(|| format!("writing `{}`", path.display()))?,
         None => print!("{text}"),
     }
     eprintln!("{} detector(s) from `{}`", detectors.len(), args.store);

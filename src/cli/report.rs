@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::ExitStatus;
+use crate::base::output::write_output;
 use crate::detector::validate_name;
 use crate::drift::result::RunStatus;
 use crate::pipeline::history::report_runs;
@@ -150,5 +151,6 @@ fn write_page(out: &Path, html: &str) -> anyhow::Result<()> {
             .flush()
             .context("writing the report to standard output");
     }
-    std::fs::write(out, html).with_context(|| format!("writing the report to `{}`", out.display()))
+    write_output(out, html.as_bytes())
+        .with_context(|| format!("writing the report to `{}`", out.display()))
 }

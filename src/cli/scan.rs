@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::ExitStatus;
 use super::table::{Table, metric_cell, num};
+use crate::base::output::write_output;
 use crate::drift::metrics::{
     MetricDef, baseline_missing_rate, chi_squared_p_value, datadrift_contribution,
     drift_effect_size, drift_p_value_adjusted, drifted, energy, jensen_shannon, ks,
@@ -87,7 +88,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
 
     if let Some(path) = &args.report {
         let html = crate::report::render_run(&result, &Default::default());
-        std::fs::write(path, html)
+        write_output(path, html.as_bytes())
             .with_context(|| format!("writing report `{}`", path.display()))?;
     }
     if args.json {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::record_batch::RecordBatchReader;
 use chrono::NaiveDate;
 
+use crate::base::output::write_output;
 use crate::base::text::AZ_SCHEME;
 use crate::data::{self, ColumnKind, Input};
 use crate::drift::result::{RunResult, RunType};
@@ -158,21 +159,16 @@ pub fn scan(
     scan::compare(&baseline, &target, options, context).map_err(PipelineError::Scan)
 }
 
-/// Writes a profile to `path` atomically (beside the destination, then renamed): a reader never
-/// sees half a profile. Returns the number of bytes written.
+/// Writes a profile to `path` by the rules of [`write_output`]: atomically (beside the
+/// destination, then renamed) over nothing or a regular file, so a reader never sees half a
+/// profile; as a stream into a FIFO or character device; never through or over a symbolic link.
+/// Returns the number of bytes written.
 pub fn save_profile(profile: &Profile, path: &std::path::Path) -> Result<usize, PipelineError> {
     let bytes = profile.to_bytes();
-    let io = |source| PipelineError::ReadFile {
+    write_output(path, &bytes).map_err(|source| PipelineError::WriteFile {
         path: path.display().to_string(),
         source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    std::io::Write::write_all(&mut tmp, &bytes).map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    })?;
     Ok(bytes.len())
 }
 

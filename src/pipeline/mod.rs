@@ -62,6 +62,15 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// A local output file (a saved profile) could not be written.
+    #[error("writing `{path}`")]
+    WriteFile {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// A dataset could not be profiled, or a saved profile not read.
     #[error("reading {side} `{source_name}`")]
     Profile {
