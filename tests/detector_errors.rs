@@ -41,6 +41,11 @@ fn cases() -> Vec<Case> {
         (today - Days::new(10)).to_string(),
     );
     let outside = serde_json::to_vec(&definition("leak", "/etc/passwd")).unwrap();
+    // A `.` segment is refused at create: store keys refuse it, so such a detector could never run.
+    let dotted = serde_json::to_vec(&definition("dotted", "./training/churn.csv")).unwrap();
+    let mut dotted_snapshots = definition("dotted", "training/churn.csv");
+    dotted_snapshots["snapshots"] = json!("modeldata/./{service}/{yyyy}/{MM}/{dd}/");
+    let dotted_snapshots = serde_json::to_vec(&dotted_snapshots).unwrap();
     let malformed = br#"{"name": "t", "model_name": "#.to_vec();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     vec![
@@ -51,6 +56,24 @@ fn cases() -> Vec<Case> {
             method: "POST",
             uri: "/api/detectors".into(),
             body: Some(outside),
+            code: ErrorCode::InvalidLocation,
+        },
+        Case {
+            what: "a baseline with a `.` segment",
+            cli: s(&["detectors", "create", "{file}"]),
+            file: Some(dotted.clone()),
+            method: "POST",
+            uri: "/api/detectors".into(),
+            body: Some(dotted),
+            code: ErrorCode::InvalidLocation,
+        },
+        Case {
+            what: "snapshots with a `.` segment",
+            cli: s(&["detectors", "create", "{file}"]),
+            file: Some(dotted_snapshots.clone()),
+            method: "POST",
+            uri: "/api/detectors".into(),
+            body: Some(dotted_snapshots),
             code: ErrorCode::InvalidLocation,
         },
         Case {
@@ -201,6 +224,7 @@ async fn the_same_mistake_gives_the_same_code_on_the_command_line_and_over_rest(
     // Nothing was written by a refused request.
     assert_eq!(std::fs::read_dir(&store_dir).unwrap().count(), before);
     assert!(!store_dir.join("detectors/leak.json").exists());
+    assert!(!store_dir.join("detectors/dotted.json").exists());
 }
 
 #[test]

@@ -60,9 +60,9 @@ pub enum ConfigError {
     /// `baseline` is empty.
     #[error("field `baseline`: empty; give a dataset location or a cached `.profile`")]
     NoBaseline,
-    /// A location contains a `..` segment or a backslash, or is the file-system root.
+    /// A location contains a `.` or `..` segment or a backslash, or is the file-system root.
     #[error(
-        "field `{field}`: `{value}` may not contain `..` segments or backslashes, nor be the root folder"
+        "field `{field}`: `{value}` may not contain `.` or `..` segments or backslashes, nor be the root folder"
     )]
     Location {
         /// Field name.
@@ -175,8 +175,10 @@ pub(super) fn is_model_or_service_name(name: &str) -> bool {
 }
 
 /// A location may be relative to the store, `az://...` or an absolute folder; it never climbs.
+/// `.` segments are refused too rather than dropped: store keys refuse them, so a location that
+/// holds one could be created but never read.
 pub(super) fn check_location(field: &'static str, value: &str) -> Result<(), ConfigError> {
-    let climbs = value.split('/').any(|seg| seg == "..");
+    let climbs = value.split('/').any(|seg| seg == ".." || seg == ".");
     let whole_filesystem = value.trim_matches('/').is_empty();
     if climbs || whole_filesystem || value.contains('\\') {
         return Err(ConfigError::Location {

@@ -276,6 +276,7 @@ impl From<ConfigError> for OpError {
             ConfigError::Json(_) => ErrorCode::InvalidJson,
             ConfigError::BackfillTooLong { .. } => ErrorCode::BackfillTooLong,
             ConfigError::Date { .. } | ConfigError::DateOrder { .. } => ErrorCode::InvalidDate,
+            ConfigError::Location { .. } => ErrorCode::InvalidLocation,
             _ => ErrorCode::InvalidDetector,
         };
         OpError::new(code, e.to_string())
