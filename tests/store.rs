@@ -433,7 +433,11 @@ const NOT_FOLLOWED: &str = "not a regular file (symbolic links";
 async fn local_store_never_follows_symbolic_links() {
     use std::os::unix::fs::symlink;
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("secret.csv"), "secret_alpha,secret_beta\n1,2\n").unwrap();
+    std::fs::write(
+        outside.path().join("secret.csv"),
+        "secret_alpha,secret_beta\n1,2\n",
+    )
+    .unwrap();
     let outside_folder = outside.path().join("folder");
     std::fs::create_dir(&outside_folder).unwrap();
     std::fs::write(outside_folder.join("x.csv"), "secret_gamma\n1\n").unwrap();
@@ -441,10 +445,18 @@ async fn local_store_never_follows_symbolic_links() {
     let dir = tempfile::tempdir().unwrap();
     let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
     let key = |k: &str| Key::parse(k).unwrap();
-    s.put(&key("training/real.csv"), Bytes::from_static(b"a\n1\n"), PutCondition::Create)
-        .await
-        .unwrap();
-    symlink(outside.path().join("secret.csv"), dir.path().join("training/link.csv")).unwrap();
+    s.put(
+        &key("training/real.csv"),
+        Bytes::from_static(b"a\n1\n"),
+        PutCondition::Create,
+    )
+    .await
+    .unwrap();
+    symlink(
+        outside.path().join("secret.csv"),
+        dir.path().join("training/link.csv"),
+    )
+    .unwrap();
     symlink(&outside_folder, dir.path().join("training/linked")).unwrap();
     symlink(dir.path().join("training"), dir.path().join("inside")).unwrap();
     std::fs::create_dir(dir.path().join("runs")).unwrap();
@@ -452,7 +464,11 @@ async fn local_store_never_follows_symbolic_links() {
 
     // Reading through a link, last component or folder on the way, fails and shows nothing of
     // what it points to.
-    for k in ["training/link.csv", "training/linked/x.csv", "inside/real.csv"] {
+    for k in [
+        "training/link.csv",
+        "training/linked/x.csv",
+        "inside/real.csv",
+    ] {
         for e in [
             s.get(&key(k)).await.unwrap_err(),
             s.head(&key(k)).await.unwrap_err(),
@@ -464,8 +480,14 @@ async fn local_store_never_follows_symbolic_links() {
         }
     }
     // Listing skips links, files and folders alike.
-    assert_eq!(s.list(&key("training")).await.unwrap(), [key("training/real.csv")]);
-    assert_eq!(s.list_folders(&Key::root()).await.unwrap(), ["runs", "training"]);
+    assert_eq!(
+        s.list(&key("training")).await.unwrap(),
+        [key("training/real.csv")]
+    );
+    assert_eq!(
+        s.list_folders(&Key::root()).await.unwrap(),
+        ["runs", "training"]
+    );
     assert!(s.list_folders(&key("runs")).await.unwrap().is_empty());
     assert!(
         s.list(&Key::root())
@@ -479,7 +501,11 @@ async fn local_store_never_follows_symbolic_links() {
     assert!(e.contains(NOT_FOLLOWED), "{e}");
 
     // Writes through a folder link, or over a link, are refused; nothing lands outside.
-    for k in ["runs/churn/aks-prod/2026/11/16.json", "training/link.csv", "inside/new.csv"] {
+    for k in [
+        "runs/churn/aks-prod/2026/11/16.json",
+        "training/link.csv",
+        "inside/new.csv",
+    ] {
         let e = s
             .put(&key(k), Bytes::from_static(b"{}"), PutCondition::Overwrite)
             .await
@@ -500,7 +526,11 @@ async fn local_store_never_follows_symbolic_links() {
         "secret_alpha,secret_beta\n1,2\n"
     );
     assert!(!dir.path().join("training/new.csv").exists());
-    assert!(std::fs::symlink_metadata(dir.path().join("training/link.csv")).unwrap().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("training/link.csv"))
+            .unwrap()
+            .is_symlink()
+    );
 }
 
 /// A temporary file left by a writer killed between writing and renaming is removed by the next
@@ -533,7 +563,10 @@ async fn stale_temporary_files_are_removed_by_the_next_write() {
     .await
     .unwrap();
     assert!(!old.exists(), "the orphan is removed");
-    assert!(fresh.exists(), "a recent temporary file is left to its writer");
+    assert!(
+        fresh.exists(),
+        "a recent temporary file is left to its writer"
+    );
     assert!(folder.join("16.json").exists());
 }
 

@@ -234,7 +234,7 @@ fn lock_key(dir: &Dir, name: &str) -> io::Result<KeyLock> {
         .follow(FollowSymlinks::No);
     let file = dir
         .open_with(format!(".{name}{}", INTERNAL_SUFFIXES[0]), &options)
-        .map_err(|e| refuse_links(e))?
+        .map_err(refuse_links)?
         .into_std();
     file.lock()?;
     Ok(KeyLock(file))
