@@ -20,7 +20,7 @@ use super::read::{
     Blocks, Chunk, ChunkColumn, DecodePlan, Decoder, FileContext, Head, Origin, SharedSchema,
     Started, arrange,
 };
-use super::schema::{ColumnKind, clean_names, coerce, infer_kinds};
+use super::schema::{ColumnKind, check_width, clean_names, coerce, infer_kinds};
 use super::value::{Parsed, parse_number};
 
 /// The CSV decoder: fed [`Blocks`] of whole records; the first holds the header.
@@ -163,6 +163,8 @@ fn split_header(file: &str, first: Block) -> Result<(Vec<String>, Block), ReadEr
             file: file.to_string(),
         });
     }
+    // Before the names become strings: a header may hold millions of them.
+    check_width(file, record.len())?;
     let names = record
         .iter()
         .map(|f| {

@@ -62,6 +62,18 @@ pub enum ReadError {
         /// File name.
         file: String,
     },
+    /// A file with more columns than driftscan reads (see [`super::MAX_COLUMNS`]).
+    #[error(
+        "`{file}` has {count} columns, more than the {limit} driftscan reads (each column keeps statistics and a row sample in memory); keep the columns to compare and profile those"
+    )]
+    TooManyColumns {
+        /// File name.
+        file: String,
+        /// Columns in the file.
+        count: usize,
+        /// [`super::MAX_COLUMNS`].
+        limit: usize,
+    },
     /// Two columns with the same name.
     #[error("`{file}`: column `{name}` appears twice in the header")]
     DuplicateColumn {

@@ -29,7 +29,9 @@ use super::blocks::{Block, lines};
 use super::read::{
     Blocks, Chunk, ChunkColumn, DecodePlan, Decoder, FileContext, Head, Origin, Started,
 };
-use super::schema::{AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, is_aml_bookkeeping};
+use super::schema::{
+    AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, check_width, is_aml_bookkeeping,
+};
 use super::value::{Parsed, parse_number};
 
 /// Strings that stand for the non-finite numbers of a rewritten line (see [`python_numbers`]).
@@ -527,7 +529,9 @@ impl Decoder for JsonDecoder {
             for block in &window {
                 let rows = parse_block(&ctx.name, block)?;
                 if !rows.is_empty() {
-                    found = Some(infer(&rows));
+                    let schema = infer(&rows);
+                    check_width(&ctx.name, schema.columns.len())?;
+                    found = Some(schema);
                     break;
                 }
             }

@@ -171,8 +171,33 @@ pub(crate) fn schema_from_arrow(
     schema
 }
 
-/// Rejects duplicate and fixes empty column names (named `Unnamed: {i}` as pandas does).
+/// The most columns a file may have: 100,000.
+///
+/// Every column read keeps state of its own while a dataset is profiled (its statistics, a sketch
+/// per worker thread, an Arrow builder per chunk, its share of the row sample): some 6 KB before
+/// many values are read. A one-row CSV of a million columns (10 MB) took 5.5 GB and 7 million
+/// aborted; 100,000 columns of 20 rows take 585 MB (docs/performance.md), within the 1 GB a
+/// profile may reasonably take, and far beyond real feature tables (a detector compares at most
+/// 200 features). A wider file is refused as soon as its column names are read, before the
+/// memory is spent.
+pub const MAX_COLUMNS: usize = 100_000;
+
+/// Refuses a file of more than [`MAX_COLUMNS`] columns.
+pub(crate) fn check_width(file: &str, count: usize) -> Result<(), ReadError> {
+    if count > MAX_COLUMNS {
+        return Err(ReadError::TooManyColumns {
+            file: file.to_string(),
+            count,
+            limit: MAX_COLUMNS,
+        });
+    }
+    Ok(())
+}
+
+/// Rejects files of too many columns ([`check_width`]) and duplicate names, and fixes empty
+/// names (named `Unnamed: {i}` as pandas does).
 pub(crate) fn clean_names(file: &str, names: Vec<String>) -> Result<Vec<String>, ReadError> {
+    check_width(file, names.len())?;
     if names.is_empty() || (names.len() == 1 && names[0].trim().is_empty()) {
         return Err(ReadError::NoColumns {
             file: file.to_string(),
