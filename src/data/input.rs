@@ -32,6 +32,19 @@ pub enum Input {
     },
     /// A file read by ranges wherever it is stored, without holding it whole.
     Source(Arc<dyn ByteSource>),
+    /// A file opened only when the readers come to it (a file of a store).
+    Deferred(Arc<dyn OpenOnRead>),
+}
+
+/// A file of a dataset opened when it is read, not when the dataset is listed: the readers read
+/// one file at a time, so a snapshot of 100,000 files holds one of them open (two while a large
+/// Parquet file is hashed beside its decoder), never all of them.
+pub trait OpenOnRead: Send + Sync + std::fmt::Debug + 'static {
+    /// Path or key: used in messages and, by its extension, for the format.
+    fn name(&self) -> &str;
+    /// Opens the file; `None` when it vanished since it was listed (it is then passed over).
+    /// Blocking; called by the reader's thread, never from an async task.
+    fn open(&self) -> std::io::Result<Option<Arc<dyn ByteSource>>>;
 }
 
 /// Random access to the bytes of one file wherever it is stored (disk, memory, Blob Storage), so
@@ -101,6 +114,7 @@ impl Input {
             Input::File(p) => p.display().to_string(),
             Input::Memory { name, .. } => name.clone(),
             Input::Source(source) => source.name().to_string(),
+            Input::Deferred(file) => file.name().to_string(),
         }
     }
 
@@ -117,24 +131,30 @@ impl Input {
     }
 
     /// The input as a [`ByteSource`]: files are opened (and read with `pread`), memory is sliced.
-    pub(crate) fn open(&self) -> Result<Arc<dyn ByteSource>, ReadError> {
+    /// `None` for a deferred file that vanished since it was listed.
+    pub(crate) fn open(&self) -> Result<Option<Arc<dyn ByteSource>>, ReadError> {
+        let failed = |source: std::io::Error| {
+            let name = self.name();
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ReadError::NotFound { spec: name }
+            } else {
+                ReadError::Io { file: name, source }
+            }
+        };
         match self {
             Input::File(path) => {
-                let name = self.name();
-                let file = FileBytes::open(path, name.clone()).map_err(|source| {
-                    if source.kind() == std::io::ErrorKind::NotFound {
-                        ReadError::NotFound { spec: name }
-                    } else {
-                        ReadError::Io { file: name, source }
-                    }
-                })?;
-                Ok(Arc::new(file))
+                let file = FileBytes::open(path, self.name()).map_err(failed)?;
+                Ok(Some(Arc::new(file)))
             }
-            Input::Memory { name, bytes } => Ok(Arc::new(MemoryBytes {
+            Input::Memory { name, bytes } => Ok(Some(Arc::new(MemoryBytes {
                 name: name.clone(),
                 bytes: bytes.clone(),
-            })),
-            Input::Source(source) => Ok(Arc::clone(source)),
+            }))),
+            Input::Source(source) => Ok(Some(Arc::clone(source))),
+            Input::Deferred(file) => file.open().map_err(|source| ReadError::Io {
+                file: self.name(),
+                source,
+            }),
         }
     }
 }
@@ -423,20 +443,35 @@ impl ByteStream {
     }
 }
 
-/// Appends up to `want` bytes from `r` to `buf`, fewer only at the end of the input.
+/// Bytes made room for (zeroed) at a time by [`read_full`].
+const READ_STEP: usize = 256 << 10;
+
+/// Appends up to `want` bytes from `r` to `buf`, fewer only at the end of the input. Room is made
+/// [`READ_STEP`] bytes at a time as bytes arrive, so a file of a few bytes costs a few bytes, not
+/// the block size asked for (zeroing 4 MB per tiny file was most of the time of a folder of many
+/// small files); each byte is zeroed once whatever the size.
 fn read_full(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
     let start = buf.len();
-    buf.resize(start + want, 0);
     let mut filled = 0;
     while filled < want {
-        match r.read(&mut buf[start + filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
+        let at = start + filled;
+        let step = (want - filled).min(READ_STEP);
+        buf.resize(at + step, 0);
+        let mut got = 0;
+        while got < step {
+            match r.read(&mut buf[at + got..at + step]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    buf.truncate(start);
+                    return Err(e);
+                }
             }
+        }
+        filled += got;
+        if got < step {
+            break;
         }
     }
     buf.truncate(start + filled);

@@ -72,9 +72,12 @@ pub use arrow_stream::scan_batches;
 pub use blocks::DEFAULT_MAX_RECORD_BYTES;
 pub use error::{MAX_RECORD_ENV, ReadError};
 pub use input::{
-    ByteSource, FileBytes, Format, Input, SEQUENTIAL_READ_SIZE, is_data_file_name, resolve,
+    ByteSource, FileBytes, Format, Input, OpenOnRead, SEQUENTIAL_READ_SIZE, is_data_file_name,
+    resolve,
 };
 pub use read::{
     Chunk, ChunkColumn, DatasetInfo, FileInfo, ReadOptions, scan, scan_pinned, scan_with,
 };
-pub use schema::{AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, is_aml_bookkeeping};
+pub use schema::{
+    AML_REASON, ColumnKind, DatasetSchema, MAX_COLUMNS, SchemaColumn, is_aml_bookkeeping,
+};

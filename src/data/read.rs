@@ -197,8 +197,13 @@ where
     let mut hasher = ContentHasher::new();
     for (index, input) in inputs.iter().enumerate() {
         let format = input.format()?;
-        let source = input.open()?;
         let name = input.name();
+        let Some(source) = input.open()? else {
+            info.warnings.push(format!(
+                "`{name}` was removed before it was read and was skipped."
+            ));
+            continue;
+        };
         let len = source.len();
         if len == 0 {
             return Err(ReadError::Empty { file: name });

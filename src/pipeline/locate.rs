@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::data::{self, Input};
+use crate::data::{self, ByteSource, Input, OpenOnRead};
 use crate::detector::{Detector, Segment, SnapshotTemplate, Window};
 use crate::profile::is_profile_name;
 use crate::store::{DataRoots, Key, Store, StoreError};
@@ -99,15 +99,49 @@ pub async fn baseline_files(
     Ok((data, files))
 }
 
-/// Readers' inputs for keys of a store, in order; keys that vanished meanwhile are passed over.
+/// Readers' inputs for keys of a store, in order, each opened only when the readers come to it
+/// (see [`StoreFile`]); keys that vanished meanwhile are passed over then. Must be called inside
+/// the async runtime whose I/O the files will use.
 pub async fn inputs_for(store: &Arc<dyn Store>, keys: &[Key]) -> Result<Vec<Input>, StoreError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        if let Some(input) = input_for(store, key).await? {
-            out.push(input);
+    let runtime = tokio::runtime::Handle::current();
+    Ok(keys
+        .iter()
+        .map(|key| {
+            Input::Deferred(Arc::new(StoreFile {
+                store: Arc::clone(store),
+                key: key.clone(),
+                name: key.to_string(),
+                runtime: runtime.clone(),
+            }))
+        })
+        .collect())
+}
+
+/// A file of a store, opened ([`input_for`]) when the readers come to it: a snapshot of any
+/// number of files holds one open at a time, and each file costs its one lookup then.
+#[derive(Debug)]
+struct StoreFile {
+    store: Arc<dyn Store>,
+    key: Key,
+    name: String,
+    runtime: tokio::runtime::Handle,
+}
+
+impl OpenOnRead for StoreFile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn open(&self) -> std::io::Result<Option<Arc<dyn ByteSource>>> {
+        let input = self
+            .runtime
+            .block_on(input_for(&self.store, &self.key))
+            .map_err(std::io::Error::other)?;
+        match input {
+            Some(input) => input.open().map_err(std::io::Error::other),
+            None => Ok(None),
         }
     }
-    Ok(out)
 }
 
 /// The data files of a dataset named by a key of a store: the object itself, or every data file
