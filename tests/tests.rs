@@ -12,6 +12,10 @@ mod engine;
 /// Fuzz corpus and mutated fixtures through the binary, under a memory limit and a timeout.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod fuzz;
+/// A profile bomb, files of a million columns and a snapshot of 100,000 small files: refused or
+/// read within bounded memory and open files.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod bounded_inputs;
 /// Profiles the same bytes however the data was split: partition invariance, merges, drivers.
 mod profile;
 /// Readers on hostile input (one regression test per reader case of issue 12) and over byte
