@@ -46,6 +46,14 @@ fn cases() -> Vec<Case> {
     let mut dotted_snapshots = definition("dotted", "training/churn.csv");
     dotted_snapshots["snapshots"] = json!("modeldata/./{service}/{yyyy}/{MM}/{dd}/");
     let dotted_snapshots = serde_json::to_vec(&dotted_snapshots).unwrap();
+    let mut crowded = definition("ok", "training/churn.csv");
+    let limit = driftscan::detector::MAX_SERVICES;
+    crowded["services"] = json!((0..=limit).map(|i| format!("svc-{i}")).collect::<Vec<_>>());
+    let crowded = serde_json::to_vec(&crowded).unwrap();
+    let mut crowded_new = serde_json::from_slice::<Value>(&crowded).unwrap();
+    crowded_new["name"] = json!("crowded");
+    let crowded_new = serde_json::to_vec(&crowded_new).unwrap();
+    let shouting = serde_json::to_vec(&definition("OK", "training/churn.csv")).unwrap();
     let malformed = br#"{"name": "t", "model_name": "#.to_vec();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     vec![
@@ -134,6 +142,42 @@ fn cases() -> Vec<Case> {
             code: ErrorCode::InvalidName,
         },
         Case {
+            what: "more services than the limit, at create",
+            cli: s(&["detectors", "create", "{file}"]),
+            file: Some(crowded_new.clone()),
+            method: "POST",
+            uri: "/api/detectors".into(),
+            body: Some(crowded_new),
+            code: ErrorCode::InvalidDetector,
+        },
+        Case {
+            what: "more services than the limit, at update",
+            cli: s(&["detectors", "update", "ok", "{file}"]),
+            file: Some(crowded.clone()),
+            method: "PUT",
+            uri: "/api/detectors/ok".into(),
+            body: Some(crowded),
+            code: ErrorCode::InvalidDetector,
+        },
+        Case {
+            what: "a name that differs from an existing one only in case",
+            cli: s(&["detectors", "create", "{file}"]),
+            file: Some(shouting.clone()),
+            method: "POST",
+            uri: "/api/detectors".into(),
+            body: Some(shouting.clone()),
+            code: ErrorCode::AlreadyExists,
+        },
+        Case {
+            what: "a name that differs from an existing one only in case, created by PUT",
+            cli: s(&["detectors", "create", "{file}"]),
+            file: Some(shouting.clone()),
+            method: "PUT",
+            uri: "/api/detectors/OK".into(),
+            body: Some(shouting),
+            code: ErrorCode::AlreadyExists,
+        },
+        Case {
             what: "a detector that exists already",
             cli: s(&["detectors", "create", "{file}"]),
             file: Some(serde_json::to_vec(&definition("ok", "training/churn.csv")).unwrap()),
@@ -205,6 +249,7 @@ async fn the_same_mistake_gives_the_same_code_on_the_command_line_and_over_rest(
 
         let request = match case.method {
             "POST" => at::TestRequest::post(),
+            "PUT" => at::TestRequest::put(),
             _ => at::TestRequest::get(),
         }
         .uri(&case.uri);
@@ -283,4 +328,81 @@ fn the_documented_table_is_the_table() {
         rows, table,
         "docs/service.md's error table differs from ERROR_CODES"
     );
+}
+
+/// The services limit counts exactly: a detector of as many services as the limit is accepted.
+#[test]
+fn a_detector_of_the_most_services_allowed_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut def = definition("fleet", "training/churn.csv");
+    let limit = driftscan::detector::MAX_SERVICES;
+    def["services"] = json!((0..limit).map(|i| format!("svc-{i}")).collect::<Vec<_>>());
+    let file = dir.path().join("fleet.json");
+    std::fs::write(&file, serde_json::to_vec(&def).unwrap()).unwrap();
+    let out = cli(
+        &dir.path().join("store"),
+        &[
+            "detectors".into(),
+            "create".into(),
+            file.display().to_string(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// Detectors stored before names were compared without case (`Churn` beside `churn`) would give
+/// two timer functions that Azure Functions takes for one: generating the app refuses, names
+/// both, and writes nothing.
+#[test]
+fn timer_functions_whose_names_differ_only_in_case_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    std::fs::create_dir_all(store_dir.join("detectors")).unwrap();
+    for name in ["Churn", "churn"] {
+        std::fs::write(
+            store_dir.join(format!("detectors/{name}.json")),
+            serde_json::to_vec(&definition(name, "training/churn.csv")).unwrap(),
+        )
+        .unwrap();
+    }
+    let app = dir.path().join("app");
+    let out = cli(
+        &store_dir,
+        &[
+            "functions".into(),
+            "generate".into(),
+            "--out".into(),
+            app.display().to_string(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("`Churn` and `churn`") && stderr.contains("differ only in case"),
+        "{stderr}"
+    );
+    assert!(!app.exists(), "nothing is written");
+    // Disabled, one of them has no timer, and the app is generated.
+    std::fs::write(
+        store_dir.join("detectors/Churn.json"),
+        serde_json::to_vec(&{
+            let mut d = definition("Churn", "training/churn.csv");
+            d["enabled"] = json!(false);
+            d
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let out = cli(
+        &store_dir,
+        &[
+            "functions".into(),
+            "generate".into(),
+            "--out".into(),
+            app.display().to_string(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(app.join("drift-churn/function.json").exists());
+    assert!(!app.join("drift-Churn").exists());
 }

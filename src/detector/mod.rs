@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 pub use config::{AlertConfig, AlertOn, DeclaredType, DetectorConfig, OnMissingFeature};
 pub use rules::{
     ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, FIRST_DATE, LAST_DATE,
-    MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, is_email, parse_date, validate_name,
+    MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, MAX_SERVICES, is_email, parse_date,
+    validate_name,
 };
 pub use schedule::{Frequency, TIMER_FUNCTION_PREFIX, TIMER_MARGIN_HOURS, Window};
 pub use snapshots::{
@@ -34,7 +35,7 @@ pub use snapshots::{
 
 use rules::{
     check_location, is_model_or_service_name, validate_features, validate_min_effects,
-    validate_services, validate_threshold, validate_webhook,
+    validate_service_count, validate_services, validate_threshold, validate_webhook,
 };
 
 /// A detector whose every field passed [`rules`]. Read its fields through `Deref` to
@@ -107,14 +108,20 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
 
 impl Detector {
     /// Parses and validates a definition: the only way a request body becomes a [`Detector`].
+    /// A new definition is held to the limits too ([`MAX_SERVICES`]).
     pub fn from_json(bytes: &[u8]) -> Result<Detector, ConfigError> {
         let config: DetectorConfig = serde_json::from_slice(bytes).map_err(ConfigError::Json)?;
-        Detector::try_from(config)
+        Detector::new_definition(config)
     }
 
     /// A detector from a parsed JSON definition, checked as [`Detector::from_json`] checks it.
     pub fn from_value(value: serde_json::Value) -> Result<Detector, ConfigError> {
         let config: DetectorConfig = serde_json::from_value(value).map_err(ConfigError::Json)?;
+        Detector::new_definition(config)
+    }
+
+    fn new_definition(config: DetectorConfig) -> Result<Detector, ConfigError> {
+        validate_service_count(&config.services)?;
         Detector::try_from(config)
     }
 

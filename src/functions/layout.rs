@@ -45,6 +45,13 @@ pub enum LayoutError {
     /// The app folder lacks `host.json`.
     #[error("`{0}` has no host.json; run `driftscan functions generate --out {0}` first")]
     NoHostJson(PathBuf),
+    /// Two enabled detectors whose timer functions' names differ only in case: Azure Functions
+    /// names ignore case, so one folder would stand for both (and one would overwrite the other on
+    /// a case-insensitive file system).
+    #[error(
+        "detectors `{0}` and `{1}` would have timer functions whose names differ only in case, which Azure Functions takes for one function; disable one, or recreate it under another name"
+    )]
+    NamesDifferOnlyInCase(String, String),
     /// The handler binary is missing.
     #[error(
         "handler binary `{0}` not found; build it with `cargo build --release` or pass --binary"
@@ -134,6 +141,18 @@ pub struct Generated {
 /// Writes an app folder: `host.json`, the HTTP functions and one timer function per enabled
 /// detector; timer folders of detectors that are gone or disabled are removed.
 pub fn generate(out: &Path, detectors: &[Detector]) -> Result<Generated, LayoutError> {
+    let enabled: Vec<&Detector> = detectors.iter().filter(|d| d.enabled).collect();
+    for (i, a) in enabled.iter().enumerate() {
+        if let Some(b) = enabled[..i]
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(&a.name))
+        {
+            return Err(LayoutError::NamesDifferOnlyInCase(
+                b.name.clone(),
+                a.name.clone(),
+            ));
+        }
+    }
     fs::create_dir_all(out).map_err(io("creating", out))?;
     write_json(&out.join("host.json"), &host_json())?;
     for (name, def) in http_functions() {

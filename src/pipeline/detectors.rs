@@ -152,6 +152,7 @@ impl Detectors {
     /// Stores a new detector from its JSON definition.
     pub async fn create(&self, definition: &[u8]) -> Result<Detector, OpError> {
         let detector = parse_definition(definition, None)?;
+        self.refuse_name_differing_in_case(&detector.name).await?;
         match store::put_detector(&*self.store, &detector, PutCondition::Create).await {
             Ok(_) => Ok(detector),
             Err(StoreError::Conflict { .. }) => Err(OpError::new(
@@ -162,6 +163,29 @@ impl Detectors {
                 ),
             )),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Refuses a new detector whose name differs from an existing one's only in case (`Churn`
+    /// beside `churn`): each detector has a timer function named after it, and Azure Functions
+    /// names ignore case, so the two would be one function.
+    async fn refuse_name_differing_in_case(&self, name: &str) -> Result<(), OpError> {
+        let stored = self.store.list(&store::keys::detectors_prefix()).await?;
+        let existing = stored.iter().find_map(|key| {
+            let other = key
+                .as_str()
+                .strip_prefix("detectors/")?
+                .strip_suffix(".json")?;
+            (other != name && other.eq_ignore_ascii_case(name)).then_some(other)
+        });
+        match existing {
+            Some(other) => Err(OpError::new(
+                ErrorCode::AlreadyExists,
+                format!(
+                    "detector `{other}` already exists, and names that differ only in case would share one timer function; choose another name"
+                ),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -192,7 +216,10 @@ impl Detectors {
         for _ in 0..PUT_ATTEMPTS {
             let (condition, created) = match store::get_detector(&*self.store, name).await? {
                 Some((_, version)) => (PutCondition::Match(version), false),
-                None if mode == PutMode::CreateOrReplace => (PutCondition::Create, true),
+                None if mode == PutMode::CreateOrReplace => {
+                    self.refuse_name_differing_in_case(name).await?;
+                    (PutCondition::Create, true)
+                }
                 None => return Err(OpError::not_found(name)),
             };
             match store::put_detector(&*self.store, &detector, condition).await {
