@@ -30,8 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
-use actix_web::error::PayloadError;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, ResponseError, web};
 use serde_json::json;
@@ -79,9 +79,10 @@ impl std::fmt::Debug for ApiKey {
 pub const MIN_API_KEY_LEN: usize = 16;
 
 impl ApiKey {
-    /// A key from its text; at least [`MIN_API_KEY_LEN`] characters.
+    /// A key from its text; at least [`MIN_API_KEY_LEN`] characters (characters, not bytes:
+    /// four emoji are 16 bytes but four guesses' worth of key).
     pub fn new(key: &str) -> Result<ApiKey, String> {
-        if key.trim().len() < MIN_API_KEY_LEN {
+        if key.trim().chars().count() < MIN_API_KEY_LEN {
             return Err(format!(
                 "the API key must have at least {MIN_API_KEY_LEN} characters"
             ));
@@ -341,5 +342,15 @@ mod guard_tests {
         let probe = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
         assert_eq!(probe.status(), StatusCode::OK);
         assert!(ApiKey::new("short").is_err());
+    }
+
+    #[actix_web::test]
+    async fn the_key_length_counts_characters_not_bytes() {
+        let four_emoji = "\u{1F511}\u{1F512}\u{1F513}\u{1F510}";
+        assert_eq!(four_emoji.len(), MIN_API_KEY_LEN);
+        assert!(ApiKey::new(four_emoji).is_err());
+        let sixteen_accented = "é".repeat(MIN_API_KEY_LEN);
+        assert!(ApiKey::new(&sixteen_accented).is_ok());
+        assert!(ApiKey::new(&"é".repeat(MIN_API_KEY_LEN - 1)).is_err());
     }
 }
