@@ -343,3 +343,50 @@ fn demo_runs_end_to_end_in_an_empty_folder() {
         );
     }
 }
+
+/// Column names holding a terminal escape (`ESC [31m`) and a bidi override (U+202E) are shown
+/// escaped in every terminal rendering (scan's summary, diff's table) and kept exact in JSON.
+#[test]
+fn control_characters_in_column_names_do_not_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (red, flipped) = ("\u{1b}[31mred", "a\u{202e}b");
+    let csv = |shift: f64| {
+        let mut text = format!("\"{red}\",\"{flipped}\",plain\n");
+        for i in 0..400 {
+            let v = (i % 40) as f64 + shift;
+            text.push_str(&format!("{v},{},{}\n", v * 2.0, i % 7));
+        }
+        text
+    };
+    let (b, t) = (dir.path().join("b.csv"), dir.path().join("t.csv"));
+    std::fs::write(&b, csv(0.0)).unwrap();
+    std::fs::write(&t, csv(15.0)).unwrap();
+    let (b, t) = (b.to_str().unwrap(), t.to_str().unwrap());
+    for args in [
+        vec!["scan", "--baseline", b, "--target", t],
+        vec!["diff", b, t],
+    ] {
+        let out = driftscan(&args, dir.path());
+        let text = stdout(&out);
+        assert!(!text.is_empty(), "{args:?}: {}", stderr(&out));
+        assert!(
+            !text.contains('\u{1b}'),
+            "{args:?}: ESC reached the terminal"
+        );
+        assert!(
+            !text.contains('\u{202e}'),
+            "{args:?}: U+202E reached the terminal"
+        );
+        assert!(text.contains("\\u{1b}[31mred"), "{args:?}: {text}");
+        assert!(text.contains("a\\u{202e}b"), "{args:?}: {text}");
+    }
+    let doc = scan_json(Path::new(b), Path::new(t), dir.path());
+    let names: Vec<String> = doc["column_metrics"]
+        .as_array()
+        .expect("column metrics")
+        .iter()
+        .flat_map(|m| m.as_object().expect("single-key object").keys().cloned())
+        .collect();
+    assert!(names.iter().any(|n| n == red), "{names:?}");
+    assert!(names.iter().any(|n| n == flipped), "{names:?}");
+}

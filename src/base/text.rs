@@ -1,5 +1,5 @@
 //! Text rules every layer shares, each written once: the date layout, Blob Storage locations,
-//! error chains and panic messages.
+//! error chains, panic messages and text fit for a terminal.
 
 use chrono::NaiveDate;
 
@@ -47,9 +47,59 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
+/// Whether a character may not reach a terminal as it is: C0 controls (tab and line breaks
+/// included), DEL, C1 controls, and the bidirectional controls (U+200E, U+200F, U+202A to U+202E,
+/// U+2066 to U+2069), which reorder the text shown after them.
+fn is_terminal_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text as a terminal may show it: every [`is_terminal_control`] character written as a `\u{..}`
+/// escape. Column names come from data files, and a name holding `ESC [31m` or U+202E would
+/// otherwise recolour the terminal or reverse what follows it. Every line the command line prints
+/// for reading passes here; JSON output keeps names exact.
+pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_terminal_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_terminal_control(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`for_terminal`] line by line: the line breaks of a rendered text stay.
+pub fn for_terminal_lines(text: &str) -> String {
+    text.split('\n')
+        .map(for_terminal)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped_for_the_terminal() {
+        assert_eq!(for_terminal("income"), "income");
+        assert_eq!(for_terminal("\x1b[31mred"), "\\u{1b}[31mred");
+        assert_eq!(for_terminal("a\u{202e}b"), "a\\u{202e}b");
+        for c in [
+            '\u{9b}', '\u{7f}', '\t', '\r', '\u{200f}', '\u{2066}', '\u{2069}',
+        ] {
+            let shown = for_terminal(&c.to_string()).into_owned();
+            assert!(shown.starts_with("\\u{"), "{c:?} -> {shown}");
+        }
+        assert_eq!(for_terminal("é ü 数"), "é ü 数");
+        assert_eq!(for_terminal_lines("a\x1b\nb\n"), "a\\u{1b}\nb\n");
+    }
 
     #[test]
     fn az_locations_split_into_container_and_path() {

@@ -107,7 +107,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
         profile_path.display(),
         target_path.display()
     );
-    print!("{}", super::scan::render_summary(&result));
+    print!(
+        "{}",
+        crate::base::text::for_terminal_lines(&super::scan::render_summary(&result))
+    );
     println!("\nResult JSON: {}", result_path.display());
     println!("Report:      {}", report_path.display());
 
@@ -152,7 +155,9 @@ fn run_detector_week(dir: &std::path::Path, history_path: &std::path::Path) -> a
         };
         detectors
             .backfill(&detector.name, request, |_, _, outcomes| {
-                outcomes.iter().for_each(|o| println!("{o}"))
+                outcomes
+                    .iter()
+                    .for_each(|o| println!("{}", crate::base::text::for_terminal(&o.to_string())))
             })
             .await?;
         anyhow::Ok((

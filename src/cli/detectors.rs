@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ExitStatus;
+use crate::base::text::for_terminal;
 use crate::pipeline::detectors::{
     BackfillRequest, HISTORY_KEPT, PutMode, RangeRequest, RunRequest,
 };
@@ -177,7 +178,7 @@ async fn dispatch(detectors: Detectors, action: DetectorAction) -> anyhow::Resul
                 ..RunRequest::default()
             };
             for outcome in detectors.run(&name, request).await?.runs {
-                println!("{outcome}");
+                println!("{}", for_terminal(&outcome.to_string()));
             }
         }
         DetectorAction::Output { name, start, end } => {
@@ -214,7 +215,11 @@ async fn dispatch(detectors: Detectors, action: DetectorAction) -> anyhow::Resul
             detectors
                 .backfill(&name, request, |cycles, window, outcomes| {
                     bar.set_length(cycles as u64);
-                    bar.suspend(|| outcomes.iter().for_each(|o| println!("{o}")));
+                    bar.suspend(|| {
+                        outcomes
+                            .iter()
+                            .for_each(|o| println!("{}", for_terminal(&o.to_string())))
+                    });
                     bar.set_message(format!("scored {} .. {}", window.start, window.end));
                     bar.inc(1);
                 })

@@ -7,6 +7,7 @@ use anyhow::Context;
 use super::ExitStatus;
 use super::table::{Table, num, pct};
 use crate::base::output::write_output;
+use crate::base::text::for_terminal_lines;
 use crate::drift::diff::{Change, DatasetDiff};
 use crate::drift::result::RunType;
 use crate::drift::scan::{RunContext, ScanOptions};
@@ -48,7 +49,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&diff)?);
     } else {
-        print!("{}", render(&diff));
+        print!("{}", for_terminal_lines(&render(&diff)));
     }
     Ok(ExitStatus::Success)
 }

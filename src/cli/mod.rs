@@ -181,8 +181,15 @@ fn report_error(err: &anyhow::Error) -> i32 {
     });
     if !broken_pipe {
         match err.downcast_ref::<crate::pipeline::OpError>() {
-            Some(e) => eprintln!("error[{}]: {err:#}", e.code()),
-            None => eprintln!("error: {err:#}"),
+            Some(e) => eprintln!(
+                "error[{}]: {}",
+                e.code(),
+                crate::base::text::for_terminal_lines(&format!("{err:#}"))
+            ),
+            None => eprintln!(
+                "error: {}",
+                crate::base::text::for_terminal_lines(&format!("{err:#}"))
+            ),
         }
     }
     exit_code(err)

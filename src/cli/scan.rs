@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::ExitStatus;
 use super::table::{Table, metric_cell, num};
 use crate::base::output::write_output;
+use crate::base::text::for_terminal_lines;
 use crate::drift::metrics::{
     MetricDef, baseline_missing_rate, chi_squared_p_value, datadrift_contribution,
     drift_effect_size, drift_p_value_adjusted, drifted, energy, jensen_shannon, ks,
@@ -94,7 +95,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
-        print!("{}", render_summary(&result));
+        print!("{}", for_terminal_lines(&render_summary(&result)));
         if let Some(path) = &args.report {
             println!("\nReport: {}", path.display());
         }

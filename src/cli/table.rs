@@ -1,5 +1,6 @@
 //! Plain-text tables for the terminal: left-aligned text, right-aligned numbers.
 
+use crate::base::text::for_terminal;
 use crate::drift::metrics::{Direction, MetricDef, Unit};
 use crate::drift::verdict::format_p_value;
 
@@ -14,14 +15,19 @@ impl Table {
     /// A table with these column titles.
     pub fn new(header: &[&str]) -> Self {
         Table {
-            header: header.iter().map(|s| s.to_string()).collect(),
+            header: header
+                .iter()
+                .map(|s| for_terminal(s).into_owned())
+                .collect(),
             rows: Vec::new(),
         }
     }
 
-    /// Appends a row (missing cells print empty).
+    /// Appends a row (missing cells print empty). Cells are escaped for the terminal before
+    /// they are measured, so the columns stay aligned whatever a name holds.
     pub fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
+        self.rows
+            .push(row.iter().map(|c| for_terminal(c).into_owned()).collect());
     }
 
     /// Renders with two spaces between columns; the first column is left-aligned, others right.
