@@ -3,9 +3,11 @@
 
 Generates the files of the reader cases of issue 12 (a first record that does not fit a block, CR-only
 line endings, very long lines, a small gzip that expands to one huge line, Python's JSON spellings of
-non-finite numbers, a dictionary-encoded integer Parquet column, a CSV of 100,000 columns) into a
-folder, then runs `driftscan profile` (and `scan` where the case is about scanning) on each and prints
-one row per case: wall seconds, peak RSS (from `wait4`), the exit code and the first line of stderr.
+non-finite numbers, a dictionary-encoded integer Parquet column, a CSV of 100,000 columns, a saved
+profile that inflates to 4 GB, a folder of 100,000 small files, a row of a million columns) into a
+folder, then runs `driftscan profile` (`scan` where the case is about scanning, `profile merge` for a
+saved profile) on each and prints one row per case: wall seconds, peak RSS (from `wait4`), the exit
+code and the last line of stderr.
 
 Usage (from the repository root, after `cargo build --release`):
     .tools/venv/bin/python scripts/bench_readers.py [--binary target/release/driftscan] [--data bench-data/readers]
@@ -138,6 +140,39 @@ def wide_csv(p: Path) -> None:
             f.write(",".join(str((r * 7 + i) % 13) for i in range(cols)) + "\n")
 
 
+def rle_zeros(size: int) -> bytes:
+    """A zstd frame that inflates to `size` zero bytes, four bytes per 128 KiB (RFC 8878: a frame
+    header with a 128 KiB window, then one RLE block per 128 KiB)."""
+    block = 128 << 10
+    out = bytearray(b"\x28\xb5\x2f\xfd" + bytes([0x00, 7 << 3]))
+    while size > 0:
+        n = min(size, block)
+        size -= n
+        out += ((n << 3) | (1 << 1) | (1 if size == 0 else 0)).to_bytes(3, "little") + b"\x00"
+    return bytes(out)
+
+
+def profile_bomb(p: Path) -> None:
+    # A 128 KB profile whose header declares a 1,000-byte payload and whose stream inflates to 4 GB.
+    p.write_bytes(b"DSPROFIL" + (4).to_bytes(4, "little") + (1000).to_bytes(8, "little")
+                  + rle_zeros(4 << 30))
+
+
+def small_files(p: Path) -> None:
+    # 100,000 CSV files of one row each.
+    p.mkdir()
+    for i in range(100_000):
+        (p / f"part-{i:06d}.csv").write_bytes(b"a,b,c\n%d,%d.5,x%d\n" % (i, i % 97, i % 7))
+
+
+def million_columns(p: Path) -> None:
+    # One row of a million columns (about 10 MB).
+    cols = 1_000_000
+    with open(p, "w") as f:
+        f.write(",".join(f"c{i}" for i in range(cols)) + "\n")
+        f.write(",".join(str(i % 7) for i in range(cols)) + "\n")
+
+
 CASES = [
     # name, file name, maker, command ("profile" or "scan"), extra environment
     ("8 stray quote in first record", "stray_quote.csv", stray_quote, "profile", {}),
@@ -154,6 +189,9 @@ CASES = [
     ("13 dictionary-encoded ints (Parquet)", "dictionary.parquet", parquet_dictionary, "profile", {}),
     ("13 100,000 columns x 20 rows: profile", "wide.csv", wide_csv, "profile", {}),
     ("13 100,000 columns x 20 rows: scan", "wide.csv", wide_csv, "scan", {}),
+    ("profile inflating to 4 GB (128 KB)", "bomb.profile", profile_bomb, "merge", {}),
+    ("100,000 files of one row", "small_files", small_files, "profile", {}),
+    ("1 row of 1,000,000 columns", "million_columns.csv", million_columns, "profile", {}),
 ]
 
 
@@ -161,6 +199,8 @@ def run(binary: str, command: str, path: Path, env: dict, timeout: float):
     out = tempfile.mktemp(suffix=".profile")
     if command == "profile":
         args = [binary, "profile", "--input", str(path), "--out", out]
+    elif command == "merge":
+        args = [binary, "profile", "merge", str(path), "--out", out]
     else:
         args = [binary, "scan", "--baseline", str(path), "--target", str(path), "--json"]
     start = time.perf_counter()
@@ -207,7 +247,8 @@ def main() -> None:
         name, file, make, command, env = CASES[args.case]
         path = write_once(data / file, make)
         wall, rss, code, first = run(args.binary, command, path, env, args.timeout)
-        size = path.stat().st_size / 1e6
+        files = path.iterdir() if path.is_dir() else [path]
+        size = sum(f.stat().st_size for f in files) / 1e6
         print(f"{name:<40} {size:>8.1f} {wall:>8.2f} {rss / 1e6:>9.0f} {code:>5}  {first[:110]}")
         return
 
