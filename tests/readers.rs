@@ -630,3 +630,42 @@ fn a_large_parquet_source_is_read_by_range_never_whole() {
     };
     assert_eq!(read(&by_range), read(&ReadOptions::default()));
 }
+
+/// A column that is numeric in the dataset's first file and text in a later one is a type
+/// change between files: each later value counts as missing, and a warning names the files.
+#[test]
+fn a_column_whose_type_changes_between_files_is_named_with_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("day");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("a.csv"), "x,g\n1.5,u\n2.5,v\n3.5,u\n").unwrap();
+    std::fs::write(folder.join("b.csv"), "x,g\n4.5,u\nfour,v\n").unwrap();
+    std::fs::write(folder.join("c.csv"), "x,g\nten,u\neleven,v\ntwelve,u\n").unwrap();
+    let inputs = data::resolve(folder.to_str().unwrap()).unwrap();
+    let info = data::scan(&inputs, |c| c.rows, |_| {}).unwrap();
+    let prefix = format!("{}/", folder.display());
+    let warnings: Vec<String> = info
+        .warnings
+        .iter()
+        .filter(|w| w.contains("`x`"))
+        .map(|w| w.replace(&prefix, ""))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "`x` is read as numbers, but 2 of the dataset's 3 files hold values in it that are not: `b.csv` (1 of 2 rows), `c.csv` (3 of 3 rows); they count as missing."
+        ],
+        "{:?}",
+        info.warnings
+    );
+    // One file's unreadable values are its quality, not a type change: no such warning.
+    let one = data::resolve(folder.join("b.csv").to_str().unwrap()).unwrap();
+    let info = data::scan(&one, |c| c.rows, |_| {}).unwrap();
+    assert!(
+        info.warnings
+            .iter()
+            .all(|w| !w.contains("is read as numbers")),
+        "{:?}",
+        info.warnings
+    );
+}

@@ -9,8 +9,9 @@
 //! a window of a few units per thread while it cuts the next window, so at most two windows are
 //! in memory, whatever the size of the dataset.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{Float64Array, StringArray};
 
@@ -195,6 +196,13 @@ where
     let mut schema: Option<DatasetSchema> = None;
     let mut info = DatasetInfo::default();
     let mut hasher = ContentHasher::new();
+    let unreadable = UnreadableValues::default();
+    // Input index -> position in `info.files` (a file removed before it was read has none).
+    let mut read_files: HashMap<usize, usize> = HashMap::new();
+    let process = |chunk: &Chunk| {
+        unreadable.count(chunk);
+        process(chunk)
+    };
     for (index, input) in inputs.iter().enumerate() {
         let format = input.format()?;
         let name = input.name();
@@ -225,6 +233,7 @@ where
             info.warnings
                 .push(format!("`{name}` has no rows and was skipped."));
         }
+        read_files.insert(index, info.files.len());
         info.files.push(FileInfo {
             name,
             bytes: len,
@@ -238,7 +247,74 @@ where
     }
     info.schema = schema.unwrap_or_default();
     info.content_hash = hasher.finish();
+    let warnings = unreadable.warnings(&info, &read_files);
+    info.warnings.extend(warnings);
     Ok(info)
+}
+
+/// Files whose numeric columns hold values that are not numbers: a dataset's column kinds are
+/// pinned by its first rows (or by a declaration, or the baseline's kinds for a target), so a
+/// later file where a numeric column arrives as text is a type change, each of whose values is
+/// counted invalid (and missing). This names the files, once per column.
+#[derive(Default)]
+struct UnreadableValues {
+    /// Invalid values by (file index, column index).
+    counts: Mutex<BTreeMap<(usize, usize), u64>>,
+}
+
+/// Files named in one column's warning; the rest are counted.
+const FILES_NAMED: usize = 5;
+
+impl UnreadableValues {
+    fn count(&self, chunk: &Chunk) {
+        for (column, values) in chunk.columns.iter().enumerate() {
+            if let ChunkColumn::Numeric { invalid, .. } = values
+                && *invalid > 0
+                && let Ok(mut counts) = self.counts.lock()
+            {
+                *counts.entry((chunk.file, column)).or_default() += invalid;
+            }
+        }
+    }
+
+    fn warnings(self, info: &DatasetInfo, read_files: &HashMap<usize, usize>) -> Vec<String> {
+        // One file's unreadable values are the file's quality, reported with the profile's
+        // counts; between files they are a type change.
+        if info.files.len() < 2 {
+            return Vec::new();
+        }
+        let counts = self.counts.into_inner().unwrap_or_default();
+        let mut by_column: BTreeMap<usize, Vec<(usize, u64)>> = BTreeMap::new();
+        for ((file, column), invalid) in counts {
+            by_column.entry(column).or_default().push((file, invalid));
+        }
+        by_column
+            .into_iter()
+            .filter_map(|(column, files)| {
+                let name = &info.schema.columns.get(column)?.name;
+                let listed: Vec<String> = files
+                    .iter()
+                    .take(FILES_NAMED)
+                    .map(|(file, invalid)| match read_files.get(file).map(|&i| &info.files[i]) {
+                        Some(f) => format!("`{}` ({invalid} of {} rows)", f.name, f.rows),
+                        None => format!("file {file} ({invalid} values)"),
+                    })
+                    .collect();
+                let more = files.len().saturating_sub(FILES_NAMED);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                Some(format!(
+                    "`{name}` is read as numbers, but {} of the dataset's {} files hold values in it that are not: {}{more}; they count as missing.",
+                    files.len(),
+                    info.files.len(),
+                    listed.join(", ")
+                ))
+            })
+            .collect()
+    }
 }
 
 /// Reads one file with its format's decoder and feed, and returns the file's hash: the one
