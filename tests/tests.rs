@@ -3,6 +3,10 @@
 /// Real components on loopback (Azurite, SMTP) shared by the areas below.
 mod harness;
 
+/// A profile bomb, files of a million columns and a snapshot of 100,000 small files: refused or
+/// read within bounded memory and open files.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod bounded_inputs;
 /// Domain classifier (coefficient, contributions, noise floor) on generated data with known answers.
 mod classifier;
 /// Plotting distributions (histograms, KDEs) against numpy and scipy reference values.
@@ -12,10 +16,6 @@ mod engine;
 /// Fuzz corpus and mutated fixtures through the binary, under a memory limit and a timeout.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod fuzz;
-/// A profile bomb, files of a million columns and a snapshot of 100,000 small files: refused or
-/// read within bounded memory and open files.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-mod bounded_inputs;
 /// Profiles the same bytes however the data was split: partition invariance, merges, drivers.
 mod profile;
 /// Readers on hostile input (one regression test per reader case of issue 12) and over byte
@@ -37,10 +37,10 @@ mod infra;
 mod detector_errors;
 /// Hostile callers and bounded resources in the service (issue 12, numbered cases).
 mod hostile;
-/// Symbolic links and special files in stores, data roots and command-line output paths.
-mod paths;
 /// The dependency rule of src/lib.rs, read from the `use crate::` lines under src/.
 mod layout;
+/// Symbolic links and special files in stores, data roots and command-line output paths.
+mod paths;
 /// One pipeline for CLI and service: gzipped snapshots, one content hash, ranged reads, CLI on az://.
 mod pipeline;
 /// REST API, timer invocations, readiness and the CLI of the service.
