@@ -961,6 +961,27 @@ async fn without_a_connection_string_metrics_go_to_a_json_lines_file() {
     assert_eq!((f.items, f.delivered), (METRIC_VALUES, METRIC_VALUES));
 }
 
+/// A symbolic link at the metrics file is refused, not followed: its target stays as it was and
+/// the metrics are reported dropped.
+#[tokio::test]
+async fn a_metrics_file_that_is_a_symbolic_link_is_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("elsewhere.txt");
+    std::fs::write(&target, "untouched\n").unwrap();
+    let path = tmp.path().join("metrics.jsonl");
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let cfg = config(&[("DRIFTSCAN_METRICS_FILE", path.display().to_string())]);
+    let report = publish(&drifted(), &detector(&[], None), &cfg).await;
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched\n");
+    let f = report.channel("file").unwrap();
+    assert_eq!(f.delivered, 0);
+    assert!(
+        f.errors.iter().any(|e| e.contains("symbolic link")),
+        "{:?}",
+        f.errors
+    );
+}
+
 #[test]
 fn the_default_metrics_file_is_used_only_without_a_connection_string() {
     let cfg = config(&[]);

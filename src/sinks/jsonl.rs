@@ -14,6 +14,7 @@
 //! again (the newest `time` wins), as Application Insights would.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -82,10 +83,19 @@ pub(crate) fn append(
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
+        // As for every output path, a symbolic link at the file is refused, not followed.
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(path)?;
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "it is a symbolic link, which is not followed",
+                ),
+                _ => e,
+            })?;
         f.write_all(text.as_bytes())?;
         f.flush()
     })();
