@@ -106,20 +106,8 @@ async fn a_profile_bomb_in_a_snapshot_fails_its_run_and_the_server_stays_up() {
     let def = json!({"name": "bombed", "model_name": "churn", "model_version": 2,
                      "services": ["aks-prod"], "baseline": "training/churn.csv",
                      "snapshots": "legacy"});
-    let r = client
-        .post(format!("{}/api/detectors", server.base))
-        .json(&def)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let r = client
-        .post(format!("{}/api/detectors/bombed/run", server.base))
-        .json(&json!({"target_date": "2026-11-16"}))
-        .send()
-        .await
-        .expect("the run answers");
-    let body: Value = r.json().await.unwrap();
+    server.create_detector(&client, &def).await;
+    let body = server.run_detector(&client, "bombed", "2026-11-16").await;
     let run = &body["runs"][0];
     assert_eq!(run["status"], "failed", "{body}");
     assert!(run.to_string().contains("corrupt profile"), "{body}");

@@ -167,20 +167,8 @@ async fn case_2_a_stalling_webhook_does_not_hold_the_request() {
         .unwrap();
     let mut def = detector("hooked", "training/churn.csv");
     def["alert"] = json!({"webhook": hook.url});
-    let r = client
-        .post(format!("{}/api/detectors", server.base))
-        .json(&def)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let r = client
-        .post(format!("{}/api/detectors/hooked/run", server.base))
-        .json(&json!({"target_date": "2026-11-16"}))
-        .send()
-        .await
-        .expect("the run answers while its webhook is held");
-    let body: Value = r.json().await.unwrap();
+    server.create_detector(&client, &def).await;
+    let body = server.run_detector(&client, "hooked", "2026-11-16").await;
     assert_eq!(body["runs"][0]["has_drift"], true, "{body}");
     // The answer came while the delivery was still open: the webhook got the alert (now or
     // shortly after) and has not answered it, so no outcome can be recorded yet.
@@ -508,13 +496,9 @@ async fn output_pages_are_capped_in_bytes_and_concurrent_callers_queue() {
         .timeout(Duration::from_secs(300))
         .build()
         .unwrap();
-    let r = client
-        .post(format!("{}/api/detectors", server.base))
-        .json(&detector("big", "training/churn.csv"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
+    server
+        .create_detector(&client, &detector("big", "training/churn.csv"))
+        .await;
 
     let pages = output_pages(&client, &server.base, "big", "2025-01-01", "2025-02-09").await;
     assert!(pages.len() > 1, "{} pages", pages.len());
@@ -681,20 +665,8 @@ async fn run_and_read_delivery(
 ) -> Value {
     let mut def = detector(name, "training/churn.csv");
     def["alert"] = json!({"webhook": webhook});
-    let r = client
-        .post(format!("{}/api/detectors", server.base))
-        .json(&def)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201, "{webhook}");
-    let r = client
-        .post(format!("{}/api/detectors/{name}/run", server.base))
-        .json(&json!({"target_date": "2026-11-16"}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
+    server.create_detector(&client, &def).await;
+    let body = server.run_detector(&client, name, "2026-11-16").await;
     assert_eq!(body["runs"][0]["has_drift"], true, "{body}");
     let record = store.join(format!("runs/{name}/aks-prod/2026/11/16.delivery.json"));
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -46,6 +46,35 @@ impl Server {
             * 1024
     }
 
+    /// Creates a detector over the REST API; the answer must be `201 Created`.
+    pub async fn create_detector(&self, client: &reqwest::Client, definition: &serde_json::Value) {
+        let r = client
+            .post(format!("{}/api/detectors", self.base))
+            .json(definition)
+            .send()
+            .await
+            .expect("the create request answers");
+        assert_eq!(r.status().as_u16(), 201, "creating {definition}");
+    }
+
+    /// Runs a detector for `date` over the REST API and returns the answer's JSON.
+    pub async fn run_detector(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        date: &str,
+    ) -> serde_json::Value {
+        client
+            .post(format!("{}/api/detectors/{name}/run", self.base))
+            .json(&serde_json::json!({"target_date": date}))
+            .send()
+            .await
+            .expect("the run answers")
+            .json()
+            .await
+            .expect("the run answers JSON")
+    }
+
     /// Starts `driftscan serve` on `store` with extra arguments and environment, and waits until
     /// `GET /` answers (at most 20 s).
     pub fn start(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
