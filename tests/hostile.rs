@@ -665,8 +665,8 @@ async fn run_and_read_delivery(
 ) -> Value {
     let mut def = detector(name, "training/churn.csv");
     def["alert"] = json!({"webhook": webhook});
-    server.create_detector(&client, &def).await;
-    let body = server.run_detector(&client, name, "2026-11-16").await;
+    server.create_detector(client, &def).await;
+    let body = server.run_detector(client, name, "2026-11-16").await;
     assert_eq!(body["runs"][0]["has_drift"], true, "{body}");
     let record = store.join(format!("runs/{name}/aks-prod/2026/11/16.delivery.json"));
     let deadline = Instant::now() + Duration::from_secs(60);
