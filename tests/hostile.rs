@@ -22,6 +22,17 @@ fn local() -> (tempfile::TempDir, Arc<dyn Store>) {
     (dir, s)
 }
 
+/// A baseline and a drifted snapshot for 2026-11-16 in the legacy collector's layout.
+async fn seed_drifted_day(s: &dyn Store) {
+    put(s, "training/churn.csv", churn_csv(1, false, false)).await;
+    put(
+        s,
+        "modeldata/sub/rg/ws/aks-prod/churn/2/inputs/2026/11/16/data.csv",
+        churn_csv(2, true, true),
+    )
+    .await;
+}
+
 async fn put(s: &dyn Store, key: &str, body: impl Into<Bytes>) {
     s.put(
         &Key::parse(key).unwrap(),
@@ -140,13 +151,7 @@ async fn case_1_locations_outside_the_store_are_refused_alike() {
 async fn case_2_a_stalling_webhook_does_not_hold_the_request() {
     let dir = tempfile::tempdir().unwrap();
     let s: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
-    put(&*s, "training/churn.csv", churn_csv(1, false, false)).await;
-    put(
-        &*s,
-        "modeldata/sub/rg/ws/aks-prod/churn/2/inputs/2026/11/16/data.csv",
-        churn_csv(2, true, true),
-    )
-    .await;
+    seed_drifted_day(&*s).await;
     // A webhook that holds every request until the test lets it answer; the sink's budget is far
     // beyond the test's waits, so nothing but the release can end the delivery.
     let hook = HeldWebhook::start();
@@ -687,13 +692,7 @@ async fn run_and_read_delivery(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_through_a_proxy_keep_the_public_address_rule() {
     let (dir, s) = local();
-    put(&*s, "training/churn.csv", churn_csv(1, false, false)).await;
-    put(
-        &*s,
-        "modeldata/sub/rg/ws/aks-prod/churn/2/inputs/2026/11/16/data.csv",
-        churn_csv(2, true, true),
-    )
-    .await;
+    seed_drifted_day(&*s).await;
     let proxy = CountingListener::start();
     let proxied = [
         ("HTTP_PROXY", proxy.url.as_str()),
