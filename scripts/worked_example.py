@@ -48,13 +48,21 @@ def driftscan_rows(reference: pd.DataFrame, analysis: pd.DataFrame) -> tuple[lis
     """Each chunk scanned against the reference profile; a reference chunk against the reference
     without it (as NannyML scores its reference chunks), so no chunk is compared with itself."""
     rows = []
+    profiling = 0.0
     started = time.perf_counter()
-    baseline = driftscan.profile(reference[FEATURES])
+
+    def profile(frame: pd.DataFrame) -> driftscan.Profile:
+        nonlocal profiling
+        begun = time.perf_counter()
+        made = driftscan.profile(frame[FEATURES])
+        profiling += time.perf_counter() - begun
+        return made
+
+    baseline = profile(reference)
     for period, frame in [("reference", reference), ("analysis", analysis)]:
         for index, chunk in enumerate(chunks(frame)):
             if period == "reference":
-                rest = reference.drop(chunk.index)
-                result = driftscan.scan(driftscan.profile(rest[FEATURES]), chunk[FEATURES])
+                result = driftscan.scan(profile(reference.drop(chunk.index)), chunk[FEATURES])
             else:
                 result = driftscan.scan(baseline, chunk[FEATURES])
             document = result.to_dict()
@@ -70,7 +78,7 @@ def driftscan_rows(reference: pd.DataFrame, analysis: pd.DataFrame) -> tuple[lis
                     "contributions": result.contributions,
                 }
             )
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, profiling
 
 
 def nannyml_rows(reference: pd.DataFrame, analysis: pd.DataFrame) -> tuple[list[dict], float, str]:
@@ -109,7 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     reference = pd.read_parquet(DATA / "reference.parquet")
     analysis = pd.read_parquet(DATA / "analysis.parquet")
-    ours, our_seconds = driftscan_rows(reference, analysis)
+    ours, our_seconds, profile_seconds = driftscan_rows(reference, analysis)
     peer, peer_seconds, peer_version = ([], None, None)
     if not args.no_peer:
         peer, peer_seconds, peer_version = nannyml_rows(reference, analysis)
@@ -161,7 +169,8 @@ def main() -> None:
     print("|---|---|---:|")
     print(
         f"| driftscan {driftscan.__version__} | 11 profiles (the reference, and the reference without "
-        f"each of its chunks) and 20 scans | {our_seconds:.1f} |"
+        f"each of its chunks: {profile_seconds:.1f} s) and 20 scans "
+        f"({our_seconds - profile_seconds:.1f} s) | {our_seconds:.1f} |"
     )
     if peer:
         print(
