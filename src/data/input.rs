@@ -443,39 +443,15 @@ impl ByteStream {
     }
 }
 
-/// Bytes made room for (zeroed) at a time by [`read_full`].
-const READ_STEP: usize = 256 << 10;
-
-/// Appends up to `want` bytes from `r` to `buf`, fewer only at the end of the input. Room is made
-/// [`READ_STEP`] bytes at a time as bytes arrive, so a file of a few bytes costs a few bytes, not
-/// the block size asked for (zeroing 4 MB per tiny file was most of the time of a folder of many
-/// small files); each byte is zeroed once whatever the size.
+/// Appends up to `want` bytes from `r` to `buf`, fewer only at the end of the input. The buffer
+/// grows as bytes arrive (`read_to_end` never zeroes the room it reads into), so a file of a few
+/// bytes costs a few bytes, not the block size asked for: zeroing 4 MB per tiny file was most of
+/// the time of a folder of many small files. On an error `buf` is as it was.
 fn read_full(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
     let start = buf.len();
-    let mut filled = 0;
-    while filled < want {
-        let at = start + filled;
-        let step = (want - filled).min(READ_STEP);
-        buf.resize(at + step, 0);
-        let mut got = 0;
-        while got < step {
-            match r.read(&mut buf[at + got..at + step]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    buf.truncate(start);
-                    return Err(e);
-                }
-            }
-        }
-        filled += got;
-        if got < step {
-            break;
-        }
-    }
-    buf.truncate(start + filled);
-    Ok(filled)
+    r.take(want as u64).read_to_end(buf).inspect_err(|_| {
+        buf.truncate(start);
+    })
 }
 
 /// Reads `range` whole from `source` (a source may return fewer bytes than asked before its end).
