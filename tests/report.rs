@@ -550,6 +550,7 @@ mod data {
             warnings: vec![format!(
                 "Column `{SCRIPT_COLUMN}` has a standard deviation 1.4 times the baseline's."
             )],
+            signals: vec![],
         }
     }
 
@@ -954,6 +955,9 @@ fn detector() -> Detector {
         feature_thresholds: Default::default(),
         feature_types: Default::default(),
         on_missing_feature: Default::default(),
+        signals: Default::default(),
+        reference_window: None,
+        production_window: None,
         enabled: true,
     })
     .expect("valid detector")

@@ -55,6 +55,7 @@ pub fn result(
         features: vec![],
         schema: SchemaChanges::default(),
         warnings: vec![],
+        signals: vec![],
     }
 }
 

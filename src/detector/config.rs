@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT};
 use super::schedule::Frequency;
+use super::signals::{SignalsConfig, WindowConfig};
 
 /// Who hears about drift.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -17,6 +18,19 @@ pub struct AlertConfig {
     /// Incoming-webhook URL (Teams, Slack or any JSON receiver) posted to on drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
+    /// Azure Event Grid custom topic that receives a CloudEvents 1.0 event per alerting run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_grid: Option<EventGridConfig>,
+}
+
+/// An Event Grid custom topic. The access key is a secret and so never part of a definition: it
+/// comes from the app setting `DRIFTSCAN_EVENTGRID_KEY`; without it the managed identity signs in
+/// (role EventGrid Data Sender on the topic).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventGridConfig {
+    /// The topic endpoint, `https://<topic>.<region>-1.eventgrid.azure.net/api/events`.
+    pub topic_endpoint: String,
 }
 
 /// A detector definition as written by a user, stored, and accepted by the API, before validation.
@@ -73,6 +87,16 @@ pub struct DetectorConfig {
     /// (the default: named in the verdict, the alert and the report) or fails.
     #[serde(default, skip_serializing_if = "OnMissingFeature::is_default")]
     pub on_missing_feature: OnMissingFeature,
+    /// Signals watched beside input drift (prediction drift, data quality); none by default.
+    #[serde(default, skip_serializing_if = "SignalsConfig::is_empty")]
+    pub signals: SignalsConfig,
+    /// The reference as a window of production days (rolling or fixed) instead of the baseline
+    /// dataset alone; see [`WindowConfig`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_window: Option<WindowConfig>,
+    /// The production window scored by a run; default one cycle of `frequency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_window: Option<WindowConfig>,
     /// Whether the timer runs it.
     #[serde(default = "default_enabled")]
     pub enabled: bool,

@@ -18,17 +18,23 @@
 pub mod config;
 pub mod rules;
 pub mod schedule;
+pub mod signals;
 pub mod snapshots;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::{AlertConfig, AlertOn, DeclaredType, DetectorConfig, OnMissingFeature};
+pub use config::{
+    AlertConfig, AlertOn, DeclaredType, DetectorConfig, EventGridConfig, OnMissingFeature,
+};
 pub use rules::{
     ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, FIRST_DATE, LAST_DATE,
     MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, MAX_SERVICES, is_email, parse_date,
     validate_name,
 };
 pub use schedule::{Frequency, TIMER_FUNCTION_PREFIX, TIMER_MARGIN_HOURS, Window};
+pub use signals::{
+    DataQualityConfig, MetricThresholds, PredictionDriftConfig, SignalsConfig, WindowConfig,
+};
 pub use snapshots::{
     COLLECTOR_SNAPSHOTS, DataRoot, LEGACY_SNAPSHOTS, Segment, SnapshotTemplate, split_location,
 };

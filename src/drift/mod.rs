@@ -10,5 +10,6 @@ pub mod distributions;
 pub mod metrics;
 pub mod result;
 pub mod scan;
+pub mod signals;
 pub mod significance;
 pub mod verdict;

@@ -70,6 +70,10 @@ pub struct RunResult {
     /// Things a user should know that did not stop the run (one sentence each).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Every signal the detector watches, `data_drift` first, when it watches more than
+    /// `data_drift`; absent otherwise, so the v1 document of such a detector is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<super::signals::SignalResult>,
 }
 
 /// A named value, as in Azure ML's metrics lists.

@@ -322,6 +322,7 @@ pub fn compare(
         features,
         schema,
         warnings,
+        signals: Vec::new(),
     })
 }
 

@@ -197,6 +197,7 @@ mod tests {
             features: vec![],
             schema: Default::default(),
             warnings: vec![],
+            signals: vec![],
         }
     }
 

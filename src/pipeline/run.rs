@@ -206,6 +206,7 @@ pub fn unsuccessful(
         features: Vec::new(),
         schema: SchemaChanges::default(),
         warnings: Vec::new(),
+        signals: Vec::new(),
     }
 }
 

@@ -207,6 +207,7 @@ pub fn run(date: NaiveDate, service: &str, n: usize, coefficient: f64) -> RunRes
         features,
         schema: SchemaChanges::default(),
         warnings: vec![],
+        signals: vec![],
     }
 }
 

@@ -23,6 +23,9 @@ fn detector() -> Detector {
         feature_thresholds: Default::default(),
         feature_types: Default::default(),
         on_missing_feature: Default::default(),
+        signals: Default::default(),
+        reference_window: None,
+        production_window: None,
         enabled: true,
     })
     .expect("valid detector")

@@ -1,0 +1,193 @@
+//! The signals a detector watches beside input drift, and the windows it compares: the wire form
+//! of Azure ML v2's monitor settings (`azure-ai-ml` `entities/_monitoring`), with its defaults.
+//!
+//! ```json
+//! {"signals": {
+//!    "prediction_drift": {"columns": ["proba"],
+//!                         "metric_thresholds": {"numerical": {"normalized_wasserstein_distance": 0.1}}},
+//!    "data_quality": {"feature_thresholds": {"age": {"null_value_rate": 0.05}}}},
+//!  "reference_window": {"lookback_window_size": "P28D", "lookback_window_offset": "P7D"},
+//!  "production_window": {"lookback_window_size": "P1D"}}
+//! ```
+//!
+//! `data_drift` (the coefficient and the per-feature metrics of the v1 detector) is always on; a
+//! detector that names no other signal writes the v1 result document unchanged.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Name of the input-drift signal (the v1 detector's coefficient and feature metrics).
+pub const DATA_DRIFT: &str = "data_drift";
+/// Name of the prediction-drift signal.
+pub const PREDICTION_DRIFT: &str = "prediction_drift";
+/// Name of the data-quality signal.
+pub const DATA_QUALITY: &str = "data_quality";
+
+/// Azure ML v2's default threshold of `normalized_wasserstein_distance` on numerical columns.
+pub const DEFAULT_NUMERICAL_DRIFT_THRESHOLD: f64 = 0.1;
+/// Azure ML v2's default threshold of `jensen_shannon_distance` on categorical columns.
+pub const DEFAULT_CATEGORICAL_DRIFT_THRESHOLD: f64 = 0.1;
+/// Azure ML v2's default threshold of each data-quality rate.
+pub const DEFAULT_QUALITY_THRESHOLD: f64 = 0.0;
+
+/// The signals beside `data_drift`; each is on when present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SignalsConfig {
+    /// Drift of the model's outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction_drift: Option<PredictionDriftConfig>,
+    /// Null, type-error and out-of-bounds rates of the inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_quality: Option<DataQualityConfig>,
+}
+
+impl SignalsConfig {
+    /// Whether only `data_drift` is watched (the v1 result document, unchanged).
+    pub fn is_empty(&self) -> bool {
+        self.prediction_drift.is_none() && self.data_quality.is_none()
+    }
+}
+
+/// Thresholds by column kind and metric name, as Azure ML writes them:
+/// `{"numerical": {"normalized_wasserstein_distance": 0.1}, "categorical": {"jensen_shannon_distance": 0.1}}`.
+/// A metric without a threshold is computed and reported, and never fails the signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetricThresholds {
+    /// Thresholds of numeric columns.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub numerical: BTreeMap<String, f64>,
+    /// Thresholds of categorical columns.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub categorical: BTreeMap<String, f64>,
+}
+
+/// Prediction drift: the model's outputs compared with reference outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionDriftConfig {
+    /// Output columns (a probability, a predicted class, a score). They never enter the input
+    /// drift coefficient.
+    pub columns: Vec<String>,
+    /// Where the outputs are, when not in the input files: a snapshot template like
+    /// `snapshots` (the legacy collector's `predictions` folder, the v2 collector's
+    /// `model_outputs` collection). Absent: the output columns are read from the input snapshots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<String>,
+    /// Reference outputs: a dataset location or `.profile` (a validation set's outputs). Absent:
+    /// the output columns of the detector's reference (baseline or reference window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Thresholds by kind; absent kinds take Azure ML's defaults (normalised Wasserstein 0.1,
+    /// Jensen-Shannon 0.1).
+    #[serde(default)]
+    pub metric_thresholds: MetricThresholds,
+    /// Per-column thresholds, in place of `metric_thresholds` for the metrics named.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub feature_thresholds: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// Data quality of the inputs, each rate against the reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DataQualityConfig {
+    /// Features checked; absent: the detector's features (every common column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    /// Thresholds by kind; a rate above its threshold fails the signal. Absent metrics take
+    /// Azure ML's default of 0.0 (any null, type error or out-of-bounds value fails).
+    #[serde(default)]
+    pub metric_thresholds: MetricThresholds,
+    /// Per-feature thresholds, in place of `metric_thresholds` for the metrics named.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub feature_thresholds: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A window of production days, as Azure ML v2 defines it (ISO 8601 durations in whole days or
+/// weeks: `P7D`, `P4W`). Rolling: `lookback_window_size` days ending `lookback_window_offset`
+/// before the end of the scored cycle. Fixed (reference only): `window_start` to `window_end`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WindowConfig {
+    /// Length of a rolling window (`P28D`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookback_window_size: Option<String>,
+    /// How far before the end of the scored cycle a rolling window ends (`P7D`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookback_window_offset: Option<String>,
+    /// First day of a fixed window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_start: Option<NaiveDate>,
+    /// Last day (inclusive) of a fixed window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_end: Option<NaiveDate>,
+}
+
+/// Parses an ISO 8601 duration of whole days or weeks (`P0D`, `P7D`, `P4W`, `P1W3D`) into days.
+/// Months and years have no fixed length and times of day finer than the daily snapshots, so
+/// both are refused with a message that says so.
+pub fn parse_days(text: &str) -> Result<u32, String> {
+    let body = text
+        .strip_prefix('P')
+        .ok_or_else(|| format!("`{text}` is not an ISO 8601 duration (like P7D or P4W)"))?;
+    if body.is_empty() {
+        return Err(format!(
+            "`{text}` is not an ISO 8601 duration (like P7D or P4W)"
+        ));
+    }
+    let mut days: u64 = 0;
+    let mut number = String::new();
+    for c in body.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'W' | 'D' if !number.is_empty() => {
+                let n: u64 = number
+                    .parse()
+                    .map_err(|_| format!("`{text}` is too long"))?;
+                days += if c == 'W' { n * 7 } else { n };
+                number.clear();
+            }
+            'Y' | 'M' | 'T' => {
+                return Err(format!(
+                    "`{text}`: give the duration in days or weeks (P30D, P4W); months, years and hours are not whole days of snapshots"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "`{text}` is not an ISO 8601 duration (like P7D or P4W)"
+                ));
+            }
+        }
+    }
+    if !number.is_empty() {
+        return Err(format!("`{text}`: a number needs its unit (D or W)"));
+    }
+    u32::try_from(days)
+        .ok()
+        .filter(|d| *d <= MAX_WINDOW_DAYS)
+        .ok_or_else(|| format!("`{text}` is longer than {MAX_WINDOW_DAYS} days"))
+}
+
+/// Longest window or offset accepted, in days (ten years).
+pub const MAX_WINDOW_DAYS: u32 = 3660;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_days_and_weeks() {
+        assert_eq!(parse_days("P0D"), Ok(0));
+        assert_eq!(parse_days("P7D"), Ok(7));
+        assert_eq!(parse_days("P4W"), Ok(28));
+        assert_eq!(parse_days("P1W3D"), Ok(10));
+        for bad in [
+            "7D", "P", "PD", "P1M", "PT1H", "P1Y", "P7", "P-1D", "P99999D",
+        ] {
+            assert!(parse_days(bad).is_err(), "{bad}");
+        }
+    }
+}
