@@ -14,7 +14,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::result::{DatasetSummary, FeatureKind, Metric, nullable_f64};
+use crate::detector::AlertOn;
+use crate::detector::signals::DATA_DRIFT;
+
+use super::metrics::names;
+use super::result::{DatasetSummary, FeatureKind, Metric, RunResult, nullable_f64};
 
 /// One signal's outcome in one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,6 +190,80 @@ impl SignalResult {
             .failing_features()
             .flat_map(|f| f.failures().map(move |m| line(Some(&f.name), m)));
         dataset.chain(features).collect()
+    }
+}
+
+/// The `data_drift` signal of a scored run, read from its v1 fields: it fails by the detector's
+/// alert rule (`alert_on`, [`super::verdict::warrants_alert`]); the coefficient carries its
+/// threshold, and each feature's effect size carries its minimum effect, failing when the feature
+/// drifted (significant and at least that large). A monitored feature missing from the target
+/// fails with an undefined effect.
+pub fn data_drift(result: &RunResult, alert_on: AlertOn) -> SignalResult {
+    let coefficient = result.coefficient().unwrap_or(f64::NAN);
+    let mut metrics = vec![
+        SignalMetric::plain(names::DATADRIFT_COEFFICIENT, coefficient)
+            .with_threshold(result.drift_threshold),
+    ];
+    metrics.extend(
+        result
+            .dataset_metrics
+            .iter()
+            .filter(|m| m.name != names::DATADRIFT_COEFFICIENT)
+            .map(SignalMetric::from),
+    );
+    let drifted = result.drifted_features();
+    let mut features: Vec<SignalFeature> = result
+        .features
+        .iter()
+        .map(|f| {
+            let effect = result
+                .column_metric(&f.name, names::DRIFT_EFFECT_SIZE)
+                .unwrap_or(f64::NAN);
+            let mut effect = SignalMetric::plain(names::DRIFT_EFFECT_SIZE, effect);
+            effect.threshold = result.column_metric(&f.name, names::DRIFT_MIN_EFFECT);
+            effect.passed = Some(!drifted.contains(&f.name));
+            let mut metrics = vec![effect];
+            if let Some(ms) = result.column_metrics.iter().find_map(|m| m.get(&f.name)) {
+                metrics.extend(
+                    ms.iter()
+                        .filter(|m| m.name != names::DRIFT_EFFECT_SIZE)
+                        .map(SignalMetric::from),
+                );
+            }
+            SignalFeature {
+                name: f.name.clone(),
+                kind: f.kind,
+                passed: !drifted.contains(&f.name),
+                metrics,
+            }
+        })
+        .collect();
+    for missing in &result.schema.missing_features {
+        let mut gone = SignalMetric::plain(names::DRIFT_EFFECT_SIZE, f64::NAN);
+        gone.passed = Some(false);
+        features.push(SignalFeature {
+            name: missing.clone(),
+            kind: FeatureKind::Numeric,
+            passed: false,
+            metrics: vec![gone],
+        });
+    }
+    features.sort_by(|a, b| a.passed.cmp(&b.passed));
+    let mut warnings = Vec::new();
+    if !result.schema.missing_features.is_empty() {
+        warnings.push(format!(
+            "missing from the production data: {}",
+            result.schema.missing_features.join(", ")
+        ));
+    }
+    SignalResult {
+        name: DATA_DRIFT.to_string(),
+        passed: !super::verdict::warrants_alert(result, alert_on),
+        reference: result.baseline.clone(),
+        production: result.target.clone(),
+        metrics,
+        features,
+        warnings,
     }
 }
 

@@ -25,6 +25,7 @@ pub mod local;
 pub mod locate;
 pub mod publish;
 pub mod run;
+pub mod signals;
 pub mod source;
 
 pub use crate::profile::{Profile, ProfileOptions};

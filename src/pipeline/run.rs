@@ -255,9 +255,14 @@ async fn score_service(
         .acquire()
         .await
         .map_err(|_| PipelineError::Panicked("the scoring slots were closed".into()))?;
+    let signals = detector.signals.clone();
+    let alert_on = detector.alert_on;
     let mut result = blocking("scoring the snapshot", move || {
         let target = target_profile(&profile, inputs, saved, prefix)?;
-        scan::compare(&profile, &target, &scan_options, &context).map_err(PipelineError::Scan)
+        let mut result = scan::compare(&profile, &target, &scan_options, &context)
+            .map_err(PipelineError::Scan)?;
+        result.signals = super::signals::evaluate(&signals, alert_on, &profile, &target, &result);
+        Ok(result)
     })
     .await?;
     if result.baseline.source.is_empty() {
@@ -265,6 +270,11 @@ async fn score_service(
     }
     if result.baseline.content_hash.is_none() {
         result.baseline.content_hash = baseline.summary.content_hash.clone();
+    }
+    for signal in &mut result.signals {
+        if signal.reference.source.is_empty() {
+            signal.reference = result.baseline.clone();
+        }
     }
     Ok(Some(result))
 }
