@@ -49,6 +49,9 @@ pub struct DetectorConfig {
     /// Services (deployments) whose inputs are scanned; one result per service and date.
     pub services: Vec<String>,
     /// Baseline: a dataset location (file, folder, glob or blob prefix) or a cached `.profile`.
+    /// May be left out when `reference_window` is given: the window is then the reference, and a
+    /// baseline given as well only fixes the column types.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub baseline: String,
     /// Where the daily snapshots are: a location template with `{service}`, `{model}`, `{version}`,
     /// `{yyyy}`, `{MM}`, `{dd}` and `{HH}`. Defaults to the legacy model-data-collector layout.

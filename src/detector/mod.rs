@@ -20,6 +20,7 @@ pub mod rules;
 pub mod schedule;
 pub mod signals;
 pub mod snapshots;
+pub mod windows;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,7 @@ pub use signals::{
 pub use snapshots::{
     COLLECTOR_SNAPSHOTS, DataRoot, LEGACY_SNAPSHOTS, Segment, SnapshotTemplate, split_location,
 };
+pub use windows::RunWindows;
 
 use rules::{
     check_location, is_model_or_service_name, validate_features, validate_min_effects,
@@ -84,10 +86,14 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
         return Err(ConfigError::ModelVersion(config.model_version));
     }
     validate_services(&config.services)?;
-    if config.baseline.trim().is_empty() {
-        return Err(ConfigError::NoBaseline);
+    // Without a baseline, the reference window is the reference (see `windows`).
+    if !(config.baseline.is_empty() && config.reference_window.is_some()) {
+        if config.baseline.trim().is_empty() {
+            return Err(ConfigError::NoBaseline);
+        }
+        check_location("baseline", &config.baseline)?;
     }
-    check_location("baseline", &config.baseline)?;
+    windows::validate(config)?;
     if let Some(t) = &config.snapshots {
         check_location("snapshots", t)?;
         SnapshotTemplate::parse(t)?;

@@ -66,9 +66,19 @@ pub enum ConfigError {
     /// The same service is listed twice.
     #[error("field `services`: `{0}` is listed more than once")]
     DuplicateService(String),
-    /// `baseline` is empty.
-    #[error("field `baseline`: empty; give a dataset location or a cached `.profile`")]
+    /// `baseline` is empty and there is no `reference_window`.
+    #[error(
+        "field `baseline`: empty; give a dataset location or a cached `.profile`, or a `reference_window`"
+    )]
     NoBaseline,
+    /// A reference or production window that breaks a rule of [`super::windows`].
+    #[error("field `{field}`: {reason}")]
+    Window {
+        /// `reference_window`, `production_window` or one of their fields.
+        field: &'static str,
+        /// What is wrong, with the value.
+        reason: String,
+    },
     /// A location contains a `.` or `..` segment or a backslash, or is the file-system root.
     #[error(
         "field `{field}`: `{value}` may not contain `.` or `..` segments or backslashes, nor be the root folder"
