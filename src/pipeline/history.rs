@@ -175,6 +175,17 @@ pub struct DriftVerdict {
     drift_threshold: f64,
     model_name: String,
     model_version: u32,
+    /// Each signal's verdict, for a detector that watches more than data drift (absent otherwise,
+    /// so the v1 shape is unchanged).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    signals: Vec<SignalVerdict>,
+}
+
+/// One signal's verdict on one date: the name and pass/fail of a stored result's signal.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SignalVerdict {
+    name: String,
+    passed: bool,
 }
 
 /// One service's entry of `metrics`: the stored result documents, passed on as they are stored
@@ -196,6 +207,8 @@ struct StoredHeader {
     model_version: u32,
     service_name: String,
     run: StoredRun,
+    #[serde(default)]
+    signals: Vec<SignalVerdict>,
 }
 
 /// The fields of a stored result's `run` that `get_output` reads.
@@ -368,6 +381,7 @@ pub async fn output_document(
                     drift_threshold: h.drift_threshold,
                     model_name: h.model_name,
                     model_version: h.model_version,
+                    signals: h.signals,
                 };
                 (verdict, raw)
             })

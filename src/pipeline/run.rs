@@ -45,11 +45,39 @@ pub struct ServiceOutcome {
     /// Monitored features missing from the snapshot (`schema.missing_features`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_features: Vec<String>,
+    /// Signals beside data drift that failed, each with its failure lines
+    /// ([`crate::drift::signals::SignalResult::failure_lines`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_signals: Vec<FailedSignal>,
     /// `result` when stored as the date's result, `failed_attempt` when kept beside a succeeded one.
     pub recorded: &'static str,
     /// Why it failed or had no data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A signal that failed in a run, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailedSignal {
+    /// Signal name.
+    pub signal: String,
+    /// One line per failing metric: `age: null_value_rate 0.25 > 0`.
+    pub failures: Vec<String>,
+}
+
+impl FailedSignal {
+    /// The signals of `result` beside data drift that failed.
+    pub fn of(result: &RunResult) -> Vec<FailedSignal> {
+        result
+            .signals
+            .iter()
+            .filter(|s| !s.passed && s.name != crate::detector::signals::DATA_DRIFT)
+            .map(|s| FailedSignal {
+                signal: s.name.clone(),
+                failures: s.failure_lines(),
+            })
+            .collect()
+    }
 }
 
 /// `recorded` of a failed run kept beside the date's earlier succeeded result.
@@ -76,6 +104,20 @@ impl std::fmt::Display for ServiceOutcome {
                 if !self.missing_features.is_empty() {
                     write!(f, "  missing: {}", self.missing_features.join(", "))?;
                 }
+                // A line per failed signal, its first failures named (the result has them all).
+                const SHOWN: usize = 3;
+                for failed in &self.failed_signals {
+                    let shown = failed
+                        .failures
+                        .iter()
+                        .take(SHOWN)
+                        .cloned()
+                        .collect::<Vec<_>>();
+                    write!(f, "\n    {} FAILED: {}", failed.signal, shown.join("; "))?;
+                    if failed.failures.len() > SHOWN {
+                        write!(f, "; and {} more", failed.failures.len() - SHOWN)?;
+                    }
+                }
                 Ok(())
             }
             status => write!(
@@ -100,34 +142,36 @@ pub async fn run_window(
     window: Window,
     run_type: RunType,
 ) -> Result<Vec<ServiceOutcome>, StoreError> {
-    let baseline = baseline::load(store, detector).await;
+    let baseline = super::reference::load_baseline(store, detector).await;
     let mut outcomes = Vec::with_capacity(detector.services.len());
     for service in &detector.services {
         let started = Instant::now();
         let started_at = Utc::now();
         let mut result = match &baseline {
             Err(e) => unsuccessful(detector, service, window, RunStatus::Failed, error_chain(e)),
-            Ok(baseline) => match score_service(store, detector, service, window, baseline).await {
-                Ok(Some(r)) => r,
-                Ok(None) => unsuccessful(
-                    detector,
-                    service,
-                    window,
-                    RunStatus::NoData,
-                    format!(
-                        "no snapshot files for service `{service}` from {} to {}",
-                        window.start, window.end
+            Ok(baseline) => {
+                match score_service(store, detector, service, window, baseline.as_ref()).await {
+                    Ok(Some(r)) => r,
+                    Ok(None) => unsuccessful(
+                        detector,
+                        service,
+                        window,
+                        RunStatus::NoData,
+                        format!(
+                            "no snapshot files for service `{service}` from {} to {}",
+                            window.start, window.end
+                        ),
                     ),
-                ),
-                Err(PipelineError::Store(e)) if is_fatal(&e) => return Err(e),
-                Err(e) => unsuccessful(
-                    detector,
-                    service,
-                    window,
-                    RunStatus::Failed,
-                    error_chain(&e),
-                ),
-            },
+                    Err(PipelineError::Store(e)) if is_fatal(&e) => return Err(e),
+                    Err(e) => unsuccessful(
+                        detector,
+                        service,
+                        window,
+                        RunStatus::Failed,
+                        error_chain(&e),
+                    ),
+                }
+            }
         };
         result.run.run_type = run_type;
         result.run.window = Some((window.start, window.end));
@@ -154,6 +198,7 @@ pub async fn run_window(
             datadrift_coefficient: result.coefficient(),
             drifted_features: result.drifted_features(),
             missing_features: result.schema.missing_features.clone(),
+            failed_signals: FailedSignal::of(&result),
             recorded: match recorded {
                 Recorded::Result => "result",
                 Recorded::FailedAttempt => FAILED_ATTEMPT,
@@ -217,14 +262,20 @@ async fn score_service(
     detector: &Detector,
     service: &str,
     window: Window,
-    baseline: &Baseline,
+    baseline: Option<&Baseline>,
 ) -> Result<Option<RunResult>, PipelineError> {
+    let reference = super::reference::resolve(store, detector, service, window, baseline).await?;
+    let baseline = &reference.baseline;
     let template = detector.snapshot_template()?;
     let (data, template) = super::data_roots()?.open_template(store, &template)?;
-    let files = snapshot_files(&*data, &template, detector, service, &window).await?;
+    let files = snapshot_files(&*data, &template, detector, service, &reference.production).await?;
     if files.is_empty() {
         return Ok(None);
     }
+    let day_sources = match reference.day_types {
+        Some(_) => Some(super::reference::production_sources(&data, &files).await?),
+        None => None,
+    };
     let prefix = common_prefix(&files);
     let (profiles, raw): (Vec<Key>, Vec<Key>) = files.into_iter().partition(is_profile_key);
     let saved = if profiles.is_empty() {
@@ -257,14 +308,33 @@ async fn score_service(
         .map_err(|_| PipelineError::Panicked("the scoring slots were closed".into()))?;
     let signals = detector.signals.clone();
     let alert_on = detector.alert_on;
-    let mut result = blocking("scoring the snapshot", move || {
-        let target = target_profile(&profile, inputs, saved, prefix)?;
+    let day_types = reference.day_types.clone();
+    let (mut result, day) = blocking("scoring the snapshot", move || {
+        let (target, day) =
+            super::reference::production_profile(&profile, day_types, inputs, saved, prefix)?;
         let mut result = scan::compare(&profile, &target, &scan_options, &context)
             .map_err(PipelineError::Scan)?;
         result.signals = super::signals::evaluate(&signals, alert_on, &profile, &target, &result);
-        Ok(result)
+        Ok((result, day))
     })
     .await?;
+    if let (Some(day), Some(sources), Some(types)) = (day, day_sources, &reference.day_types) {
+        let date = reference.production.start;
+        super::reference::remember(
+            store,
+            detector,
+            service,
+            date,
+            sources,
+            types,
+            Arc::new(day),
+        )
+        .await;
+    }
+    if reference.window.is_some() {
+        result.baseline = baseline.summary.clone();
+    }
+    result.warnings.extend(reference.warnings.iter().cloned());
     if result.baseline.source.is_empty() {
         result.baseline.source = baseline.summary.source.clone();
     }
@@ -279,10 +349,40 @@ async fn score_service(
     Ok(Some(result))
 }
 
-/// The snapshot's profile: its data files profiled with the baseline's column kinds, merged with
-/// the saved profiles found beside them.
-fn target_profile(
-    baseline: &Profile,
+/// The snapshot's profile: its data files profiled with `pinned` column kinds (the baseline's),
+/// merged with the saved profiles found beside them.
+pub(super) fn target_profile(
+    pinned: Vec<(String, crate::data::ColumnKind)>,
+    inputs: Vec<crate::data::Input>,
+    saved: Option<Profile>,
+    source_name: String,
+) -> Result<Profile, PipelineError> {
+    let options = ProfileOptions {
+        pinned_kinds: pinned,
+        ..ProfileOptions::default()
+    };
+    profile_snapshot(options, inputs, saved, source_name)
+}
+
+/// The snapshot's profile against `reference` ([`ProfileOptions::against`]: its column kinds,
+/// and the values outside its numeric ranges counted exactly for the data-quality signal),
+/// merged with the saved profiles found beside the data files.
+pub(super) fn target_profile_against(
+    reference: &Profile,
+    inputs: Vec<crate::data::Input>,
+    saved: Option<Profile>,
+    source_name: String,
+) -> Result<Profile, PipelineError> {
+    profile_snapshot(
+        ProfileOptions::against(reference),
+        inputs,
+        saved,
+        source_name,
+    )
+}
+
+fn profile_snapshot(
+    options: ProfileOptions,
     inputs: Vec<crate::data::Input>,
     saved: Option<Profile>,
     source_name: String,
@@ -297,8 +397,7 @@ fn target_profile(
     } else {
         let options = ProfileOptions {
             source: Some(source_name.clone()),
-            pinned_kinds: baseline.kinds(),
-            ..ProfileOptions::default()
+            ..options
         };
         Some(profile::build(&inputs, &options).map_err(wrap)?)
     };
@@ -322,7 +421,7 @@ fn scoring_slots() -> &'static tokio::sync::Semaphore {
 }
 
 /// The folder the snapshot files share, for messages.
-fn common_prefix(files: &[Key]) -> String {
+pub(super) fn common_prefix(files: &[Key]) -> String {
     let Some(first) = files.first() else {
         return String::new();
     };
