@@ -36,6 +36,7 @@ mod format;
 mod history;
 mod page;
 mod sections;
+mod signals;
 mod svg;
 pub mod verdict;
 
@@ -241,6 +242,7 @@ fn run_body(r: &RunResult, opts: &ReportOptions) -> (String, usize) {
         return (out, 0);
     }
     out.push_str(&cards(r));
+    out.push_str(&signals::run_section(r));
     let c = Comparison {
         column_metrics: &r.column_metrics,
         features: &r.features,

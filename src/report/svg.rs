@@ -60,7 +60,7 @@ impl Scale {
     }
 }
 
-fn open_svg(out: &mut String, w: f64, h: f64, label: &str) {
+pub(crate) fn open_svg(out: &mut String, w: f64, h: f64, label: &str) {
     let _ = write!(
         out,
         r#"<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><title>{}</title>"#,

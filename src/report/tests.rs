@@ -358,3 +358,78 @@ fn diff_page_counts_moved_columns_and_schema_changes() {
 }
 
 use crate::drift::result::{DatasetSummary, RunResult, RunStatus, SchemaChanges};
+
+/// A run with a failing data-quality signal beside quiet data drift.
+fn with_quality(date: &str, null_rows: u64) -> RunResult {
+    use crate::drift::result::{DatasetSummary, FeatureKind};
+    use crate::drift::signals::{SignalFeature, SignalMetric, SignalResult};
+    let mut r = testdata::run(day(date), "svc-a", 3, 0.03);
+    let feature = SignalFeature::judged(
+        "age<script>",
+        FeatureKind::Numeric,
+        vec![SignalMetric::rate("null_value_rate", null_rows, 100).with_threshold(0.0)],
+    );
+    r.signals = vec![
+        crate::drift::signals::data_drift(&r, Default::default()),
+        SignalResult::judged(
+            "data_quality",
+            DatasetSummary::default(),
+            DatasetSummary::default(),
+            Vec::new(),
+            vec![feature],
+            vec!["a warning".into()],
+        ),
+    ];
+    r
+}
+
+#[test]
+fn a_failing_signal_is_named_in_the_verdict_its_section_and_its_timeline() {
+    let failing = with_quality("2026-11-20", 25);
+    let v = verdict::for_run(&failing);
+    assert_eq!(
+        v.level,
+        Level::Drift,
+        "never all clear when a signal failed"
+    );
+    assert!(
+        v.headline.ends_with("other signals failed"),
+        "{}",
+        v.headline
+    );
+    assert!(
+        v.detail
+            .starts_with("Signals failing: data quality (1 column)."),
+        "{}",
+        v.detail
+    );
+    let page = render_run(&failing, &ReportOptions::default());
+    assert!(page.contains("<h2 id=\"signals\">Signals</h2>"));
+    assert!(page.contains("25 of 100"), "exact counts beside the rate");
+    assert!(page.contains("age&lt;script&gt;") && !page.contains("age<script>"));
+    let quiet = testdata::run(day("2026-11-20"), "svc-a", 3, 0.03);
+    let plain = render_run(&quiet, &ReportOptions::default());
+    assert!(
+        !plain.contains("id=\"signals\""),
+        "no section without signals"
+    );
+    assert_eq!(verdict::for_run(&quiet).level, Level::NoDrift);
+
+    let history = vec![with_quality("2026-11-19", 0), failing];
+    let page = render_history(Some(&detector()), &history, None, &ReportOptions::default());
+    assert!(page.contains("Signals over time"));
+    assert!(page.contains("Data quality over time"));
+    assert!(page.contains("1 failed run<"), "one of the two days failed");
+    assert!(
+        page.contains("age&lt;script&gt;: null_value_rate 0.25 &gt; 0"),
+        "failures in the tooltip"
+    );
+    let quiet_history = vec![quiet];
+    let page = render_history(
+        Some(&detector()),
+        &quiet_history,
+        None,
+        &ReportOptions::default(),
+    );
+    assert!(!page.contains("Signals over time"));
+}

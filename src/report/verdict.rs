@@ -59,8 +59,27 @@ impl Verdict {
     }
 }
 
-/// Verdict of one run.
+/// Verdict of one run: data drift's, with the other signals that failed added to it. A run
+/// whose input did not drift but whose other signals failed is never shown as all clear.
 pub fn for_run(r: &RunResult) -> Verdict {
+    let mut v = data_drift_verdict(r);
+    if r.run.status == RunStatus::Succeeded
+        && let Some(failing) = super::signals::failing_sentence(r)
+    {
+        if v.level == Level::NoDrift {
+            v.level = Level::Drift;
+            v.headline = format!("{}; other signals failed", v.headline);
+        }
+        v.detail = if v.detail.is_empty() {
+            failing
+        } else {
+            format!("{failing} {}", v.detail)
+        };
+    }
+    v
+}
+
+fn data_drift_verdict(r: &RunResult) -> Verdict {
     match r.run.status {
         RunStatus::Failed => Verdict {
             level: Level::Failed,
