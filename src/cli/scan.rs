@@ -9,6 +9,7 @@ use super::ExitStatus;
 use super::table::{Table, metric_cell, num};
 use crate::base::output::write_output;
 use crate::base::text::for_terminal_lines;
+use crate::detector::signals::DATA_QUALITY;
 use crate::drift::metrics::{
     MetricDef, baseline_missing_rate, chi_squared_p_value, datadrift_contribution,
     drift_effect_size, drift_p_value_adjusted, drifted, energy, jensen_shannon, ks,
@@ -194,5 +195,55 @@ pub fn render_summary(result: &RunResult) -> String {
     for w in &result.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
+    out.push_str(&data_quality_lines(result));
     out
+}
+
+/// The data-quality signal's failures, one line per failing feature
+/// (`age: null_value_rate 0.25 (25 of 100 rows) > 0`), and its warnings; nothing when it passed
+/// without warnings or was not computed.
+fn data_quality_lines(result: &RunResult) -> String {
+    let Some(signal) = result.signals.iter().find(|s| s.name == DATA_QUALITY) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let failing: Vec<_> = signal.failing_features().collect();
+    if !failing.is_empty() {
+        out.push_str(&format!(
+            "\nData quality: {} of {} features failed\n",
+            failing.len(),
+            signal.features.len()
+        ));
+    }
+    for f in failing {
+        let metrics: Vec<String> = f
+            .failures()
+            .map(|m| {
+                let counts = match (m.count, m.rows) {
+                    (Some(c), Some(r)) => format!(" ({c} of {r} rows)"),
+                    _ => String::new(),
+                };
+                let threshold = m.threshold.map_or(String::new(), |t| format!(" > {t}"));
+                format!("{} {}{counts}{threshold}", m.name, rate(m.value))
+            })
+            .collect();
+        out.push_str(&format!("{}: {}\n", f.name, metrics.join("; ")));
+    }
+    for w in &signal.warnings {
+        out.push_str(&format!("warning: data quality: {w}\n"));
+    }
+    out
+}
+
+/// A rate in one line: at most four decimals without trailing zeros (`0.25`), or two significant
+/// digits in scientific notation below 0.0001, so a single row of millions does not read as 0.
+fn rate(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".to_string();
+    }
+    if v != 0.0 && v.abs() < 1e-4 {
+        return format!("{v:.1e}");
+    }
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -210,8 +210,10 @@ impl BatchPlan {
         positions: Vec<Option<usize>>,
         error: fn(String, String) -> ReadError,
     ) -> Self {
+        let mut origin = ctx.origin();
+        origin.columns = schema.columns.iter().map(|c| c.name.clone()).collect();
         BatchPlan {
-            origin: ctx.origin(),
+            origin,
             schema,
             mapping,
             positions,

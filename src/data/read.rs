@@ -94,6 +94,9 @@ pub struct Chunk {
     pub rows: usize,
     /// One column per schema column.
     pub columns: Vec<ChunkColumn>,
+    /// The schema's column names, aligned with `columns` (shared by every chunk of a file), so
+    /// that a consumer can apply per-column settings by name.
+    pub names: Arc<[String]>,
 }
 
 /// The values of one column in one chunk.
@@ -725,6 +728,11 @@ impl FileContext<'_> {
             name: self.name.clone(),
             index: self.index,
             key: self.key,
+            columns: self
+                .schema
+                .as_ref()
+                .map(|s| s.columns.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_else(|| Arc::from(Vec::new())),
         }
     }
 
@@ -769,6 +777,8 @@ pub(crate) struct Origin {
     pub name: String,
     pub index: usize,
     pub key: u64,
+    /// The pinned schema's column names, for [`Chunk::names`].
+    pub columns: Arc<[String]>,
 }
 
 impl Origin {
@@ -780,6 +790,7 @@ impl Origin {
             index,
             rows,
             columns,
+            names: self.columns.clone(),
         }
     }
 }

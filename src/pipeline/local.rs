@@ -86,15 +86,31 @@ pub fn scan_datasets(
                 ..ProfileOptions::default()
             };
             let baseline = honours(load_dataset("baseline", baseline, &pinned)?, declared)?;
-            let options = ProfileOptions {
-                pinned_kinds: baseline.kinds(),
-                ..ProfileOptions::default()
-            };
-            let target = load_dataset("target", target, &options)?;
+            let target = load_dataset("target", target, &ProfileOptions::against(&baseline))?;
             (baseline, target)
         }
     };
-    scan::compare(&baseline, &target, options, context).map_err(PipelineError::Scan)
+    compare_one_shot(&baseline, &target, options, context)
+}
+
+/// A one-shot scan's result: input drift, and the signals a scan computes without a detector
+/// ([`super::signals::one_shot`]: data quality with Azure ML's default thresholds).
+pub fn compare_one_shot(
+    baseline: &Profile,
+    target: &Profile,
+    options: &ScanOptions,
+    context: &RunContext,
+) -> Result<RunResult, PipelineError> {
+    let mut result =
+        scan::compare(baseline, target, options, context).map_err(PipelineError::Scan)?;
+    result.signals = super::signals::evaluate(
+        &super::signals::one_shot(&options.outputs),
+        crate::detector::AlertOn::default(),
+        baseline,
+        target,
+        &result,
+    );
+    Ok(result)
 }
 
 /// The profile of one side: read, profiled, or taken as it is. `options` apply to data that is
@@ -156,7 +172,7 @@ pub fn scan(
     context: &RunContext,
 ) -> Result<RunResult, PipelineError> {
     let (baseline, target) = load_pair(baseline, target, declared)?;
-    scan::compare(&baseline, &target, options, context).map_err(PipelineError::Scan)
+    compare_one_shot(&baseline, &target, options, context)
 }
 
 /// Writes a profile to `path` by the rules of [`write_output`]: atomically (beside the
@@ -212,19 +228,14 @@ pub fn load_pair(
         };
         load("baseline", baseline, &options).and_then(|p| honours(p, declared))
     };
-    let read_target = |pinned: Vec<(String, ColumnKind)>| {
-        let options = ProfileOptions {
-            pinned_kinds: pinned,
-            ..ProfileOptions::default()
-        };
-        load("target", target, &options)
-    };
+    let read_target = |options: ProfileOptions| load("target", target, &options);
     if is_profile_location(baseline) || is_profile_location(target) {
         let baseline = read_baseline()?;
-        let target = read_target(baseline.kinds())?;
+        let target = read_target(ProfileOptions::against(&baseline))?;
         return Ok((baseline, target));
     }
-    let (baseline, speculative) = rayon::join(read_baseline, || read_target(Vec::new()));
+    let (baseline, speculative) =
+        rayon::join(read_baseline, || read_target(ProfileOptions::default()));
     let baseline = baseline?;
     let agrees = |t: &Profile| {
         let columns = baseline.columns_by_name();
@@ -234,12 +245,17 @@ pub fn load_pair(
                 .is_none_or(|b| b.kind() == c.kind())
         })
     };
-    let target = match speculative {
-        Ok(t) if agrees(&t) => t,
-        other => {
-            drop(other);
-            read_target(baseline.kinds())?
-        }
+    // The target read beside the baseline did not know the baseline's ranges: its values
+    // outside them come from its sketches, which is exact unless a sketch bucket straddles a
+    // bound (only past 32,768 distinct values); then it is read again against the baseline.
+    let bounds = baseline.numeric_bounds();
+    let settled = speculative
+        .ok()
+        .filter(|t| agrees(t))
+        .and_then(|mut t| t.count_outside_from_sketches(&bounds).then_some(t));
+    let target = match settled {
+        Some(t) => t,
+        None => read_target(ProfileOptions::against(&baseline))?,
     };
     Ok((baseline, target))
 }

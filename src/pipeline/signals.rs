@@ -1,7 +1,8 @@
 //! Every signal a run computes beside the v1 document, from the profiles it already built: no
 //! signal reads the data again.
 
-use crate::detector::{AlertOn, SignalsConfig};
+use crate::detector::{AlertOn, DataQualityConfig, SignalsConfig};
+use crate::drift::quality;
 use crate::drift::result::RunResult;
 use crate::drift::signals::{self, SignalResult};
 use crate::profile::Profile;
@@ -18,6 +19,43 @@ pub fn evaluate(
     if config.is_empty() {
         return Vec::new();
     }
-    let _ = (reference, production);
-    vec![signals::data_drift(result, alert_on)]
+    let mut out = vec![signals::data_drift(result, alert_on)];
+    if let Some(config) = &config.data_quality {
+        out.push(data_quality(config, reference, production, result));
+    }
+    out
+}
+
+/// What a one-shot scan (`driftscan scan`, Python's `driftscan.scan`) computes beside input
+/// drift, having no detector to say: data quality on every compared feature, with Azure ML's
+/// default thresholds (0.0); and prediction drift of the model's output columns `outputs`, when
+/// the scan names any (`--predictions`, `predictions=`), with Azure ML's default thresholds.
+pub fn one_shot(outputs: &[String]) -> SignalsConfig {
+    SignalsConfig {
+        data_quality: Some(DataQualityConfig::default()),
+        prediction_drift: (!outputs.is_empty()).then(|| PredictionDriftConfig {
+            columns: outputs.to_vec(),
+            ..PredictionDriftConfig::default()
+        }),
+    }
+}
+
+/// The data-quality signal of a scored run: the run's compared features (and the monitored ones
+/// missing from production) unless the config names others; see [`quality::evaluate`].
+fn data_quality(
+    config: &DataQualityConfig,
+    reference: &Profile,
+    production: &Profile,
+    result: &RunResult,
+) -> SignalResult {
+    let features: Vec<String> = result
+        .features
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(result.schema.missing_features.iter().cloned())
+        .collect();
+    let mut signal = quality::evaluate(reference, production, &features, config);
+    signal.reference = result.baseline.clone();
+    signal.production = result.target.clone();
+    signal
 }

@@ -14,15 +14,17 @@
 //! as bytes actually arrive (and failing with an error, not an abort, when memory runs out), so a
 //! small file that inflates to gigabytes is refused after reading no more than the limit.
 //!
-//! Version 4 (this one) declares the decoded length in the header. Version 3 (the same payload
-//! without it) is still read, bounded by [`MAX_DECODED_BYTES`] alone. Version 3 and 4 keep exact
-//! moments, the row sample as distinct rows with counts, and the two sections apart; version 2
-//! profiles are rejected with the message to profile the data again.
+//! Version 5 (this one) declares the decoded length in the header, and each numeric column
+//! carries the values it counted outside a reference's range
+//! ([`super::numeric::OutsideRange`]: a flag, then the range and the two counts). Older versions
+//! are rejected with the message to profile the data again: a cached baseline of an older version
+//! is then profiled again and replaced (`pipeline::baseline`), a user's saved profile is an
+//! error that says so.
 
 use std::collections::BTreeMap;
 
 use super::moments::Moments;
-use super::numeric::NumericProfile;
+use super::numeric::{NumericProfile, OutsideRange};
 use super::sample::{DistinctSample, SampleColumn};
 use super::sketch::{SketchParts, ValueSketch};
 use super::text::TextProfile;
@@ -33,10 +35,7 @@ use crate::data::FileInfo;
 pub const MAGIC: &[u8; 8] = b"DSPROFIL";
 
 /// Version of the file layout this build writes; bumped on any change.
-pub const FORMAT_VERSION: u32 = 4;
-
-/// The previous version, read still: the same payload, with no decoded length in the header.
-const UNSIZED_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Bytes before the compressed payload: magic, version, decoded length.
 const HEADER_LEN: usize = 20;
@@ -176,6 +175,16 @@ fn write_statistics(w: &mut Writer, p: &Profile) {
                     w.u64(k);
                     w.u64(c);
                 }
+                match n.outside {
+                    None => w.u8(0),
+                    Some(o) => {
+                        w.u8(1);
+                        w.f64(o.lo);
+                        w.f64(o.hi);
+                        w.u64(o.below);
+                        w.u64(o.above);
+                    }
+                }
             }
             ColumnStats::Text(t) => {
                 w.u8(1);
@@ -281,7 +290,6 @@ fn payload(bytes: &[u8]) -> Result<Vec<u8>, ProfileError> {
             a.copy_from_slice(length);
             (Some(u64::from_le_bytes(a)), &bytes[HEADER_LEN..])
         }
-        UNSIZED_VERSION => (None, &bytes[12..]),
         found => {
             return Err(ProfileError::Version {
                 found,
@@ -443,6 +451,28 @@ fn numeric(r: &mut Reader, name: &str) -> Result<NumericProfile, ProfileError> {
         max: s_max,
     })
     .map_err(|e| ProfileError::Corrupt(format!("column `{name}`: {e}")))?;
+    let outside = match r.u8()? {
+        0 => None,
+        1 => {
+            let (lo, hi, below, above) = (r.f64()?, r.f64()?, r.u64()?, r.u64()?);
+            if below.checked_add(above).is_none_or(|n| n > count) {
+                return Err(ProfileError::Corrupt(format!(
+                    "column `{name}`: more values outside the reference range than values"
+                )));
+            }
+            Some(OutsideRange {
+                lo,
+                hi,
+                below,
+                above,
+            })
+        }
+        t => {
+            return Err(ProfileError::Corrupt(format!(
+                "column `{name}`: unknown range tag {t}"
+            )));
+        }
+    };
     let total = [missing, invalid, non_finite, count]
         .iter()
         .try_fold(0u64, |a, &b| a.checked_add(b));
@@ -461,6 +491,7 @@ fn numeric(r: &mut Reader, name: &str) -> Result<NumericProfile, ProfileError> {
         min,
         max,
         sketch,
+        outside,
     })
 }
 
@@ -624,13 +655,47 @@ mod tests {
     }
 
     #[test]
-    fn version_3_profiles_are_still_read() {
+    fn older_versions_are_refused_with_the_advice_to_profile_again() {
         let bytes = small();
-        let mut v3 = bytes[..8].to_vec();
-        v3.extend_from_slice(&UNSIZED_VERSION.to_le_bytes());
-        v3.extend_from_slice(&bytes[HEADER_LEN..]);
-        // Compared as bytes: the sample holds NaN, which is not equal to itself.
-        assert_eq!(encode(&decode(&v3).unwrap()), bytes);
+        for version in [3u32, 4] {
+            let mut old = bytes[..8].to_vec();
+            old.extend_from_slice(&version.to_le_bytes());
+            old.extend_from_slice(&bytes[12..]);
+            let e = decode(&old).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "profile format version {version} is not supported (this driftscan reads version {FORMAT_VERSION}); profile the data again"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn counts_outside_a_reference_range_round_trip() {
+        let reference = profile("x,c\n1,a\n2,b\n3,a\n");
+        let options = super::super::ProfileOptions::against(&reference);
+        let input = crate::data::Input::Memory {
+            name: "t.csv".into(),
+            bytes: bytes::Bytes::from_static(b"x,c\n0.5,a\n2,b\n7,c\n9,\n,a\n"),
+        };
+        let target = super::super::build(&[input], &options).unwrap();
+        let outside = target.numeric("x").unwrap().outside.unwrap();
+        assert_eq!(
+            (outside.lo, outside.hi, outside.below, outside.above),
+            (1.0, 3.0, 1, 2)
+        );
+        let bytes = encode(&target);
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.numeric("x").unwrap().outside, Some(outside));
+        assert_eq!(encode(&back), bytes);
+        // More values outside than values: a damaged file.
+        let mut damaged = target.clone();
+        if let ColumnStats::Numeric(n) = &mut damaged.columns[0].stats {
+            n.outside.as_mut().unwrap().above = 99;
+        }
+        let e = decode(&encode(&damaged)).unwrap_err().to_string();
+        assert!(e.contains("outside the reference range"), "{e}");
     }
 
     #[test]

@@ -69,7 +69,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 pub use codec::{FORMAT_VERSION, MAGIC, MAX_DECODED_BYTES};
-pub use numeric::NumericProfile;
+pub use numeric::{NumericProfile, OutsideRange, SketchOutside};
 pub use text::TextProfile;
 
 use crate::data::{self, Chunk, ChunkColumn, ColumnKind, DatasetInfo, FileInfo, Input, ReadError};
@@ -262,6 +262,46 @@ pub struct ProfileOptions {
     /// Column kinds fixed in advance (typically [`Profile::kinds`] of the baseline when
     /// profiling a target); other columns are typed from the data. Default: none.
     pub pinned_kinds: Vec<(String, ColumnKind)>,
+    /// A reference's range `(column, min, max)` per numeric column: the finite values outside it
+    /// are counted exactly ([`NumericProfile::outside`], the data-quality signal's
+    /// `out_of_bounds_rate`). Default: none.
+    pub reference_bounds: Vec<(String, f64, f64)>,
+}
+
+impl ProfileOptions {
+    /// Options to profile data against `reference` (a target against its baseline): columns
+    /// read with the reference's kinds ([`Profile::kinds`]) and values outside its numeric
+    /// ranges counted ([`Profile::numeric_bounds`]); defaults otherwise.
+    pub fn against(reference: &Profile) -> Self {
+        ProfileOptions {
+            pinned_kinds: reference.kinds(),
+            reference_bounds: reference.numeric_bounds(),
+            ..ProfileOptions::default()
+        }
+    }
+
+    /// The range a numeric column is counted against, by column index of a chunk.
+    fn bounds_of(&self, names: &[String]) -> Vec<Option<(f64, f64)>> {
+        if self.reference_bounds.is_empty() {
+            return vec![None; names.len()];
+        }
+        let by_name: HashMap<&str, (f64, f64)> = self
+            .reference_bounds
+            .iter()
+            .map(|(n, lo, hi)| (n.as_str(), (*lo, *hi)))
+            .collect();
+        names
+            .iter()
+            .map(|n| by_name.get(n.as_str()).copied())
+            .collect()
+    }
+
+    fn numeric(&self, bounds: Option<(f64, f64)>) -> NumericProfile {
+        match bounds {
+            Some((lo, hi)) => NumericProfile::against(self.max_buckets, lo, hi),
+            None => NumericProfile::new(self.max_buckets),
+        }
+    }
 }
 
 impl Default for ProfileOptions {
@@ -273,6 +313,7 @@ impl Default for ProfileOptions {
             category_cap: text::DEFAULT_CATEGORY_CAP,
             source: None,
             pinned_kinds: Vec::new(),
+            reference_bounds: Vec::new(),
         }
     }
 }
@@ -457,11 +498,12 @@ impl Accumulator {
 fn profile_column(
     column: &ChunkColumn,
     sketch: &mut ValueSketch,
+    bounds: Option<(f64, f64)>,
     options: &ProfileOptions,
 ) -> ColumnStats {
     match column {
         ChunkColumn::Numeric { values, invalid } => {
-            let mut p = NumericProfile::new(options.max_buckets);
+            let mut p = options.numeric(bounds);
             p.add_to(values, *invalid, sketch);
             ColumnStats::Numeric(p)
         }
@@ -518,13 +560,16 @@ where
     let process = |chunk: &Chunk| -> ChunkProfile {
         let t = threshold.load(Ordering::Relaxed);
         let mut set = sketches.take(chunk.columns.len());
+        let mut bounds = options.bounds_of(&chunk.names);
+        bounds.resize(chunk.columns.len(), None);
         let (columns, sample) = rayon::join(
             || {
                 chunk
                     .columns
                     .par_iter()
                     .zip(set.par_iter_mut())
-                    .map(|(c, sketch)| profile_column(c, sketch, options))
+                    .zip(&bounds)
+                    .map(|((c, sketch), b)| profile_column(c, sketch, *b, options))
                     .collect::<Vec<_>>()
             },
             || sample::chunk_sample(chunk, options.seed, capacity, t),
@@ -558,7 +603,7 @@ where
         info.schema
             .columns
             .iter()
-            .map(|c| ColumnStats::empty(c.kind, options))
+            .map(|c| ColumnStats::empty(&c.name, c.kind, options))
             .collect::<Vec<_>>()
     };
     let mut columns = acc.columns.take().unwrap_or_else(empty);
@@ -616,9 +661,12 @@ where
 
 impl ColumnStats {
     /// The statistics of a column with no rows.
-    fn empty(kind: ColumnKind, options: &ProfileOptions) -> ColumnStats {
+    fn empty(name: &str, kind: ColumnKind, options: &ProfileOptions) -> ColumnStats {
         match kind {
-            ColumnKind::Numeric => ColumnStats::Numeric(NumericProfile::new(options.max_buckets)),
+            ColumnKind::Numeric => {
+                let bounds = options.bounds_of(&[name.to_string()])[0];
+                ColumnStats::Numeric(options.numeric(bounds))
+            }
             ColumnKind::Text => ColumnStats::Text(TextProfile::new(options.category_cap)),
         }
     }
@@ -756,6 +804,54 @@ impl Profile {
             .iter()
             .map(|c| (c.name.clone(), c.kind()))
             .collect()
+    }
+
+    /// The range `(column, min, max)` of every numeric column with finite values: what a
+    /// target profiled against this profile counts values outside of
+    /// ([`ProfileOptions::reference_bounds`]).
+    pub fn numeric_bounds(&self) -> Vec<(String, f64, f64)> {
+        self.columns
+            .iter()
+            .filter_map(|c| {
+                let n = c.numeric()?;
+                (n.count > 0).then(|| (c.name.clone(), n.min, n.max))
+            })
+            .collect()
+    }
+
+    /// Counts, in each numeric column named in `bounds` and not yet counted against its range,
+    /// the values outside the range from the column's sketch, where that count is exact (see
+    /// [`NumericProfile::outside_from_sketch`]). Returns false when some column's could not be
+    /// exact (its sketch straddles a bound); that column is left uncounted. The result is the
+    /// profile that [`ProfileOptions::against`] with these bounds would have built.
+    pub fn count_outside_from_sketches(&mut self, bounds: &[(String, f64, f64)]) -> bool {
+        let by_name: HashMap<&str, (f64, f64)> = bounds
+            .iter()
+            .map(|(n, lo, hi)| (n.as_str(), (*lo, *hi)))
+            .collect();
+        let mut exact = true;
+        for column in &mut self.columns {
+            let (ColumnStats::Numeric(n), Some(&(lo, hi))) =
+                (&mut column.stats, by_name.get(column.name.as_str()))
+            else {
+                continue;
+            };
+            let range = OutsideRange::new(lo, hi);
+            if n.outside.is_some_and(|o| o.is_against(range.lo, range.hi)) {
+                continue;
+            }
+            let sketched = n.outside_from_sketch(range.lo, range.hi);
+            if sketched.is_exact() {
+                n.outside = Some(OutsideRange {
+                    below: sketched.below,
+                    above: sketched.above,
+                    ..range
+                });
+            } else {
+                exact = false;
+            }
+        }
+        exact
     }
 
     /// The columns to compare and how. Without a list, every column with its

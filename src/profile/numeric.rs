@@ -33,6 +33,79 @@ pub struct NumericProfile {
     pub max: f64,
     /// Distribution of the finite values; always flushed.
     pub sketch: ValueSketch,
+    /// Finite values below and above a reference's range, counted exactly when the column was
+    /// profiled against a reference ([`super::ProfileOptions::against`]); `None` when it was not,
+    /// or when parts counted against different ranges were merged.
+    pub outside: Option<OutsideRange>,
+}
+
+/// Finite values outside a reference's `[lo, hi]`, counted while profiling: exact, and added up
+/// by a merge of parts counted against the same range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutsideRange {
+    /// The reference's smallest finite value.
+    pub lo: f64,
+    /// The reference's largest finite value.
+    pub hi: f64,
+    /// Finite values `< lo`.
+    pub below: u64,
+    /// Finite values `> hi`.
+    pub above: u64,
+}
+
+/// Finite values outside a range read from a sketch ([`NumericProfile::outside_from_sketch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SketchOutside {
+    /// Values in buckets wholly below the range.
+    pub below: u64,
+    /// Values in buckets wholly above it.
+    pub above: u64,
+    /// Values in buckets that straddle a bound: each may be inside or outside.
+    pub straddling: u64,
+    /// The straddling values' estimated share outside, by the part of each bucket's width
+    /// beyond the bound.
+    pub interpolated: f64,
+}
+
+impl SketchOutside {
+    /// Whether the count is exact: no bucket straddles a bound.
+    pub fn is_exact(&self) -> bool {
+        self.straddling == 0
+    }
+}
+
+impl OutsideRange {
+    /// No values yet, against `[lo, hi]` (zero written as `0.0`, as profiles write `min`).
+    pub fn new(lo: f64, hi: f64) -> Self {
+        OutsideRange {
+            lo: lo + 0.0,
+            hi: hi + 0.0,
+            below: 0,
+            above: 0,
+        }
+    }
+
+    /// Whether it counted against exactly `[lo, hi]`.
+    pub fn is_against(&self, lo: f64, hi: f64) -> bool {
+        self.lo == lo && self.hi == hi
+    }
+
+    /// Values outside the range.
+    pub fn total(&self) -> u64 {
+        self.below + self.above
+    }
+
+    /// Counts `values` (finite) outside the range; branch-free, so the loop vectorises.
+    fn count(&mut self, values: &[f64]) {
+        let (lo, hi) = (self.lo, self.hi);
+        let (mut below, mut above) = (0u64, 0u64);
+        for &v in values {
+            below += (v < lo) as u64;
+            above += (v > hi) as u64;
+        }
+        self.below += below;
+        self.above += above;
+    }
 }
 
 impl NumericProfile {
@@ -48,6 +121,15 @@ impl NumericProfile {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             sketch: ValueSketch::new(max_buckets),
+            outside: None,
+        }
+    }
+
+    /// An empty profile that also counts finite values outside the reference range `[lo, hi]`.
+    pub fn against(max_buckets: usize, lo: f64, hi: f64) -> Self {
+        NumericProfile {
+            outside: Some(OutsideRange::new(lo, hi)),
+            ..NumericProfile::new(max_buckets)
         }
     }
 
@@ -78,6 +160,9 @@ impl NumericProfile {
             Cow::Owned(values.iter().flatten().filter(|v| v.is_finite()).collect())
         };
         self.non_finite += values.len() as u64 - nulls - finite.len() as u64;
+        if let Some(outside) = self.outside.as_mut() {
+            outside.count(&finite);
+        }
         let Some((lo, hi)) = min_max(&finite) else {
             return;
         };
@@ -102,6 +187,16 @@ impl NumericProfile {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.sketch.merge(&other.sketch);
+        // Counts against the same range add up; against different ranges (or none) they say
+        // nothing about the whole.
+        self.outside = match (self.outside, other.outside) {
+            (Some(a), Some(b)) if a.is_against(b.lo, b.hi) => Some(OutsideRange {
+                below: a.below + b.below,
+                above: a.above + b.above,
+                ..a
+            }),
+            _ => None,
+        };
     }
 
     /// Population standard deviation (ddof = 0), NaN without values.
@@ -143,6 +238,34 @@ impl NumericProfile {
     /// Empty or null values over rows (0 without rows).
     pub fn missing_rate(&self) -> f64 {
         ratio(self.missing, self.rows)
+    }
+
+    /// The finite values outside `[lo, hi]` as the sketch tells them (for a profile that was not
+    /// counted against that range, [`NumericProfile::outside`]): exact when no bucket holds
+    /// values on both sides of a bound, which is always so while the sketch is exact.
+    pub fn outside_from_sketch(&self, lo: f64, hi: f64) -> SketchOutside {
+        let mut out = SketchOutside::default();
+        for b in self.sketch.buckets() {
+            if b.hi < lo {
+                out.below += b.count;
+            } else if b.lo > hi {
+                out.above += b.count;
+            } else if b.lo < lo || b.hi > hi {
+                // Straddles a bound: its values are taken as evenly spread over its width.
+                let width = b.hi - b.lo;
+                let share = |part: f64| {
+                    if width > 0.0 {
+                        (part / width).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    }
+                };
+                let outside = share((lo - b.lo).max(0.0)) + share((b.hi - hi).max(0.0));
+                out.straddling += b.count;
+                out.interpolated += b.count as f64 * outside.min(1.0);
+            }
+        }
+        out
     }
 
     /// Distinct finite values when the sketch is exact, else a lower bound.
@@ -219,5 +342,57 @@ mod tests {
             parts.merge(&p);
         }
         assert_eq!(whole, parts);
+    }
+
+    #[test]
+    fn values_outside_the_reference_range_are_counted_exactly_and_merge() {
+        // 10,000 distinct values: the sketch coarsens at 64 buckets, the counts stay exact.
+        let v: Vec<Option<f64>> = (0..10_000)
+            .map(|i| (i % 13 != 0).then_some(i as f64 * 0.01 - 10.0))
+            .collect();
+        let (lo, hi) = (0.5, 80.0);
+        let expected_below = v.iter().flatten().filter(|&&x| x < lo).count() as u64;
+        let expected_above = v.iter().flatten().filter(|&&x| x > hi).count() as u64;
+        let mut whole = NumericProfile::against(64, lo, hi);
+        whole.add(&Float64Array::from(v.clone()), 0);
+        let counted = whole.outside.unwrap();
+        assert_eq!(
+            (counted.below, counted.above),
+            (expected_below, expected_above)
+        );
+        assert!(!whole.sketch.is_exact());
+        let mut parts = NumericProfile::against(64, lo, hi);
+        for c in v.chunks(333) {
+            let mut p = NumericProfile::against(64, lo, hi);
+            p.add(&Float64Array::from(c.to_vec()), 0);
+            parts.merge(&p);
+        }
+        assert_eq!(whole, parts);
+        // A part counted against another range, or none, makes the counts unknown.
+        let mut other = NumericProfile::against(64, lo, 81.0);
+        other.add(&Float64Array::from(vec![1.0]), 0);
+        let mut mixed = whole.clone();
+        mixed.merge(&other);
+        assert_eq!(mixed.outside, None);
+        let mut plain = whole.clone();
+        plain.merge(&NumericProfile::new(64));
+        assert_eq!(plain.outside, None);
+        // The coarse sketch brackets the exact count: certain buckets plus straddling ones.
+        let sketched = whole.outside_from_sketch(lo, hi);
+        let exact = expected_below + expected_above;
+        assert!(sketched.below + sketched.above <= exact);
+        assert!(sketched.below + sketched.above + sketched.straddling >= exact);
+        assert!(sketched.straddling > 0);
+        let estimate = (sketched.below + sketched.above) as f64 + sketched.interpolated;
+        assert!((estimate - exact as f64).abs() <= sketched.straddling as f64);
+    }
+
+    #[test]
+    fn an_exact_sketch_tells_the_values_outside_exactly() {
+        let mut p = NumericProfile::new(1024);
+        p.add(&Float64Array::from(vec![1.0, 2.0, 2.0, 3.0, 4.0, 9.0]), 0);
+        let o = p.outside_from_sketch(2.0, 3.5);
+        assert_eq!((o.below, o.above, o.straddling), (1, 2, 0));
+        assert!(o.is_exact());
     }
 }

@@ -43,6 +43,7 @@ pub mod classifier_roc_auc;
 pub mod datadrift_coefficient;
 pub mod datadrift_contribution;
 pub mod datadrift_noise_floor;
+pub mod data_type_error_rate;
 pub mod datadrift_p_value;
 pub mod drift_effect_size;
 pub mod drift_min_effect;
@@ -60,6 +61,8 @@ pub mod missing_rate_cohens_h;
 pub mod missing_rate_p_value;
 pub mod names;
 pub mod normalized_wasserstein;
+pub mod null_value_rate;
+pub mod out_of_bounds_rate;
 pub mod psi;
 pub mod target_missing_rate;
 pub mod unseen_category;
@@ -100,6 +103,9 @@ pub static METRICS: &[&MetricDef] = &[
     &drift_effect_size::DRIFT_EFFECT_SIZE,
     &drift_min_effect::DRIFT_MIN_EFFECT,
     &drifted::DRIFTED,
+    &null_value_rate::NULL_VALUE_RATE,
+    &data_type_error_rate::DATA_TYPE_ERROR_RATE,
+    &out_of_bounds_rate::OUT_OF_BOUNDS_RATE,
 ];
 
 /// One metric: what every surface needs to compute, show, explain and judge it.
@@ -181,6 +187,9 @@ pub enum Compute {
     /// By the significance step, from the features' tests across the run
     /// ([`crate::drift::significance`]).
     Significance,
+    /// By the data-quality signal, from the production profile's counts against the reference
+    /// ([`crate::drift::quality`]): never part of an input feature's drift metrics.
+    Quality,
 }
 
 impl Kind {

@@ -34,6 +34,14 @@ pub const BASELINE_MISSING_RATE: &str = "baseline_missing_rate";
 pub const TARGET_MISSING_RATE: &str = "target_missing_rate";
 /// Per column: target missing rate minus baseline missing rate.
 pub const MISSING_RATE_CHANGE: &str = "missing_rate_change";
+/// Per feature of the data-quality signal: share of production rows that are null or empty.
+pub const NULL_VALUE_RATE: &str = "null_value_rate";
+/// Per feature of the data-quality signal: share of production rows whose value does not parse as
+/// the reference's type.
+pub const DATA_TYPE_ERROR_RATE: &str = "data_type_error_rate";
+/// Per feature of the data-quality signal: share of production rows outside the reference's range
+/// (numeric) or categories (categorical).
+pub const OUT_OF_BOUNDS_RATE: &str = "out_of_bounds_rate";
 /// Dataset level: ROC AUC of the domain classifier's held-out probabilities.
 pub const CLASSIFIER_ROC_AUC: &str = "classifier_roc_auc";
 /// Dataset level: the 99th percentile of the coefficient with no drift at this sample size.
