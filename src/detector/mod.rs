@@ -29,8 +29,8 @@ pub use config::{
 };
 pub use rules::{
     ConfigError, DEFAULT_DRIFT_THRESHOLD, DEFAULT_MIN_EFFECT, FIRST_DATE, LAST_DATE,
-    MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, MAX_SERVICES, is_email, parse_date,
-    validate_name,
+    MAX_BACKFILL_CYCLES, MAX_FEATURES, MAX_LATENCY_HOURS, MAX_SERVICES, check_topic_endpoint,
+    is_email, parse_date, validate_name,
 };
 pub use schedule::{Frequency, TIMER_FUNCTION_PREFIX, TIMER_MARGIN_HOURS, Window};
 pub use signals::{
@@ -99,6 +99,7 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
         SnapshotTemplate::parse(t)?;
     }
     validate_threshold(config.drift_threshold)?;
+    config.signals.validate()?;
     if let Some(features) = &config.feature_list {
         validate_features(features)?;
     }
@@ -114,6 +115,14 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
     }
     if let Some(hook) = &config.alert.webhook {
         validate_webhook(hook)?;
+    }
+    if let Some(topic) = &config.alert.event_grid {
+        check_topic_endpoint(&topic.topic_endpoint).map_err(|reason| {
+            ConfigError::EventGridTopic {
+                value: topic.topic_endpoint.clone(),
+                reason,
+            }
+        })?;
     }
     Ok(())
 }
@@ -359,6 +368,18 @@ mod tests {
             (
                 serde_json::json!({"alert":{"webhook":"https://"}}),
                 "field `alert.webhook`",
+            ),
+            (
+                serde_json::json!({"alert":{"event_grid":{"topic_endpoint":"http://topic.westeurope-1.eventgrid.azure.net/api/events"}}}),
+                "field `alert.event_grid.topic_endpoint`: `http://topic.westeurope-1.eventgrid.azure.net/api/events` is not an https:// URL (plain http is allowed only to a loopback address)",
+            ),
+            (
+                serde_json::json!({"alert":{"event_grid":{"topic_endpoint":"topic.eventgrid.azure.net"}}}),
+                "field `alert.event_grid.topic_endpoint`: `topic.eventgrid.azure.net` is not a URL",
+            ),
+            (
+                serde_json::json!({"alert":{"event_grid":{"topic_endpoint":"https://k:secret@topic.eventgrid.azure.net/api/events"}}}),
+                "may not carry credentials",
             ),
             (
                 serde_json::json!({"snapshots":"data/{yyyy}/{MM}"}),

@@ -117,6 +117,22 @@ pub enum ConfigError {
     /// The webhook is not an http(s) URL.
     #[error("field `alert.webhook`: `{0}` is not an http:// or https:// URL")]
     Webhook(String),
+    /// The Event Grid topic endpoint is not an https URL (http only to a loopback address).
+    #[error("field `alert.event_grid.topic_endpoint`: `{value}` {reason}")]
+    EventGridTopic {
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A signal setting that is not valid (an unknown metric, a negative threshold, no columns).
+    #[error("field `{field}`: {reason}")]
+    Signal {
+        /// Path of the field, e.g. `signals.data_quality.metric_thresholds.numerical.null_rate`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The snapshot template is malformed.
     #[error("field `snapshots`: template `{template}` {reason}")]
     Template {
@@ -291,6 +307,35 @@ pub(super) fn validate_min_effects(
         }
     }
     Ok(())
+}
+
+/// Checks an Event Grid topic endpoint: an https URL with a host
+/// (`https://<topic>.<region>-1.eventgrid.azure.net/api/events`); plain http only to a loopback
+/// address (a local receiver in tests). The reason says what is wrong.
+pub fn check_topic_endpoint(endpoint: &str) -> Result<(), String> {
+    let url = url::Url::parse(endpoint).map_err(|e| format!("is not a URL: {e}"))?;
+    if url.cannot_be_a_base() || url.host().is_none() || endpoint.contains(char::is_whitespace) {
+        return Err("is not an https:// URL with a host".to_string());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "may not carry credentials (the key comes from DRIFTSCAN_EVENTGRID_KEY)".to_string(),
+        );
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(
+            "is not an https:// URL (plain http is allowed only to a loopback address)".to_string(),
+        ),
+        _ => Err("is not an https:// URL".to_string()),
+    }
 }
 
 pub(super) fn validate_webhook(hook: &str) -> Result<(), ConfigError> {

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::rules::{ConfigError, validate_features};
+
 /// Name of the input-drift signal (the v1 detector's coefficient and feature metrics).
 pub const DATA_DRIFT: &str = "data_drift";
 /// Name of the prediction-drift signal.
@@ -126,6 +128,131 @@ pub struct WindowConfig {
     pub window_end: Option<NaiveDate>,
 }
 
+/// Metrics a data-quality threshold may name.
+pub const QUALITY_METRICS: [&str; 3] = [
+    "null_value_rate",
+    "data_type_error_rate",
+    "out_of_bounds_rate",
+];
+
+/// Metrics a prediction-drift threshold may name on a numerical output column (Azure ML v2's
+/// numerical metrics, as driftscan names them in results).
+pub const PREDICTION_NUMERICAL_METRICS: [&str; 5] = [
+    "normalized_wasserstein_distance",
+    "jensen_shannon_distance",
+    "population_stability_index",
+    "two_sample_ks_statistic",
+    "chebyshev_distance",
+];
+
+/// Metrics a prediction-drift threshold may name on a categorical output column.
+pub const PREDICTION_CATEGORICAL_METRICS: [&str; 4] = [
+    "jensen_shannon_distance",
+    "population_stability_index",
+    "chi_squared",
+    "chebyshev_distance",
+];
+
+impl SignalsConfig {
+    /// Checks every setting: metric names each signal knows, thresholds that are numbers >= 0,
+    /// column names by the feature rule, at least one output column.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(p) = &self.prediction_drift {
+            let field = "signals.prediction_drift";
+            if p.columns.is_empty() {
+                return Err(ConfigError::Signal {
+                    field: format!("{field}.columns"),
+                    reason: "name at least one output column of the model".into(),
+                });
+            }
+            validate_features(&p.columns)?;
+            let both: Vec<&str> = PREDICTION_NUMERICAL_METRICS
+                .iter()
+                .chain(&PREDICTION_CATEGORICAL_METRICS)
+                .copied()
+                .collect();
+            check_thresholds(
+                field,
+                &p.metric_thresholds,
+                &PREDICTION_NUMERICAL_METRICS,
+                &PREDICTION_CATEGORICAL_METRICS,
+            )?;
+            check_feature_thresholds(field, &p.feature_thresholds, &both)?;
+        }
+        if let Some(q) = &self.data_quality {
+            let field = "signals.data_quality";
+            if let Some(features) = &q.features {
+                validate_features(features)?;
+            }
+            check_thresholds(
+                field,
+                &q.metric_thresholds,
+                &QUALITY_METRICS,
+                &QUALITY_METRICS,
+            )?;
+            check_feature_thresholds(field, &q.feature_thresholds, &QUALITY_METRICS)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_value(field: String, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::Signal {
+            field,
+            reason: format!("`{value}` is not a number >= 0"),
+        })
+    }
+}
+
+fn check_metric(field: String, metric: &str, known: &[&str]) -> Result<(), ConfigError> {
+    if known.contains(&metric) {
+        Ok(())
+    } else {
+        Err(ConfigError::Signal {
+            field,
+            reason: format!("`{metric}` is not one of {}", known.join(", ")),
+        })
+    }
+}
+
+fn check_thresholds(
+    field: &str,
+    thresholds: &MetricThresholds,
+    numerical: &[&str],
+    categorical: &[&str],
+) -> Result<(), ConfigError> {
+    for (kind, map, known) in [
+        ("numerical", &thresholds.numerical, numerical),
+        ("categorical", &thresholds.categorical, categorical),
+    ] {
+        for (metric, value) in map {
+            let path = format!("{field}.metric_thresholds.{kind}.{metric}");
+            check_metric(path.clone(), metric, known)?;
+            check_value(path, *value)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_feature_thresholds(
+    field: &str,
+    thresholds: &BTreeMap<String, BTreeMap<String, f64>>,
+    known: &[&str],
+) -> Result<(), ConfigError> {
+    validate_features(&thresholds.keys().cloned().collect::<Vec<_>>())?;
+    for (feature, map) in thresholds {
+        for (metric, value) in map {
+            let path = format!("{field}.feature_thresholds.{feature}.{metric}");
+            check_metric(path.clone(), metric, known)?;
+            check_value(path, *value)?;
+        }
+    }
+    Ok(())
+}
+
 /// Parses an ISO 8601 duration of whole days or weeks (`P0D`, `P7D`, `P4W`, `P1W3D`) into days.
 /// Months and years have no fixed length and times of day finer than the daily snapshots, so
 /// both are refused with a message that says so.
@@ -177,6 +304,42 @@ pub const MAX_WINDOW_DAYS: u32 = 3660;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signal_settings_name_the_field_that_is_wrong() {
+        let parse = |json: &str| -> Result<(), ConfigError> {
+            serde_json::from_str::<SignalsConfig>(json)
+                .map_err(ConfigError::Json)?
+                .validate()
+        };
+        assert!(parse(r#"{"data_quality": {}, "prediction_drift": {"columns": ["p"]}}"#).is_ok());
+        let cases = [
+            (
+                r#"{"prediction_drift": {"columns": []}}"#,
+                "field `signals.prediction_drift.columns`: name at least one output column",
+            ),
+            (
+                r#"{"data_quality": {"metric_thresholds": {"numerical": {"null_rate": 0.1}}}}"#,
+                "field `signals.data_quality.metric_thresholds.numerical.null_rate`: `null_rate` is not one of",
+            ),
+            (
+                r#"{"data_quality": {"feature_thresholds": {"age": {"null_value_rate": -1}}}}"#,
+                "field `signals.data_quality.feature_thresholds.age.null_value_rate`: `-1` is not a number >= 0",
+            ),
+            (
+                r#"{"prediction_drift": {"columns": ["p"], "metric_thresholds": {"categorical": {"normalized_wasserstein_distance": 0.1}}}}"#,
+                "categorical.normalized_wasserstein_distance`: `normalized_wasserstein_distance` is not one of",
+            ),
+        ];
+        for (json, message) in cases {
+            let e = parse(json).unwrap_err().to_string();
+            assert!(e.contains(message), "{json}: {e}");
+        }
+        assert!(
+            parse(r#"{"data_quality": {"threshold": 1}}"#).is_err(),
+            "unknown keys"
+        );
+    }
 
     #[test]
     fn durations_in_days_and_weeks() {
