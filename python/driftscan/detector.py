@@ -230,34 +230,42 @@ class AlertConfiguration:
     optionally an incoming-webhook URL (Teams, Slack or any JSON receiver)."""
 
     def __init__(self, email_addresses: builtins.list[str] | None = None,
-                 webhook: str | None = None) -> None:
+                 webhook: str | None = None, event_grid_topic: str | None = None) -> None:
         if isinstance(email_addresses, str):
             email_addresses = [email_addresses]
         self.email_addresses = builtins.list(email_addresses or [])
         self.webhook = webhook
+        #: Endpoint of an Azure Event Grid custom topic that receives a CloudEvents 1.0 event per
+        #: alerting run (its key comes from the service's ``DRIFTSCAN_EVENTGRID_KEY`` setting).
+        self.event_grid_topic = event_grid_topic
 
     def _to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"emails": self.email_addresses}
         if self.webhook:
             doc["webhook"] = self.webhook
+        if self.event_grid_topic:
+            doc["event_grid"] = {"topic_endpoint": self.event_grid_topic}
         return doc
 
     @classmethod
     def _from_json(cls, doc: dict[str, Any] | None) -> AlertConfiguration | None:
-        if not doc or (not doc.get("emails") and not doc.get("webhook")):
+        if not doc or not (doc.get("emails") or doc.get("webhook") or doc.get("event_grid")):
             return None
-        return cls(doc.get("emails", []), doc.get("webhook"))
+        topic = (doc.get("event_grid") or {}).get("topic_endpoint")
+        return cls(doc.get("emails", []), doc.get("webhook"), topic)
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, AlertConfiguration)
             and other.email_addresses == self.email_addresses
             and other.webhook == self.webhook
+            and other.event_grid_topic == self.event_grid_topic
         )
 
     def __repr__(self) -> str:
         hook = f", webhook={self.webhook!r}" if self.webhook else ""
-        return f"AlertConfiguration({self.email_addresses!r}{hook})"
+        topic = f", event_grid_topic={self.event_grid_topic!r}" if self.event_grid_topic else ""
+        return f"AlertConfiguration({self.email_addresses!r}{hook}{topic})"
 
 
 class HistoryReport:
@@ -312,6 +320,10 @@ class DataDriftDetector:
         enabled: bool = False,
         on_missing_feature: str = "report",
         feature_types: dict[str, str] | None = None,
+        prediction_drift: dict[str, Any] | None = None,
+        data_quality: dict[str, Any] | bool | None = None,
+        reference_window: dict[str, Any] | None = None,
+        production_window: dict[str, Any] | None = None,
     ) -> DataDriftDetector:
         """Stores a new detector and returns it. ``baseline`` is the training data (a file, a
         folder, a glob or a ``.profile``, relative to the store, ``az://...`` or an absolute
@@ -319,8 +331,17 @@ class DataDriftDetector:
         legacy model-data-collector layout; see docs/service.md). ``on_missing_feature`` is what a
         run does when a monitored feature is missing from a snapshot: ``"report"`` names it in the
         verdict and alerts, ``"fail"`` records the run as failed. ``feature_types`` declares columns' types
-        (``{"puma": "categorical"}``), read so in the baseline and every snapshot. Every field is checked as the
-        service checks it; a bad one raises :class:`~driftscan.errors.DetectorError` naming it.
+        (``{"puma": "categorical"}``), read so in the baseline and every snapshot.
+
+        Signals beside data drift, as Azure ML's model monitor has them (docs/signals.md):
+        ``prediction_drift`` (``{"columns": ["proba"], "metric_thresholds": {...}}``: the model's
+        outputs against reference outputs), ``data_quality`` (``True`` for Azure ML's default
+        thresholds, or ``{"metric_thresholds": ..., "feature_thresholds": ...}``: null, type-error
+        and out-of-bounds rates). ``reference_window`` (``{"lookback_window_size": "P28D",
+        "lookback_window_offset": "P7D"}`` or ``{"window_start": ..., "window_end": ...}``) makes
+        the reference a window of production days; ``production_window`` widens what a run
+        scores. Every field is checked as the service checks it; a bad one raises
+        :class:`~driftscan.errors.DetectorError` naming it.
         """
         definition: dict[str, Any] = {
             "name": name,
@@ -343,6 +364,13 @@ class DataDriftDetector:
             definition["feature_list"] = builtins.list(feature_list)
         if alert_config is not None:
             definition["alert"] = alert_config._to_json()
+        signals = _signals(prediction_drift, data_quality)
+        if signals:
+            definition["signals"] = signals
+        if reference_window is not None:
+            definition["reference_window"] = _window(reference_window)
+        if production_window is not None:
+            definition["production_window"] = _window(production_window)
         backend = _backend(store)
         return cls(backend, backend.create(definition))
 
@@ -420,6 +448,27 @@ class DataDriftDetector:
     @property
     def alert_config(self) -> AlertConfiguration | None:
         return AlertConfiguration._from_json(self._definition.get("alert"))
+
+    @property
+    def signals(self) -> builtins.list[str]:
+        """The signals the detector watches: ``data_drift`` first, then any others."""
+        return ["data_drift", *sorted(self._definition.get("signals", {}))]
+
+    @property
+    def prediction_drift(self) -> dict[str, Any] | None:
+        return self._definition.get("signals", {}).get("prediction_drift")
+
+    @property
+    def data_quality(self) -> dict[str, Any] | None:
+        return self._definition.get("signals", {}).get("data_quality")
+
+    @property
+    def reference_window(self) -> dict[str, Any] | None:
+        return self._definition.get("reference_window")
+
+    @property
+    def production_window(self) -> dict[str, Any] | None:
+        return self._definition.get("production_window")
 
     @property
     def enabled(self) -> bool:
@@ -539,11 +588,17 @@ class DataDriftDetector:
         snapshots: Any = UNCHANGED,
         latency: Any = UNCHANGED,
         on_missing_feature: Any = UNCHANGED,
+        prediction_drift: Any = UNCHANGED,
+        data_quality: Any = UNCHANGED,
+        reference_window: Any = UNCHANGED,
+        production_window: Any = UNCHANGED,
     ) -> DataDriftDetector:
         """Changes the fields given (``...`` leaves one as it is; ``drift_threshold=None``
         restores the default (:data:`DEFAULT_DRIFT_THRESHOLD`), ``feature_list=None`` compares
         every column, ``alert_config=None`` drops
-        alerts). Name, model and frequency cannot change, as in Azure ML. Returns ``self``."""
+        alerts, ``prediction_drift=None`` or ``data_quality=None`` stops watching that signal,
+        ``reference_window=None`` goes back to the baseline). Name, model and frequency cannot
+        change, as in Azure ML. Returns ``self``."""
         current = self._backend.get(self.name)
         if services is not UNCHANGED:
             current["services"] = [services] if isinstance(services, str) else builtins.list(services)
@@ -569,12 +624,54 @@ class DataDriftDetector:
             current["latency"] = latency
         if on_missing_feature is not UNCHANGED:
             current["on_missing_feature"] = on_missing_feature
+        signals = current.get("signals", {})
+        for key, value in (("prediction_drift", prediction_drift), ("data_quality", data_quality)):
+            if value is not UNCHANGED:
+                signals.pop(key, None)
+                signals.update(_signals(**{key: value}))
+        if signals:
+            current["signals"] = signals
+        else:
+            current.pop("signals", None)
+        for key, value in (
+            ("reference_window", reference_window),
+            ("production_window", production_window),
+        ):
+            if value is None:
+                current.pop(key, None)
+            elif value is not UNCHANGED:
+                current[key] = _window(value)
         self._definition = self._backend.replace(self.name, current)
         return self
 
     def delete(self) -> None:
         """Deletes the detector; its run history stays in the store."""
         self._backend.delete(self.name)
+
+
+def _signals(
+    prediction_drift: dict[str, Any] | None = None,
+    data_quality: dict[str, Any] | bool | None = None,
+) -> dict[str, Any]:
+    """The definition's ``signals`` object: ``data_quality=True`` is the signal with Azure ML's
+    default thresholds; ``None`` or ``False`` leaves a signal out."""
+    signals: dict[str, Any] = {}
+    if prediction_drift is not None:
+        signals["prediction_drift"] = dict(prediction_drift)
+    if data_quality is True:
+        signals["data_quality"] = {}
+    elif data_quality:
+        signals["data_quality"] = dict(data_quality)
+    return signals
+
+
+def _window(window: dict[str, Any]) -> dict[str, Any]:
+    """A window definition with dates as ``YYYY-MM-DD`` text (``datetime.date`` accepted)."""
+    doc = dict(window)
+    for key in ("window_start", "window_end"):
+        if key in doc:
+            doc[key] = _date_text(doc[key])
+    return doc
 
 
 def _required_date(value: Any) -> str:
