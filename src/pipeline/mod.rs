@@ -24,6 +24,7 @@ pub mod history;
 pub mod local;
 pub mod locate;
 pub mod publish;
+pub mod reference;
 pub mod run;
 pub mod signals;
 pub mod source;
@@ -92,6 +93,10 @@ pub enum PipelineError {
         #[source]
         source: ProfileError,
     },
+    /// A reference window that cannot be assembled: no day with data, or days that cannot be
+    /// merged (the message names the column and the days).
+    #[error("{0}")]
+    ReferenceWindow(String),
     /// The profiles could not be compared.
     #[error("comparing baseline and target")]
     Scan(#[source] ScanError),

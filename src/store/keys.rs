@@ -7,6 +7,10 @@
 //! runs/{detector}/{service}/{yyyy}/{mm}/{dd}.failed.json
 //!                                                   the last unsuccessful attempt that was not allowed
 //!                                                   to replace a succeeded result
+//! profiles/{detector}/{service}/{yyyy}/{mm}/{dd}.profile
+//!                                                   the profile of a day's snapshot, for reference windows
+//! profiles/{detector}/{service}/{yyyy}/{mm}/{dd}.sources.json
+//!                                                   the files (keys, sizes, change tags) it was built from
 //! ```
 
 use chrono::{Datelike, NaiveDate};
@@ -190,6 +194,40 @@ fn run_with_suffix(
     ])
 }
 
+/// `profiles/{detector}/{service}/{yyyy}/{mm}/{dd}.profile`: the cached profile of one day's
+/// snapshot, merged into the reference windows that cover the day.
+pub fn day_profile(detector: &str, service: &str, date: NaiveDate) -> Result<Key, StoreError> {
+    dated("profiles", detector, service, date, "profile")
+}
+
+/// `profiles/{detector}/{service}/{yyyy}/{mm}/{dd}.sources.json`: what the day's cached profile
+/// was built from, so that a day whose files changed is profiled again.
+pub fn day_profile_sources(
+    detector: &str,
+    service: &str,
+    date: NaiveDate,
+) -> Result<Key, StoreError> {
+    dated("profiles", detector, service, date, "sources.json")
+}
+
+fn dated(
+    root: &str,
+    detector: &str,
+    service: &str,
+    date: NaiveDate,
+    suffix: &str,
+) -> Result<Key, StoreError> {
+    validate_name(detector).map_err(|e| invalid(format!("{root}/{detector}"), e))?;
+    Key::from_segments(&[
+        root,
+        detector,
+        service,
+        &format!("{:04}", date.year()),
+        &format!("{:02}", date.month()),
+        &format!("{:02}.{suffix}", date.day()),
+    ])
+}
+
 /// `runs/{detector}/{service}/`, to list a service's history.
 pub fn runs_prefix(detector: &str, service: &str) -> Result<Key, StoreError> {
     validate_name(detector).map_err(|e| invalid(format!("runs/{detector}"), e))?;
@@ -234,6 +272,16 @@ mod tests {
             failed_run("churn", "s", day).unwrap().as_str(),
             "runs/churn/s/2026/03/05.failed.json"
         );
+        assert_eq!(
+            day_profile("churn", "aks prod", day).unwrap().as_str(),
+            "profiles/churn/aks prod/2026/03/05.profile"
+        );
+        assert_eq!(
+            day_profile_sources("churn", "s", day).unwrap().as_str(),
+            "profiles/churn/s/2026/03/05.sources.json"
+        );
+        assert!(day_profile("..", "s", day).is_err());
+        assert!(day_profile("d", "a/b", day).is_err());
         assert_eq!(
             parse_run_key("runs/churn/s/2026/03/05.json"),
             Some((day, false))
