@@ -418,6 +418,13 @@ fn a_failing_signal_is_named_in_the_verdict_its_section_and_its_timeline() {
     let history = vec![with_quality("2026-11-19", 0), failing];
     let page = render_history(Some(&detector()), &history, None, &ReportOptions::default());
     assert!(page.contains("Signals over time"));
+    let v = verdict::for_history(&history, Some(Frequency::Day));
+    assert_eq!(v.level, Level::Drift, "{}", v.headline);
+    assert!(
+        v.detail.starts_with("Data quality failed in 1 of 2 days."),
+        "{}",
+        v.detail
+    );
     assert!(page.contains("Data quality over time"));
     assert!(page.contains("1 failed run<"), "one of the two days failed");
     assert!(

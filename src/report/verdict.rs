@@ -198,11 +198,62 @@ fn unit(freq: Option<Frequency>, n: usize) -> &'static str {
 
 /// Verdict of a detector's history: how many scoring periods drifted, the worst run, the latest
 /// state, and how many runs did not score.
+/// Signals beside data drift that failed on some dates are counted in the detail, and a period
+/// whose input did not drift but whose other signals failed is never shown as all clear.
 pub fn for_history<R: std::borrow::Borrow<RunResult>>(
     results: &[R],
     freq: Option<Frequency>,
 ) -> Verdict {
     let results: Vec<&RunResult> = results.iter().map(|r| r.borrow()).collect();
+    let mut v = history_drift_verdict(&results, freq);
+    // Signal name -> dates it failed on.
+    let mut failing: std::collections::BTreeMap<&str, Vec<NaiveDate>> = Default::default();
+    let mut scored_dates: Vec<NaiveDate> = Vec::new();
+    for r in results
+        .iter()
+        .filter(|r| r.run.status == RunStatus::Succeeded)
+    {
+        scored_dates.push(r.datetime);
+        for s in r.signals.iter().filter(|s| !s.passed) {
+            if s.name != crate::detector::signals::DATA_DRIFT {
+                failing.entry(&s.name).or_default().push(r.datetime);
+            }
+        }
+    }
+    if failing.is_empty() {
+        return v;
+    }
+    scored_dates.sort();
+    scored_dates.dedup();
+    let n = scored_dates.len();
+    let sentences: Vec<String> = failing
+        .into_iter()
+        .map(|(name, mut dates)| {
+            dates.sort();
+            dates.dedup();
+            format!(
+                "{} failed in {} of {n} {}",
+                super::signals::title(name),
+                dates.len(),
+                unit(freq, n)
+            )
+        })
+        .collect();
+    if v.level == Level::NoDrift {
+        v.level = Level::Drift;
+        v.headline = format!("{}; other signals failed", v.headline);
+    }
+    v.detail = join_sentences(
+        sentences
+            .into_iter()
+            .chain((!v.detail.is_empty()).then(|| v.detail.trim_end_matches('.').to_string()))
+            .collect(),
+    );
+    v
+}
+
+fn history_drift_verdict(results: &[&RunResult], freq: Option<Frequency>) -> Verdict {
+    let results: Vec<&RunResult> = results.to_vec();
     let scored: Vec<&RunResult> = results
         .iter()
         .copied()
