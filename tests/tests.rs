@@ -16,6 +16,8 @@ mod engine;
 /// Fuzz corpus and mutated fixtures through the binary, under a memory limit and a timeout.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod fuzz;
+/// Prediction drift: Chebyshev distance against scipy, false-alarm rate and power over seeds.
+mod prediction;
 /// Profiles the same bytes however the data was split: partition invariance, merges, drivers.
 mod profile;
 /// Readers on hostile input (one regression test per reader case of issue 12) and over byte

@@ -367,7 +367,7 @@ fn parse_day(
 
 /// Compares `target` with `baseline` (see the package's `scan`).
 #[pyfunction]
-#[pyo3(signature = (baseline, target, features=None, threshold=DEFAULT_DRIFT_THRESHOLD, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None, types=None))]
+#[pyo3(signature = (baseline, target, features=None, threshold=DEFAULT_DRIFT_THRESHOLD, seed=local::DEFAULT_SCAN_SEED, min_effect=DEFAULT_MIN_EFFECT, date=None, model_name=None, model_version=1, baseline_name=None, target_name=None, types=None, predictions=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
@@ -383,6 +383,7 @@ fn scan(
     baseline_name: Option<String>,
     target_name: Option<String>,
     types: Option<Vec<(String, String)>>,
+    predictions: Option<Vec<String>>,
 ) -> PyResult<PyRunResult> {
     let declared = local::parse_declared_types(types.unwrap_or_default()).map_err(|e| {
         DriftscanErr::new(ErrorCode::InvalidArgument, e.to_string()).into_py_err(py)
@@ -392,6 +393,7 @@ fn scan(
         threshold,
         min_effect,
         seed,
+        outputs: predictions.unwrap_or_default(),
     }
     .validate()
     .map_err(|e| DriftscanErr::new(ErrorCode::InvalidArgument, e.to_string()).into_py_err(py))?;

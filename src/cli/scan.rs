@@ -9,7 +9,7 @@ use super::ExitStatus;
 use super::table::{Table, metric_cell, num};
 use crate::base::output::write_output;
 use crate::base::text::for_terminal_lines;
-use crate::detector::signals::DATA_QUALITY;
+use crate::detector::signals::{DATA_QUALITY, PREDICTION_DRIFT};
 use crate::drift::metrics::{
     MetricDef, baseline_missing_rate, chi_squared_p_value, datadrift_contribution,
     drift_effect_size, drift_p_value_adjusted, drifted, energy, jensen_shannon, ks,
@@ -42,6 +42,10 @@ pub struct ScanArgs {
     /// beside a significant p-value, to be flagged as drifted.
     #[arg(long, default_value_t = crate::drift::significance::DEFAULT_MIN_EFFECT)]
     pub min_effect: f64,
+    /// The model's output columns (a probability, a predicted class), comma-separated: compared
+    /// by prediction drift, never as input features.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub predictions: Vec<String>,
     /// Read a column as declared on both sides, whatever the file format: NAME=numeric or
     /// NAME=categorical (comma-separated or repeated), e.g. integer-coded categories.
     #[arg(long = "type", value_name = "NAME=TYPE", value_delimiter = ',')]
@@ -76,6 +80,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
         threshold: args.threshold,
         min_effect: args.min_effect,
         seed: args.seed,
+        outputs: args.predictions.clone(),
     }
     .validate()?;
     let context = local::adhoc_context(&args.model, args.model_version, args.date);
@@ -195,7 +200,46 @@ pub fn render_summary(result: &RunResult) -> String {
     for w in &result.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
+    out.push_str(&prediction_drift_lines(result));
     out.push_str(&data_quality_lines(result));
+    out
+}
+
+/// The prediction-drift signal: one line saying how many output columns drifted, one per failing
+/// column (`proba: normalized_wasserstein_distance 0.31 > 0.1 (p 1.2e-08)`), and its warnings;
+/// nothing when it was not computed.
+fn prediction_drift_lines(result: &RunResult) -> String {
+    let Some(signal) = result.signals.iter().find(|s| s.name == PREDICTION_DRIFT) else {
+        return String::new();
+    };
+    let failing: Vec<_> = signal.failing_features().collect();
+    let mut out = format!(
+        "\nPrediction drift: {} of {} output columns drifted\n",
+        failing.len(),
+        signal.features.len()
+    );
+    for f in failing {
+        let p = f
+            .metrics
+            .iter()
+            .find(|m| m.name == crate::drift::metrics::names::DRIFT_P_VALUE_ADJUSTED)
+            .map_or(String::new(), |m| {
+                format!(" (p {})", verdict::format_p_value(m.value))
+            });
+        // A column missing from a side fails without a threshold.
+        let metrics: Vec<String> = f
+            .failures()
+            .map(|m| match m.threshold {
+                Some(t) => format!("{} {} > {t}", m.name, rate(m.value)),
+                None => "missing".to_string(),
+            })
+            .collect();
+        let metrics = metrics.join("; ");
+        out.push_str(&format!("{}: {metrics}{p}\n", f.name));
+    }
+    for w in &signal.warnings {
+        out.push_str(&format!("warning: prediction drift: {w}\n"));
+    }
     out
 }
 

@@ -58,6 +58,10 @@ pub struct ScanOptions {
     pub significance: SignificanceOptions,
     /// What a monitored feature missing from the target does: reported as drift, or an error.
     pub on_missing_feature: OnMissingFeature,
+    /// The model's output columns (`prediction_drift`): profiled with the inputs when they are in
+    /// the same files, never a feature, so they never enter the coefficient or the feature
+    /// metrics. Empty by default.
+    pub outputs: Vec<String>,
 }
 
 /// Seed of the classifier's sampling, folds and model unless one is given, so that two scans of
@@ -72,6 +76,7 @@ impl Default for ScanOptions {
             seed: DEFAULT_SCAN_SEED,
             significance: SignificanceOptions::default(),
             on_missing_feature: OnMissingFeature::default(),
+            outputs: Vec::new(),
         }
     }
 }
@@ -89,6 +94,9 @@ pub struct ScanRequest {
     pub min_effect: f64,
     /// Seed of the classifier.
     pub seed: u64,
+    /// The model's output columns, compared by the `prediction_drift` signal and never as
+    /// features; empty when the scan has none.
+    pub outputs: Vec<String>,
 }
 
 impl Default for ScanRequest {
@@ -99,6 +107,7 @@ impl Default for ScanRequest {
             threshold: options.threshold,
             min_effect: options.significance.min_effect,
             seed: options.seed,
+            outputs: Vec::new(),
         }
     }
 }
@@ -128,6 +137,19 @@ impl ScanRequest {
                 "features: the list is empty; leave it out to compare every column".into(),
             ));
         }
+        if let Some(both) = self
+            .features
+            .iter()
+            .flatten()
+            .find(|f| self.outputs.contains(f))
+        {
+            return Err(InvalidOption(format!(
+                "`{both}` is named both as a feature and as a prediction column; an output is compared by prediction drift only"
+            )));
+        }
+        if self.outputs.iter().any(String::is_empty) {
+            return Err(InvalidOption("predictions: a column name is empty".into()));
+        }
         Ok(ScanOptions {
             features: self.features,
             threshold: self.threshold,
@@ -137,6 +159,7 @@ impl ScanRequest {
                 ..SignificanceOptions::default()
             },
             on_missing_feature: OnMissingFeature::default(),
+            outputs: self.outputs,
         })
     }
 }
@@ -339,7 +362,7 @@ fn choose_features<'a>(
     let absent = |a: &Profile, b: &HashMap<&str, &ColumnProfile>| -> Vec<String> {
         a.columns
             .iter()
-            .filter(|c| !b.contains_key(c.name.as_str()))
+            .filter(|c| !b.contains_key(c.name.as_str()) && !options.outputs.contains(&c.name))
             .map(|c| c.name.clone())
             .collect()
     };
@@ -374,6 +397,10 @@ fn choose_features<'a>(
     }
     let mut chosen = Vec::new();
     for (column, feature_type) in baseline.features(requested)? {
+        // The model's outputs are compared by prediction drift, never as inputs.
+        if options.outputs.contains(&column.name) {
+            continue;
+        }
         let kind = match feature_type {
             FeatureType::Numeric => FeatureKind::Numeric,
             FeatureType::Categorical => FeatureKind::Categorical,

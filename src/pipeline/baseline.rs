@@ -68,6 +68,34 @@ impl ProfileCache {
 
 /// The detector's baseline profile (see the module docs).
 pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baseline, PipelineError> {
+    load_dataset(store, detector, IDENTITY_FILE).await
+}
+
+/// The reference outputs of the detector's prediction drift (`signals.prediction_drift.reference`,
+/// a validation set's outputs): read or profiled once and cached as the baseline is, under their
+/// own content hash, with their own record of their files' identity.
+pub async fn load_reference_outputs(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    location: &str,
+) -> Result<Baseline, PipelineError> {
+    let mut outputs = (**detector).clone();
+    outputs.baseline = location.to_string();
+    let outputs = Detector::try_from(outputs)?;
+    load_dataset(store, &outputs, OUTPUTS_IDENTITY_FILE).await
+}
+
+/// The record of the baseline's files' identity, in `baselines/{detector}/`.
+const IDENTITY_FILE: &str = "identity.json";
+/// The record of the reference outputs' files' identity, beside it.
+const OUTPUTS_IDENTITY_FILE: &str = "outputs-identity.json";
+
+/// The profile of `detector.baseline`, its identity recorded in `identity_file`.
+async fn load_dataset(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    identity_file: &'static str,
+) -> Result<Baseline, PipelineError> {
     let (data, files) = baseline_files(store, super::data_roots()?, &detector.baseline).await?;
     if files.is_empty() {
         return Err(PipelineError::NoBaseline(detector.baseline.clone()));
@@ -91,7 +119,7 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
     let remembered = HASHES.lock().ok().and_then(|h| h.get(&identity).cloned());
     let known = match remembered {
         Some(hash) => Some(hash),
-        None => stored_hash(store, detector, &identity).await,
+        None => stored_hash(store, detector, identity_file, &identity).await,
     };
     let Some(hash) = known else {
         // New files: profile straight away (the profile carries the content hash). Runs that
@@ -106,7 +134,7 @@ pub async fn load(store: &Arc<dyn Store>, detector: &Detector) -> Result<Baselin
                 .await?,
         );
         let hash = profile.content_hash.clone();
-        remember_hash(store, detector, &identity, &hash).await;
+        remember_hash(store, detector, identity_file, &identity, &hash).await;
         // Later runs find it by its content hash without reading the cache back.
         let by_hash = keys::baseline(&detector.name, &cache_id(&hash, detector))?;
         let _ = shared_cell(&format!("{}|{by_hash}", store.describe()))?.set(Arc::clone(&profile));
@@ -243,9 +271,9 @@ async fn identity(data: &Arc<dyn Store>, files: &[Key]) -> Result<String, Pipeli
 }
 
 /// Where the store remembers which files the detector's cached baseline profile was built
-/// from: `baselines/{detector}/identity.json`.
-fn identity_key(detector: &Detector) -> Result<Key, PipelineError> {
-    Ok(keys::baseline_prefix(&detector.name)?.join("identity.json")?)
+/// from: `baselines/{detector}/identity.json` (`outputs-identity.json` for reference outputs).
+fn identity_key(detector: &Detector, identity_file: &str) -> Result<Key, PipelineError> {
+    Ok(keys::baseline_prefix(&detector.name)?.join(identity_file)?)
 }
 
 /// The files' identity as stored: its SHA-256, so the record holds no keys or tags.
@@ -264,16 +292,26 @@ fn identity_digest(identity: &str) -> String {
 async fn stored_hash(
     store: &Arc<dyn Store>,
     detector: &Detector,
+    identity_file: &str,
     identity: &str,
 ) -> Option<String> {
-    let object = store.get(&identity_key(detector).ok()?).await.ok()??;
+    let object = store
+        .get(&identity_key(detector, identity_file).ok()?)
+        .await
+        .ok()??;
     let record: IdentityRecord = serde_json::from_slice(&object.bytes).ok()?;
     (record.identity_sha256 == identity_digest(identity)).then_some(record.content_hash)
 }
 
 /// Remembers the files' content hash in the process and in the store. Like the cache itself,
 /// an optimisation: a run does not fail because the record could not be written.
-async fn remember_hash(store: &Arc<dyn Store>, detector: &Detector, identity: &str, hash: &str) {
+async fn remember_hash(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    identity_file: &str,
+    identity: &str,
+    hash: &str,
+) {
     if let Ok(mut hashes) = HASHES.lock() {
         hashes.insert(identity.to_string(), hash.to_string());
     }
@@ -281,7 +319,10 @@ async fn remember_hash(store: &Arc<dyn Store>, detector: &Detector, identity: &s
         identity_sha256: identity_digest(identity),
         content_hash: hash.to_string(),
     };
-    let written = match (identity_key(detector), serde_json::to_vec(&record)) {
+    let written = match (
+        identity_key(detector, identity_file),
+        serde_json::to_vec(&record),
+    ) {
         (Ok(key), Ok(bytes)) => store
             .put(&key, bytes.into(), PutCondition::Overwrite)
             .await

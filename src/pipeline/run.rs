@@ -290,6 +290,12 @@ async fn score_service(
         seed: seed(&detector.name, service, window.start),
         significance: SignificanceOptions::for_detector(detector),
         on_missing_feature: detector.on_missing_feature,
+        outputs: detector
+            .signals
+            .prediction_drift
+            .as_ref()
+            .map(|p| p.columns.clone())
+            .unwrap_or_default(),
     };
     let context = RunContext {
         detector: detector.name.clone(),
@@ -299,6 +305,7 @@ async fn score_service(
         date: window.start,
         run_type: RunType::Adhoc,
     };
+    let outputs = output_sources(store, detector, service, &reference.production, baseline).await?;
     let profile = Arc::clone(&baseline.profile);
     // Scoring takes the cores and a bounded amount of memory each: a few at a time, whatever the
     // number of requests, so memory stays bounded under load.
@@ -314,7 +321,18 @@ async fn score_service(
             super::reference::production_profile(&profile, day_types, inputs, saved, prefix)?;
         let mut result = scan::compare(&profile, &target, &scan_options, &context)
             .map_err(PipelineError::Scan)?;
-        result.signals = super::signals::evaluate(&signals, alert_on, &profile, &target, &result);
+        let (reference_outputs, production_outputs) = outputs.profile()?;
+        result.signals = super::signals::evaluate_with_outputs(
+            &signals,
+            alert_on,
+            &profile,
+            &target,
+            super::signals::Outputs {
+                reference: reference_outputs.as_deref(),
+                production: production_outputs.as_ref(),
+            },
+            &result,
+        );
         Ok((result, day))
     })
     .await?;
@@ -409,6 +427,92 @@ fn profile_snapshot(
         (Some(p), None) | (None, Some(p)) => Ok(p),
         (None, None) => Err(PipelineError::NotFound(source_name)),
     }
+}
+
+/// Where prediction drift's outputs are when they are not columns of the input files: the
+/// reference outputs (`prediction_drift.reference`, loaded and cached like the baseline; else the
+/// baseline's output columns) and the service's output files for the window
+/// (`prediction_drift.snapshots`, a snapshot template such as the legacy collector's
+/// `predictions` folder or the v2 collector's `model_outputs` collection). Outputs are compared
+/// as distributions, so their rows need no join with the inputs' rows.
+struct OutputSources {
+    reference: Option<Arc<Profile>>,
+    production: Option<(Vec<crate::data::Input>, Option<Profile>, String)>,
+}
+
+impl OutputSources {
+    /// The two sides' output profiles (`None`: the outputs are columns of that side's inputs).
+    /// The production outputs are read with the reference outputs' column kinds.
+    fn profile(self) -> Result<(Option<Arc<Profile>>, Option<Profile>), PipelineError> {
+        let production = match self.production {
+            None => None,
+            Some((inputs, saved, source)) => {
+                let kinds = self.reference.as_deref().map(Profile::kinds);
+                Some(target_profile(
+                    kinds.unwrap_or_default(),
+                    inputs,
+                    saved,
+                    source,
+                )?)
+            }
+        };
+        Ok((self.reference, production))
+    }
+}
+
+/// Finds the outputs of prediction drift that lie apart from the inputs (see [`OutputSources`]).
+/// No output files for the window leaves the production outputs to the input profile, where the
+/// output columns are then missing: the signal fails and names them.
+async fn output_sources(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    service: &str,
+    window: &Window,
+    baseline: &Baseline,
+) -> Result<OutputSources, PipelineError> {
+    let Some(config) = &detector.signals.prediction_drift else {
+        return Ok(OutputSources {
+            reference: None,
+            production: None,
+        });
+    };
+    let reference = match &config.reference {
+        Some(location) => Some(
+            baseline::load_reference_outputs(store, detector, location)
+                .await?
+                .profile,
+        ),
+        None => None,
+    };
+    let Some(template) = &config.snapshots else {
+        return Ok(OutputSources {
+            reference,
+            production: None,
+        });
+    };
+    let template = crate::detector::SnapshotTemplate::parse(template)?;
+    let (data, template) = super::data_roots()?.open_template(store, &template)?;
+    let files = snapshot_files(&*data, &template, detector, service, window).await?;
+    if files.is_empty() {
+        tracing::warn!(message = "No output files for prediction drift.", detector = %detector.name, service = %service, template = %template.template);
+        return Ok(OutputSources {
+            reference,
+            production: None,
+        });
+    }
+    let prefix = common_prefix(&files);
+    let (profiles, raw): (Vec<Key>, Vec<Key>) = files.into_iter().partition(is_profile_key);
+    let saved = if profiles.is_empty() {
+        None
+    } else {
+        Some(baseline::read_profiles(&data, &profiles).await?)
+    };
+    // Without reference outputs of their own, the outputs are typed like the baseline's.
+    let reference = reference.or_else(|| Some(Arc::clone(&baseline.profile)));
+    Ok(OutputSources {
+        reference,
+        production: Some((inputs_for(&data, &raw).await?, saved, prefix)),
+    })
 }
 
 /// Snapshots scored at the same time in this process: one per core, at least two.

@@ -37,13 +37,14 @@ macro_rules! metric {
 
 pub mod baseline_missing_rate;
 pub mod binning;
+pub mod chebyshev;
 pub mod chi_squared;
 pub mod chi_squared_p_value;
 pub mod classifier_roc_auc;
+pub mod data_type_error_rate;
 pub mod datadrift_coefficient;
 pub mod datadrift_contribution;
 pub mod datadrift_noise_floor;
-pub mod data_type_error_rate;
 pub mod datadrift_p_value;
 pub mod drift_effect_size;
 pub mod drift_min_effect;
@@ -92,6 +93,7 @@ pub static METRICS: &[&MetricDef] = &[
     &jensen_shannon::JENSEN_SHANNON_DISTANCE,
     &chi_squared::CHI_SQUARED,
     &chi_squared_p_value::CHI_SQUARED_P_VALUE,
+    &chebyshev::CHEBYSHEV_DISTANCE,
     &unseen_category::UNSEEN_CATEGORY_RATE,
     &baseline_missing_rate::BASELINE_MISSING_RATE,
     &target_missing_rate::TARGET_MISSING_RATE,
@@ -187,6 +189,10 @@ pub enum Compute {
     /// By the significance step, from the features' tests across the run
     /// ([`crate::drift::significance`]).
     Significance,
+    /// From either kind of column's two profiles, like `Either`, but only for a signal beside
+    /// input drift (the output columns of [`crate::drift::prediction`]): never part of an input
+    /// feature's metrics, so the v1 result document keeps its metric list. See [`signal`].
+    Signal(fn(&Pair) -> f64),
     /// By the data-quality signal, from the production profile's counts against the reference
     /// ([`crate::drift::quality`]): never part of an input feature's drift metrics.
     Quality,
@@ -357,6 +363,18 @@ pub fn numeric(baseline: &NumericProfile, target: &NumericProfile) -> Vec<Metric
 /// Metrics of a categorical feature (see the module table).
 pub fn categorical(baseline: &TextProfile, target: &TextProfile) -> Vec<Metric> {
     evaluate(&Pair::Categorical(CategoricalPair::new(baseline, target)))
+}
+
+/// The metrics computed only for signals beside input drift ([`Compute::Signal`]), in registry
+/// order, from a numeric or categorical pair.
+pub fn signal(pair: &Pair) -> Vec<Metric> {
+    METRICS
+        .iter()
+        .filter_map(|m| match m.compute {
+            Compute::Signal(f) => Some(Metric::new(m.name, f(pair))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every registry metric computed from this pair's profiles, in registry order.

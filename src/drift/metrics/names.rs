@@ -24,6 +24,9 @@ pub const POPULATION_STABILITY_INDEX: &str = "population_stability_index";
 pub const TWO_SAMPLE_KS_STATISTIC: &str = "two_sample_ks_statistic";
 /// Per categorical column: Pearson chi-squared statistic of the 2 x k contingency table.
 pub const CHI_SQUARED: &str = "chi_squared";
+/// Per output column of prediction drift: the largest absolute change of a bin's or category's
+/// share (L-infinity), on the bins of [`JENSEN_SHANNON_DISTANCE`].
+pub const CHEBYSHEV_DISTANCE: &str = "chebyshev_distance";
 /// Per categorical column: p-value of [`CHI_SQUARED`].
 pub const CHI_SQUARED_P_VALUE: &str = "chi_squared_p_value";
 /// Per categorical column: share of target rows whose category never occurs in the baseline.

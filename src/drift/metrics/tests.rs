@@ -88,7 +88,7 @@ fn kind_agrees_with_how_the_value_is_computed() {
         let ok = match m.compute {
             Compute::Numeric(_) => m.kind == Kind::Numeric,
             Compute::Categorical(_) => m.kind == Kind::Categorical,
-            Compute::Either(_) => m.kind == Kind::Both,
+            Compute::Either(_) | Compute::Signal(_) => m.kind == Kind::Both,
             Compute::Classifier | Compute::Significance | Compute::Quality => true,
         };
         assert!(
