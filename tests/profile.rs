@@ -69,6 +69,9 @@ fn options() -> ProfileOptions {
             ("n".into(), ColumnKind::Numeric),
             ("c".into(), ColumnKind::Text),
         ],
+        // A reference's ranges: the values outside them are counted exactly, and must merge
+        // exactly too (the data-quality signal's out_of_bounds_rate).
+        reference_bounds: vec![("x".into(), -250.0, 500.0), ("n".into(), 1.0, 2.0)],
         ..ProfileOptions::default()
     }
 }
@@ -119,6 +122,7 @@ fn from_batches(rows: &[Row], chunk: usize) -> Profile {
                     part.iter().map(|r| r.c.clone()).collect::<Vec<_>>(),
                 )),
             ],
+            names: ["x", "n", "c"].map(String::from).to_vec().into(),
         })
         .collect();
     let schema = DatasetSchema {
@@ -223,6 +227,10 @@ proptest! {
         let x = whole.numeric("x").expect("x");
         let finite: Vec<f64> = rows.iter().filter_map(|r| r.x).filter(|v| v.is_finite()).collect();
         prop_assert_eq!(x.count, finite.len() as u64);
+        let outside = x.outside.expect("counted against the range");
+        let below = finite.iter().filter(|&&v| v < -250.0).count() as u64;
+        let above = finite.iter().filter(|&&v| v > 500.0).count() as u64;
+        prop_assert_eq!((outside.below, outside.above), (below, above));
         if !finite.is_empty() {
             prop_assert!(x.std_population().is_finite());
             prop_assert!(x.mean().is_finite());

@@ -20,6 +20,9 @@ mod fuzz;
 mod prediction;
 /// Profiles the same bytes however the data was split: partition invariance, merges, drivers.
 mod profile;
+/// Data quality: null, type-error and out-of-bounds rates equal to injected shares in every
+/// format, merged parts and a detector run.
+mod quality;
 /// Readers on hostile input (one regression test per reader case of issue 12) and over byte
 /// sources, as the service reads snapshots.
 mod readers;

@@ -48,6 +48,10 @@ class Profile:
     def kinds(self) -> list[tuple[str, str]]:
         """``(column, "numeric" | "text")`` for each column."""
     @property
+    def numeric_bounds(self) -> list[tuple[str, float, float]]:
+        """``(column, min, max)`` of each numeric column with values: the range a dataset
+        profiled against this one counts values outside of (``out_of_bounds_rate``)."""
+    @property
     def source(self) -> str:
         """What was profiled."""
     @property
@@ -87,7 +91,10 @@ def scan(
     types: list[tuple[str, str]] | None = None,
 ) -> _RunResult: ...
 def profile(
-    data: Any, name: str | None = None, kinds: list[tuple[str, str]] | None = None
+    data: Any,
+    name: str | None = None,
+    kinds: list[tuple[str, str]] | None = None,
+    bounds: list[tuple[str, float, float]] | None = None,
 ) -> Profile: ...
 def cli_main(args: list[str]) -> int: ...
 def error_codes() -> list[tuple[str, str]]:

@@ -62,7 +62,26 @@ def _arrow_side(data: Any) -> Any:
             "(or pip install pyarrow)",
             "invalid_input_type",
         ) from None
-    return pyarrow.Table.from_pandas(data, preserve_index=False)
+    try:
+        return pyarrow.Table.from_pandas(data, preserve_index=False)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):
+        # An object column of mixed types (numbers and text) has no Arrow type: it crosses as
+        # text, so that a column numeric in the baseline reads its numbers and counts the rest
+        # as type errors (data quality), as a CSV column would.
+        mixed = [c for c in data.columns if data[c].dtype == object and not _converts(pyarrow, data[c])]
+        if not mixed:
+            raise
+        data = data.assign(**{c: data[c].astype("string") for c in mixed})
+        return pyarrow.Table.from_pandas(data, preserve_index=False)
+
+
+def _converts(pyarrow: Any, column: Any) -> bool:
+    """Whether pyarrow gives a pandas column an Arrow type of its own."""
+    try:
+        pyarrow.array(column, from_pandas=True)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):
+        return False
+    return True
 
 
 def _feature_list(features: Any) -> list[str] | None:
@@ -155,6 +174,56 @@ class ScanResult:
     def warnings(self) -> list[str]:
         """Things that did not stop the scan."""
         return list(self._doc.get("warnings", []))
+
+    @property
+    def signals(self) -> list[dict[str, Any]]:
+        """Each signal's result (``data_drift``, ``data_quality``, ...), as in the document's
+        ``signals``: name, pass or fail, and per feature its metrics with thresholds and verdicts."""
+        return list(self.to_dict().get("signals", []))
+
+    @property
+    def data_quality(self) -> pandas.DataFrame:
+        """The data-quality signal, one row per feature (failing first): its kind, whether it
+        passed, the production rows, and for each of ``null_value_rate``,
+        ``data_type_error_rate`` and ``out_of_bounds_rate`` the rate and its exact count
+        (``<metric>_count``). A rate that was not computed for a feature (``out_of_bounds_rate``
+        of an identifier) is missing. Thresholds are Azure ML's defaults (0.0) for a scan."""
+        import pandas
+
+        metrics = ["null_value_rate", "data_type_error_rate", "out_of_bounds_rate"]
+        columns = ["kind", "passed", "rows"] + [c for m in metrics for c in (m, f"{m}_count")]
+        signal = next((s for s in self.signals if s["name"] == "data_quality"), None)
+        rows = []
+        for f in (signal or {}).get("features", []):
+            row: dict[str, Any] = {"feature": f["name"], "kind": f["kind"], "passed": f["passed"], "rows": None}
+            for m in f["metrics"]:
+                if m["name"] in metrics:
+                    row[m["name"]] = m["value"]
+                    row[f"{m['name']}_count"] = m.get("count")
+                    row["rows"] = m.get("rows", row["rows"])
+            rows.append(row)
+        return pandas.DataFrame(rows, columns=["feature", *columns]).set_index("feature")
+
+    @property
+    def prediction_drift(self) -> pandas.DataFrame | None:
+        """The ``prediction_drift`` signal, one row per output column (failing columns first):
+        its ``kind``, ``passed``, and every metric's value (``normalized_wasserstein_distance``,
+        ``jensen_shannon_distance``, ``chebyshev_distance``, ..., ``drift_p_value_adjusted``);
+        ``None`` when the scan named no ``predictions``. Thresholds and each metric's verdict are
+        in ``to_dict()["signals"]``."""
+        import pandas
+
+        signal = next(
+            (s for s in self._doc.get("signals", []) if s["name"] == "prediction_drift"), None
+        )
+        if signal is None:
+            return None
+        rows = []
+        for f in signal["features"]:
+            row: dict[str, Any] = {"column": f["name"], "kind": f["kind"], "passed": f["passed"]}
+            row.update({m["name"]: m["value"] for m in f["metrics"]})
+            rows.append(row)
+        return pandas.DataFrame(rows).set_index("column")
 
     def _column_metrics(self) -> dict[str, dict[str, float | None]]:
         out: dict[str, dict[str, float | None]] = {}
@@ -282,12 +351,17 @@ def profile(
     profile can stand for the data in later scans, be saved, and be merged with others.
     ``name`` describes an in-memory table in results (default ``<pandas.DataFrame>`` and so on).
     ``like`` (a baseline's profile) reads the columns it has with its kinds, as a scan reads its
-    target; ``types`` declares columns' types (``{"puma": "categorical"}``; ``numeric`` or
+    target, and counts the values outside its numeric ranges exactly (data quality's
+    ``out_of_bounds_rate``, exact however the profiles are later merged); ``types`` declares columns' types (``{"puma": "categorical"}``; ``numeric`` or
     ``categorical``), as ``driftscan profile --type`` does, over ``like``'s. A Spark DataFrame is
     profiled by :func:`driftscan.spark.profile`.
     """
     kinds = dict(like.kinds) if like is not None else {}
     kinds.update(types or {})
+    bounds = list(like.numeric_bounds) if like is not None else []
     return _driftscan.profile(
-        _arrow_side(data), name=name or _source_name(data), kinds=list(kinds.items()) or None
+        _arrow_side(data),
+        name=name or _source_name(data),
+        kinds=list(kinds.items()) or None,
+        bounds=bounds or None,
     )

@@ -108,10 +108,13 @@ def profile(
         raise InvalidArgumentError(f"fanout must be an integer of at least 2, got `{fanout}`", "invalid_argument")
     if features is not None:
         df = _select(df, list(features))
-    kinds = dict(_kinds(like) or [])
+    reference = _reference(like)
+    kinds = dict(reference.kinds if reference is not None else [])
     kinds.update(types or {})
+    bounds = list(reference.numeric_bounds) if reference is not None else None
     label = name or _DEFAULT_NAME
-    cells = df.mapInArrow(_PartitionProfiler(label, list(kinds.items()) or None), f"{_CELL} binary")
+    profiler = _PartitionProfiler(label, list(kinds.items()) or None, bounds or None)
+    cells = df.mapInArrow(profiler, f"{_CELL} binary")
     merged = _tree_reduce(cells, fanout)
     if merged is None:
         raise DataError(f"`{label}` has no rows", "data_error")
@@ -135,12 +138,13 @@ def _select(df: DataFrame, features: list[str]) -> DataFrame:
     return df.select(*[F.col(f"`{f}`") for f in dict.fromkeys(features)])
 
 
-def _kinds(like: Like) -> list[tuple[str, str]] | None:
-    if like is None:
-        return None
-    if not isinstance(like, Profile):
-        like = load_profile(like)
-    return list(like.kinds)
+def _reference(like: Like) -> Profile | None:
+    """The baseline profile ``like`` names, if any: its kinds are pinned in every partition, and
+    the values outside its numeric ranges counted exactly (the data-quality signal's
+    ``out_of_bounds_rate``), so the merged partitions carry exact counts."""
+    if like is None or isinstance(like, Profile):
+        return like
+    return load_profile(like)
 
 
 class _PartitionProfiler:
@@ -149,9 +153,15 @@ class _PartitionProfiler:
     partition (the neutral element of a merge). A class rather than a closure, so that what is
     shipped to the executors is small and explicit."""
 
-    def __init__(self, name: str, kinds: list[tuple[str, str]] | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        kinds: list[tuple[str, str]] | None,
+        bounds: list[tuple[str, float, float]] | None = None,
+    ) -> None:
         self.name = name
         self.kinds = kinds
+        self.bounds = bounds
 
     def __call__(self, batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
         import pyarrow as pa
@@ -162,7 +172,7 @@ class _PartitionProfiler:
         if first is None:
             return
         reader = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches))
-        part = _driftscan.profile(reader, name=self.name, kinds=self.kinds)
+        part = _driftscan.profile(reader, name=self.name, kinds=self.kinds, bounds=self.bounds)
         yield _cell_batch([part.to_bytes()])
 
 
@@ -426,7 +436,8 @@ def read_collector(
         raise DataError(f"`{path}`: no `data` field in the collector records", "data_error")
     rows = records.select(F.explode("data").alias("_row")).select("_row.*")
     if like is not None:
-        order = [c for c, _ in _kinds(like) or []]
+        reference = _reference(like)
+        order = [c for c, _ in reference.kinds] if reference is not None else []
         present = [c for c in order if c in rows.columns]
         rest = [c for c in rows.columns if c not in present]
         rows = rows.select(*[F.col(f"`{c}`") for c in present + rest])

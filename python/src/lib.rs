@@ -193,6 +193,14 @@ impl PyProfile {
             .collect()
     }
 
+    /// The range `(column, min, max)` of each numeric column with values: what a dataset
+    /// profiled against this one (`driftscan.profile(data, like=this)`) counts values outside of,
+    /// for the data-quality signal's `out_of_bounds_rate`.
+    #[getter]
+    fn numeric_bounds(&self) -> Vec<(String, f64, f64)> {
+        self.inner.numeric_bounds()
+    }
+
     /// What was profiled.
     #[getter]
     fn source(&self) -> String {
@@ -426,14 +434,16 @@ fn scan(
 
 /// Profiles one dataset (see the package's `profile`). `kinds` pins how columns are read
 /// (`(name, "numeric" | "text" | "categorical")`, as `Profile.kinds` gives them or a user declares
-/// them); other columns are typed from the data.
+/// them); other columns are typed from the data. `bounds` (`Profile.numeric_bounds` of a
+/// reference) has the values outside each range counted exactly, for data quality.
 #[pyfunction]
-#[pyo3(signature = (data, name=None, kinds=None))]
+#[pyo3(signature = (data, name=None, kinds=None, bounds=None))]
 fn profile(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     name: Option<String>,
     kinds: Option<Vec<(String, String)>>,
+    bounds: Option<Vec<(String, f64, f64)>>,
 ) -> PyResult<PyProfile> {
     let pinned_kinds = local::parse_declared_types(kinds.unwrap_or_default()).map_err(|e| {
         DriftscanErr::new(ErrorCode::InvalidArgument, e.to_string()).into_py_err(py)
@@ -441,6 +451,7 @@ fn profile(
     let data = dataset(data, name)?;
     let options = ProfileOptions {
         pinned_kinds,
+        reference_bounds: bounds.unwrap_or_default(),
         ..ProfileOptions::default()
     };
     let inner = engine(py, "profiling", move || {

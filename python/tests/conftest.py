@@ -79,6 +79,10 @@ def comparable(doc: dict[str, Any]) -> dict[str, Any]:
     for side in ("baseline", "target"):
         for key in _PROVENANCE:
             doc[side].pop(key, None)
+    for signal in doc.get("signals", []):
+        for side in ("reference", "production"):
+            for key in _PROVENANCE:
+                signal.get(side, {}).pop(key, None)
     return doc
 
 

@@ -377,7 +377,10 @@ fn python_numbers(text: &str) -> Option<String> {
     Some(out)
 }
 
-fn infer(rows: &[Row]) -> DatasetSchema {
+/// The schema of the first rows. A field holding nested values is excluded, unless its kind is
+/// pinned (a target read with its baseline's kinds): then its nested values count as invalid
+/// (a type error), never as a silently dropped column.
+fn infer(rows: &[Row], pinned: &[(String, ColumnKind)]) -> DatasetSchema {
     let mut order: Vec<String> = Vec::new();
     let mut stats: HashMap<String, (bool, bool)> = HashMap::new(); // (all numbers, any nested)
     for row in rows {
@@ -398,7 +401,7 @@ fn infer(rows: &[Row]) -> DatasetSchema {
         let (numeric, nested) = stats[&name];
         if is_aml_bookkeeping(&name) {
             schema.excluded.push((name, AML_REASON.to_string()));
-        } else if nested {
+        } else if nested && !pinned.iter().any(|(n, _)| *n == name) {
             schema
                 .excluded
                 .push((name, "nested JSON values (objects or arrays)".to_string()));
@@ -529,7 +532,7 @@ impl Decoder for JsonDecoder {
             for block in &window {
                 let rows = parse_block(&ctx.name, block)?;
                 if !rows.is_empty() {
-                    let schema = infer(&rows);
+                    let schema = infer(&rows, ctx.pinned);
                     check_width(&ctx.name, schema.columns.len())?;
                     found = Some(schema);
                     break;

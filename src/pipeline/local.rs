@@ -237,13 +237,18 @@ pub fn load_pair(
     let (baseline, speculative) =
         rayon::join(read_baseline, || read_target(ProfileOptions::default()));
     let baseline = baseline?;
+    // Typed from its own data, the target may also have left out a column the baseline reads
+    // (nested JSON values): read pinned, its values are type errors instead.
     let agrees = |t: &Profile| {
         let columns = baseline.columns_by_name();
         t.columns.iter().all(|c| {
             columns
                 .get(c.name.as_str())
                 .is_none_or(|b| b.kind() == c.kind())
-        })
+        }) && t
+            .excluded
+            .iter()
+            .all(|(name, _)| !columns.contains_key(name.as_str()))
     };
     // The target read beside the baseline did not know the baseline's ranges: its values
     // outside them come from its sketches, which is exact unless a sketch bucket straddles a
