@@ -89,6 +89,7 @@ def scan(
     baseline_name: str | None = None,
     target_name: str | None = None,
     types: list[tuple[str, str]] | None = None,
+    predictions: list[str] | None = None,
 ) -> _RunResult: ...
 def profile(
     data: Any,

@@ -225,6 +225,27 @@ class ScanResult:
             rows.append(row)
         return pandas.DataFrame(rows).set_index("column")
 
+    @property
+    def prediction_drift(self) -> pandas.DataFrame | None:
+        """The ``prediction_drift`` signal, one row per output column (failing columns first):
+        its ``kind``, ``passed``, and every metric's value (``normalized_wasserstein_distance``,
+        ``jensen_shannon_distance``, ``chebyshev_distance``, ..., ``drift_p_value_adjusted``);
+        ``None`` when the scan named no ``predictions``. Thresholds and each metric's verdict are
+        in ``to_dict()["signals"]``."""
+        import pandas
+
+        signal = next(
+            (s for s in self._doc.get("signals", []) if s["name"] == "prediction_drift"), None
+        )
+        if signal is None:
+            return None
+        rows = []
+        for f in signal["features"]:
+            row: dict[str, Any] = {"column": f["name"], "kind": f["kind"], "passed": f["passed"]}
+            row.update({m["name"]: m["value"] for m in f["metrics"]})
+            rows.append(row)
+        return pandas.DataFrame(rows).set_index("column")
+
     def _column_metrics(self) -> dict[str, dict[str, float | None]]:
         out: dict[str, dict[str, float | None]] = {}
         for entry in self._doc.get("column_metrics", []):
@@ -309,6 +330,7 @@ def scan(
     model_name: str | None = None,
     model_version: int = 1,
     types: dict[str, str] | None = None,
+    predictions: str | list[str] | None = None,
 ) -> ScanResult:
     """Compares ``target`` with ``baseline``, as ``driftscan scan`` does.
 
@@ -321,6 +343,9 @@ def scan(
     result as by the command's options of the same names. ``types`` declares columns' types on
     both sides (``{"puma": "categorical"}``; ``numeric`` or ``categorical``), as ``--type`` does:
     integer-coded categories are then compared as categories from CSV, Parquet or pandas alike.
+    ``predictions`` names the model's output columns (``["y_pred_proba", "y_pred"]``): they are
+    compared by the ``prediction_drift`` signal (:attr:`ScanResult.prediction_drift`), as
+    ``--predictions`` does, and never enter the coefficient or the feature metrics.
     """
     return ScanResult(
         _driftscan.scan(
@@ -336,6 +361,7 @@ def scan(
             baseline_name=_source_name(baseline),
             target_name=_source_name(target),
             types=list(types.items()) if types else None,
+            predictions=_feature_list(predictions),
         )
     )
 
