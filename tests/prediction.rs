@@ -505,3 +505,63 @@ mod detector {
         );
     }
 }
+
+/// `driftscan scan --predictions`: a section of the summary (a line per failing column) and a
+/// signal in the JSON result; the outputs are not features.
+#[test]
+fn scan_with_predictions_reports_the_signal_in_the_summary_and_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, t) = (dir.path().join("b.csv"), dir.path().join("t.csv"));
+    std::fs::write(&b, model_csv(2000, 1, 0.0, 0.3, true, true)).unwrap();
+    std::fs::write(&t, model_csv(2000, 2, 1.0, 0.3, true, true)).unwrap();
+    let summary = crate::cli::scan_stdout(&b, &t, dir.path(), &["--predictions", "proba,label"]);
+    assert!(
+        summary.contains("\nPrediction drift: 1 of 2 output columns drifted\nproba: normalized_wasserstein_distance "),
+        "{summary}"
+    );
+    assert!(!summary.contains("\nlabel:"), "{summary}");
+    let plain = crate::cli::scan_stdout(&b, &t, dir.path(), &[]);
+    assert!(!plain.contains("Prediction drift"), "{plain}");
+    let doc: Value = serde_json::from_str(&crate::cli::scan_stdout(
+        &b,
+        &t,
+        dir.path(),
+        &["--json", "--predictions", "proba,label"],
+    ))
+    .unwrap();
+    let features: Vec<&str> = doc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(features.len(), 2, "{features:?}");
+    let signal = doc["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "prediction_drift")
+        .expect("the signal in the JSON result");
+    assert_eq!(signal["passed"], false);
+    assert_eq!(signal["features"][0]["name"], "proba");
+    // A column named both ways is refused.
+    let out = crate::cli::driftscan(
+        &[
+            "scan",
+            "--baseline",
+            b.to_str().unwrap(),
+            "--target",
+            t.to_str().unwrap(),
+            "--features",
+            "x,proba",
+            "--predictions",
+            "proba",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        crate::cli::stderr(&out)
+            .contains("`proba` is named both as a feature and as a prediction column")
+    );
+}
