@@ -100,6 +100,17 @@ fn check(config: &DetectorConfig) -> Result<(), ConfigError> {
     }
     validate_threshold(config.drift_threshold)?;
     config.signals.validate()?;
+    if let (Some(features), Some(outputs)) =
+        (&config.feature_list, &config.signals.prediction_drift)
+        && let Some(both) = features.iter().find(|f| outputs.columns.contains(f))
+    {
+        return Err(ConfigError::Signal {
+            field: "feature_list".into(),
+            reason: format!(
+                "`{both}` is also an output column of `signals.prediction_drift`: a model's output is never one of its input features"
+            ),
+        });
+    }
     if let Some(features) = &config.feature_list {
         validate_features(features)?;
     }

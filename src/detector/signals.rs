@@ -339,6 +339,16 @@ mod tests {
             parse(r#"{"data_quality": {"threshold": 1}}"#).is_err(),
             "unknown keys"
         );
+        let both = crate::detector::Detector::from_json(
+            br#"{"name":"d","model_name":"m","model_version":1,"services":["s"],"baseline":"b.csv",
+                "feature_list":["age","proba"],"signals":{"prediction_drift":{"columns":["proba"]}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            both.starts_with("field `feature_list`: `proba` is also an output column"),
+            "{both}"
+        );
     }
 
     #[test]
