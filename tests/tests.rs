@@ -54,6 +54,9 @@ mod service;
 mod store;
 /// Unreadable values, vanished columns and unseen categories in the verdict.
 mod verdicts;
+/// Reference and production windows: rolling references merged from cached day profiles, equal
+/// to a scan by hand; missing days, late files, overlaps, fixed windows.
+mod windows;
 
 /// The scan, profile, diff and demo commands as a user runs them (exit codes, output, files).
 mod cli;
