@@ -42,9 +42,9 @@ use super::signals::{SignalFeature, SignalMetric, SignalResult};
 /// absent from production is null on every production row.
 ///
 /// Thresholds: `config.feature_thresholds[feature][metric]`, else
-/// `config.metric_thresholds.{numerical|categorical}[metric]`, else
-/// [`DEFAULT_QUALITY_THRESHOLD`] (Azure ML's 0.0: any null, type error or out-of-bounds value
-/// fails).
+/// `config.metric_thresholds.{numerical|categorical}[metric]`, else the reference's own rate of
+/// that metric ([`reference_rates`]): Azure ML's 0.0 wherever the reference was clean, so any
+/// null, type error or out-of-bounds value fails there.
 pub fn evaluate(
     reference: &Profile,
     production: &Profile,
@@ -101,9 +101,15 @@ pub fn evaluate(
             crate::data::ColumnKind::Numeric => FeatureKind::Numeric,
             crate::data::ColumnKind::Text => FeatureKind::Categorical,
         };
+        let own = reference_rates(r);
         let judge = |metric: &str, count: u64| {
+            let default = match metric {
+                names::NULL_VALUE_RATE => own.0,
+                names::DATA_TYPE_ERROR_RATE => own.1,
+                _ => DEFAULT_QUALITY_THRESHOLD,
+            };
             SignalMetric::rate(metric, count, counts.rows)
-                .with_threshold(threshold(config, &name, kind, metric))
+                .with_threshold(threshold(config, &name, kind, metric).unwrap_or(default))
         };
         let mut metrics = vec![
             judge(names::NULL_VALUE_RATE, counts.nulls),
@@ -125,7 +131,12 @@ pub fn evaluate(
 }
 
 /// The threshold of `metric` for `feature` (see [`evaluate`]).
-fn threshold(config: &DataQualityConfig, feature: &str, kind: FeatureKind, metric: &str) -> f64 {
+fn threshold(
+    config: &DataQualityConfig,
+    feature: &str,
+    kind: FeatureKind,
+    metric: &str,
+) -> Option<f64> {
     let by_kind: &BTreeMap<String, f64> = match kind {
         FeatureKind::Numeric => &config.metric_thresholds.numerical,
         FeatureKind::Categorical => &config.metric_thresholds.categorical,
@@ -136,7 +147,23 @@ fn threshold(config: &DataQualityConfig, feature: &str, kind: FeatureKind, metri
         .and_then(|m| m.get(metric))
         .or_else(|| by_kind.get(metric))
         .copied()
-        .unwrap_or(DEFAULT_QUALITY_THRESHOLD)
+}
+
+/// The reference's own null and type-error rates: the default thresholds of those two metrics.
+/// Azure ML's default of 0.0 would fail, on every run, a feature whose training data already had
+/// nulls by design (a field left empty when it does not apply); a production rate above the
+/// reference's is the change worth an alert. Where the reference was clean the default is 0.0,
+/// as in Azure ML; out-of-bounds values cannot occur in the reference, so that default is 0.0.
+fn reference_rates(column: &ColumnProfile) -> (f64, f64) {
+    let rows = column.rows();
+    if rows == 0 {
+        return (DEFAULT_QUALITY_THRESHOLD, DEFAULT_QUALITY_THRESHOLD);
+    }
+    let (missing, invalid) = match &column.stats {
+        ColumnStats::Numeric(n) => (n.missing, n.invalid),
+        ColumnStats::Text(t) => (t.missing, 0),
+    };
+    (missing as f64 / rows as f64, invalid as f64 / rows as f64)
 }
 
 fn summary(p: &Profile) -> DatasetSummary {
@@ -372,6 +399,52 @@ mod tests {
         assert!(!s.passed);
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
         assert_eq!(s.production.rows, 10);
+    }
+
+    #[test]
+    fn by_default_a_feature_fails_when_production_has_more_nulls_than_the_reference() {
+        let mut text = String::from("x,c\n");
+        for i in 0..40 {
+            let x = if i % 4 == 0 {
+                String::new()
+            } else {
+                i.to_string()
+            };
+            text.push_str(&format!("{x},a\n"));
+        }
+        let r = build(&[csv(&text)], &ProfileOptions::default()).unwrap();
+        let same = build(&[csv(&text)], &ProfileOptions::against(&r)).unwrap();
+        let s = evaluate(
+            &r,
+            &same,
+            &["x".into(), "c".into()],
+            &DataQualityConfig::default(),
+        );
+        let nulls = metric(&s, "x", names::NULL_VALUE_RATE);
+        assert_eq!((nulls.value, nulls.threshold), (0.25, Some(0.25)));
+        assert!(s.passed, "the reference's own share of nulls is no change");
+        let more = build(
+            &[csv("x,c\n,a\n,a\n1,a\n2,a\n")],
+            &ProfileOptions::against(&r),
+        )
+        .unwrap();
+        let s = evaluate(
+            &r,
+            &more,
+            &["x".into(), "c".into()],
+            &DataQualityConfig::default(),
+        );
+        assert!(
+            metric(&s, "x", names::NULL_VALUE_RATE).failed(),
+            "0.5 > 0.25"
+        );
+        let mut strict = DataQualityConfig::default();
+        strict
+            .metric_thresholds
+            .numerical
+            .insert(names::NULL_VALUE_RATE.into(), 0.0);
+        let s = evaluate(&r, &same, &["x".into()], &strict);
+        assert!(!s.passed, "an explicit 0.0 is Azure ML's rule");
     }
 
     #[test]
