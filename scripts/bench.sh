@@ -3,6 +3,8 @@
 #
 #   scripts/bench.sh [args]          scan benchmark (scripts/bench.py): CSV and Parquet, 1M and 10M rows
 #   scripts/bench.sh --blob [args]   detector run reading its snapshot from Azurite (scripts/bench_blob.py)
+#   scripts/bench.sh --windows [args] a 90-day rolling reference: cached day profiles vs re-reading
+#                                    (scripts/bench_windows.py)
 #
 # Data sets are generated once into bench-data/ (about 5 GB with the 10,000,000-row target).
 set -euo pipefail
@@ -12,6 +14,10 @@ if [ ! -x .tools/venv/bin/python ]; then
 fi
 .tools/venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt -r scripts/requirements-bench.txt
 cargo build --release --quiet
+if [ "${1:-}" = "--windows" ]; then
+  shift
+  exec .tools/venv/bin/python scripts/bench_windows.py "$@"
+fi
 if [ "${1:-}" = "--blob" ]; then
   shift
   if [ ! -x .tools/node_modules/.bin/azurite-blob ]; then

@@ -352,7 +352,9 @@ mod tests {
         };
         let err = def("").unwrap_err().to_string();
         assert!(err.starts_with("field `baseline`: empty"), "{err}");
-        assert!(def(r#","baseline":" ","reference_window":{"lookback_window_size":"P7D"}"#).is_err());
+        assert!(
+            def(r#","baseline":" ","reference_window":{"lookback_window_size":"P7D"}"#).is_err()
+        );
         let d = def(r#","reference_window":{"lookback_window_size":"P28D"}"#).unwrap();
         assert_eq!(d.baseline, "");
         let json = serde_json::to_string(&d).unwrap();

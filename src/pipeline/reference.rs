@@ -44,11 +44,11 @@ use super::{PipelineError, blocking, error_chain};
 
 /// Days read at the same time while a window is assembled (cached profiles decode in parallel,
 /// uncached days profile one after the other in each slot).
-const DAYS_IN_FLIGHT: usize = 4;
+const DAYS_IN_FLIGHT: usize = 2;
 
 /// Day profiles merged at once: the merge is exact in any grouping, and groups keep at most this
 /// many decoded profiles in memory whatever the window's length.
-const MERGE_GROUP: usize = 8;
+const MERGE_GROUP: usize = 4;
 
 /// The reference of one service for one run, and the days it scores.
 #[derive(Debug, Clone)]
