@@ -225,27 +225,6 @@ class ScanResult:
             rows.append(row)
         return pandas.DataFrame(rows).set_index("column")
 
-    @property
-    def prediction_drift(self) -> pandas.DataFrame | None:
-        """The ``prediction_drift`` signal, one row per output column (failing columns first):
-        its ``kind``, ``passed``, and every metric's value (``normalized_wasserstein_distance``,
-        ``jensen_shannon_distance``, ``chebyshev_distance``, ..., ``drift_p_value_adjusted``);
-        ``None`` when the scan named no ``predictions``. Thresholds and each metric's verdict are
-        in ``to_dict()["signals"]``."""
-        import pandas
-
-        signal = next(
-            (s for s in self._doc.get("signals", []) if s["name"] == "prediction_drift"), None
-        )
-        if signal is None:
-            return None
-        rows = []
-        for f in signal["features"]:
-            row: dict[str, Any] = {"column": f["name"], "kind": f["kind"], "passed": f["passed"]}
-            row.update({m["name"]: m["value"] for m in f["metrics"]})
-            rows.append(row)
-        return pandas.DataFrame(rows).set_index("column")
-
     def _column_metrics(self) -> dict[str, dict[str, float | None]]:
         out: dict[str, dict[str, float | None]] = {}
         for entry in self._doc.get("column_metrics", []):
