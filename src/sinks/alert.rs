@@ -5,14 +5,21 @@
 //! service and date; how far over the threshold; which features moved most; and where the
 //! report is. Everything is built from the stored [`RunResult`], so the message and the report
 //! cannot disagree.
+//!
+//! A detector that watches signals beside input drift (prediction drift, data quality) gets one
+//! alert per run that names every failing signal, `data_drift` first, each with its failure lines
+//! (`age: null_value_rate 0.25 > 0`). A detector that watches only `data_drift` gets the alert it
+//! always got, to the byte.
 
 use chrono::Duration as Days;
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::detector::AlertOn;
+use crate::detector::signals::DATA_DRIFT;
 use crate::drift::metrics::datadrift_coefficient::DATADRIFT_COEFFICIENT;
 use crate::drift::result::RunResult;
+use crate::drift::signals::SignalResult;
 use crate::drift::verdict::{self, Status, distinct_pair};
 use crate::report::escape;
 
@@ -20,6 +27,40 @@ use crate::report::escape;
 pub const TOP_FEATURES: usize = 5;
 /// Days of history the report link covers, ending on the scoring date.
 pub const REPORT_DAYS: i64 = 30;
+/// Failure lines shown per signal in mail, webhook and log; the rest are counted ("and 12 more").
+/// The webhook's `driftscan.failing_signals` and the Event Grid event carry them all.
+pub const SIGNAL_LINES: usize = 10;
+
+/// The signals that fail a run, `data_drift` first: `data_drift` when the detector's alert rule
+/// (`alert_on`, `drift::verdict::warrants_alert`) says so, every other signal that did not pass.
+/// Empty when the run warrants no alert. For a detector that watches only `data_drift` (no
+/// `signals` in the result) the `data_drift` entry is derived from the v1 fields.
+pub fn failing_signals(result: &RunResult, alert_on: AlertOn) -> Vec<SignalResult> {
+    let mut failing = Vec::new();
+    if verdict::warrants_alert(result, alert_on) {
+        failing.push(match result.signals.iter().find(|s| s.name == DATA_DRIFT) {
+            Some(s) => s.clone(),
+            None => crate::drift::signals::data_drift(result, alert_on),
+        });
+    }
+    failing.extend(
+        result
+            .signals
+            .iter()
+            .filter(|s| s.name != DATA_DRIFT && !s.passed)
+            .cloned(),
+    );
+    failing
+}
+
+/// Whether `result` warrants an alert: the `data_drift` rule says so, or another signal failed.
+pub fn warrants_alert(result: &RunResult, alert_on: AlertOn) -> bool {
+    verdict::warrants_alert(result, alert_on)
+        || result
+            .signals
+            .iter()
+            .any(|s| s.name != DATA_DRIFT && !s.passed)
+}
 
 /// One alert, ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,21 +79,26 @@ pub struct AlertMessage {
     pub top_features: Vec<(String, f64)>,
     /// Features that drifted significantly (`drifted`), most drifted first.
     pub drifted_features: Vec<String>,
+    /// Every failing signal, `data_drift` first ([`failing_signals`]).
+    pub failing_signals: Vec<SignalResult>,
     coefficient_line: String,
     webhook: Value,
 }
 
 impl AlertMessage {
     /// The alert for `result` under the detector's `alert_on`, or `None` when the run does not
-    /// warrant one (`drift::verdict::warrants_alert`).
+    /// warrant one ([`warrants_alert`]).
     pub fn for_result(
         result: &RunResult,
         alert_on: AlertOn,
         report_base: Option<&Url>,
     ) -> Option<Self> {
-        if !verdict::warrants_alert(result, alert_on) {
+        let failing = failing_signals(result, alert_on);
+        if failing.is_empty() {
             return None;
         }
+        let with_signals = !result.signals.is_empty();
+        let data_alert = failing[0].name == DATA_DRIFT;
         let coefficient = result.coefficient()?;
         let threshold = result.drift_threshold;
         let (coef_s, thr_s) = distinct_pair(coefficient, threshold);
@@ -60,26 +106,66 @@ impl AlertMessage {
         let coef_heading = coefficient_heading();
         let date = result.datetime.to_string();
         let drifted_features = result.drifted_features();
-        let subject = match verdict::status(result) {
-            Status::FeaturesDrifted => format!(
-                "[driftscan] Features drifted: {} / {} on {date} ({} of {} features; {coef_label} {coef_s} \u{2264} {thr_s})",
+        let (kind, data_drift_note) = match verdict::status(result) {
+            Status::FeaturesDrifted => (
+                "Features drifted",
+                format!(
+                    "{} of {} features; {coef_label} {coef_s} \u{2264} {thr_s}",
+                    drifted_features.len(),
+                    result.column_metrics.len()
+                ),
+            ),
+            _ => ("Drift detected", format!("{coef_label} {coef_s} > {thr_s}")),
+        };
+        let subject = if with_signals {
+            let named: Vec<String> = failing
+                .iter()
+                .map(|s| {
+                    if s.name == DATA_DRIFT {
+                        format!("{DATA_DRIFT} ({data_drift_note})")
+                    } else {
+                        match s.failing_features().count() {
+                            0 => s.name.clone(),
+                            n => format!("{} ({n} of {} features)", s.name, s.features.len()),
+                        }
+                    }
+                })
+                .collect();
+            format!(
+                "[driftscan] {} failed: {} / {} on {date}: {}",
+                if named.len() == 1 {
+                    "Signal"
+                } else {
+                    "Signals"
+                },
                 result.detector,
                 result.service_name,
-                drifted_features.len(),
-                result.column_metrics.len()
-            ),
-            _ => format!(
-                "[driftscan] Drift detected: {} / {} on {date} ({coef_label} {coef_s} > {thr_s})",
+                named.join(", ")
+            )
+        } else {
+            format!(
+                "[driftscan] {kind}: {} / {} on {date} ({data_drift_note})",
                 result.detector, result.service_name
-            ),
+            )
+        };
+        let heading = if with_signals {
+            let names: Vec<&str> = failing.iter().map(|s| s.name.as_str()).collect();
+            format!("Signals failed: {}.", names.join(", "))
+        } else {
+            "Data drift detected.".to_string()
         };
         let sentence = verdict::sentence(result);
-        let top_features = result.top_contributors(TOP_FEATURES);
+        // Contributions explain the coefficient: listed when input drift is what alerts.
+        let top_features = if data_alert {
+            result.top_contributors(TOP_FEATURES)
+        } else {
+            Vec::new()
+        };
         let report_url = report_base.and_then(|b| report_link(b, result));
         let run_type = result.run.run_type.as_str();
 
         let mut text = format!(
-            "Data drift detected.\n\n\
+            "{heading}\n\n\
              Detector:      {}\n\
              Model:         {} (version {})\n\
              Service:       {}\n\
@@ -98,18 +184,28 @@ impl AlertMessage {
                 text.push_str(&format!("  {}. {name}: {:.1} %\n", i + 1, share * 100.0));
             }
         }
+        if with_signals {
+            text.push_str("\nFailing signals:\n");
+            for s in &failing {
+                text.push_str(&format!("  {}:\n", s.name));
+                for line in shown_lines(s) {
+                    text.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
         if let Some(u) = &report_url {
             text.push_str(&format!("\nReport: {u}\n"));
         }
 
         let mut html = format!(
-            "<p><strong>Data drift detected.</strong></p>\n<table>\n\
+            "<p><strong>{}</strong></p>\n<table>\n\
              <tr><td>Detector</td><td>{}</td></tr>\n\
              <tr><td>Model</td><td>{} (version {})</td></tr>\n\
              <tr><td>Service</td><td>{}</td></tr>\n\
              <tr><td>Scoring date</td><td>{date} ({run_type} run)</td></tr>\n\
              <tr><td>{coef_heading}</td><td><strong>{coef_s}</strong> (threshold {thr_s})</td></tr>\n\
              <tr><td>Verdict</td><td>{}</td></tr>\n</table>\n",
+            escape(&heading),
             escape(&result.detector),
             escape(&result.model_name),
             result.model_version,
@@ -127,6 +223,17 @@ impl AlertMessage {
             }
             html.push_str("</ol>\n");
         }
+        if with_signals {
+            html.push_str("<p>Failing signals:</p>\n<ul>\n");
+            for s in &failing {
+                html.push_str(&format!("<li><strong>{}</strong><ul>\n", escape(&s.name)));
+                for line in shown_lines(s) {
+                    html.push_str(&format!("<li>{}</li>\n", escape(&line)));
+                }
+                html.push_str("</ul></li>\n");
+            }
+            html.push_str("</ul>\n");
+        }
         if let Some(u) = &report_url {
             html.push_str(&format!(
                 "<p><a href=\"{0}\">Open the drift report</a></p>\n",
@@ -134,7 +241,7 @@ impl AlertMessage {
             ));
         }
 
-        let webhook = json!({
+        let mut webhook = json!({
             "text": format!("{subject}\n\n{text}"),
             "summary": subject,
             "driftscan": {
@@ -154,6 +261,12 @@ impl AlertMessage {
                 "report_url": report_url,
             }
         });
+        if with_signals {
+            webhook["driftscan"]["failing_signals"] = failing
+                .iter()
+                .map(|s| json!({"name": s.name, "failures": s.failure_lines()}))
+                .collect();
+        }
         Some(AlertMessage {
             subject,
             text,
@@ -162,6 +275,7 @@ impl AlertMessage {
             coefficient,
             top_features,
             drifted_features,
+            failing_signals: failing,
             coefficient_line: format!("{coef_s} (threshold {thr_s})"),
             webhook,
         })
@@ -242,6 +356,20 @@ impl AlertMessage {
             json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}*", esc(&self.subject))}}),
             json!({"type": "section", "text": {"type": "mrkdwn", "text": facts.join("\n")}}),
         ];
+        if self.lists_signals() {
+            let mut text = String::from("*Failing signals:*");
+            for s in &self.failing_signals {
+                text.push_str(&format!("\n*{}*", esc(&s.name)));
+                for line in shown_lines(s) {
+                    text.push_str(&format!("\n`{}`", esc(&line)));
+                }
+            }
+            // A section's text holds at most 3,000 characters.
+            if text.chars().count() > 2900 {
+                text = text.chars().take(2900).collect::<String>() + "…";
+            }
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}));
+        }
         if let Some(u) = &self.report_url {
             blocks.push(json!({"type": "section", "text": {"type": "mrkdwn",
                 "text": format!("<{}|Open the drift report>", esc(u))}}));
@@ -265,6 +393,13 @@ impl AlertMessage {
                 .map(|(f, share)| json!({"title": f, "value": format!("{:.1} %", share * 100.0)}))
                 .collect::<Vec<_>>()}));
         }
+        if self.lists_signals() {
+            body.push(json!({"type": "TextBlock", "text": "Failing signals", "weight": "Bolder", "wrap": true}));
+            for s in &self.failing_signals {
+                body.push(json!({"type": "TextBlock", "text": s.name, "weight": "Bolder", "spacing": "Small", "wrap": true}));
+                body.push(json!({"type": "TextBlock", "text": shown_lines(s).join("\n"), "fontType": "Monospace", "spacing": "None", "wrap": true}));
+            }
+        }
         let mut card = json!({
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "type": "AdaptiveCard",
@@ -277,6 +412,29 @@ impl AlertMessage {
         }
         card
     }
+}
+
+impl AlertMessage {
+    /// Whether the message lists its failing signals: only for detectors that watch more than
+    /// `data_drift`, so a v1 detector's alert is unchanged.
+    fn lists_signals(&self) -> bool {
+        self.webhook["driftscan"].get("failing_signals").is_some()
+    }
+}
+
+/// A signal's failure lines as mail, webhook and log show them: at most [`SIGNAL_LINES`], then a
+/// count of the rest.
+fn shown_lines(signal: &SignalResult) -> Vec<String> {
+    let mut lines = signal.failure_lines();
+    if lines.is_empty() {
+        lines.push("failed (no metric names a threshold it passed)".to_string());
+    }
+    if lines.len() > SIGNAL_LINES {
+        let more = lines.len() - SIGNAL_LINES;
+        lines.truncate(SIGNAL_LINES);
+        lines.push(format!("and {more} more"));
+    }
+    lines
 }
 
 /// The coefficient's registry label as a heading ("Coefficient"), so the alert names the metric
@@ -327,6 +485,123 @@ mod tests {
             "target": {"source": "t", "files": 1, "rows": 10}
         }))
         .unwrap()
+    }
+
+    /// `result` with a `data_drift` signal (passing or not) and a `data_quality` signal whose
+    /// `failing` features each have a null rate of 0.25 over a threshold of 0.
+    fn with_signals(mut r: RunResult, data_drift_passed: bool, failing: usize) -> RunResult {
+        let summary = json!({"source": "b", "files": 1, "rows": 100});
+        let mut features: Vec<Value> = (0..failing)
+            .map(|i| {
+                json!({"name": format!("f{i:02}"), "kind": "numeric", "passed": false,
+                "metrics": [{"name": "null_value_rate", "value": 0.25, "count": 25, "rows": 100,
+                             "threshold": 0.0, "passed": false}]})
+            })
+            .collect();
+        features.push(json!({"name": "ok", "kind": "numeric", "passed": true,
+            "metrics": [{"name": "null_value_rate", "value": 0.0, "count": 0, "rows": 100,
+                         "threshold": 0.0, "passed": true}]}));
+        r.signals = serde_json::from_value(json!([
+            {"name": "data_drift", "passed": data_drift_passed, "reference": summary,
+             "production": summary, "metrics": [{"name": "datadrift_coefficient",
+             "value": r.coefficient(), "threshold": 0.2, "passed": data_drift_passed}],
+             "features": []},
+            {"name": "data_quality", "passed": failing == 0, "reference": summary,
+             "production": summary, "features": features}
+        ]))
+        .unwrap();
+        r
+    }
+
+    #[test]
+    fn a_failing_signal_alerts_without_drift_and_is_named_with_its_failures() {
+        let r = with_signals(result(0.1, false), true, 1);
+        assert!(warrants_alert(&r, AlertOn::Coefficient));
+        let m = AlertMessage::for_result(&r, AlertOn::Coefficient, None).unwrap();
+        assert_eq!(
+            m.subject,
+            "[driftscan] Signal failed: credit / credit-svc on 2026-11-24: data_quality (1 of 2 features)"
+        );
+        assert!(
+            m.text.starts_with("Signals failed: data_quality.\n"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text.contains(
+                "\nFailing signals:\n  data_quality:\n    f00: null_value_rate 0.25 > 0\n"
+            ),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.top_features.is_empty(),
+            "contributions only explain input drift"
+        );
+        assert!(m.html.contains("<li>f00: null_value_rate 0.25 &gt; 0</li>"));
+        assert_eq!(
+            m.webhook_payload()["driftscan"]["failing_signals"],
+            json!([{"name": "data_quality", "failures": ["f00: null_value_rate 0.25 > 0"]}])
+        );
+        // Every signal passing: no alert.
+        let quiet = with_signals(result(0.1, false), true, 0);
+        assert!(!warrants_alert(&quiet, AlertOn::Coefficient));
+        assert_eq!(
+            AlertMessage::for_result(&quiet, AlertOn::Coefficient, None),
+            None
+        );
+    }
+
+    #[test]
+    fn data_drift_comes_first_and_long_lists_are_cut_in_messages_only() {
+        let r = with_signals(result(0.43, true), false, 13);
+        let m = AlertMessage::for_result(&r, AlertOn::Coefficient, None).unwrap();
+        assert_eq!(
+            m.subject,
+            "[driftscan] Signals failed: credit / credit-svc on 2026-11-24: data_drift (coefficient 0.43 > 0.20), data_quality (13 of 14 features)"
+        );
+        let names: Vec<&str> = m.failing_signals.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["data_drift", "data_quality"]);
+        assert!(
+            m.text
+                .contains("  data_drift:\n    datadrift_coefficient 0.43 > 0.2\n"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text
+                .contains("    f09: null_value_rate 0.25 > 0\n    and 3 more\n"),
+            "{}",
+            m.text
+        );
+        assert!(!m.text.contains("f10:"));
+        assert_eq!(
+            m.top_features.len(),
+            3,
+            "input drift alerts: contributions listed"
+        );
+        let all = &m.webhook_payload()["driftscan"]["failing_signals"][1]["failures"];
+        assert_eq!(
+            all.as_array().unwrap().len(),
+            13,
+            "the data carries every line"
+        );
+        let slack =
+            m.webhook_payload_for(&Url::parse("https://hooks.slack.com/services/x").unwrap());
+        let blocks = slack["blocks"].as_array().unwrap();
+        assert!(
+            blocks[2]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("*Failing signals:*\n*data_drift*")
+        );
+        let teams = m.webhook_payload_for(
+            &Url::parse("https://prod-1.westeurope.logic.azure.com/workflows/x").unwrap(),
+        );
+        let body = teams["attachments"][0]["content"]["body"]
+            .as_array()
+            .unwrap();
+        assert!(body.iter().any(|b| b["text"] == "Failing signals"));
     }
 
     #[test]

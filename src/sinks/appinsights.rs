@@ -207,6 +207,12 @@ impl<'a> EnvelopeContext<'a> {
         if let Some(f) = &point.feature {
             props.insert("feature".to_string(), f.clone());
         }
+        if let Some(sig) = &point.signal {
+            props.insert("signal".to_string(), sig.clone());
+        }
+        if let Some(t) = point.threshold {
+            props.insert("threshold".to_string(), t.to_string());
+        }
         self.envelope(
             "Microsoft.ApplicationInsights.Metric",
             json!({

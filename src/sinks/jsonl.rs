@@ -10,7 +10,8 @@
 //!  "run_type":"Scheduler","scoring_date":"2026-11-24","drift_threshold":0.2}
 //! ```
 //!
-//! `feature` is absent on dataset-level metrics. Lines are appended; a rerun of a date appends
+//! `feature` is absent on dataset-level metrics; `signal` and `threshold` are present only on the
+//! metrics of signals (`signal_failed`, `data_quality.null_value_rate`, ...). Lines are appended; a rerun of a date appends
 //! again (the newest `time` wins), as Application Insights would.
 
 use std::io::Write;
@@ -34,6 +35,10 @@ struct Line<'a> {
     service: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     feature: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<f64>,
     run_type: &'a str,
     scoring_date: String,
     drift_threshold: f64,
@@ -53,6 +58,8 @@ pub(crate) fn render(points: &[MetricPoint], dims: &Dimensions, time: DateTime<U
             model_version: dims.model_version,
             service: &dims.service,
             feature: p.feature.as_deref(),
+            signal: p.signal.as_deref(),
+            threshold: p.threshold,
             run_type: dims.run_type,
             scoring_date: dims.scoring_date.to_string(),
             drift_threshold: dims.drift_threshold,

@@ -17,10 +17,13 @@
 //! | log | on drift | always on: a `WARN` record with the whole alert |
 //! | email | on drift, if the detector has `alert.emails` | `DRIFTSCAN_SMTP_*` |
 //! | webhook | on drift, if the detector has `alert.webhook` | the detector |
+//! | Event Grid | on drift, if the detector has `alert.event_grid` or `DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT` is set | the detector; `DRIFTSCAN_EVENTGRID_KEY` or the managed identity |
 //!
-//! "On drift" is `drift::verdict::warrants_alert` under the detector's `alert_on`: by default
-//! `has_drift` (`datadrift_coefficient > drift_threshold`), or drifted features. The full
-//! list of variables is in `docs/sinks.md` and on [`SinkConfig::from_lookup`].
+//! "On drift" is [`alert::warrants_alert`]: `drift::verdict::warrants_alert` under the detector's
+//! `alert_on` (by default `has_drift`, `datadrift_coefficient > drift_threshold`, or drifted
+//! features), or any other signal the detector watches failed. One alert per run names every
+//! failing signal. The full list of variables is in `docs/sinks.md` and on
+//! [`SinkConfig::from_lookup`].
 //!
 //! ```no_run
 //! # async fn demo(result: &driftscan::drift::result::RunResult, detector: &driftscan::detector::Detector) {
@@ -34,6 +37,7 @@ pub mod alert;
 pub mod appinsights;
 pub mod egress;
 pub mod email;
+pub mod eventgrid;
 pub mod identity;
 pub mod jsonl;
 pub mod retry;
@@ -49,17 +53,22 @@ use serde::Serialize;
 use url::Url;
 
 use crate::detector::Detector;
+use crate::detector::signals::DATA_DRIFT;
 use crate::drift::metrics::names;
 use crate::drift::result::RunResult;
 
 pub use alert::AlertMessage;
 pub use appinsights::{AppInsightsConfig, ConnectionString, IngestionAuth};
 pub use email::{SmtpConfig, SmtpTls};
+pub use eventgrid::EventGridSettings;
 pub use retry::RetryPolicy;
 use settings::Settings;
 
 /// Name of the custom event sent to Application Insights when a run finds drift.
 pub const DRIFT_EVENT: &str = "DriftDetected";
+/// Metric sent per signal, with the dimension `signal`: 1 when the signal failed, 0 when it passed
+/// (only for detectors that watch more than `data_drift`).
+pub const SIGNAL_FAILED: &str = "signal_failed";
 /// Metrics file used when neither a connection string nor `DRIFTSCAN_METRICS_FILE` is set.
 pub const DEFAULT_METRICS_FILE: &str = "driftscan-metrics.jsonl";
 
@@ -110,8 +119,11 @@ pub struct SinkConfig {
     pub report_base_url: Option<Url>,
     /// Retries and time budget of each channel.
     pub retry: RetryPolicy,
-    /// Whether webhooks may go to private addresses (`DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE`).
+    /// Whether webhooks (and Event Grid topics) may go to private addresses
+    /// (`DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_allow_private: bool,
+    /// Event Grid credentials and default topic.
+    pub event_grid: EventGridSettings,
     http: reqwest::Client,
     webhook_http: reqwest::Client,
 }
@@ -134,6 +146,7 @@ impl SinkConfig {
             report_base_url: self.report_base_url.clone(),
             retry: self.retry,
             webhook_allow_private: self.webhook_allow_private,
+            event_grid: self.event_grid.clone(),
             http: self.http.clone(),
             webhook_http: self.webhook_http.clone(),
         })
@@ -165,6 +178,9 @@ impl SinkConfig {
     /// | `DRIFTSCAN_SINK_REQUEST_TIMEOUT_SECS` | time limit of one request | 10 |
     /// | `DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE` | `1`: webhooks may go to private and loopback addresses | public addresses only |
     /// | `DRIFTSCAN_WEBHOOK_PROXY` | `1`: webhooks go through the proxy of `HTTPS_PROXY`/`HTTP_PROXY` (the target's address is still checked) | webhooks connect directly |
+    /// | `DRIFTSCAN_EVENTGRID_KEY` | access key of the Event Grid topics (`aeg-sas-key`) | the managed identity's token |
+    /// | `DRIFTSCAN_EVENTGRID_CLIENT_ID` | client id of a user-assigned identity for Event Grid | system-assigned |
+    /// | `DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT` | topic of detectors without `alert.event_grid` | no events for them |
     ///
     /// The platform's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER` (or `MSI_ENDPOINT`/`MSI_SECRET`),
     /// `WEBSITE_SITE_NAME` and `WEBSITE_INSTANCE_ID` are read too.
@@ -196,6 +212,7 @@ impl SinkConfig {
         };
 
         let webhook_allow_private = env.flag("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE")?;
+        let event_grid = EventGridSettings::from_settings(&env)?;
         let webhook_proxy = env.flag("DRIFTSCAN_WEBHOOK_PROXY")?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("driftscan/", env!("CARGO_PKG_VERSION")))
@@ -210,6 +227,7 @@ impl SinkConfig {
             report_base_url,
             retry,
             webhook_allow_private,
+            event_grid,
             http,
             webhook_http,
         })
@@ -225,11 +243,20 @@ pub struct MetricPoint {
     pub value: f64,
     /// The column, for per-column metrics.
     pub feature: Option<String>,
+    /// The signal, for the metrics of signals beside `data_drift` and for [`SIGNAL_FAILED`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    /// The metric's threshold, when it has one (signal metrics).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 /// The values of a result that are sent as metrics: dataset-level ones, then every column's, in
-/// the result's order. Undefined values (NaN, written `null` in the result) cannot be sent and are
-/// counted instead.
+/// the result's order, then, for a detector that watches more than `data_drift`, per signal:
+/// [`SIGNAL_FAILED`] and (except for `data_drift`, whose metrics are the ones above) each of its
+/// metrics as `{signal}.{metric}` (`data_quality.null_value_rate`), so that no signal's values
+/// mix with the input-drift metrics of the same name. Undefined values (NaN, written `null` in
+/// the result) cannot be sent and are counted instead.
 pub fn metric_points(result: &RunResult) -> (Vec<MetricPoint>, usize) {
     let mut points = Vec::new();
     let mut undefined = 0;
@@ -239,6 +266,8 @@ pub fn metric_points(result: &RunResult) -> (Vec<MetricPoint>, usize) {
                 name: m.name.clone(),
                 value: m.value,
                 feature: None,
+                signal: None,
+                threshold: None,
             });
         } else {
             undefined += 1;
@@ -252,10 +281,42 @@ pub fn metric_points(result: &RunResult) -> (Vec<MetricPoint>, usize) {
                         name: m.name.clone(),
                         value: m.value,
                         feature: Some(feature.clone()),
+                        signal: None,
+                        threshold: None,
                     });
                 } else {
                     undefined += 1;
                 }
+            }
+        }
+    }
+    for s in &result.signals {
+        points.push(MetricPoint {
+            name: SIGNAL_FAILED.to_string(),
+            value: if s.passed { 0.0 } else { 1.0 },
+            feature: None,
+            signal: Some(s.name.clone()),
+            threshold: None,
+        });
+        if s.name == DATA_DRIFT {
+            continue;
+        }
+        let dataset = s.metrics.iter().map(|m| (None, m));
+        let features = s
+            .features
+            .iter()
+            .flat_map(|f| f.metrics.iter().map(move |m| (Some(&f.name), m)));
+        for (feature, m) in dataset.chain(features) {
+            if m.value.is_finite() {
+                points.push(MetricPoint {
+                    name: format!("{}.{}", s.name, m.name),
+                    value: m.value,
+                    feature: feature.cloned(),
+                    signal: Some(s.name.clone()),
+                    threshold: m.threshold,
+                });
+            } else {
+                undefined += 1;
             }
         }
     }
@@ -314,11 +375,13 @@ impl Dimensions {
 /// What one channel did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ChannelReport {
-    /// `appinsights`, `file`, `log`, `email` or `webhook`.
+    /// `appinsights`, `file`, `log`, `email`, `webhook` or `eventgrid`.
     pub channel: &'static str,
-    /// Where: ingestion URL, file path, SMTP server, webhook host (never a webhook's secret path).
+    /// Where: ingestion URL, file path, SMTP server, webhook or topic host (never a webhook's
+    /// secret path).
     pub destination: String,
-    /// Items to deliver: metric and event envelopes, lines, recipients, or 1 for a webhook.
+    /// Items to deliver: metric and event envelopes, lines, recipients, or 1 for a webhook or an
+    /// Event Grid event.
     pub items: usize,
     /// Items accepted by the other side.
     pub delivered: usize,
@@ -363,7 +426,7 @@ pub struct PublishReport {
     pub undefined_values: usize,
     /// Metric channels: Application Insights and/or the file.
     pub metrics: Vec<ChannelReport>,
-    /// Alert channels: log, email, webhook (only those that apply to this detector).
+    /// Alert channels: log, email, webhook, Event Grid (only those that apply to this detector).
     pub alerts: Vec<ChannelReport>,
     /// Wall time of the whole publish.
     pub duration_ms: u64,
@@ -439,6 +502,16 @@ pub async fn publish(
             );
             if let Some(u) = &a.report_url {
                 event_props.insert("report_url".to_string(), u.clone());
+            }
+            if !result.signals.is_empty() {
+                event_props.insert(
+                    "failed_signals".to_string(),
+                    a.failing_signals
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
             }
             let measurements = BTreeMap::from([
                 (names::DATADRIFT_COEFFICIENT.to_string(), a.coefficient),
@@ -532,7 +605,57 @@ pub async fn publish(
         Some(report)
     };
 
+    let grid = async {
+        let a = alert.as_ref()?;
+        let topic = match &detector.alert.event_grid {
+            Some(g) => g.topic_endpoint.trim(),
+            None => config.event_grid.default_topic.as_deref()?,
+        };
+        let mut report = ChannelReport::new("eventgrid", webhook::redact(topic), 1);
+        match Url::parse(topic) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                if let Err(reason) = egress::check_target(&u, config.webhook_allow_private).await {
+                    tracing::error!(message = "Event Grid topic refused.", detector = %detector.name, %reason);
+                    report.dropped = 1;
+                    report.errors.push(reason);
+                    return Some(report);
+                }
+                let deadline = retry::Deadline::after(policy.total);
+                let event = eventgrid::event(result, a);
+                eventgrid::send(
+                    &config.webhook_http,
+                    &config.http,
+                    &config.event_grid,
+                    topic,
+                    &event,
+                    &policy,
+                    &deadline,
+                    &mut report,
+                )
+                .await;
+            }
+            _ => {
+                tracing::error!(message = "Event Grid topic is not an http(s) URL; not sent.", detector = %detector.name);
+                report.dropped = 1;
+                report
+                    .errors
+                    .push("the Event Grid topic endpoint is not an http(s) URL".to_string());
+            }
+        }
+        Some(report)
+    };
+
     let log = alert.as_ref().map(|a| {
+        if !result.signals.is_empty() {
+            tracing::warn!(
+                message = "Signals failed.",
+                detector = %result.detector,
+                service = %result.service_name,
+                scoring_date = %result.datetime,
+                failed_signals = %a.failing_signals.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(","),
+                report = a.report_url.as_deref().unwrap_or(""),
+            );
+        } else {
         tracing::warn!(
             message = "Drift detected.",
             detector = %result.detector,
@@ -543,6 +666,7 @@ pub async fn publish(
             top_features = %a.top_features.iter().map(|(f, s)| format!("{f}={s:.3}")).collect::<Vec<_>>().join(","),
             report = a.report_url.as_deref().unwrap_or(""),
         );
+        }
         tracing::warn!("{}\n{}", a.subject, a.text);
         let mut r = ChannelReport::new("log", "tracing", 1);
         r.attempts = 1;
@@ -550,12 +674,17 @@ pub async fn publish(
         r
     });
 
-    let (ai, file, mail, hook) = tokio::join!(app_insights, file, mail, hook);
+    let (ai, file, mail, hook, grid) = tokio::join!(app_insights, file, mail, hook, grid);
     let report = PublishReport {
         alerted: alert.is_some(),
         undefined_values,
         metrics: ai.into_iter().chain(file).collect(),
-        alerts: log.into_iter().chain(mail).chain(hook).collect(),
+        alerts: log
+            .into_iter()
+            .chain(mail)
+            .chain(hook)
+            .chain(grid)
+            .collect(),
         duration_ms: started.elapsed().as_millis() as u64,
     };
     if report.fully_delivered() {
