@@ -236,3 +236,33 @@ def test_blob_store(azurite, monkeypatch, workdir):
     assert run["status"] == "failed" and "training/train.csv" in run["error"]
     d.delete()
     assert DataDriftDetector.list("az://drift") == []
+
+
+def test_signal_settings_are_stored_checked_and_scored(store):
+    """A detector that adds data quality and a rolling reference keeps the settings, rejects bad
+    ones naming the field, and its runs carry every signal beside the v1 keys."""
+    d = create(store, name="with-signals", data_quality={"feature_thresholds": {"income": {"null_value_rate": 0.05}}},
+               alert_config=AlertConfiguration(["ml-team@example.com"],
+                                               event_grid_topic="https://t.westeurope-1.eventgrid.azure.net/api/events"))
+    assert d.signals == ["data_drift", "data_quality"]
+    assert d.data_quality == {"feature_thresholds": {"income": {"null_value_rate": 0.05}}}
+    assert d.alert_config.event_grid_topic.startswith("https://t.")
+    assert DataDriftDetector.get_by_name(store, "with-signals") == d
+    with pytest.raises(driftscan.errors.DetectorError):
+        create(store, name="bad-window", reference_window={"lookback_window_size": "P1M"})
+
+    d.run(DAYS[5])
+    results, metrics = d.get_output(DAYS[5], DAYS[5])
+    verdict = results[0]["result"][0]
+    assert [s["name"] for s in verdict["signals"]] == ["data_drift", "data_quality"]
+    doc = metrics[0]["metrics"][0]
+    assert doc["dataset_metrics"][0]["name"] == "datadrift_coefficient", "v1 keys stay"
+    quality = next(s for s in doc["signals"] if s["name"] == "data_quality")
+    assert quality["features"], "every feature is checked"
+
+    d.update(data_quality=None)
+    assert d.signals == ["data_drift"]
+    plain = create(store, name="plain")
+    plain.run(DAYS[5])
+    _, metrics = plain.get_output(DAYS[5], DAYS[5])
+    assert "signals" not in metrics[0]["metrics"][0], "a data-drift detector's document is unchanged"

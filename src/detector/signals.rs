@@ -67,6 +67,13 @@ pub struct MetricThresholds {
     pub categorical: BTreeMap<String, f64>,
 }
 
+impl MetricThresholds {
+    /// Whether no threshold is set (every metric takes its default).
+    pub fn is_empty(&self) -> bool {
+        self.numerical.is_empty() && self.categorical.is_empty()
+    }
+}
+
 /// Prediction drift: the model's outputs compared with reference outputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -85,7 +92,7 @@ pub struct PredictionDriftConfig {
     pub reference: Option<String>,
     /// Thresholds by kind; absent kinds take Azure ML's defaults (normalised Wasserstein 0.1,
     /// Jensen-Shannon 0.1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "MetricThresholds::is_empty")]
     pub metric_thresholds: MetricThresholds,
     /// Per-column thresholds, in place of `metric_thresholds` for the metrics named.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -101,7 +108,7 @@ pub struct DataQualityConfig {
     pub features: Option<Vec<String>>,
     /// Thresholds by kind; a rate above its threshold fails the signal. Absent metrics take
     /// Azure ML's default of 0.0 (any null, type error or out-of-bounds value fails).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "MetricThresholds::is_empty")]
     pub metric_thresholds: MetricThresholds,
     /// Per-feature thresholds, in place of `metric_thresholds` for the metrics named.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
