@@ -385,6 +385,19 @@ fn validate(envelope: &Value) -> Result<(), String> {
             if m["kind"] != "Aggregation" && m["kind"] != "Measurement" {
                 return Err(format!("{mname}: kind {}", m["kind"]));
             }
+            if let Some(signal) = props.get("signal").and_then(Value::as_str) {
+                // A signal's metric: `signal_failed` (0 or 1, no feature) or `{signal}.{metric}`.
+                if mname == "signal_failed" {
+                    if !(value == 0.0 || value == 1.0) || props.contains_key("feature") {
+                        return Err(format!("signal_failed of {signal}: {value}, {props:?}"));
+                    }
+                } else if !mname.starts_with(&format!("{signal}.")) {
+                    return Err(format!(
+                        "{mname} does not start with its signal `{signal}.`"
+                    ));
+                }
+                return Ok(());
+            }
             let per_column = !DATASET_METRICS.contains(&mname.as_str());
             if per_column != props.contains_key("feature") {
                 return Err(format!(
@@ -1293,4 +1306,447 @@ async fn a_transient_smtp_refusal_is_retried() {
     let e = report.channel("email").unwrap();
     assert_eq!((e.delivered, e.retried, e.attempts), (1, 1, 2));
     assert!(e.errors[0].contains("451"), "{:?}", e.errors);
+}
+
+// ---------------------------------------------------------------- signals and Event Grid
+
+/// `result` with a passing `data_drift` signal (unless the run drifted) and a failing
+/// `data_quality` signal: `income` has a null rate of 0.25 (25 of 100 rows) over a threshold of
+/// 0, `age` passes.
+fn with_signals(mut r: RunResult) -> RunResult {
+    let summary = json!({"source": "baseline.csv", "files": 1, "rows": 100});
+    let drifted = r.has_drift;
+    r.signals = serde_json::from_value(json!([
+        {"name": "data_drift", "passed": !drifted, "reference": summary, "production": summary,
+         "metrics": [{"name": "datadrift_coefficient", "value": r.coefficient(),
+                      "threshold": 0.2, "passed": !drifted}],
+         "features": []},
+        {"name": "data_quality", "passed": false, "reference": summary, "production": summary,
+         "features": [
+            {"name": "income", "kind": "numeric", "passed": false, "metrics": [
+                {"name": "null_value_rate", "value": 0.25, "count": 25, "rows": 100,
+                 "threshold": 0.0, "passed": false},
+                {"name": "out_of_bounds_rate", "value": 0.0, "count": 0, "rows": 100,
+                 "threshold": 0.0, "passed": true}]},
+            {"name": "age", "kind": "numeric", "passed": true, "metrics": [
+                {"name": "null_value_rate", "value": 0.0, "count": 0, "rows": 100,
+                 "threshold": 0.0, "passed": true}]}]}
+    ]))
+    .expect("fixture signals");
+    r
+}
+
+fn grid_detector(topic: &str) -> Detector {
+    serde_json::from_value(json!({
+        "name": "credit", "model_name": "credit-model", "model_version": 2,
+        "services": ["credit-svc"], "baseline": "baseline.csv",
+        "alert": {"event_grid": {"topic_endpoint": topic}}
+    }))
+    .expect("fixture detector")
+}
+
+fn grid_config(extra: &[(&str, String)]) -> SinkConfig {
+    let mut vars = vec![
+        ("DRIFTSCAN_METRICS_FILE", "off".to_string()),
+        ("DRIFTSCAN_EVENTGRID_KEY", "topic-key-123".to_string()),
+        (
+            "DRIFTSCAN_REPORT_BASE_URL",
+            "https://drift.example.net".to_string(),
+        ),
+    ];
+    vars.extend(extra.iter().cloned());
+    config(&vars)
+}
+
+/// The one CloudEvent of an Event Grid request, after checking the batch form and the fields
+/// CloudEvents 1.0 requires.
+fn cloud_event(r: &Request) -> Value {
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path(), "/api/events");
+    assert_eq!(
+        r.headers.get("content-type").map(String::as_str),
+        Some("application/cloudevents-batch+json; charset=utf-8")
+    );
+    let batch = r.json();
+    let events = batch.as_array().expect("a JSON array of events");
+    assert_eq!(events.len(), 1, "{batch:#}");
+    let e = events[0].clone();
+    assert_eq!(e["specversion"], "1.0");
+    for field in ["id", "source", "type", "subject", "time"] {
+        assert!(
+            e[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {e:#}"
+        );
+    }
+    chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).expect("time is RFC 3339");
+    assert_eq!(e["datacontenttype"], "application/json");
+    assert!(e["data"].is_object());
+    e
+}
+
+#[tokio::test]
+async fn event_grid_gets_one_cloudevent_with_the_topic_key() {
+    let topic = Receiver::start(|_, _| Reply::new(200, "")).await;
+    let cfg = grid_config(&[]);
+    let det = grid_detector(&format!("{}/api/events", topic.url));
+    let report = publish(&drifted(), &det, &cfg).await;
+    // The same run published again (a retry of the whole delivery) keeps its id.
+    publish(&drifted(), &det, &cfg).await;
+
+    let reqs = topic.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].headers.get("aeg-sas-key").map(String::as_str),
+        Some("topic-key-123")
+    );
+    assert!(!reqs[0].headers.contains_key("authorization"));
+    let e = cloud_event(&reqs[0]);
+    assert_eq!(e["id"], cloud_event(&reqs[1])["id"], "stable per run");
+    assert_eq!(e["type"], "Driftscan.DatasetDriftDetected");
+    assert_eq!(
+        e["source"],
+        "/driftscan/detectors/credit/services/credit-svc"
+    );
+    assert_eq!(
+        e["subject"],
+        "detectors/credit/services/credit-svc/runs/2026-11-24"
+    );
+    assert_eq!(e["time"], "2026-11-25T02:00:00Z");
+    let d = &e["data"];
+    assert_eq!(d["detector"], "credit");
+    assert_eq!(d["service"], "credit-svc");
+    assert_eq!(d["model_name"], "credit-model");
+    assert_eq!(d["model_version"], 2);
+    assert_eq!(d["scoring_date"], "2026-11-24");
+    assert_eq!(d["run_type"], "Scheduler");
+    assert_eq!(d["datadrift_coefficient"], 0.43);
+    assert_eq!(d["failed_signals"], json!(["data_drift"]));
+    assert_eq!(d["signals"][0]["name"], "data_drift");
+    assert_eq!(
+        d["signals"][0]["metrics"][0],
+        json!({"name": "datadrift_coefficient", "value": 0.43, "threshold": 0.2, "passed": false})
+    );
+    assert_eq!(
+        d["report_url"],
+        "https://drift.example.net/api/detectors/credit/report?start=2026-10-26&end=2026-11-24"
+    );
+    let g = report.channel("eventgrid").unwrap();
+    assert_eq!(
+        (g.items, g.delivered, g.retried, g.dropped, g.attempts),
+        (1, 1, 0, 0, 1)
+    );
+    assert!(report.fully_delivered());
+}
+
+#[tokio::test]
+async fn event_grid_without_a_key_uses_a_managed_identity_token() {
+    let topic = Receiver::start(|_, r| {
+        if r.path() == "/msi/token" {
+            Reply::new(
+                200,
+                json!({"access_token": "grid-tok", "expires_on": "4102444800",
+                       "resource": "https://eventgrid.azure.net", "token_type": "Bearer"})
+                .to_string(),
+            )
+        } else {
+            Reply::new(200, "")
+        }
+    })
+    .await;
+    let cfg = config(&[
+        ("DRIFTSCAN_METRICS_FILE", "off".into()),
+        ("IDENTITY_ENDPOINT", format!("{}/msi/token", topic.url)),
+        ("IDENTITY_HEADER", "secret-header".into()),
+        ("DRIFTSCAN_EVENTGRID_CLIENT_ID", "client-1".into()),
+    ]);
+    let report = publish(
+        &drifted(),
+        &grid_detector(&format!("{}/api/events", topic.url)),
+        &cfg,
+    )
+    .await;
+    let reqs = topic.requests();
+    let token = reqs
+        .iter()
+        .find(|r| r.path() == "/msi/token")
+        .expect("token request");
+    assert!(
+        token
+            .target
+            .contains("resource=https%3A%2F%2Feventgrid.azure.net"),
+        "{}",
+        token.target
+    );
+    assert!(
+        token.target.contains("client_id=client-1"),
+        "{}",
+        token.target
+    );
+    assert_eq!(
+        token.headers.get("x-identity-header").map(String::as_str),
+        Some("secret-header")
+    );
+    let post = reqs
+        .iter()
+        .find(|r| r.path() == "/api/events")
+        .expect("event");
+    assert_eq!(
+        post.headers.get("authorization").map(String::as_str),
+        Some("Bearer grid-tok")
+    );
+    assert!(!post.headers.contains_key("aeg-sas-key"));
+    cloud_event(post);
+    assert_eq!(report.channel("eventgrid").unwrap().delivered, 1);
+
+    // Neither a key nor an identity: nothing is sent, and the report says why.
+    let cfg = config(&[("DRIFTSCAN_METRICS_FILE", "off".into())]);
+    let quiet = Receiver::start(|_, _| Reply::new(200, "")).await;
+    let report = publish(
+        &drifted(),
+        &grid_detector(&format!("{}/api/events", quiet.url)),
+        &cfg,
+    )
+    .await;
+    assert!(quiet.requests().is_empty());
+    let g = report.channel("eventgrid").unwrap();
+    assert_eq!((g.delivered, g.dropped), (0, 1));
+    assert!(
+        g.errors[0].contains("DRIFTSCAN_EVENTGRID_KEY"),
+        "{:?}",
+        g.errors
+    );
+}
+
+#[tokio::test]
+async fn event_grid_retries_500_and_429_after_retry_after_then_delivers() {
+    let topic = Receiver::start(|n, _| match n {
+        0 => Reply::new(500, "internal"),
+        1 => Reply::new(429, "throttled").header("Retry-After", "1"),
+        _ => Reply::new(200, ""),
+    })
+    .await;
+    let report = publish(
+        &drifted(),
+        &grid_detector(&format!("{}/api/events", topic.url)),
+        &grid_config(&[]),
+    )
+    .await;
+    let reqs = topic.requests();
+    assert_eq!(reqs.len(), 3, "{report:?}");
+    let ids: BTreeSet<String> = reqs
+        .iter()
+        .map(|r| cloud_event(r)["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "a resend is the same event");
+    // The backoff here is at most 200 ms: a wait of a second is the server's Retry-After.
+    assert!(
+        reqs[2].at.duration_since(reqs[1].at) >= Duration::from_millis(950),
+        "Retry-After not honoured: {:?}",
+        reqs[2].at.duration_since(reqs[1].at)
+    );
+    let g = report.channel("eventgrid").unwrap();
+    assert_eq!(
+        (g.delivered, g.retried, g.dropped, g.attempts),
+        (1, 2, 0, 3)
+    );
+    assert!(
+        g.errors[0].contains("500") && g.errors[1].contains("429"),
+        "{:?}",
+        g.errors
+    );
+}
+
+#[tokio::test]
+async fn event_grid_rejection_400_is_not_retried_and_says_why() {
+    let topic = Receiver::start(|_, _| {
+        Reply::new(
+            400,
+            r#"{"error":{"code":"BadRequest","message":"Unsupported schema"}}"#,
+        )
+    })
+    .await;
+    let report = publish(
+        &drifted(),
+        &grid_detector(&format!("{}/api/events", topic.url)),
+        &grid_config(&[]),
+    )
+    .await;
+    assert_eq!(topic.requests().len(), 1);
+    let g = report.channel("eventgrid").unwrap();
+    assert_eq!(
+        (g.delivered, g.retried, g.dropped, g.attempts),
+        (0, 0, 1, 1)
+    );
+    assert!(
+        g.errors[0].contains("400") && g.errors[0].contains("Unsupported schema"),
+        "{:?}",
+        g.errors
+    );
+    assert!(!report.fully_delivered());
+}
+
+#[tokio::test]
+async fn no_event_when_nothing_fails_and_topics_follow_the_egress_rule() {
+    let topic = Receiver::start(|_, _| Reply::new(200, "")).await;
+    let url = format!("{}/api/events", topic.url);
+    let report = publish(
+        &result(0.12, false),
+        &grid_detector(&url),
+        &grid_config(&[]),
+    )
+    .await;
+    assert!(report.channel("eventgrid").is_none());
+    // The deployment's topic serves detectors that name none; below the threshold, still nothing.
+    let with_default = grid_config(&[("DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT", url.clone())]);
+    publish(&result(0.12, false), &detector(&[], None), &with_default).await;
+    assert!(topic.requests().is_empty());
+    let report = publish(&drifted(), &detector(&[], None), &with_default).await;
+    assert_eq!(report.channel("eventgrid").unwrap().delivered, 1);
+    assert_eq!(topic.requests().len(), 1);
+
+    // Private addresses only when the operator allows them, as for webhooks.
+    let strict = grid_config(&[("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE", "0".into())]);
+    let report = publish(&drifted(), &grid_detector(&url), &strict).await;
+    let g = report.channel("eventgrid").unwrap();
+    assert_eq!((g.delivered, g.dropped), (0, 1));
+    assert!(
+        g.errors[0].contains("not a public address"),
+        "{:?}",
+        g.errors
+    );
+    assert_eq!(
+        topic.requests().len(),
+        1,
+        "nothing more reached the receiver"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_signal_reaches_event_grid_webhook_and_app_insights_by_name() {
+    let topic = Receiver::start(|_, _| Reply::new(200, "")).await;
+    let hook = Receiver::start(|_, _| Reply::new(200, "1")).await;
+    let ai =
+        Receiver::start(|_, r| Reply::new(200, ok_body(r.json().as_array().map_or(0, Vec::len))))
+            .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = app_insights_config(
+        &ai.url,
+        tmp.path(),
+        &[("DRIFTSCAN_EVENTGRID_KEY", "k".into())],
+    );
+    let det: Detector = serde_json::from_value(json!({
+        "name": "credit", "model_name": "credit-model", "model_version": 2,
+        "services": ["credit-svc"], "baseline": "baseline.csv",
+        "alert": {"webhook": format!("{}/hook", hook.url),
+                  "event_grid": {"topic_endpoint": format!("{}/api/events", topic.url)}}
+    }))
+    .unwrap();
+    // No input drift: the alert is the data-quality signal's alone.
+    let run = with_signals(result(0.12, false));
+    let report = publish(&run, &det, &cfg).await;
+    assert!(report.alerted);
+
+    let e = cloud_event(&topic.requests()[0]);
+    assert_eq!(e["type"], "Driftscan.SignalsFailed");
+    assert_eq!(e["data"]["failed_signals"], json!(["data_quality"]));
+    assert_eq!(
+        e["data"]["signals"][0]["features"],
+        json!([{"name": "income", "kind": "numeric", "metrics": [
+            {"name": "null_value_rate", "value": 0.25, "count": 25, "rows": 100,
+             "threshold": 0.0, "passed": false}]}])
+    );
+    assert_eq!(
+        e["data"]["signals"][0]["failures"],
+        json!(["income: null_value_rate 0.25 > 0"])
+    );
+
+    let body = hook.requests()[0].json();
+    let text = body["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("[driftscan] Signal failed: credit / credit-svc on 2026-11-24: data_quality (1 of 2 features)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Failing signals:\n  data_quality:\n    income: null_value_rate 0.25 > 0\n"),
+        "{text}"
+    );
+
+    let items = envelopes(&ai.tracks()[0]);
+    let k = keys(&items);
+    for expected in [
+        "signal_failed",
+        "data_quality.null_value_rate/income",
+        "data_quality.out_of_bounds_rate/income",
+        "data_quality.null_value_rate/age",
+        "event:DriftDetected",
+    ] {
+        assert!(k.contains(expected), "{expected} not in {k:?}");
+    }
+    let failed: Vec<(String, f64)> = items
+        .iter()
+        .filter(|e| key(e) == "signal_failed")
+        .map(|e| {
+            let b = &e["data"]["baseData"];
+            (
+                b["properties"]["signal"].as_str().unwrap().to_string(),
+                b["metrics"][0]["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            ("data_drift".to_string(), 0.0),
+            ("data_quality".to_string(), 1.0)
+        ]
+    );
+    let rate = items
+        .iter()
+        .find(|e| key(e) == "data_quality.null_value_rate/income")
+        .unwrap();
+    let props = &rate["data"]["baseData"]["properties"];
+    assert_eq!(props["signal"], "data_quality");
+    assert_eq!(props["threshold"], "0");
+    assert_eq!(rate["data"]["baseData"]["metrics"][0]["value"], 0.25);
+    // The v1 metrics are there unchanged, and no data_drift metric is sent twice.
+    assert_eq!(items.len(), METRIC_VALUES + 2 + 3 + 1);
+    let event = items
+        .iter()
+        .find(|e| key(e) == "event:DriftDetected")
+        .unwrap();
+    assert_eq!(
+        event["data"]["baseData"]["properties"]["failed_signals"],
+        "data_quality"
+    );
+    assert!(report.fully_delivered(), "{}", report.summary());
+}
+
+#[tokio::test]
+async fn alert_mail_lists_every_failing_signal_data_drift_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = SmtpSink::start(tmp.path(), 0) else {
+        return;
+    };
+    let cfg = smtp_config(sink.port);
+    let report = publish(
+        &with_signals(drifted()),
+        &detector(&["oncall@example.com"], None),
+        &cfg,
+    )
+    .await;
+    let mail = sink.messages();
+    assert_eq!(mail.len(), 1, "one alert for the run: {report:?}");
+    let body = unquote(&mail[0].0);
+    assert!(
+        body.contains("Subject: [driftscan] Signals failed: credit / credit-svc on 2026-11-24: data_drift (coefficient 0.43 > 0.20), data_quality (1 of 2 features)\n"),
+        "{body}"
+    );
+    for needle in [
+        "Signals failed: data_drift, data_quality.",
+        "Failing signals:\n  data_drift:\n    datadrift_coefficient 0.43 > 0.2\n  data_quality:\n    income: null_value_rate 0.25 > 0\n",
+        "<li><strong>data_quality</strong><ul>\n<li>income: null_value_rate 0.25 &gt; 0</li>",
+        "1. income: 62.0 %",
+    ] {
+        assert!(body.contains(needle), "`{needle}` not in mail:\n{body}");
+    }
 }
