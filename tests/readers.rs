@@ -669,3 +669,27 @@ fn a_column_whose_type_changes_between_files_is_named_with_its_files() {
         info.warnings
     );
 }
+
+/// A boolean feature has the same categories whatever the format: Parquet's and JSON's booleans
+/// and pandas' `True`/`False` in CSV are the categories `true` and `false` alike, so a baseline
+/// in Parquet and a snapshot in CSV do not disagree on every row.
+#[test]
+fn a_boolean_column_has_the_same_categories_in_every_format() {
+    let flags = arrow::array::BooleanArray::from(vec![true, false, true, true]);
+    let batch = RecordBatch::try_from_iter([("flag", Arc::new(flags) as ArrayRef)]).unwrap();
+    let inputs = [
+        mem("flags.parquet", write_parquet(&batch)),
+        mem("flags.csv", "flag\nTrue\nFalse\nTRUE\ntrue\n"),
+        mem(
+            "flags.jsonl",
+            "{\"flag\": true}\n{\"flag\": \"False\"}\n{\"flag\": \"True\"}\n{\"flag\": true}\n",
+        ),
+    ];
+    for input in inputs {
+        let name = input.name();
+        let p = profile::build(&[input], &ProfileOptions::default()).unwrap();
+        let mut categories = p.columns[0].text().expect("a text column").categories();
+        categories.sort();
+        assert_eq!(categories, vec![("false", 1), ("true", 3)], "{name}");
+    }
+}

@@ -21,7 +21,7 @@ use super::read::{
     Started, arrange,
 };
 use super::schema::{ColumnKind, check_width, clean_names, coerce, infer_kinds};
-use super::value::{Parsed, parse_number};
+use super::value::{Parsed, parse_number, text_label};
 
 /// The CSV decoder: fed [`Blocks`] of whole records; the first holds the header.
 pub(crate) struct CsvDecoder;
@@ -358,7 +358,7 @@ fn decode_careful(
                     if field.is_empty() {
                         sb.append_null()
                     } else {
-                        sb.append_value(field)
+                        sb.append_value(text_label(field))
                     }
                 }
             }

@@ -32,7 +32,7 @@ use super::read::{
 use super::schema::{
     AML_REASON, ColumnKind, DatasetSchema, SchemaColumn, check_width, is_aml_bookkeeping,
 };
-use super::value::{Parsed, parse_number};
+use super::value::{Parsed, parse_number, text_label};
 
 /// Strings that stand for the non-finite numbers of a rewritten line (see [`python_numbers`]).
 /// They start with a NUL character, which no real text value does.
@@ -475,7 +475,7 @@ fn build_chunk(plan: &Plan, index: usize, rows: &[Row]) -> Option<Chunk> {
                 B::Text(b) => match v {
                     JVal::Null | JVal::Nested => b.append_null(),
                     JVal::Str(s) if s.is_empty() => b.append_null(),
-                    JVal::Str(s) => b.append_value(s),
+                    JVal::Str(s) => b.append_value(text_label(s)),
                     JVal::Bool(x) => b.append_value(if *x { "true" } else { "false" }),
                     JVal::Num(x, true) if x.abs() < 9.0e15 => {
                         b.append_value(format!("{}", *x as i64))

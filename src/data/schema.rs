@@ -277,10 +277,20 @@ fn to_utf8(array: &ArrayRef) -> Result<StringArray, String> {
     } else {
         arrow::compute::cast(array, &DataType::Utf8).map_err(|e| e.to_string())?
     };
-    cast.as_any()
+    let text = cast
+        .as_any()
         .downcast_ref::<StringArray>()
         .cloned()
-        .ok_or_else(|| "cast to Utf8 failed".to_string())
+        .ok_or_else(|| "cast to Utf8 failed".to_string())?;
+    // Booleans written as text (`True` from pandas) take the one spelling of a boolean category;
+    // the array is rebuilt only when some value needs it.
+    if text.iter().flatten().any(super::value::is_unusual_boolean) {
+        return Ok(text
+            .iter()
+            .map(|v| v.map(super::value::text_label))
+            .collect());
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Lenient reading of one text value as a number, shared by every format so that CSV, JSON and
-//! Parquet string columns agree on what counts as missing, invalid and non-finite.
+//! Lenient reading of one text value as a number, and the one spelling of a boolean category,
+//! shared by every format so that CSV, JSON and Parquet columns agree on what counts as missing,
+//! invalid and non-finite, and on which category a boolean is.
 
 /// What one text value is, seen from a numeric column.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,9 +26,44 @@ pub fn parse_number(s: &str) -> Parsed {
     }
 }
 
+/// A text value as a category: `True`, `TRUE` and the other spellings of a boolean become
+/// `true` or `false`, the spelling of a boolean column in Parquet, Arrow and JSON. pandas writes
+/// booleans to CSV as `True`/`False`; without this, a baseline in Parquet and a snapshot in CSV
+/// would share no category of a boolean feature, and the feature would be all drift and all out
+/// of bounds.
+#[inline]
+pub fn text_label(s: &str) -> &str {
+    match s.len() {
+        4 if s.eq_ignore_ascii_case("true") => "true",
+        5 if s.eq_ignore_ascii_case("false") => "false",
+        _ => s,
+    }
+}
+
+/// Whether [`text_label`] would change `s`.
+#[inline]
+pub fn is_unusual_boolean(s: &str) -> bool {
+    text_label(s) != s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_have_one_spelling_as_categories() {
+        for s in ["True", "TRUE", "true", "tRUE"] {
+            assert_eq!(text_label(s), "true");
+        }
+        for s in ["False", "FALSE", "false"] {
+            assert_eq!(text_label(s), "false");
+        }
+        for s in ["Truth", "yes", "T", "", "falsey"] {
+            assert_eq!(text_label(s), s);
+        }
+        assert!(is_unusual_boolean("True") && !is_unusual_boolean("true"));
+        assert!(!is_unusual_boolean("abc"));
+    }
 
     #[test]
     fn parses_numbers_non_finite_spellings_and_rejects_text() {
