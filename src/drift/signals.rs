@@ -108,7 +108,7 @@ impl SignalMetric {
     /// undefined value never fails).
     pub fn with_threshold(mut self, threshold: f64) -> Self {
         self.threshold = Some(threshold);
-        self.passed = Some(!(self.value > threshold));
+        self.passed = Some(self.value.partial_cmp(&threshold) != Some(std::cmp::Ordering::Greater));
         self
     }
 
@@ -248,7 +248,7 @@ pub fn data_drift(result: &RunResult, alert_on: AlertOn) -> SignalResult {
             metrics: vec![gone],
         });
     }
-    features.sort_by(|a, b| a.passed.cmp(&b.passed));
+    features.sort_by_key(|f| f.passed);
     let mut warnings = Vec::new();
     if !result.schema.missing_features.is_empty() {
         warnings.push(format!(

@@ -148,12 +148,13 @@ fn metric_text(m: &SignalMetric) -> String {
     }
 }
 
+/// One signal's verdicts: service -> date -> (passed, failure lines).
+type Strip<'a> = BTreeMap<&'a str, BTreeMap<NaiveDate, (bool, Vec<String>)>>;
+
 /// The history page's timelines: one strip per signal, a row per service, a cell per scored
 /// date, vermillion where the signal failed, with the failures in the cell's tooltip.
 pub(crate) fn timelines(rs: &[&RunResult], services: &[String]) -> String {
-    // signal -> service -> date -> (passed, failures)
-    let mut by_signal: BTreeMap<&str, BTreeMap<&str, BTreeMap<NaiveDate, (bool, Vec<String>)>>> =
-        BTreeMap::new();
+    let mut by_signal: BTreeMap<&str, Strip> = BTreeMap::new();
     for r in rs.iter().filter(|r| r.run.status == RunStatus::Succeeded) {
         for s in &r.signals {
             by_signal
@@ -186,12 +187,7 @@ pub(crate) fn timelines(rs: &[&RunResult], services: &[String]) -> String {
     out
 }
 
-fn strip(
-    name: &str,
-    rows: &BTreeMap<&str, BTreeMap<NaiveDate, (bool, Vec<String>)>>,
-    services: &[String],
-    dates: &[NaiveDate],
-) -> String {
+fn strip(name: &str, rows: &Strip<'_>, services: &[String], dates: &[NaiveDate]) -> String {
     let (w, left, row_h, top) = (820.0, 150.0, 18.0, 22.0);
     let listed: Vec<&str> = services
         .iter()
