@@ -156,6 +156,7 @@ fn arm_type(tf_type: &str, azapi_type: Option<&str>) -> String {
         "azurerm_storage_account" => "Microsoft.Storage/storageAccounts",
         "azurerm_storage_container" => "Microsoft.Storage/storageAccounts/blobServices/containers",
         "azurerm_role_assignment" => "Microsoft.Authorization/roleAssignments",
+        "azurerm_eventgrid_topic" => "Microsoft.EventGrid/topics",
         "azurerm_monitor_action_group" => "Microsoft.Insights/actionGroups",
         "azurerm_monitor_scheduled_query_rules_alert_v2" => {
             "Microsoft.Insights/scheduledQueryRules"
@@ -175,7 +176,7 @@ fn terraform_parses_in_checkov_with_every_resource() {
         report["results"]["parsing_errors"]
     );
     assert_eq!(
-        report["summary"]["resource_count"], 16,
+        report["summary"]["resource_count"], 18,
         "resources parsed: {:#}",
         report["summary"]
     );
@@ -205,10 +206,10 @@ fn bicep_parses_in_checkov_with_every_resource() {
         "{:#}",
         main["results"]["parsing_errors"]
     );
-    // checkov 3.3.30 counts 15 of main.bicep's 16 declarations (resource names are checked one by
+    // checkov 3.3.30 counts 16 of main.bicep's 18 declarations (resource names are checked one by
     // one in `terraform_and_bicep_declare_the_same_resources`); the count guards against losing some.
     assert_eq!(
-        main["summary"]["resource_count"], 15,
+        main["summary"]["resource_count"], 16,
         "{:#}",
         main["summary"]
     );
@@ -219,7 +220,7 @@ fn bicep_parses_in_checkov_with_every_resource() {
         all["results"]["parsing_errors"]
     );
     assert_eq!(
-        all["summary"]["resource_count"], 20,
+        all["summary"]["resource_count"], 21,
         "main.bicep and modules/container-reader.bicep"
     );
     assert_passes(
@@ -307,8 +308,10 @@ fn terraform_and_bicep_declare_the_same_resources() {
         "ARM resource types and counts differ between infra/terraform and infra/bicep"
     );
     let expected = [
-        // The app's three on storage and one on Application Insights; Spark's writers on the container.
-        ("Microsoft.Authorization/roleAssignments", 5),
+        // The app's three on storage, one on Application Insights and one on the event topic;
+        // Spark's writers on the container.
+        ("Microsoft.Authorization/roleAssignments", 6),
+        ("Microsoft.EventGrid/topics", 1),
         ("Microsoft.Insights/actionGroups", 1),
         ("Microsoft.Insights/components", 1),
         ("Microsoft.Insights/scheduledQueryRules", 1),
@@ -365,12 +368,34 @@ fn the_function_app_runs_the_custom_handler_on_flex_consumption_with_the_promise
         "DRIFTSCAN_STORE",
         "AZURE_STORAGE_ACCOUNT_NAME",
         "DRIFTSCAN_REPORT_BASE_URL",
+        "DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT",
     ] {
         assert!(
             settings.get(key).is_some(),
             "bicep app setting {key} missing"
         );
     }
+    // The alert-event topic is optional (`eventGridTopic`), takes CloudEvents and no keys. checkov's
+    // own checks do not see inside a conditional resource, so its settings are read here.
+    let topic = &find("eventTopic")["config"];
+    assert_eq!(topic["condition"], "eventGridTopic");
+    assert_eq!(
+        topic["config"]["properties"]["inputSchema"],
+        "CloudEventSchemaV1_0"
+    );
+    assert_eq!(topic["config"]["properties"]["disableLocalAuth"], true);
+    let sender = &find("eventSender")["config"];
+    assert_eq!(sender["condition"], "eventGridTopic");
+    assert_eq!(sender["config"]["scope"], "eventTopic");
+    let principal = &sender["config"]["properties"]["principalId"]["operator"]["operands"];
+    assert_eq!(
+        (
+            &principal["operand_1"],
+            &principal["operand_2"]["operator"]["operands"]["operand_2"]
+        ),
+        (&Value::from("functionApp"), &Value::from("principalId")),
+        "the topic's sender role goes to the app's identity: {sender}"
+    );
     let rule = serde_json::to_string(&find("driftAlerts")["config"]).unwrap();
     for needle in [
         "customMetrics",
@@ -427,8 +452,25 @@ fn the_function_app_runs_the_custom_handler_on_flex_consumption_with_the_promise
             "Storage Blob Data Reader",
             // Spark jobs writing the day's profile (docs/spark.md): the driftscan container only.
             "Storage Blob Data Contributor",
-            "Monitoring Metrics Publisher"
+            "Monitoring Metrics Publisher",
+            // Alert events, when the optional topic is created.
+            "EventGrid Data Sender"
         ]
+    );
+    let topic = &find("azurerm_eventgrid_topic", "events")["body"];
+    assert!(
+        topic["count"][0]
+            .as_str()
+            .unwrap()
+            .contains("var.event_grid_topic")
+    );
+    assert_eq!(topic["input_schema"][0], "CloudEventSchemaV1_0");
+    assert_eq!(topic["local_auth_enabled"][0], false);
+    let settings = serde_json::to_string(&find("azapi_resource", "app_settings")["body"]).unwrap();
+    assert!(
+        settings.contains("DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT")
+            && settings.contains("azurerm_eventgrid_topic.events[0].endpoint"),
+        "terraform app settings lack the topic endpoint: {settings}"
     );
     let rule = serde_json::to_string(
         &find("azurerm_monitor_scheduled_query_rules_alert_v2", "drift")["body"],
@@ -456,6 +498,7 @@ fn the_function_app_runs_the_custom_handler_on_flex_consumption_with_the_promise
         "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
         "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
         "3913510d-42f4-4e42-8a64-420c390055eb",
+        "d5a91429-5739-47e2-a06b-3470a27159e7",
     ] {
         assert!(
             text.contains(id),

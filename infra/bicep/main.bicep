@@ -71,6 +71,9 @@ param alertWindowSize string = 'P1D'
 @maxValue(730)
 param logRetentionDays int = 90
 
+@description('Create an Event Grid custom topic (CloudEvents 1.0 input schema) that receives one event per alerting run of every detector without a topic of its own; the app\'s identity is its EventGrid Data Sender. See docs/sinks.md.')
+param eventGridTopic bool = false
+
 @description('Tags put on every resource.')
 param tags object = {}
 
@@ -81,6 +84,7 @@ var ownModelData = empty(modelDataStorageAccountName)
 var roleStorageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var roleStorageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var roleMonitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+var roleEventGridDataSender = 'd5a91429-5739-47e2-a06b-3470a27159e7'
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: '${appName}-law'
@@ -241,6 +245,29 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+// Alert events (docs/sinks.md): a custom topic taking CloudEvents 1.0, keys disabled, so only
+// Entra ID tokens publish; the app's identity may send to it and nothing else may.
+resource eventTopic 'Microsoft.EventGrid/topics@2022-06-15' = if (eventGridTopic) {
+  name: '${appName}-events'
+  location: location
+  tags: tags
+  properties: {
+    inputSchema: 'CloudEventSchemaV1_0'
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource eventSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (eventGridTopic) {
+  name: guid(eventTopic.id, functionApp.id, roleEventGridDataSender)
+  scope: eventTopic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleEventGridDataSender)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // Spark jobs write the day's profile into the store (docs/spark.md): blob data access to the
 // driftscan container only, nothing else of the account.
 resource sparkProfileWriters 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in sparkPrincipalIds: {
@@ -280,12 +307,15 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AZURE_STORAGE_ACCOUNT_NAME: storage.name
     DRIFTSCAN_STORE: 'az://${storeContainer}'
     DRIFTSCAN_REPORT_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
+    // Empty when no topic is created: detectors then send events only to topics they name.
+    DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT: eventGridTopic ? eventTopic.properties.endpoint : ''
   }
   dependsOn: [
     hostStorageOwner
     storeContributor
     metricsPublisher
     modelDataReader
+    eventSender
   ]
 }
 
@@ -370,3 +400,4 @@ output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.bl
 output modelDataContainerUrl string = modelDataReader.outputs.containerUrl
 output appInsightsName string = appInsights.name
 output principalId string = functionApp.identity.principalId
+output eventGridTopicEndpoint string = eventGridTopic ? eventTopic.properties.endpoint : ''

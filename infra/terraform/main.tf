@@ -195,6 +195,27 @@ resource "azurerm_role_assignment" "metrics_publisher" {
   principal_type       = "ServicePrincipal"
 }
 
+# Alert events (docs/sinks.md): a custom topic taking CloudEvents 1.0, keys disabled, so only
+# Entra ID tokens publish; the app's identity may send to it and nothing else may.
+resource "azurerm_eventgrid_topic" "events" {
+  count                         = var.event_grid_topic ? 1 : 0
+  name                          = "${var.app_name}-events"
+  location                      = local.location
+  resource_group_name           = data.azurerm_resource_group.rg.name
+  input_schema                  = "CloudEventSchemaV1_0"
+  local_auth_enabled            = false
+  public_network_access_enabled = true
+  tags                          = var.tags
+}
+
+resource "azurerm_role_assignment" "event_sender" {
+  count                = var.event_grid_topic ? 1 : 0
+  scope                = azurerm_eventgrid_topic.events[0].id
+  role_definition_name = "EventGrid Data Sender"
+  principal_id         = local.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 # Set after the app exists so that the report links can use its host name.
 resource "azapi_resource" "app_settings" {
   type      = "Microsoft.Web/sites/config@2024-04-01"
@@ -210,6 +231,8 @@ resource "azapi_resource" "app_settings" {
       AZURE_STORAGE_ACCOUNT_NAME = azurerm_storage_account.st.name
       DRIFTSCAN_STORE            = "az://${local.store_container}"
       DRIFTSCAN_REPORT_BASE_URL  = "https://${local.host_name}"
+      # Empty when no topic is created: detectors then send events only to topics they name.
+      DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT = var.event_grid_topic ? azurerm_eventgrid_topic.events[0].endpoint : ""
     }
   }
   depends_on = [
@@ -217,5 +240,6 @@ resource "azapi_resource" "app_settings" {
     azurerm_role_assignment.store_contributor,
     azurerm_role_assignment.metrics_publisher,
     azurerm_role_assignment.model_data_reader,
+    azurerm_role_assignment.event_sender,
   ]
 }

@@ -32,3 +32,8 @@ output "principal_id" {
   description = "Object id of the Function App's system-assigned identity."
   value       = local.principal_id
 }
+
+output "event_grid_topic_endpoint" {
+  description = "Endpoint of the Event Grid topic that receives alert events (empty unless event_grid_topic is true)."
+  value       = var.event_grid_topic ? azurerm_eventgrid_topic.events[0].endpoint : ""
+}

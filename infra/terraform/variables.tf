@@ -111,6 +111,12 @@ variable "log_retention_days" {
   default     = 90
 }
 
+variable "event_grid_topic" {
+  description = "Create an Event Grid custom topic (CloudEvents 1.0 input schema) that receives one event per alerting run of every detector without a topic of its own; the app's identity is its EventGrid Data Sender. See docs/sinks.md."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags put on every resource."
   type        = map(string)
