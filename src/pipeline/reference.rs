@@ -38,8 +38,8 @@ use crate::store::{Key, PutCondition, Store, keys};
 
 use super::baseline::{self, Baseline};
 use super::local::declared_kinds;
-use super::locate::{inputs_for, is_profile_key, snapshot_files};
-use super::run::{common_prefix, target_profile, target_profile_against};
+use super::locate::snapshot_files;
+use super::run::{target_profile, target_profile_against};
 use super::{PipelineError, blocking, error_chain};
 
 /// Days read at the same time while a window is assembled (cached profiles decode in parallel,
@@ -392,14 +392,7 @@ async fn day_profile(
     if let Some(p) = cached(store, detector, service, day, &sources, types).await {
         return Ok((day, Some(p)));
     }
-    let prefix = common_prefix(&files);
-    let (profiles, raw): (Vec<Key>, Vec<Key>) = files.into_iter().partition(is_profile_key);
-    let saved = if profiles.is_empty() {
-        None
-    } else {
-        Some(baseline::read_profiles(data, &profiles).await?)
-    };
-    let inputs = inputs_for(data, &raw).await?;
+    let (inputs, saved, prefix) = super::run::snapshot_parts(data, files).await?;
     let pinned = types.to_vec();
     let built = blocking("profiling a day of the reference window", move || {
         target_profile(pinned, inputs, saved, prefix)

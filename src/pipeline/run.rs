@@ -276,14 +276,7 @@ async fn score_service(
         Some(_) => Some(super::reference::production_sources(&data, &files).await?),
         None => None,
     };
-    let prefix = common_prefix(&files);
-    let (profiles, raw): (Vec<Key>, Vec<Key>) = files.into_iter().partition(is_profile_key);
-    let saved = if profiles.is_empty() {
-        None
-    } else {
-        Some(baseline::read_profiles(&data, &profiles).await?)
-    };
-    let inputs = inputs_for(&data, &raw).await?;
+    let (inputs, saved, prefix) = snapshot_parts(&data, files).await?;
     let scan_options = ScanOptions {
         features: detector.feature_list.clone(),
         threshold: detector.drift_threshold,
@@ -500,19 +493,28 @@ async fn output_sources(
             production: None,
         });
     }
+    // Without reference outputs of their own, the outputs are typed like the baseline's.
+    let reference = reference.or_else(|| Some(Arc::clone(&baseline.profile)));
+    Ok(OutputSources {
+        reference,
+        production: Some(snapshot_parts(&data, files).await?),
+    })
+}
+
+/// A snapshot's files ready to profile: its data files as inputs, the saved profiles among them
+/// (a Spark job's) merged into one, and the folder they share, which names the snapshot.
+pub(super) async fn snapshot_parts(
+    data: &Arc<dyn Store>,
+    files: Vec<Key>,
+) -> Result<(Vec<crate::data::Input>, Option<Profile>, String), PipelineError> {
     let prefix = common_prefix(&files);
     let (profiles, raw): (Vec<Key>, Vec<Key>) = files.into_iter().partition(is_profile_key);
     let saved = if profiles.is_empty() {
         None
     } else {
-        Some(baseline::read_profiles(&data, &profiles).await?)
+        Some(baseline::read_profiles(data, &profiles).await?)
     };
-    // Without reference outputs of their own, the outputs are typed like the baseline's.
-    let reference = reference.or_else(|| Some(Arc::clone(&baseline.profile)));
-    Ok(OutputSources {
-        reference,
-        production: Some((inputs_for(&data, &raw).await?, saved, prefix)),
-    })
+    Ok((inputs_for(data, &raw).await?, saved, prefix))
 }
 
 /// Snapshots scored at the same time in this process: one per core, at least two.
@@ -525,7 +527,7 @@ fn scoring_slots() -> &'static tokio::sync::Semaphore {
 }
 
 /// The folder the snapshot files share, for messages.
-pub(super) fn common_prefix(files: &[Key]) -> String {
+fn common_prefix(files: &[Key]) -> String {
     let Some(first) = files.first() else {
         return String::new();
     };
