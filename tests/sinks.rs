@@ -1015,7 +1015,12 @@ fn the_default_metrics_file_is_used_only_without_a_connection_string() {
 
 #[test]
 fn bad_settings_are_rejected_naming_the_variable_and_value() {
-    let rows: [(&str, &str, &str); 6] = [
+    let rows: [(&str, &str, &str); 7] = [
+        (
+            "DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT",
+            "http://topic.westeurope-1.eventgrid.azure.net/api/events",
+            "DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT=`http://topic.westeurope-1.eventgrid.azure.net/api/events` is not usable: is not an https:// URL",
+        ),
         (
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
             "IngestionEndpoint=https://x",

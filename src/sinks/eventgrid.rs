@@ -82,6 +82,8 @@ pub struct EventGridSettings {
     /// Topic of detectors that name none (`DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT`, set by infra/).
     pub default_topic: Option<String>,
     tokens: Arc<TokenCache>,
+    /// Client for the platform's token endpoint (the topic is posted to with the egress client).
+    token_http: reqwest::Client,
 }
 
 impl std::fmt::Debug for EventGridSettings {
@@ -103,14 +105,19 @@ impl Clone for EventGridSettings {
             identity: self.identity.clone(),
             default_topic: self.default_topic.clone(),
             tokens: Arc::clone(&self.tokens),
+            token_http: self.token_http.clone(),
         }
     }
 }
 
 impl EventGridSettings {
     /// Reads `DRIFTSCAN_EVENTGRID_KEY`, `DRIFTSCAN_EVENTGRID_CLIENT_ID`,
-    /// `DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT` and the platform's identity endpoint.
-    pub(crate) fn from_settings(env: &Settings) -> Result<Self, SinkError> {
+    /// `DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT` and the platform's identity endpoint; tokens are
+    /// fetched with `token_http`.
+    pub(crate) fn from_settings(
+        env: &Settings,
+        token_http: reqwest::Client,
+    ) -> Result<Self, SinkError> {
         let default_topic = match env.get("DRIFTSCAN_EVENTGRID_TOPIC_ENDPOINT") {
             None => None,
             Some(v) => {
@@ -126,6 +133,7 @@ impl EventGridSettings {
             identity: IdentityEndpoint::from_lookup(&|k| env.get(k)),
             default_topic,
             tokens: Arc::default(),
+            token_http,
         })
     }
 
@@ -245,11 +253,10 @@ pub fn event(result: &RunResult, alert: &AlertMessage) -> Value {
     })
 }
 
-/// Posts `event` to `topic` with `http` (the client of [`super::egress`]; tokens come through
-/// `token_http`), retrying per the module doc until `deadline`.
+/// Posts `event` to `topic` with `http` (the client of [`super::egress`]), retrying per the module
+/// doc until `deadline`.
 pub(crate) async fn send(
     http: &reqwest::Client,
-    token_http: &reqwest::Client,
     settings: &EventGridSettings,
     topic: &str,
     event: &Value,
@@ -275,10 +282,7 @@ pub(crate) async fn send(
     let mut retry_no = 0u32;
     loop {
         report.attempts += 1;
-        let (reason, retry_after) = match post(
-            http, token_http, settings, topic, &body, policy, deadline,
-        )
-        .await
+        let (reason, retry_after) = match post(http, settings, topic, &body, policy, deadline).await
         {
             Ok((status, _, _)) if (200..300).contains(&status) => {
                 tracing::info!(message = "Event Grid event delivered.", topic, status, auth);
@@ -325,7 +329,6 @@ pub(crate) async fn send(
 /// One POST; `Err` is a retryable failure before an answer (connection, token endpoint).
 async fn post(
     http: &reqwest::Client,
-    token_http: &reqwest::Client,
     settings: &EventGridSettings,
     topic: &str,
     body: &[u8],
@@ -345,7 +348,7 @@ async fn post(
             let token = settings
                 .tokens
                 .token(
-                    token_http,
+                    &settings.token_http,
                     endpoint,
                     EVENTGRID_RESOURCE,
                     settings.client_id.as_deref(),

@@ -212,7 +212,6 @@ impl SinkConfig {
         };
 
         let webhook_allow_private = env.flag("DRIFTSCAN_WEBHOOK_ALLOW_PRIVATE")?;
-        let event_grid = EventGridSettings::from_settings(&env)?;
         let webhook_proxy = env.flag("DRIFTSCAN_WEBHOOK_PROXY")?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("driftscan/", env!("CARGO_PKG_VERSION")))
@@ -220,6 +219,7 @@ impl SinkConfig {
             .map_err(SinkError::Http)?;
         let webhook_http = egress::webhook_client(webhook_allow_private, webhook_proxy)
             .map_err(SinkError::Http)?;
+        let event_grid = EventGridSettings::from_settings(&env, http.clone())?;
         Ok(SinkConfig {
             app_insights,
             metrics_file,
@@ -624,7 +624,6 @@ pub async fn publish(
                 let event = eventgrid::event(result, a);
                 eventgrid::send(
                     &config.webhook_http,
-                    &config.http,
                     &config.event_grid,
                     topic,
                     &event,
