@@ -265,7 +265,7 @@ pub(crate) fn as_version_3(profile: &[u8]) -> Vec<u8> {
 /// Inflated copies of a valid profile: its payload bit-flipped and recompressed (the header
 /// declaring its length, so the damage reaches the field readers), a header declaring more
 /// than the payload, streams inflating 64 MB and 3 GB past the declared length, and a version 3
-/// copy of the 3 GB one (bounded by the 1 GiB limit alone).
+/// copy of the 3 GB one (refused by its version).
 fn inflated_copies(valid: &[u8], rng: &mut SplitMix64) -> Vec<Vec<u8>> {
     let payload = profile_payload(valid);
     let mut copies = Vec::new();
