@@ -11,9 +11,7 @@ import pandas as pd
 import pytest
 
 import driftscan
-from driftscan import spark as ds_spark
 from conftest import DATE
-from test_spark import spark  # noqa: F401  (the module's SparkSession fixture)
 
 ROWS = 40_000
 
@@ -76,14 +74,3 @@ def test_a_clean_production_frame_passes_with_zero_rates() -> None:
     dq = result.data_quality
     assert (dq[["null_value_rate", "data_type_error_rate", "out_of_bounds_rate"]] == 0).all().all()
     assert dq["passed"].all()
-
-
-@pytest.mark.parametrize("partitions", [1, 7])
-def test_merged_spark_partitions_count_exactly(spark: Any, partitions: int) -> None:  # noqa: F811
-    baseline = driftscan.profile(reference())
-    prod = production()
-    # Spark has no mixed column: x crosses as text, as a string column of a Parquet file would.
-    prod["x"] = prod["x"].map(lambda v: None if v is None else str(v))
-    df = spark.createDataFrame(prod).repartition(partitions)
-    target = ds_spark.profile(df, like=baseline)
-    assert_exact(driftscan.scan(baseline, target, date=DATE))

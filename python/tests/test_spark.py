@@ -28,6 +28,7 @@ import driftscan
 from driftscan import spark as ds_spark
 from driftscan import spark_job
 from conftest import DATE, cli_scan_json, comparable, frame, run_cli
+from test_quality import assert_exact, production, reference
 
 MODEL, VERSION, SERVICE = "credit", 3, "credit-svc"
 # March the 5th: the legacy collector's folders are written unpadded (`3`) and padded (`05`).
@@ -345,3 +346,16 @@ def test_locations_follow_the_services_templates():
         ds_spark.profile_location("/store", SERVICE, MODEL, VERSION, DAY, template="p/{yyyy}/{MM}/{dd}/{HH}")
     with pytest.raises(driftscan.DetectorError, match="unknown placeholder"):
         ds_spark.profile_location("/store", SERVICE, MODEL, VERSION, DAY, template="p/{day}/{yyyy}/{MM}/{dd}")
+
+
+# Data quality's exact counts from Spark partitions (the frames of test_quality.py). Here, with
+# the module's SparkSession, since the pandas 3 run leaves Spark out.
+@pytest.mark.parametrize("partitions", [1, 7])
+def test_merged_spark_partitions_count_exactly(spark: Any, partitions: int) -> None:
+    baseline = driftscan.profile(reference())
+    prod = production()
+    # Spark has no mixed column: x crosses as text, as a string column of a Parquet file would.
+    prod["x"] = prod["x"].map(lambda v: None if v is None else str(v))
+    df = spark.createDataFrame(prod).repartition(partitions)
+    target = ds_spark.profile(df, like=baseline)
+    assert_exact(driftscan.scan(baseline, target, date=DATE))
