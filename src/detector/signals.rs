@@ -106,8 +106,9 @@ pub struct DataQualityConfig {
     /// Features checked; absent: the detector's features (every common column).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
-    /// Thresholds by kind; a rate above its threshold fails the signal. Absent metrics take
-    /// Azure ML's default of 0.0 (any null, type error or out-of-bounds value fails).
+    /// Thresholds by kind; a rate above its threshold fails the signal. Absent metrics take the
+    /// reference's own rate: Azure ML's 0.0 wherever the reference was clean
+    /// (`drift::quality::evaluate`).
     #[serde(default, skip_serializing_if = "MetricThresholds::is_empty")]
     pub metric_thresholds: MetricThresholds,
     /// Per-feature thresholds, in place of `metric_thresholds` for the metrics named.
