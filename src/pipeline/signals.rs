@@ -70,9 +70,10 @@ pub fn evaluate_with_outputs(
 }
 
 /// What a one-shot scan (`driftscan scan`, Python's `driftscan.scan`) computes beside input
-/// drift, having no detector to say: data quality on every compared feature, with Azure ML's
-/// default thresholds (the reference's own rates); and prediction drift of the model's output columns `outputs`, when
-/// the scan names any (`--predictions`, `predictions=`), with Azure ML's default thresholds.
+/// drift, having no detector to say: data quality on every compared feature, with the default
+/// thresholds (the reference's own rates, 0.0 where it was clean); and prediction drift of the
+/// model's output columns `outputs`, when the scan names any (`--predictions`, `predictions=`),
+/// with Azure ML's default thresholds.
 pub fn one_shot(outputs: &[String]) -> SignalsConfig {
     SignalsConfig {
         data_quality: Some(DataQualityConfig::default()),
