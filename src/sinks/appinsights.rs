@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::identity::{IdentityEndpoint, MONITOR_RESOURCE, TokenCache, snippet};
-use super::retry::{Deadline, RetryPolicy, parse_retry_after};
+use super::retry::{Deadline, RetryPolicy};
 use super::settings::Settings;
 use super::{ChannelReport, MetricPoint, SinkError, identity};
 
@@ -535,17 +535,11 @@ async fn post(
         .send()
         .await
         .map_err(|e| PostError::Retryable(format!("request failed: {}", error_chain(&e))))?;
-    let status = response.status().as_u16();
-    if matches!(status, 401 | 403) {
+    let answer = super::retry::read_answer(response).await;
+    if matches!(answer.0, 401 | 403) {
         cfg.tokens.clear();
     }
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let body = response.bytes().await.unwrap_or_default();
-    Ok((status, retry_after, body))
+    Ok(answer)
 }
 
 pub(crate) use crate::base::text::error_chain;

@@ -43,7 +43,6 @@
 //! reason is logged and recorded in the channel's report.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
@@ -52,7 +51,7 @@ use url::Url;
 use super::alert::AlertMessage;
 use super::appinsights::error_chain;
 use super::identity::{IdentityEndpoint, TokenCache, snippet};
-use super::retry::{Deadline, RetryPolicy, parse_retry_after};
+use super::retry::{Deadline, RetryPolicy};
 use super::settings::Settings;
 use super::{ChannelReport, SinkError};
 use crate::detector::signals::DATA_DRIFT;
@@ -364,14 +363,7 @@ async fn post(
         .send()
         .await
         .map_err(|e| format!("topic {topic} failed: {}", error_chain(&e)))?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let body = response.bytes().await.unwrap_or_default();
-    Ok((status, retry_after, body))
+    Ok(super::retry::read_answer(response).await)
 }
 
 #[cfg(test)]

@@ -10,6 +10,19 @@ use std::time::{Duration, Instant, SystemTime};
 use rand::Rng;
 use serde::Serialize;
 
+/// What a sink needs of an HTTP answer: its status, how long it asks to be left alone
+/// (`Retry-After`, either form) and its body (empty when it cannot be read).
+pub async fn read_answer(response: reqwest::Response) -> (u16, Option<Duration>, bytes::Bytes) {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let body = response.bytes().await.unwrap_or_default();
+    (status, retry_after, body)
+}
+
 /// How hard a sink tries before it gives up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RetryPolicy {

@@ -7,13 +7,11 @@
 //! within the channel's deadline (honouring `Retry-After`); other 4xx mean the URL or payload is
 //! wrong and are not.
 
-use std::time::SystemTime;
-
 use super::ChannelReport;
 use super::alert::AlertMessage;
 use super::appinsights::error_chain;
 use super::identity::snippet;
-use super::retry::{Deadline, RetryPolicy, parse_retry_after};
+use super::retry::{Deadline, RetryPolicy};
 
 /// Attempts at one webhook at most: a receiver that keeps failing is not worth more, and a run's
 /// alerts must finish well within a Functions invocation.
@@ -50,13 +48,7 @@ pub(crate) async fn send(
                 return;
             }
             Ok(r) => {
-                let status = r.status().as_u16();
-                let retry_after = r
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                let body = r.bytes().await.unwrap_or_default();
+                let (status, retry_after, body) = super::retry::read_answer(r).await;
                 let reason = format!("webhook {shown} answered {status}: {}", snippet(&body));
                 if !(status == 408 || status == 429 || status >= 500) {
                     tracing::error!(message = "Alert webhook rejected; not retried.", %reason);
