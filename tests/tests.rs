@@ -16,6 +16,8 @@ mod engine;
 /// Fuzz corpus and mutated fixtures through the binary, under a memory limit and a timeout.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod fuzz;
+/// Model performance: realized metrics against scikit-learn, estimates' bands over seeds.
+mod performance;
 /// Prediction drift: Chebyshev distance against scipy, false-alarm rate and power over seeds.
 mod prediction;
 /// Profiles the same bytes however the data was split: partition invariance, merges, drivers.

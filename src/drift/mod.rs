@@ -8,6 +8,7 @@ pub mod classifier;
 pub mod diff;
 pub mod distributions;
 pub mod metrics;
+pub mod performance;
 pub mod prediction;
 pub mod quality;
 pub mod result;
