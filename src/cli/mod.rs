@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod diff;
 pub mod infra;
+pub mod performance;
 pub mod profile;
 pub mod report;
 pub mod scan;
@@ -67,6 +68,9 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// The whole flow on generated data: training set, a week of snapshots, scan, report.
     Demo(demo::DemoArgs),
+    /// A model's performance against its labelled reference: realized from labels, estimated
+    /// without them.
+    Performance(performance::PerformanceArgs),
     /// Write a detector's stored history as one self-contained HTML page.
     Report(report::ReportArgs),
     /// Run the REST API and Azure Functions custom handler.
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     init_logging();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Performance(args) => performance::run(args),
         Command::Profile(args) => profile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Demo(args) => demo::run(args),

@@ -432,10 +432,10 @@ pub fn profile_dataset(
 }
 
 /// A store and a key in it.
-type StoreKey = (Arc<dyn store::Store>, Key);
+pub(super) type StoreKey = (Arc<dyn store::Store>, Key);
 
 /// `az://container/prefix` as a store and a key; `None` for local paths.
-fn store_location(spec: &str) -> Result<Option<StoreKey>, PipelineError> {
+pub(super) fn store_location(spec: &str) -> Result<Option<StoreKey>, PipelineError> {
     let Some((container, key)) = crate::base::text::split_az(spec) else {
         return Ok(None);
     };
@@ -445,7 +445,7 @@ fn store_location(spec: &str) -> Result<Option<StoreKey>, PipelineError> {
 }
 
 /// Runs async store work from the synchronous command line.
-fn with_runtime<T, F, Fut>(work: F) -> Result<T, PipelineError>
+pub(super) fn with_runtime<T, F, Fut>(work: F) -> Result<T, PipelineError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = T>,

@@ -23,6 +23,7 @@ pub mod detectors;
 pub mod history;
 pub mod local;
 pub mod locate;
+pub mod performance;
 pub mod publish;
 pub mod reference;
 pub mod run;
@@ -103,6 +104,10 @@ pub enum PipelineError {
     /// A declared column type that a saved baseline profile cannot honour, or that does not parse.
     #[error("{0}")]
     DeclaredType(String),
+    /// Performance could not be measured: a column missing, classes that do not fit the
+    /// problem, a reference without labels.
+    #[error("{0}")]
+    Performance(String),
     /// The engine panicked; the message is kept so the failure is explainable.
     #[error("internal error while {0}")]
     Panicked(String),
@@ -147,5 +152,11 @@ pub(crate) async fn blocking<T: Send + 'static>(
             };
             Err(PipelineError::Panicked(format!("{what}: {msg}")))
         }
+    }
+}
+
+impl From<crate::drift::performance::PerformanceError> for PipelineError {
+    fn from(e: crate::drift::performance::PerformanceError) -> Self {
+        PipelineError::Performance(e.to_string())
     }
 }

@@ -35,9 +35,12 @@ mod escape;
 mod format;
 mod history;
 mod page;
+mod performance;
 mod sections;
 mod signals;
 mod svg;
+
+pub use performance::render_performance;
 pub mod verdict;
 
 use std::fmt::Write;

@@ -1,0 +1,576 @@
+//! Model performance from data: reads the model's outputs, the truth and (for regression
+//! estimates) the inputs from a reference and a target however they are handed over, joins late
+//! labels by id, cuts the target into windows and hands them to [`crate::drift::performance`].
+//!
+//! Classes are the distinct labels and predictions of both sides, numbers before text and in
+//! numeric order (`0`, `1`, `2`, `10`); a number is spelt as an integer when it is one, so a
+//! label `1` in a CSV and `1.0` in Parquet are one class.
+
+use std::collections::HashMap;
+
+use arrow::array::Array;
+
+use super::PipelineError;
+use super::local::{Dataset, store_location, with_runtime};
+use crate::data::{self, Chunk, ChunkColumn, DatasetInfo, Input, ReadError};
+use crate::drift::performance::{
+    self, NO_LABEL, Outcomes, PerformanceResult, PerformanceSpec, Problem,
+};
+
+/// Which columns hold what, and how to cut windows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PerformanceRequest {
+    /// `binary`, `multiclass` or `regression`.
+    pub problem: Option<Problem>,
+    /// The ground truth column (in the data, or in the labels when they are joined).
+    pub y_true: String,
+    /// The model's prediction: a class, or a number.
+    pub y_pred: String,
+    /// The predicted probabilities: binary one column (the positive class's); multiclass one
+    /// per class, either `class=column` pairs or columns in the classes' order.
+    pub y_pred_proba: Vec<String>,
+    /// The positive class of a binary model (default: the second class in order).
+    pub positive_class: Option<String>,
+    /// Regression estimates' inputs (default: every column that is not an output, the truth
+    /// or the id).
+    pub features: Option<Vec<String>>,
+    /// The id joining labels to rows (`correlationid` in Azure ML's collector).
+    pub id: Option<String>,
+    /// Rows per window of the target (default: the whole target is one window).
+    pub window_rows: Option<usize>,
+    /// Thresholds by metric name.
+    pub thresholds: Vec<(performance::Metric, f64)>,
+    /// Seed of the loss models (regression estimates).
+    pub seed: u64,
+}
+
+/// A column read from a dataset, whatever its type.
+#[derive(Debug, Clone)]
+enum RawColumn {
+    Numbers(Vec<f64>),
+    Text(Vec<Option<String>>),
+}
+
+impl RawColumn {
+    fn len(&self) -> usize {
+        match self {
+            RawColumn::Numbers(v) => v.len(),
+            RawColumn::Text(v) => v.len(),
+        }
+    }
+
+    /// The values as labels: numbers spelt as integers when they are, text as it is (booleans
+    /// in one spelling); missing = `None`.
+    fn labels(&self) -> Vec<Option<String>> {
+        match self {
+            RawColumn::Numbers(v) => v.iter().map(|&x| number_label(x)).collect(),
+            RawColumn::Text(v) => v
+                .iter()
+                .map(|s| s.as_deref().map(|s| data::value::text_label(s).to_string()))
+                .collect(),
+        }
+    }
+
+    /// The values as numbers; text that is not a number is NaN.
+    fn numbers(&self) -> Vec<f64> {
+        match self {
+            RawColumn::Numbers(v) => v.clone(),
+            RawColumn::Text(v) => v
+                .iter()
+                .map(|s| {
+                    s.as_deref()
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect(),
+        }
+    }
+}
+
+fn number_label(x: f64) -> Option<String> {
+    if x.is_nan() {
+        None
+    } else if x.fract() == 0.0 && x.abs() < 9e15 {
+        Some(format!("{}", x as i64))
+    } else {
+        Some(format!("{x}"))
+    }
+}
+
+/// Named columns of one dataset, in row order.
+#[derive(Debug, Default)]
+struct Table {
+    name: String,
+    columns: Vec<(String, RawColumn)>,
+    rows: usize,
+}
+
+impl Table {
+    fn get(&self, name: &str) -> Result<&RawColumn, PipelineError> {
+        self.columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+            .ok_or_else(|| {
+                PipelineError::Performance(format!(
+                    "{} has no column `{name}`; its columns: {}",
+                    self.name,
+                    self.columns
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+    }
+}
+
+/// Reads every column of a dataset (only the outputs, truth and inputs are kept by the caller).
+fn read_table(side: &'static str, dataset: Dataset) -> Result<Table, PipelineError> {
+    let name = match &dataset {
+        Dataset::Location(spec) => spec.clone(),
+        Dataset::Batches { name, .. } => name.clone(),
+        Dataset::Profile(_) => {
+            return Err(PipelineError::Performance(format!(
+                "the {side} is a drift profile: performance needs the rows (outputs and labels), give the data"
+            )));
+        }
+    };
+    let mut parts: Vec<Vec<(String, RawColumn)>> = Vec::new();
+    let process = |chunk: &Chunk| -> Vec<(String, RawColumn)> {
+        chunk
+            .names
+            .iter()
+            .zip(&chunk.columns)
+            .map(|(name, column)| (name.clone(), raw(column)))
+            .collect()
+    };
+    let wrap = |e: ReadError| PipelineError::Profile {
+        side,
+        source_name: name.clone(),
+        source: e.into(),
+    };
+    let info: DatasetInfo = match dataset {
+        Dataset::Location(spec) => match store_location(&spec)? {
+            Some((store, prefix)) => {
+                let spec2 = spec.clone();
+                let inputs: Vec<Input> = with_runtime(|| async move {
+                    super::locate::dataset_inputs(&store, &prefix, &spec2).await
+                })??;
+                data::scan(&inputs, process, |p| parts.push(p)).map_err(wrap)?
+            }
+            None => {
+                let inputs = data::resolve(&spec).map_err(wrap)?;
+                data::scan(&inputs, process, |p| parts.push(p)).map_err(wrap)?
+            }
+        },
+        Dataset::Batches { name, reader } => {
+            data::scan_batches(&name, reader, &data::ReadOptions::default(), process, |p| {
+                parts.push(p)
+            })
+            .map_err(wrap)?
+        }
+        Dataset::Profile(_) => unreachable!("refused above"),
+    };
+    let mut table = Table {
+        name: format!("the {side} `{name}`"),
+        ..Table::default()
+    };
+    for column in info.schema.columns.iter().map(|c| &c.name) {
+        let mut merged: Option<RawColumn> = None;
+        for part in &parts {
+            let Some((_, piece)) = part.iter().find(|(n, _)| n == column) else {
+                continue;
+            };
+            merged = Some(match (merged, piece) {
+                (None, p) => p.clone(),
+                (Some(RawColumn::Numbers(mut a)), RawColumn::Numbers(b)) => {
+                    a.extend_from_slice(b);
+                    RawColumn::Numbers(a)
+                }
+                (Some(a), b) => {
+                    let mut text = as_text(a);
+                    text.extend(as_text(b.clone()));
+                    RawColumn::Text(text)
+                }
+            });
+        }
+        if let Some(m) = merged {
+            table.rows = m.len();
+            table.columns.push((column.clone(), m));
+        }
+    }
+    Ok(table)
+}
+
+fn raw(column: &ChunkColumn) -> RawColumn {
+    match column {
+        ChunkColumn::Numeric { values, .. } => RawColumn::Numbers(
+            (0..values.len())
+                .map(|i| {
+                    if values.is_null(i) {
+                        f64::NAN
+                    } else {
+                        values.value(i)
+                    }
+                })
+                .collect(),
+        ),
+        ChunkColumn::Text(values) => RawColumn::Text(
+            (0..values.len())
+                .map(|i| (!values.is_null(i)).then(|| values.value(i).to_string()))
+                .collect(),
+        ),
+    }
+}
+
+fn as_text(c: RawColumn) -> Vec<Option<String>> {
+    match c {
+        RawColumn::Text(t) => t,
+        RawColumn::Numbers(v) => v.iter().map(|&x| number_label(x)).collect(),
+    }
+}
+
+/// Orders class names: numbers first, numerically, then text.
+fn sort_classes(classes: &mut [String]) {
+    classes.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        _ => a.cmp(b),
+    });
+}
+
+/// Performance of `target` (in windows) against the labelled `reference`; `labels`, when given,
+/// holds the target's truth by id (late labels).
+pub fn performance(
+    request: &PerformanceRequest,
+    reference: Dataset,
+    target: Dataset,
+    labels: Option<Dataset>,
+) -> Result<PerformanceResult, PipelineError> {
+    let reference = read_table("reference", reference)?;
+    let target = read_table("target", target)?;
+    let labels = labels.map(|l| read_table("labels", l)).transpose()?;
+    let truth_of_target = match &labels {
+        Some(labels) => Some(join_labels(request, &target, labels)?),
+        None => None,
+    };
+    let problem = match request.problem {
+        Some(p) => p,
+        None => guess_problem(request, &reference)?,
+    };
+    let (spec, reference_outcomes, target_outcomes) = match problem {
+        Problem::Regression => {
+            let features = feature_names(request, &reference);
+            let regression =
+                |t: &Table, truth: Option<Vec<f64>>| -> Result<Outcomes, PipelineError> {
+                    let truth = match truth {
+                        Some(truth) => truth,
+                        None => match t.get(&request.y_true) {
+                            Ok(c) => c.numbers(),
+                            Err(_) if t.name.contains("target") => vec![f64::NAN; t.rows],
+                            Err(e) => return Err(e),
+                        },
+                    };
+                    Ok(Outcomes::Regression {
+                        truth,
+                        predicted: t.get(&request.y_pred)?.numbers(),
+                        features: features
+                            .iter()
+                            .map(|f| encode_feature(&reference, t, f))
+                            .collect::<Result<_, _>>()?,
+                    })
+                };
+            let truth = truth_of_target.map(|labels| {
+                labels
+                    .iter()
+                    .map(|l| {
+                        l.as_deref()
+                            .and_then(|s| s.parse().ok())
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect()
+            });
+            let spec = PerformanceSpec {
+                problem,
+                classes: Vec::new(),
+                thresholds: request.thresholds.clone(),
+                seed: request.seed,
+            };
+            (
+                spec,
+                regression(&reference, None)?,
+                regression(&target, truth)?,
+            )
+        }
+        _ => {
+            let ref_truth = reference.get(&request.y_true)?.labels();
+            let target_truth = match truth_of_target {
+                Some(t) => t,
+                None => match target.get(&request.y_true) {
+                    Ok(c) => c.labels(),
+                    Err(_) => vec![None; target.rows],
+                },
+            };
+            let ref_pred = reference.get(&request.y_pred)?.labels();
+            let target_pred = target.get(&request.y_pred)?.labels();
+            let mut classes: Vec<String> = ref_truth
+                .iter()
+                .chain(&target_truth)
+                .chain(&ref_pred)
+                .chain(&target_pred)
+                .flatten()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let proba = proba_columns(request, problem, &mut classes)?;
+            sort_classes(&mut classes);
+            if problem == Problem::Binary {
+                order_binary(request, &mut classes)?;
+            }
+            let position: HashMap<&str, u32> = classes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.as_str(), i as u32))
+                .collect();
+            let positions = |labels: &[Option<String>]| -> Vec<u32> {
+                labels
+                    .iter()
+                    .map(|l| l.as_deref().map_or(NO_LABEL, |l| position[l]))
+                    .collect()
+            };
+            let outcomes = |t: &Table,
+                            truth: &[Option<String>],
+                            pred: &[Option<String>]|
+             -> Result<Outcomes, PipelineError> {
+                let missing = pred.iter().filter(|p| p.is_none()).count();
+                if missing > 0 {
+                    return Err(PipelineError::Performance(format!(
+                        "{} has {missing} rows without a prediction in `{}`",
+                        t.name, request.y_pred
+                    )));
+                }
+                let score_columns: Vec<Vec<f64>> = proba
+                    .iter()
+                    .map(|(_, column)| t.get(column).map(RawColumn::numbers))
+                    .collect::<Result<_, _>>()?;
+                let columns = score_columns.len();
+                let mut scores = Vec::with_capacity(t.rows * columns);
+                for r in 0..t.rows {
+                    scores.extend(score_columns.iter().map(|c| c[r]));
+                }
+                Ok(Outcomes::Classification {
+                    truth: positions(truth),
+                    predicted: positions(pred),
+                    scores,
+                    columns,
+                })
+            };
+            let reference_outcomes = outcomes(&reference, &ref_truth, &ref_pred)?;
+            let target_outcomes = outcomes(&target, &target_truth, &target_pred)?;
+            let spec = PerformanceSpec {
+                problem,
+                classes,
+                thresholds: request.thresholds.clone(),
+                seed: request.seed,
+            };
+            (spec, reference_outcomes, target_outcomes)
+        }
+    };
+    let windows = cut_windows(&target_outcomes, request.window_rows);
+    Ok(performance::evaluate(&spec, &reference_outcomes, &windows)?)
+}
+
+/// Binary without `--problem`: two classes in the reference's truth make it binary, more make
+/// it multiclass; a truth with fractions is regression.
+fn guess_problem(
+    request: &PerformanceRequest,
+    reference: &Table,
+) -> Result<Problem, PipelineError> {
+    let truth = reference.get(&request.y_true)?;
+    let distinct: std::collections::BTreeSet<String> =
+        truth.labels().into_iter().flatten().collect();
+    let fractional = matches!(truth, RawColumn::Numbers(v) if v.iter().any(|x| x.fract() != 0.0));
+    Ok(if fractional || distinct.len() > 20 {
+        Problem::Regression
+    } else if distinct.len() > 2 || request.y_pred_proba.len() > 1 {
+        Problem::Multiclass
+    } else {
+        Problem::Binary
+    })
+}
+
+/// The probability columns as (class, column) pairs; classes named there join the classes.
+fn proba_columns(
+    request: &PerformanceRequest,
+    problem: Problem,
+    classes: &mut Vec<String>,
+) -> Result<Vec<(Option<String>, String)>, PipelineError> {
+    let pairs: Vec<(Option<String>, String)> = request
+        .y_pred_proba
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((class, column)) => (Some(class.trim().to_string()), column.trim().to_string()),
+            None => (None, item.trim().to_string()),
+        })
+        .collect();
+    for class in pairs.iter().filter_map(|p| p.0.clone()) {
+        if !classes.contains(&class) {
+            classes.push(class);
+        }
+    }
+    match problem {
+        Problem::Binary if pairs.len() > 1 => Err(PipelineError::Performance(format!(
+            "a binary model takes one probability column (the positive class's); got {}",
+            pairs.len()
+        ))),
+        Problem::Multiclass if !pairs.is_empty() && pairs.iter().any(|p| p.0.is_some()) => {
+            // Put the columns in the classes' order once the classes are sorted.
+            let mut sorted = classes.clone();
+            sort_classes(&mut sorted);
+            sorted
+                .iter()
+                .map(|class| {
+                    pairs
+                        .iter()
+                        .find(|p| p.0.as_deref() == Some(class))
+                        .map(|p| (Some(class.clone()), p.1.clone()))
+                        .ok_or_else(|| {
+                            PipelineError::Performance(format!(
+                                "no probability column for class `{class}`: name one per class as CLASS=COLUMN"
+                            ))
+                        })
+                })
+                .collect()
+        }
+        Problem::Multiclass if !pairs.is_empty() && pairs.len() != classes.len() => {
+            let mut sorted = classes.clone();
+            sort_classes(&mut sorted);
+            Err(PipelineError::Performance(format!(
+                "{} probability columns for {} classes ({}): give one per class, in that order, or as CLASS=COLUMN",
+                pairs.len(),
+                sorted.len(),
+                sorted.join(", ")
+            )))
+        }
+        _ => Ok(pairs),
+    }
+}
+
+/// Puts the positive class second.
+fn order_binary(
+    request: &PerformanceRequest,
+    classes: &mut Vec<String>,
+) -> Result<(), PipelineError> {
+    if let Some(positive) = &request.positive_class {
+        if !classes.contains(positive) {
+            classes.push(positive.clone());
+        }
+        classes.retain(|c| c != positive);
+        classes.push(positive.clone());
+    }
+    if classes.len() != 2 {
+        return Err(PipelineError::Performance(format!(
+            "binary classification needs 2 classes across labels and predictions; found {}: {}",
+            classes.len(),
+            classes.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The target's truth from the labels, by id; rows without a label get `None`.
+fn join_labels(
+    request: &PerformanceRequest,
+    target: &Table,
+    labels: &Table,
+) -> Result<Vec<Option<String>>, PipelineError> {
+    let id = request.id.as_deref().ok_or_else(|| {
+        PipelineError::Performance(
+            "labels given without the id column that joins them (--id)".into(),
+        )
+    })?;
+    let label_ids = as_text(labels.get(id)?.clone());
+    let label_values = labels.get(&request.y_true)?.labels();
+    let by_id: HashMap<&str, &Option<String>> = label_ids
+        .iter()
+        .zip(&label_values)
+        .filter_map(|(i, v)| i.as_deref().map(|i| (i, v)))
+        .collect();
+    let target_ids = as_text(target.get(id)?.clone());
+    Ok(target_ids
+        .iter()
+        .map(|i| {
+            i.as_deref()
+                .and_then(|i| by_id.get(i))
+                .and_then(|v| (*v).clone())
+        })
+        .collect())
+}
+
+/// The inputs of loss estimation: the named ones, or every column that is not an output, the
+/// truth or the id.
+fn feature_names(request: &PerformanceRequest, reference: &Table) -> Vec<String> {
+    if let Some(f) = &request.features {
+        return f.clone();
+    }
+    reference
+        .columns
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| {
+            *n != request.y_true
+                && *n != request.y_pred
+                && Some(n.as_str()) != request.id.as_deref()
+                && !request.y_pred_proba.contains(n)
+        })
+        .collect()
+}
+
+/// A feature as numbers: numbers as they are, text as the position of its category among the
+/// reference's (unseen = missing).
+fn encode_feature(reference: &Table, table: &Table, name: &str) -> Result<Vec<f64>, PipelineError> {
+    let column = table.get(name)?;
+    match (reference.get(name)?, column) {
+        (RawColumn::Numbers(_), RawColumn::Numbers(v)) => Ok(v.clone()),
+        (reference_column, column) => {
+            let mut categories: Vec<String> = as_text(reference_column.clone())
+                .into_iter()
+                .flatten()
+                .collect();
+            categories.sort();
+            categories.dedup();
+            let code: HashMap<&str, f64> = categories
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.as_str(), i as f64))
+                .collect();
+            Ok(as_text(column.clone())
+                .iter()
+                .map(|v| {
+                    v.as_deref()
+                        .and_then(|v| code.get(v).copied())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect())
+        }
+    }
+}
+
+/// The target as windows of `rows` rows (the last one may be shorter), or whole.
+fn cut_windows(target: &Outcomes, rows: Option<usize>) -> Vec<(String, Outcomes)> {
+    let total = target.rows();
+    let size = rows.filter(|&r| r > 0).unwrap_or(total.max(1));
+    (0..total)
+        .step_by(size)
+        .map(|start| {
+            let end = (start + size).min(total);
+            (
+                format!("rows {start}-{}", end - 1),
+                target.slice(start..end),
+            )
+        })
+        .collect()
+}
