@@ -26,6 +26,8 @@ pub const DATA_DRIFT: &str = "data_drift";
 pub const PREDICTION_DRIFT: &str = "prediction_drift";
 /// Name of the data-quality signal.
 pub const DATA_QUALITY: &str = "data_quality";
+/// Name of the model-performance signal.
+pub const PERFORMANCE: &str = "performance";
 
 /// Azure ML v2's default threshold of `normalized_wasserstein_distance` on numerical columns.
 pub const DEFAULT_NUMERICAL_DRIFT_THRESHOLD: f64 = 0.1;
@@ -44,14 +46,80 @@ pub struct SignalsConfig {
     /// Null, type-error and out-of-bounds rates of the inputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_quality: Option<DataQualityConfig>,
+    /// The model's performance: realized from labels, estimated before they arrive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<PerformanceConfig>,
 }
 
 impl SignalsConfig {
     /// Whether only `data_drift` is watched (the v1 result document, unchanged).
     pub fn is_empty(&self) -> bool {
-        self.prediction_drift.is_none() && self.data_quality.is_none()
+        self.prediction_drift.is_none() && self.data_quality.is_none() && self.performance.is_none()
     }
 }
+
+/// Model performance of each scored day against a labelled reference (Azure ML v2's model
+/// performance signal, plus estimates before the labels arrive).
+///
+/// ```json
+/// {"problem": "binary", "y_true": "repaid", "y_pred": "y_pred", "y_pred_proba": ["y_pred_proba"],
+///  "labels": "labels/{yyyy}/{MM}/{dd}", "id": "correlationid", "label_lookback_days": 7,
+///  "metric_thresholds": {"accuracy": 0.05}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceConfig {
+    /// `binary`, `multiclass` or `regression`; absent: guessed from the reference's truth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The ground-truth column (in the labels when they arrive apart, else in the inputs).
+    pub y_true: String,
+    /// The model's prediction column.
+    pub y_pred: String,
+    /// Predicted probabilities: the positive class's column (binary), one per class or
+    /// `class=column` (multiclass). Needed for ROC AUC and for estimates without labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub y_pred_proba: Vec<String>,
+    /// The positive class of a binary model (default: the second class in order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive_class: Option<String>,
+    /// Where labels arrive apart from the inputs: a snapshot template (like `snapshots`), each
+    /// day's folder holding the labels that arrived that day, joined to rows by `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<String>,
+    /// The column joining labels to rows (`correlationid` in Azure ML's collector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The labelled reference: a dataset location; absent: the detector's baseline, which then
+    /// holds the truth and the outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// How many days labels may arrive late: a scheduled run looks for labels of the days
+    /// before it up to this far back and recomputes those days' performance when new labels
+    /// came (default 7; 0 turns it off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_lookback_days: Option<u32>,
+    /// Thresholds by metric: the drop of a rate (default 0.05), the relative rise of a loss
+    /// (default 0.10).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metric_thresholds: BTreeMap<String, f64>,
+}
+
+/// Default of [`PerformanceConfig::label_lookback_days`].
+pub const DEFAULT_LABEL_LOOKBACK_DAYS: u32 = 7;
+
+/// Metrics a performance threshold may name.
+pub const PERFORMANCE_METRICS: [&str; 9] = [
+    "roc_auc",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+];
 
 /// Thresholds by column kind and metric name, as Azure ML writes them:
 /// `{"numerical": {"normalized_wasserstein_distance": 0.1}, "categorical": {"jensen_shannon_distance": 0.1}}`.
@@ -187,6 +255,44 @@ impl SignalsConfig {
             )?;
             check_feature_thresholds(field, &p.feature_thresholds, &both)?;
         }
+        if let Some(p) = &self.performance {
+            let field = "signals.performance";
+            if let Some(problem) = &p.problem {
+                check_metric(
+                    format!("{field}.problem"),
+                    problem,
+                    &["binary", "multiclass", "regression"],
+                )?;
+            }
+            for (name, value) in [("y_true", &p.y_true), ("y_pred", &p.y_pred)] {
+                if value.trim().is_empty() {
+                    return Err(ConfigError::Signal {
+                        field: format!("{field}.{name}"),
+                        reason: "name the column".into(),
+                    });
+                }
+            }
+            if p.labels.is_some() && p.id.is_none() {
+                return Err(ConfigError::Signal {
+                    field: format!("{field}.id"),
+                    reason: "labels that arrive apart need the id column that joins them to rows"
+                        .into(),
+                });
+            }
+            if let Some(days) = p.label_lookback_days
+                && days > MAX_LABEL_LOOKBACK_DAYS
+            {
+                return Err(ConfigError::Signal {
+                    field: format!("{field}.label_lookback_days"),
+                    reason: format!("at most {MAX_LABEL_LOOKBACK_DAYS} days"),
+                });
+            }
+            for (metric, value) in &p.metric_thresholds {
+                let path = format!("{field}.metric_thresholds.{metric}");
+                check_metric(path.clone(), metric, &PERFORMANCE_METRICS)?;
+                check_value(path, *value)?;
+            }
+        }
         if let Some(q) = &self.data_quality {
             let field = "signals.data_quality";
             if let Some(features) = &q.features {
@@ -305,6 +411,9 @@ pub fn parse_days(text: &str) -> Result<u32, String> {
         .filter(|d| *d <= MAX_WINDOW_DAYS)
         .ok_or_else(|| format!("`{text}` is longer than {MAX_WINDOW_DAYS} days"))
 }
+
+/// Longest label lookback accepted: each scheduled run rereads this many days.
+pub const MAX_LABEL_LOOKBACK_DAYS: u32 = 90;
 
 /// Longest window or offset accepted, in days (ten years).
 pub const MAX_WINDOW_DAYS: u32 = 3660;

@@ -40,6 +40,40 @@ pub struct SignalResult {
     /// Things the user should know about this signal (a column skipped, an approximation).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The performance signal's detail: realized and estimated values with their bands, the
+    /// confusion matrix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<super::performance::WindowPerformance>,
+    /// The performance signal of an earlier day recomputed because labels arrived: when, and
+    /// how many rows had labels before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recomputed: Option<Recomputed>,
+    /// Earlier days whose performance this run recomputed because labels arrived.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub updated_windows: Vec<UpdatedWindow>,
+}
+
+/// When and why a day's performance was recomputed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recomputed {
+    /// When the recomputation ran.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Labelled rows before it.
+    pub labelled_rows_before: u64,
+}
+
+/// An earlier day whose performance a run recomputed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdatedWindow {
+    /// The day.
+    #[serde(with = "super::result::date_format")]
+    pub date: chrono::NaiveDate,
+    /// Labelled rows before.
+    pub labelled_rows_before: u64,
+    /// Labelled rows now.
+    pub labelled_rows: u64,
+    /// Whether the day's performance passes now.
+    pub passed: bool,
 }
 
 /// One feature's metrics in a signal.
@@ -161,6 +195,9 @@ impl SignalResult {
             metrics,
             features,
             warnings,
+            performance: None,
+            recomputed: None,
+            updated_windows: Vec::new(),
         }
     }
 
@@ -264,6 +301,9 @@ pub fn data_drift(result: &RunResult, alert_on: AlertOn) -> SignalResult {
         metrics,
         features,
         warnings,
+        performance: None,
+        recomputed: None,
+        updated_windows: Vec::new(),
     }
 }
 

@@ -56,6 +56,13 @@ pub enum Dataset {
         /// The batches; read once.
         reader: Box<dyn RecordBatchReader + Send>,
     },
+    /// Files already found in a store (a detector's snapshot or baseline).
+    Inputs {
+        /// What they are, for messages.
+        name: String,
+        /// The files.
+        inputs: Vec<Input>,
+    },
 }
 
 impl std::fmt::Debug for Dataset {
@@ -64,6 +71,7 @@ impl std::fmt::Debug for Dataset {
             Dataset::Location(l) => f.debug_tuple("Location").field(l).finish(),
             Dataset::Profile(p) => f.debug_tuple("Profile").field(&p.source).finish(),
             Dataset::Batches { name, .. } => f.debug_struct("Batches").field("name", name).finish(),
+            Dataset::Inputs { name, .. } => f.debug_struct("Inputs").field("name", name).finish(),
         }
     }
 }
@@ -124,6 +132,13 @@ pub fn load_dataset(
         Dataset::Location(spec) => load(side, &spec, options),
         Dataset::Profile(p) => Ok(*p),
         Dataset::Batches { name, reader } => profile_batches(side, &name, reader, options),
+        Dataset::Inputs { name, inputs } => {
+            profile::build(&inputs, options).map_err(|source| PipelineError::Profile {
+                side,
+                source_name: name,
+                source,
+            })
+        }
     }
 }
 

@@ -7,15 +7,23 @@
 //! label `1` in a CSV and `1.0` in Parquet are one class.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use arrow::array::Array;
 
 use super::PipelineError;
 use super::local::{Dataset, store_location, with_runtime};
+use super::locate::{baseline_files, inputs_for, is_profile_key, snapshot_files};
 use crate::data::{self, Chunk, ChunkColumn, DatasetInfo, Input, ReadError};
+use crate::detector::signals::{DEFAULT_LABEL_LOOKBACK_DAYS, PERFORMANCE, PerformanceConfig};
+use crate::detector::{Detector, SnapshotTemplate, Window};
 use crate::drift::performance::{
     self, NO_LABEL, Outcomes, PerformanceResult, PerformanceSpec, Problem,
 };
+use crate::drift::result::DatasetSummary;
+use crate::drift::signals::{Recomputed, SignalMetric, SignalResult, UpdatedWindow};
+use crate::profile::is_profile_name;
+use crate::store::{Key, Store};
 
 /// Which columns hold what, and how to cut windows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -129,7 +137,7 @@ impl Table {
 fn read_table(side: &'static str, dataset: Dataset) -> Result<Table, PipelineError> {
     let name = match &dataset {
         Dataset::Location(spec) => spec.clone(),
-        Dataset::Batches { name, .. } => name.clone(),
+        Dataset::Batches { name, .. } | Dataset::Inputs { name, .. } => name.clone(),
         Dataset::Profile(_) => {
             return Err(PipelineError::Performance(format!(
                 "the {side} is a drift profile: performance needs the rows (outputs and labels), give the data"
@@ -169,6 +177,9 @@ fn read_table(side: &'static str, dataset: Dataset) -> Result<Table, PipelineErr
                 parts.push(p)
             })
             .map_err(wrap)?
+        }
+        Dataset::Inputs { inputs, .. } => {
+            data::scan(&inputs, process, |p| parts.push(p)).map_err(wrap)?
         }
         Dataset::Profile(_) => unreachable!("refused above"),
     };
@@ -573,4 +584,272 @@ fn cut_windows(target: &Outcomes, rows: Option<usize>) -> Vec<(String, Outcomes)
             )
         })
         .collect()
+}
+
+/// The request a detector's performance settings make.
+fn detector_request(config: &PerformanceConfig, seed: u64) -> PerformanceRequest {
+    PerformanceRequest {
+        problem: config.problem.as_deref().and_then(Problem::parse),
+        y_true: config.y_true.clone(),
+        y_pred: config.y_pred.clone(),
+        y_pred_proba: config.y_pred_proba.clone(),
+        positive_class: config.positive_class.clone(),
+        features: None,
+        id: config.id.clone(),
+        window_rows: None,
+        thresholds: config
+            .metric_thresholds
+            .iter()
+            .filter_map(|(m, v)| performance::Metric::parse(m).map(|m| (m, *v)))
+            .collect(),
+        seed,
+    }
+}
+
+/// The performance signal of one scored window of a detector: the labelled reference (the
+/// signal's `reference`, else the detector's baseline), the window's rows, and the labels that
+/// have arrived for them up to `label_lookback_days` after the window (or today, if sooner).
+pub(super) async fn day_signal(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    service: &str,
+    window: Window,
+    production: Vec<Input>,
+    production_summary: DatasetSummary,
+) -> Result<SignalResult, PipelineError> {
+    let Some(config) = &detector.signals.performance else {
+        return Err(PipelineError::Performance("no performance settings".into()));
+    };
+    let location = config.reference.as_deref().unwrap_or(&detector.baseline);
+    let (data, keys) = baseline_files(store, super::data_roots()?, location).await?;
+    let keys: Vec<Key> = keys.into_iter().filter(|k| !is_profile_key(k)).collect();
+    if keys.is_empty() {
+        return Err(PipelineError::Performance(format!(
+            "the performance reference `{location}` has no data files: performance needs its rows (outputs and labels), not a profile"
+        )));
+    }
+    let reference = Dataset::Inputs {
+        name: location.to_string(),
+        inputs: inputs_for(&data, &keys).await?,
+    };
+    let labels = match &config.labels {
+        None => None,
+        Some(template) => {
+            let lookback = config
+                .label_lookback_days
+                .unwrap_or(DEFAULT_LABEL_LOOKBACK_DAYS);
+            let today = chrono::Utc::now().date_naive();
+            let end = (window.end + chrono::Days::new(lookback.into())).min(today.max(window.end));
+            let label_window = Window {
+                start: window.start,
+                end,
+            };
+            let template = SnapshotTemplate::parse(template)?;
+            let (data, template) = super::data_roots()?.open_template(store, &template)?;
+            let files = snapshot_files(&*data, &template, detector, service, &label_window).await?;
+            Some(Dataset::Inputs {
+                name: format!("labels {} to {}", label_window.start, label_window.end),
+                inputs: inputs_for(&data, &files).await?,
+            })
+        }
+    };
+    let request = detector_request(
+        config,
+        super::run::seed(&detector.name, service, window.start),
+    );
+    let production = Dataset::Inputs {
+        name: production_summary.source.clone(),
+        inputs: production,
+    };
+    let reference_source = location.to_string();
+    let result = super::blocking("measuring performance", move || {
+        // No label file yet for the window: every row is unlabelled, so the window is estimated.
+        let labels =
+            labels.filter(|l| !matches!(l, Dataset::Inputs { inputs, .. } if inputs.is_empty()));
+        let has_labels = labels.is_some();
+        let mut request = request;
+        if !has_labels {
+            request.id = None;
+        }
+        performance(&request, reference, production, labels)
+    })
+    .await?;
+    Ok(signal_of(
+        result,
+        window.start,
+        reference_source,
+        production_summary,
+    ))
+}
+
+/// A one-window performance result as the detector's `performance` signal: per metric the
+/// judged value (realized when labelled, else estimated), the estimate, and the drop (a rate's
+/// fall, a loss's relative rise) with its threshold and the engine's verdict.
+fn signal_of(
+    result: PerformanceResult,
+    date: chrono::NaiveDate,
+    reference_source: String,
+    production: DatasetSummary,
+) -> SignalResult {
+    let mut window = result.windows.into_iter().next().expect("one window");
+    window.label = date.to_string();
+    let mut metrics = Vec::new();
+    for m in &window.metrics {
+        let judged = m
+            .realized
+            .filter(|b| b.value.is_finite())
+            .or(m.estimated)
+            .map_or(f64::NAN, |b| b.value);
+        metrics.push(SignalMetric::plain(&m.name, judged));
+        if let Some(e) = m.estimated {
+            metrics.push(SignalMetric::plain(
+                &format!("{}_estimated", m.name),
+                e.value,
+            ));
+        }
+        let is_loss = performance::Metric::parse(&m.name).is_some_and(performance::Metric::is_loss);
+        let (name, change) = if is_loss {
+            (format!("{}_rise", m.name), judged / m.reference - 1.0)
+        } else {
+            (format!("{}_drop", m.name), m.reference - judged)
+        };
+        metrics.push(SignalMetric {
+            threshold: Some(m.threshold),
+            passed: m.passed,
+            ..SignalMetric::plain(&name, change)
+        });
+    }
+    let mut warnings = result.warnings;
+    warnings.extend(window.warnings.iter().cloned());
+    SignalResult {
+        name: PERFORMANCE.to_string(),
+        passed: window.passed,
+        reference: DatasetSummary {
+            source: reference_source,
+            rows: result.reference.rows,
+            ..DatasetSummary::default()
+        },
+        production,
+        metrics,
+        features: Vec::new(),
+        warnings,
+        performance: Some(window),
+        recomputed: None,
+        updated_windows: Vec::new(),
+    }
+}
+
+/// The performance signal of a run where it could not be measured: failed, with the reason.
+pub(super) fn unmeasured(reason: String, result: &crate::drift::result::RunResult) -> SignalResult {
+    let mut signal = SignalResult::judged(
+        PERFORMANCE,
+        result.baseline.clone(),
+        result.target.clone(),
+        Vec::new(),
+        Vec::new(),
+        vec![format!("performance could not be measured: {reason}")],
+    );
+    signal.passed = false;
+    signal
+}
+
+/// Late labels: recomputes the performance of each of the `label_lookback_days` days before
+/// `window` whose stored result has fewer labelled rows than the labels now give, rewrites those
+/// results (marked `recomputed`), and returns the days it updated.
+pub(super) async fn recompute_late_labels(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    service: &str,
+    window: Window,
+) -> Vec<UpdatedWindow> {
+    let Some(config) = &detector.signals.performance else {
+        return Vec::new();
+    };
+    let lookback = config
+        .label_lookback_days
+        .unwrap_or(DEFAULT_LABEL_LOOKBACK_DAYS);
+    if config.labels.is_none() || lookback == 0 {
+        return Vec::new();
+    }
+    let start = window.start - chrono::Days::new(lookback.into());
+    let Some(end) = window.start.pred_opt() else {
+        return Vec::new();
+    };
+    let history = match crate::store::service_history(&**store, &detector.name, service, start, end)
+        .await
+    {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(message = "Late labels: cannot read the history.", detector = %detector.name, service = %service, error = %e);
+            return Vec::new();
+        }
+    };
+    let mut updated = Vec::new();
+    for mut earlier in history.results {
+        let Some(position) = earlier.signals.iter().position(|s| s.name == PERFORMANCE) else {
+            continue;
+        };
+        let before = earlier.signals[position]
+            .performance
+            .as_ref()
+            .map_or(0, |w| w.labelled_rows);
+        let day = Window {
+            start: earlier.datetime,
+            end: earlier.run.window.map_or(earlier.datetime, |w| w.1),
+        };
+        match recompute_day(store, detector, service, day, &earlier).await {
+            Ok(mut signal) => {
+                let now = signal.performance.as_ref().map_or(0, |w| w.labelled_rows);
+                if now == before {
+                    continue;
+                }
+                signal.recomputed = Some(Recomputed {
+                    at: chrono::Utc::now(),
+                    labelled_rows_before: before,
+                });
+                updated.push(UpdatedWindow {
+                    date: earlier.datetime,
+                    labelled_rows_before: before,
+                    labelled_rows: now,
+                    passed: signal.passed,
+                });
+                earlier.signals[position] = signal;
+                if let Err(e) = crate::store::record_run(&**store, &earlier).await {
+                    tracing::warn!(message = "Late labels: cannot rewrite a result.", detector = %detector.name, service = %service, date = %earlier.datetime, error = %e);
+                    updated.pop();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(message = "Late labels: cannot recompute a day.", detector = %detector.name, service = %service, date = %earlier.datetime, error = %e);
+            }
+        }
+    }
+    updated
+}
+
+/// The performance signal of an earlier day, from its snapshot files as they are now.
+async fn recompute_day(
+    store: &Arc<dyn Store>,
+    detector: &Detector,
+    service: &str,
+    day: Window,
+    earlier: &crate::drift::result::RunResult,
+) -> Result<SignalResult, PipelineError> {
+    let template = detector.snapshot_template()?;
+    let (data, template) = super::data_roots()?.open_template(store, &template)?;
+    let files = snapshot_files(&*data, &template, detector, service, &day).await?;
+    let inputs: Vec<Input> = inputs_for(&data, &files)
+        .await?
+        .into_iter()
+        .filter(|i| !is_profile_name(&i.name()))
+        .collect();
+    day_signal(
+        store,
+        detector,
+        service,
+        day,
+        inputs,
+        earlier.target.clone(),
+    )
+    .await
 }

@@ -173,6 +173,19 @@ pub async fn run_window(
                 }
             }
         };
+        // Labels that arrived since earlier days were scored: their performance is recomputed
+        // (a backfill needs not: each of its days already reads every label that exists).
+        if run_type != RunType::BackFill && result.run.status == RunStatus::Succeeded {
+            let updated =
+                super::performance::recompute_late_labels(store, detector, service, window).await;
+            if let Some(signal) = result
+                .signals
+                .iter_mut()
+                .find(|s| s.name == crate::detector::signals::PERFORMANCE)
+            {
+                signal.updated_windows = updated;
+            }
+        }
         result.run.run_type = run_type;
         result.run.window = Some((window.start, window.end));
         result.run.started_at = started_at;
@@ -277,6 +290,11 @@ async fn score_service(
         None => None,
     };
     let (inputs, saved, prefix) = snapshot_parts(&data, files).await?;
+    let performance_inputs = detector
+        .signals
+        .performance
+        .as_ref()
+        .map(|_| inputs.clone());
     let scan_options = ScanOptions {
         features: detector.feature_list.clone(),
         threshold: detector.drift_threshold,
@@ -356,6 +374,21 @@ async fn score_service(
         if signal.reference.source.is_empty() {
             signal.reference = result.baseline.clone();
         }
+    }
+    if let Some(inputs) = performance_inputs {
+        // A performance that cannot be measured (a label column missing, a reference without
+        // labels) fails its signal with the reason and keeps the run's other results.
+        let signal = super::performance::day_signal(
+            store,
+            detector,
+            service,
+            window,
+            inputs,
+            result.target.clone(),
+        )
+        .await
+        .unwrap_or_else(|e| super::performance::unmeasured(error_chain(&e), &result));
+        result.signals.push(signal);
     }
     Ok(Some(result))
 }
@@ -542,6 +575,6 @@ fn common_prefix(files: &[Key]) -> String {
 }
 
 /// A seed fixed by detector, service and date, so a rerun of the same data gives the same result.
-fn seed(detector: &str, service: &str, date: NaiveDate) -> u64 {
+pub(super) fn seed(detector: &str, service: &str, date: NaiveDate) -> u64 {
     seed_from_names(&[detector, service, &date.to_string()])
 }

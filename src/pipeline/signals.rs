@@ -81,6 +81,7 @@ pub fn one_shot(outputs: &[String]) -> SignalsConfig {
             columns: outputs.to_vec(),
             ..PredictionDriftConfig::default()
         }),
+        performance: None,
     }
 }
 
