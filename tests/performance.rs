@@ -125,3 +125,189 @@ fn realized_metrics_equal_scikit_learn() {
         }
     }
 }
+
+mod detector {
+    //! The `performance` signal of a detector: estimated on the day it is scored (no labels
+    //! yet), recomputed when the labels of that day arrive later (joined by id), and failing
+    //! when the model goes wrong.
+
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use driftscan::drift::result::{RunResult, RunStatus};
+    use driftscan::drift::signals::SignalResult;
+    use driftscan::pipeline::Detectors;
+    use driftscan::pipeline::detectors::RunRequest;
+    use driftscan::store::{LocalStore, Store, keys};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    /// `rows` rows of a logistic model on two inputs: id, x1, x2, the model's probability and
+    /// prediction, and the truth drawn from the probability (flipped for a share `wrong` of the
+    /// rows: a model gone wrong). Returns the inputs CSV, the labels CSV (id, label) and the
+    /// accuracy of the rows.
+    fn rows(seed: u64, n: usize, first_id: usize, wrong: f64) -> (String, String, f64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut inputs = String::from("id,x1,x2,proba,y_pred\n");
+        let mut labels = String::from("id,label\n");
+        let mut right = 0usize;
+        for i in 0..n {
+            let (x1, x2): (f64, f64) = (
+                rng.random::<f64>() * 4.0 - 2.0,
+                rng.random::<f64>() * 4.0 - 2.0,
+            );
+            let p = 1.0 / (1.0 + (-(1.5 * x1 - x2)).exp());
+            let pred = u8::from(p >= 0.5);
+            let mut y = u8::from(rng.random::<f64>() < p);
+            if rng.random::<f64>() < wrong {
+                y = 1 - y;
+            }
+            right += usize::from(y == pred);
+            inputs.push_str(&format!(
+                "r{},{x1:.4},{x2:.4},{p:.6},{pred}\n",
+                first_id + i
+            ));
+            labels.push_str(&format!("r{},{y}\n", first_id + i));
+        }
+        (inputs, labels, right as f64 / n as f64)
+    }
+
+    fn write(root: &Path, path: &str, body: &str) {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+
+    fn performance(r: &RunResult) -> &SignalResult {
+        r.signals
+            .iter()
+            .find(|s| s.name == "performance")
+            .expect("a performance signal")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn late_labels_recompute_the_day_they_belong_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // The labelled reference: inputs and their labels in one file.
+        let (reference, reference_labels, _) = rows(1, 5000, 0, 0.0);
+        let mut joined = String::from("id,x1,x2,proba,y_pred,label\n");
+        for (a, b) in reference
+            .lines()
+            .skip(1)
+            .zip(reference_labels.lines().skip(1))
+        {
+            joined.push_str(&format!("{a},{}\n", b.split(',').nth(1).unwrap()));
+        }
+        write(root, "training/ref.csv", &joined);
+        let (day1, labels1, accuracy1) = rows(2, 2000, 100_000, 0.0);
+        let (day2, labels2, _) = rows(3, 2000, 200_000, 0.45);
+        write(root, "data/svc/2026/03/02/inputs.csv", &day1);
+        write(root, "data/svc/2026/03/03/inputs.csv", &day2);
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(root).unwrap());
+        let detectors = Detectors::new(Arc::clone(&store));
+        detectors
+            .create(
+                br#"{"name":"perf","model_name":"m","model_version":1,"services":["svc"],
+                     "baseline":"training/ref.csv","feature_list":["x1","x2"],
+                     "snapshots":"data/{service}/{yyyy}/{MM}/{dd}",
+                     "signals":{"performance":{"problem":"binary","y_true":"label","y_pred":"y_pred",
+                        "y_pred_proba":["proba"],"labels":"labels/{service}/{yyyy}/{MM}/{dd}",
+                        "id":"id","label_lookback_days":7}}}"#,
+            )
+            .await
+            .unwrap();
+        let run = |date: &str| {
+            detectors.run(
+                "perf",
+                RunRequest {
+                    target_date: date.into(),
+                    services: None,
+                    feature_list: None,
+                    drift_threshold: None,
+                },
+            )
+        };
+        let stored = |date: &str| {
+            let store = Arc::clone(&store);
+            let key = keys::run("perf", "svc", date.parse().unwrap()).unwrap();
+            async move {
+                let obj = store.get(&key).await.unwrap().unwrap();
+                serde_json::from_slice::<RunResult>(&obj.bytes).unwrap()
+            }
+        };
+
+        // Day 1 is scored before any label: estimated only, and it passes.
+        let answer = run("2026-03-02").await.unwrap();
+        assert_eq!(
+            answer.runs[0].status,
+            RunStatus::Succeeded,
+            "{}",
+            answer.runs[0]
+        );
+        let first = stored("2026-03-02").await;
+        let signal = performance(&first);
+        let window = signal.performance.as_ref().unwrap();
+        assert_eq!(window.labelled_rows, 0);
+        let accuracy = window.metric("accuracy").unwrap();
+        assert!(accuracy.realized.is_none());
+        let estimate = accuracy.estimated.unwrap();
+        assert!(
+            estimate.covers(accuracy1),
+            "{estimate:?} vs realized {accuracy1}"
+        );
+        assert!(signal.passed, "{:?}", signal.metrics);
+
+        // Day 1's labels arrive with day 3's files; day 2's labels arrive on day 2 and show a
+        // model gone wrong (45 % of its labels flipped).
+        write(root, "labels/svc/2026/03/04/labels.csv", &labels1);
+        write(root, "labels/svc/2026/03/03/labels.csv", &labels2);
+        let answer = run("2026-03-03").await.unwrap();
+        let second = stored("2026-03-03").await;
+        let signal = performance(&second);
+        assert!(
+            !signal.passed,
+            "a model gone wrong passes: {:?}",
+            signal.metrics
+        );
+        assert_eq!(signal.performance.as_ref().unwrap().labelled_rows, 2000);
+        let line = answer.runs[0].to_string();
+        assert!(
+            line.contains("performance FAILED:") && line.contains("accuracy_drop"),
+            "{line}"
+        );
+        // The run says which earlier window it recomputed, and the stored day 1 now has its
+        // labels, its realized accuracy, and when it was recomputed.
+        assert_eq!(
+            signal.updated_windows.len(),
+            1,
+            "{:?}",
+            signal.updated_windows
+        );
+        let updated = &signal.updated_windows[0];
+        assert_eq!(updated.date.to_string(), "2026-03-02");
+        assert_eq!(
+            (updated.labelled_rows_before, updated.labelled_rows),
+            (0, 2000)
+        );
+        let first = stored("2026-03-02").await;
+        let signal = performance(&first);
+        assert!(signal.recomputed.is_some());
+        let accuracy = signal
+            .performance
+            .as_ref()
+            .unwrap()
+            .metric("accuracy")
+            .unwrap();
+        let realized = accuracy.realized.unwrap().value;
+        assert!(
+            (realized - accuracy1).abs() < 1e-12,
+            "{realized} vs {accuracy1}"
+        );
+        // Its drift result is kept as it was.
+        assert_eq!(
+            first.coefficient(),
+            stored("2026-03-02").await.coefficient()
+        );
+    }
+}
