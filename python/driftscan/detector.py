@@ -322,6 +322,7 @@ class DataDriftDetector:
         feature_types: dict[str, str] | None = None,
         prediction_drift: dict[str, Any] | None = None,
         data_quality: dict[str, Any] | bool | None = None,
+        performance: dict[str, Any] | None = None,
         reference_window: dict[str, Any] | None = None,
         production_window: dict[str, Any] | None = None,
     ) -> DataDriftDetector:
@@ -337,7 +338,10 @@ class DataDriftDetector:
         ``prediction_drift`` (``{"columns": ["proba"], "metric_thresholds": {...}}``: the model's
         outputs against reference outputs), ``data_quality`` (``True`` for Azure ML's default
         thresholds, or ``{"metric_thresholds": ..., "feature_thresholds": ...}``: null, type-error
-        and out-of-bounds rates). ``reference_window`` (``{"lookback_window_size": "P28D",
+        and out-of-bounds rates), ``performance`` (``{"problem": "binary", "y_true": "label",
+        "y_pred": "pred", "y_pred_proba": ["proba"], "labels": "labels/{service}/{yyyy}/{MM}/{dd}",
+        "id": "correlationid"}``: realized performance when labels arrive, estimated before;
+        docs/performance-estimation.md). ``reference_window`` (``{"lookback_window_size": "P28D",
         "lookback_window_offset": "P7D"}`` or ``{"window_start": ..., "window_end": ...}``) makes
         the reference a window of production days; ``production_window`` widens what a run
         scores. Every field is checked as the service checks it; a bad one raises
@@ -364,7 +368,7 @@ class DataDriftDetector:
             definition["feature_list"] = builtins.list(feature_list)
         if alert_config is not None:
             definition["alert"] = alert_config._to_json()
-        signals = _signals(prediction_drift, data_quality)
+        signals = _signals(prediction_drift, data_quality, performance)
         if signals:
             definition["signals"] = signals
         if reference_window is not None:
@@ -461,6 +465,10 @@ class DataDriftDetector:
     @property
     def data_quality(self) -> dict[str, Any] | None:
         return self._definition.get("signals", {}).get("data_quality")
+
+    @property
+    def performance(self) -> dict[str, Any] | None:
+        return self._definition.get("signals", {}).get("performance")
 
     @property
     def reference_window(self) -> dict[str, Any] | None:
@@ -590,13 +598,15 @@ class DataDriftDetector:
         on_missing_feature: Any = UNCHANGED,
         prediction_drift: Any = UNCHANGED,
         data_quality: Any = UNCHANGED,
+        performance: Any = UNCHANGED,
         reference_window: Any = UNCHANGED,
         production_window: Any = UNCHANGED,
     ) -> DataDriftDetector:
         """Changes the fields given (``...`` leaves one as it is; ``drift_threshold=None``
         restores the default (:data:`DEFAULT_DRIFT_THRESHOLD`), ``feature_list=None`` compares
         every column, ``alert_config=None`` drops
-        alerts, ``prediction_drift=None`` or ``data_quality=None`` stops watching that signal,
+        alerts, ``prediction_drift=None``, ``data_quality=None`` or ``performance=None`` stops
+        watching that signal,
         ``reference_window=None`` goes back to the baseline). Name, model and frequency cannot
         change, as in Azure ML. Returns ``self``."""
         current = self._backend.get(self.name)
@@ -625,7 +635,11 @@ class DataDriftDetector:
         if on_missing_feature is not UNCHANGED:
             current["on_missing_feature"] = on_missing_feature
         signals = current.get("signals", {})
-        for key, value in (("prediction_drift", prediction_drift), ("data_quality", data_quality)):
+        for key, value in (
+            ("prediction_drift", prediction_drift),
+            ("data_quality", data_quality),
+            ("performance", performance),
+        ):
             if value is not UNCHANGED:
                 signals.pop(key, None)
                 signals.update(_signals(**{key: value}))
@@ -652,6 +666,7 @@ class DataDriftDetector:
 def _signals(
     prediction_drift: dict[str, Any] | None = None,
     data_quality: dict[str, Any] | bool | None = None,
+    performance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The definition's ``signals`` object: ``data_quality=True`` is the signal with Azure ML's
     default thresholds; ``None`` or ``False`` leaves a signal out."""
@@ -662,6 +677,8 @@ def _signals(
         signals["data_quality"] = {}
     elif data_quality:
         signals["data_quality"] = dict(data_quality)
+    if performance is not None:
+        signals["performance"] = dict(performance)
     return signals
 
 

@@ -266,3 +266,59 @@ def test_signal_settings_are_stored_checked_and_scored(store):
     plain.run(DAYS[5])
     _, metrics = plain.get_output(DAYS[5], DAYS[5])
     assert "signals" not in metrics[0]["metrics"][0], "a data-drift detector's document is unchanged"
+
+
+def test_a_performance_signal_is_estimated_then_realized_when_labels_arrive(workdir):
+    """A detector with the performance signal: a day scored before its labels carries the
+    estimate only; once the labels arrive (joined by id), the next run recomputes that day and
+    says so, and get_output shows realized accuracy equal to the labels' own."""
+    import numpy as np
+    import pandas as pd
+
+    root = workdir / "perf-store"
+    rng = np.random.default_rng(5)
+
+    def rows(n, first):
+        x = rng.normal(size=(n, 2))
+        p = 1 / (1 + np.exp(-(1.5 * x[:, 0] - x[:, 1])))
+        y = (rng.random(n) < p).astype(int)
+        ids = [f"r{first + i}" for i in range(n)]
+        inputs = pd.DataFrame({"id": ids, "x1": x[:, 0], "x2": x[:, 1], "proba": p,
+                               "y_pred": (p >= 0.5).astype(int)})
+        return inputs, pd.DataFrame({"id": ids, "label": y})
+
+    ref, ref_labels = rows(4000, 0)
+    (root / "training").mkdir(parents=True)
+    ref.assign(label=ref_labels["label"]).to_csv(root / "training" / "ref.csv", index=False)
+    day1, labels1 = rows(1500, 10_000)
+    day2, _ = rows(1500, 20_000)
+    for day, frame_ in ((DAYS[0], day1), (DAYS[1], day2)):
+        folder = root / "data" / SERVICE / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
+        folder.mkdir(parents=True)
+        frame_.to_csv(folder / "inputs.csv", index=False)
+    perf = {"problem": "binary", "y_true": "label", "y_pred": "y_pred", "y_pred_proba": ["proba"],
+            "labels": "labels/{service}/{yyyy}/{MM}/{dd}", "id": "id"}
+    d = create(root, name="perf", baseline="training/ref.csv", feature_list=["x1", "x2"],
+               snapshots="data/{service}/{yyyy}/{MM}/{dd}", performance=perf)
+    assert d.signals == ["data_drift", "performance"]
+    assert d.performance["id"] == "id"
+
+    d.run(DAYS[0])
+    _, metrics = d.get_output(DAYS[0], DAYS[0])
+    signal = next(s for s in metrics[0]["metrics"][0]["signals"] if s["name"] == "performance")
+    accuracy = next(m for m in signal["performance"]["metrics"] if m["name"] == "accuracy")
+    assert "realized" not in accuracy and accuracy["estimated"]["lower"] < accuracy["estimated"]["upper"]
+
+    folder = root / "labels" / SERVICE / f"{DAYS[1]:%Y}" / f"{DAYS[1]:%m}" / f"{DAYS[1]:%d}"
+    folder.mkdir(parents=True)
+    labels1.to_csv(folder / "labels.csv", index=False)
+    d.run(DAYS[1])
+    _, metrics = d.get_output(DAYS[0], DAYS[1])
+    by_day = {str(m["datetime"])[:10]: m for m in metrics[0]["metrics"]}
+    first = next(s for s in by_day[str(DAYS[0])]["signals"] if s["name"] == "performance")
+    second = next(s for s in by_day[str(DAYS[1])]["signals"] if s["name"] == "performance")
+    assert second["updated_windows"][0]["date"] == str(DAYS[0])
+    assert first["recomputed"]["labelled_rows_before"] == 0
+    accuracy = next(m for m in first["performance"]["metrics"] if m["name"] == "accuracy")
+    truth = (day1["y_pred"].to_numpy() == labels1["label"].to_numpy()).mean()
+    assert accuracy["realized"]["value"] == pytest.approx(truth, abs=1e-12)
