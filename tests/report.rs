@@ -1342,3 +1342,146 @@ mod cli {
         assert!(format!("{err:#}").contains("2026-13-01"), "{err:#}");
     }
 }
+
+/// A binary model's performance over six windows of 1,000 rows against a reference of 3,000:
+/// four labelled windows (the third named by a script tag) and two without labels, estimates in
+/// all six with their bands; the fourth window's realized figures fell 0.18 below the
+/// reference's, which fails every metric. Built by hand, so the page's text does not move when
+/// the estimators are tuned.
+fn performance_result() -> driftscan::drift::performance::PerformanceResult {
+    use driftscan::drift::performance::{
+        Band, MetricPerformance, PerformanceResult, Problem, WindowPerformance,
+    };
+    const METRICS: [(&str, f64); 5] = [
+        ("roc_auc", 0.969),
+        ("accuracy", 0.902),
+        ("precision", 0.898),
+        ("recall", 0.911),
+        ("f1", 0.904),
+    ];
+    let band = |value: f64, half: f64| Band {
+        value,
+        sampling_error: half / 1.96,
+        lower: value - half,
+        upper: (value + half).min(1.0),
+    };
+    // Small deterministic wobble per window and metric.
+    let wobble = |w: usize, k: usize| 0.004 * (((w * 7 + k * 3) % 5) as f64 - 2.0);
+    let window = |w: usize, label: &str, labelled: bool, fall: f64| {
+        let metrics: Vec<MetricPerformance> = METRICS
+            .iter()
+            .enumerate()
+            .map(|(k, &(name, reference))| {
+                let realized = labelled.then(|| band(reference + wobble(w, k) - fall, 0.018));
+                MetricPerformance {
+                    name: name.into(),
+                    reference,
+                    realized,
+                    estimated: Some(band(reference - wobble(w + 1, k), 0.026)),
+                    threshold: 0.05,
+                    passed: Some(fall == 0.0),
+                }
+            })
+            .collect();
+        WindowPerformance {
+            label: label.into(),
+            rows: 1000,
+            labelled_rows: if labelled { 1000 } else { 0 },
+            passed: fall == 0.0,
+            metrics,
+            confusion_matrix: None,
+            warnings: Vec::new(),
+        }
+    };
+    let mut reference = window(0, "reference", true, 0.0);
+    reference.rows = 3000;
+    reference.labelled_rows = 3000;
+    for m in &mut reference.metrics {
+        m.realized = Some(band(m.reference, 0.01));
+        m.estimated = None;
+    }
+    let windows = vec![
+        window(1, "rows 0-999", true, 0.0),
+        window(2, "rows 1000-1999", true, 0.0),
+        window(3, data::SCRIPT_COLUMN, true, 0.0),
+        window(4, "rows 3000-3999", true, 0.18),
+        window(5, "rows 4000-4999", false, 0.0),
+        window(6, "rows 5000-5999", false, 0.0),
+    ];
+    PerformanceResult {
+        problem: Problem::Binary,
+        classes: vec!["repaid".into(), data::IMG_CATEGORY.into()],
+        passed: false,
+        reference,
+        windows,
+        warnings: vec!["the reference has 3000 labelled rows: estimates are rough".into()],
+    }
+}
+
+/// The performance page: a chart per metric (reference and threshold lines, realized and
+/// estimated values, the estimate's band, the failing window marked), the sentence of each
+/// failing metric, names from data as text, no console message.
+#[test]
+fn performance_page_renders_in_chromium_with_a_chart_per_metric_and_the_drop() {
+    let result = performance_result();
+    let html = driftscan::report::render_performance(&result);
+    insta::assert_snapshot!("performance_page_text", visible_text(&html));
+    let metrics = result.reference.metrics.len();
+    let Some(dom) = check_in_browser("report-performance", &html, metrics) else {
+        return;
+    };
+    assert_hostile_names_are_text("performance", &html, &dom);
+    assert!(
+        dom.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "class name not shown as text"
+    );
+    for m in &result.windows[3].metrics {
+        assert!(
+            dom.contains(&format!(
+                "<li><b>rows 3000-3999</b>: {}</li>",
+                driftscan::report::drop_sentence(m)
+            )),
+            "{}: no sentence for the failing window",
+            m.name
+        );
+    }
+    for (i, chart) in dom.split("<svg").skip(1).enumerate() {
+        let chart = &chart[..chart.find("</svg>").expect("chart closes")];
+        let name = &result.reference.metrics[i].name;
+        assert!(
+            chart.contains(&format!("aria-label=\"{name} per window")),
+            "chart {i} is not {name}'s"
+        );
+        assert!(chart.contains(">reference "), "{name}: no reference line");
+        assert!(chart.contains(">threshold "), "{name}: no threshold line");
+        assert!(
+            chart.contains("stroke-dasharray=\"5 3\""),
+            "{name}: no estimate line"
+        );
+        assert!(
+            chart.contains("fill-opacity=\"0.22\""),
+            "{name}: no estimate band"
+        );
+        // Realized points in the four labelled windows, estimates in all six, the failing
+        // window shaded and its value ringed.
+        assert_eq!(
+            chart.matches("r=\"3\"").count(),
+            4,
+            "{name}: realized points"
+        );
+        assert_eq!(
+            chart.matches("r=\"2.5\"").count(),
+            6,
+            "{name}: estimated points"
+        );
+        assert_eq!(
+            chart.matches("r=\"5.5\"").count(),
+            1,
+            "{name}: ringed value"
+        );
+        assert!(
+            chart.contains("<title>rows 3000-3999: "),
+            "{name}: failing window not marked"
+        );
+    }
+}

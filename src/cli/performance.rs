@@ -12,6 +12,7 @@ use crate::base::text::for_terminal_lines;
 use crate::drift::performance::{Metric, MetricPerformance, PerformanceResult, Problem};
 use crate::pipeline::local::Dataset;
 use crate::pipeline::performance::{PerformanceRequest, performance};
+use crate::report::drop_sentence;
 
 /// Arguments of `driftscan performance`.
 #[derive(Debug, clap::Args)]
@@ -228,31 +229,4 @@ pub fn render_summary(result: &PerformanceResult) -> String {
         out.push_str(&format!("Warning: {warning}\n"));
     }
     out
-}
-
-/// One failing metric in words, e.g. "accuracy 0.812 (estimated) against 0.905, a drop of 0.093
-/// (threshold 0.05)".
-pub fn drop_sentence(m: &MetricPerformance) -> String {
-    let (value, how) = match m.realized.filter(|r| r.value.is_finite()) {
-        Some(r) => (r.value, "realized"),
-        None => (m.estimated.map_or(f64::NAN, |e| e.value), "estimated"),
-    };
-    let is_loss = Metric::parse(&m.name).is_some_and(Metric::is_loss);
-    if is_loss {
-        format!(
-            "{} {value:.4} ({how}) against {:.4}, {:+.1} % (threshold +{:.0} %)",
-            m.name,
-            m.reference,
-            (value / m.reference - 1.0) * 100.0,
-            m.threshold * 100.0
-        )
-    } else {
-        format!(
-            "{} {value:.3} ({how}) against {:.3}, a drop of {:.3} (threshold {})",
-            m.name,
-            m.reference,
-            m.reference - value,
-            m.threshold
-        )
-    }
 }

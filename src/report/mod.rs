@@ -40,7 +40,7 @@ mod sections;
 mod signals;
 mod svg;
 
-pub use performance::render_performance;
+pub use performance::{drop_sentence, render_performance};
 pub mod verdict;
 
 use std::fmt::Write;

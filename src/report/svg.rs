@@ -37,7 +37,7 @@ const NOISE: &str = "#999";
 
 /// Linear map from a data interval onto a pixel interval.
 #[derive(Debug, Clone, Copy)]
-struct Scale {
+pub(crate) struct Scale {
     d0: f64,
     d1: f64,
     r0: f64,
@@ -45,7 +45,7 @@ struct Scale {
 }
 
 impl Scale {
-    fn new(d0: f64, d1: f64, r0: f64, r1: f64) -> Self {
+    pub(crate) fn new(d0: f64, d1: f64, r0: f64, r1: f64) -> Self {
         let d1 = if (d1 - d0).abs() < f64::EPSILON {
             d0 + 1.0
         } else {
@@ -54,7 +54,7 @@ impl Scale {
         Scale { d0, d1, r0, r1 }
     }
 
-    fn at(&self, v: f64) -> f64 {
+    pub(crate) fn at(&self, v: f64) -> f64 {
         let t = (v - self.d0) / (self.d1 - self.d0);
         self.r0 + t.clamp(-0.05, 1.05) * (self.r1 - self.r0)
     }
@@ -72,7 +72,7 @@ pub(crate) fn open_svg(out: &mut String, w: f64, h: f64, label: &str) {
 }
 
 /// Horizontal grid lines and value labels on the left, plus the y axis title (rotated).
-fn y_axis(
+pub(crate) fn y_axis(
     out: &mut String,
     y: &Scale,
     ticks: &[f64],
@@ -102,7 +102,7 @@ fn y_axis(
 }
 
 /// Vertical tick marks and labels under the plot, plus the x axis title.
-fn x_axis(out: &mut String, x: &Scale, ticks: &[(f64, String)], y0: f64, title: &str) {
+pub(crate) fn x_axis(out: &mut String, x: &Scale, ticks: &[(f64, String)], y0: f64, title: &str) {
     let _ = write!(
         out,
         r#"<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{AXIS}"/>"#,
@@ -141,7 +141,14 @@ fn x_axis(out: &mut String, x: &Scale, ticks: &[(f64, String)], y0: f64, title: 
 }
 
 /// One legend entry: a swatch (filled box, line or dashed line) and its label; returns the width used.
-fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, label: &str) -> f64 {
+pub(crate) fn legend_item(
+    out: &mut String,
+    x: f64,
+    y: f64,
+    swatch: Swatch,
+    colour: &str,
+    label: &str,
+) -> f64 {
     match swatch {
         Swatch::Box => {
             let _ = write!(
@@ -189,12 +196,12 @@ fn legend_item(out: &mut String, x: f64, y: f64, swatch: Swatch, colour: &str, l
 const LEGEND_CHARS: usize = 28;
 
 /// Width a legend entry takes: swatch, gap and an estimate of the label's text width.
-fn legend_width(label: &str) -> f64 {
+pub(crate) fn legend_width(label: &str) -> f64 {
     30.0 + 7.4 * label.chars().count().min(LEGEND_CHARS) as f64
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Swatch {
+pub(crate) enum Swatch {
     Box,
     Cross,
     Line,
