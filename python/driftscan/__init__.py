@@ -4,6 +4,8 @@
   DuckDB tables, or :class:`Profile` objects) and returns a :class:`ScanResult` whose JSON is
   that of ``driftscan scan --json``;
 * :func:`profile` profiles a dataset once; a :class:`Profile` saves, loads and merges;
+* :func:`performance` measures a model's performance per window against a labelled reference,
+  realized from labels and estimated without them, in a :class:`PerformanceResult`;
 * :class:`DataDriftDetector` is Azure ML's detector API over a folder, Blob Storage
   (``az://container``) or a deployed driftscan service (:func:`connect`).
 
@@ -11,6 +13,7 @@ Every error is a :class:`DriftscanError` (see :mod:`driftscan.errors`).
 """
 
 from driftscan._driftscan import Profile, __version__
+from driftscan._performance import PerformanceResult, performance
 from driftscan._scan import ScanResult, profile, scan
 from driftscan.detector import (
     AlertConfiguration,
@@ -47,6 +50,7 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "InvalidLocationError",
+    "PerformanceResult",
     "Profile",
     "ScanResult",
     "Service",
@@ -55,6 +59,7 @@ __all__ = [
     "UnauthorizedError",
     "__version__",
     "connect",
+    "performance",
     "profile",
     "scan",
 ]

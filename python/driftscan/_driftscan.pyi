@@ -70,6 +70,33 @@ class _RunResult:
     def drifted_features(self) -> list[str]: ...
     def report_html(self) -> str: ...
 
+@final
+class _PerformanceResult:
+    def to_json(self) -> str: ...
+    def report_html(self) -> str: ...
+    def drops(self) -> list[tuple[str, str]]: ...
+
+def performance(
+    reference: Any,
+    target: Any,
+    y_true: str,
+    y_pred: str,
+    problem: str | None = None,
+    y_pred_proba: list[str] | None = None,
+    positive_class: str | None = None,
+    features: list[str] | None = None,
+    labels: Any = None,
+    id: str | None = None,
+    window_rows: int | None = None,
+    thresholds: list[tuple[str, float]] | None = None,
+    seed: int = 7,
+    reference_name: str | None = None,
+    target_name: str | None = None,
+    labels_name: str | None = None,
+) -> _PerformanceResult:
+    """A model's performance per window against a labelled reference (``driftscan.performance``
+    is the documented entry point)."""
+
 def metric_registry() -> list[dict[str, Any]]:
     """Every metric in the order of the result document, one dict each: ``name``, ``label``,
     ``kind`` (``dataset``, ``numeric``, ``categorical``, ``both``), ``direction`` (``higher``,

@@ -8,6 +8,8 @@
 //!   polars, pyarrow, DuckDB), read through the Arrow C stream without a copy;
 //! * [`detectors`]: a detector store (folder or `az://container`) with the REST API's operations,
 //!   answering in the REST API's JSON documents, so the Python class can drive either;
+//! * [`performance`]: a model's realized and estimated performance per window against a
+//!   labelled reference, with the document of `driftscan performance --json` and its report;
 //! * [`snapshots`]: the service's snapshot templates rendered for a Spark job, which reads a
 //!   collector's day and writes its profile where the detector looks;
 //! * [`cli_main`]: the `driftscan` command that the wheel puts on PATH.
@@ -19,6 +21,7 @@
 mod detectors;
 mod errors;
 mod metrics;
+mod performance;
 mod snapshots;
 
 use std::panic::AssertUnwindSafe;
@@ -493,6 +496,7 @@ fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::metric_registry, m)?)?;
     detectors::register(m)?;
+    performance::register(m)?;
     snapshots::register(m)?;
     Ok(())
 }
