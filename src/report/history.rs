@@ -58,6 +58,7 @@ pub fn render_history(
     body.push_str(&header(detector, &rs, &name, &services, period, threshold));
     body.push_str(&coefficient_trend(&rs, &services, threshold));
     body.push_str(&super::signals::timelines(&rs, &services));
+    body.push_str(&super::performance::history(&rs, &services));
     if let Some(d) = detail {
         body.push_str(&contribution_trend(&rs, d, opts));
     }

@@ -16,7 +16,9 @@ use super::page;
 use super::svg::{
     BASELINE, Scale, Swatch, TARGET, THRESHOLD, legend_item, legend_width, open_svg, x_axis, y_axis,
 };
-use crate::drift::performance::{Metric, MetricPerformance, PerformanceResult, Problem};
+use crate::drift::performance::{
+    Metric, MetricPerformance, PerformanceResult, Problem, WindowPerformance,
+};
 
 /// The reference's line: grey, so the data lines stand out against it.
 const REFERENCE: &str = "#555";
@@ -203,7 +205,7 @@ fn charts(r: &PerformanceResult) -> String {
         "<h2 id=\"charts\">Performance per window</h2>\n<p class=\"note\">One chart per metric, windows in order. Grey: the reference's value; dashed vermillion: the threshold. Solid blue with points: realized from labels; dashed orange: estimated without labels, inside its shaded 95 % band. Shaded windows failed; the value judged is ringed in vermillion. Hover a point for its figures.</p>\n",
     );
     for m in &r.reference.metrics {
-        match metric_chart(r, m) {
+        match metric_chart(&r.windows, m) {
             Some(svg) => {
                 let _ = writeln!(
                     out,
@@ -251,10 +253,9 @@ impl Point<'_> {
 }
 
 /// The chart of one metric across the windows; `None` when no window has a value.
-fn metric_chart(r: &PerformanceResult, reference: &MetricPerformance) -> Option<String> {
+fn metric_chart(windows: &[WindowPerformance], reference: &MetricPerformance) -> Option<String> {
     let name = reference.name.as_str();
-    let points: Vec<Point<'_>> = r
-        .windows
+    let points: Vec<Point<'_>> = windows
         .iter()
         .map(|w| Point {
             label: &w.label,
@@ -823,4 +824,58 @@ mod tests {
         r.windows.clear();
         assert!(!render_performance(&r).contains("<svg"));
     }
+}
+
+/// The history page's performance section: per service, the chart of its headline metric over
+/// the scored days (the metric that failed most often, else the first), realized and estimated
+/// with their bands, as on the performance page. Empty when no run measured performance.
+pub(crate) fn history(rs: &[&crate::drift::result::RunResult], services: &[String]) -> String {
+    use crate::detector::signals::PERFORMANCE;
+    let mut out = String::new();
+    for service in services {
+        let windows: Vec<_> = rs
+            .iter()
+            .filter(|r| &r.service_name == service)
+            .filter_map(|r| {
+                let signal = r.signals.iter().find(|s| s.name == PERFORMANCE)?;
+                let mut w = signal.performance.clone()?;
+                w.label = r.datetime.to_string();
+                Some(w)
+            })
+            .collect();
+        let Some(last) = windows.last() else {
+            continue;
+        };
+        let failures = |name: &str| {
+            windows
+                .iter()
+                .filter(|w| w.metric(name).is_some_and(|m| m.passed == Some(false)))
+                .count()
+        };
+        let Some(headline) = last
+            .metrics
+            .iter()
+            .max_by_key(|m| {
+                (
+                    failures(&m.name),
+                    std::cmp::Reverse(last.metrics.iter().position(|x| x.name == m.name)),
+                )
+            })
+            .cloned()
+        else {
+            continue;
+        };
+        if out.is_empty() {
+            out.push_str("<h2 id=\"performance-over-time\">Performance over time</h2>\n<p class=\"note\">Per service, its headline metric by scored date (the one that failed most often): grey the reference, dashed vermillion the threshold, solid blue realized from labels, dashed orange estimated before them inside its 95 % band. A day recomputed when its labels arrived shows both.</p>\n");
+        }
+        if let Some(svg) = metric_chart(&windows, &headline) {
+            let _ = writeln!(
+                out,
+                "<h3>{} · {}</h3>\n<div class=\"chart wide\">{svg}</div>",
+                escape(service),
+                escape(&headline.name)
+            );
+        }
+    }
+    out
 }
