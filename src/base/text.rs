@@ -110,3 +110,12 @@ mod tests {
         assert_eq!(parse_day("24.11.2026"), None);
     }
 }
+
+/// Names in a message: the first `max` joined by commas, then how many more there are.
+pub fn some_names<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let shown: Vec<&str> = names.iter().take(max).map(AsRef::as_ref).collect();
+    match names.len().saturating_sub(max) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}

@@ -463,7 +463,7 @@ fn proba_columns(
                 "{} probability columns for {} classes ({}): give one per class, in that order, or as CLASS=COLUMN",
                 pairs.len(),
                 sorted.len(),
-                sorted.join(", ")
+                crate::base::text::some_names(&sorted, 10)
             )))
         }
         _ => Ok(pairs),
@@ -486,7 +486,7 @@ fn order_binary(
         return Err(PipelineError::Performance(format!(
             "binary classification needs 2 classes across labels and predictions; found {}: {}",
             classes.len(),
-            classes.join(", ")
+            crate::base::text::some_names(classes, 10)
         )));
     }
     Ok(())

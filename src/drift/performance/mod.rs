@@ -471,7 +471,7 @@ fn check_classes(spec: &PerformanceSpec) -> Result<(), PerformanceError> {
         problem: spec.problem.as_str(),
         need,
         found: spec.classes.len(),
-        names: spec.classes.join(", "),
+        names: crate::base::text::some_names(&spec.classes, 10),
     })
 }
 
