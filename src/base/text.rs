@@ -82,6 +82,15 @@ pub fn for_terminal_lines(text: &str) -> String {
         .join("\n")
 }
 
+/// Names in a message: the first `max` joined by commas, then how many more there are.
+pub fn some_names<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let shown: Vec<&str> = names.iter().take(max).map(AsRef::as_ref).collect();
+    match names.len().saturating_sub(max) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,14 +117,5 @@ mod tests {
         assert_eq!(split_az("/srv/data"), None);
         assert_eq!(parse_day("2026-11-24").unwrap().to_string(), "2026-11-24");
         assert_eq!(parse_day("24.11.2026"), None);
-    }
-}
-
-/// Names in a message: the first `max` joined by commas, then how many more there are.
-pub fn some_names<S: AsRef<str>>(names: &[S], max: usize) -> String {
-    let shown: Vec<&str> = names.iter().take(max).map(AsRef::as_ref).collect();
-    match names.len().saturating_sub(max) {
-        0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
     }
 }

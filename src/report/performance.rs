@@ -704,6 +704,60 @@ fn notes(r: &PerformanceResult) -> String {
     out
 }
 
+/// The history page's performance section: per service, the chart of its headline metric over
+/// the scored days (the metric that failed most often, else the first), realized and estimated
+/// with their bands, as on the performance page. Empty when no run measured performance.
+pub(crate) fn history(rs: &[&crate::drift::result::RunResult], services: &[String]) -> String {
+    use crate::detector::signals::PERFORMANCE;
+    let mut out = String::new();
+    for service in services {
+        let windows: Vec<_> = rs
+            .iter()
+            .filter(|r| &r.service_name == service)
+            .filter_map(|r| {
+                let signal = r.signals.iter().find(|s| s.name == PERFORMANCE)?;
+                let mut w = signal.performance.clone()?;
+                w.label = r.datetime.to_string();
+                Some(w)
+            })
+            .collect();
+        let Some(last) = windows.last() else {
+            continue;
+        };
+        let failures = |name: &str| {
+            windows
+                .iter()
+                .filter(|w| w.metric(name).is_some_and(|m| m.passed == Some(false)))
+                .count()
+        };
+        let Some(headline) = last
+            .metrics
+            .iter()
+            .max_by_key(|m| {
+                (
+                    failures(&m.name),
+                    std::cmp::Reverse(last.metrics.iter().position(|x| x.name == m.name)),
+                )
+            })
+            .cloned()
+        else {
+            continue;
+        };
+        if out.is_empty() {
+            out.push_str("<h2 id=\"performance-over-time\">Performance over time</h2>\n<p class=\"note\">Per service, its headline metric by scored date (the one that failed most often): grey the reference, dashed vermillion the threshold, solid blue realized from labels, dashed orange estimated before them inside its 95 % band. A day recomputed when its labels arrived shows both.</p>\n");
+        }
+        if let Some(svg) = metric_chart(&windows, &headline) {
+            let _ = writeln!(
+                out,
+                "<h3>{} · {}</h3>\n<div class=\"chart wide\">{svg}</div>",
+                escape(service),
+                escape(&headline.name)
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -824,58 +878,4 @@ mod tests {
         r.windows.clear();
         assert!(!render_performance(&r).contains("<svg"));
     }
-}
-
-/// The history page's performance section: per service, the chart of its headline metric over
-/// the scored days (the metric that failed most often, else the first), realized and estimated
-/// with their bands, as on the performance page. Empty when no run measured performance.
-pub(crate) fn history(rs: &[&crate::drift::result::RunResult], services: &[String]) -> String {
-    use crate::detector::signals::PERFORMANCE;
-    let mut out = String::new();
-    for service in services {
-        let windows: Vec<_> = rs
-            .iter()
-            .filter(|r| &r.service_name == service)
-            .filter_map(|r| {
-                let signal = r.signals.iter().find(|s| s.name == PERFORMANCE)?;
-                let mut w = signal.performance.clone()?;
-                w.label = r.datetime.to_string();
-                Some(w)
-            })
-            .collect();
-        let Some(last) = windows.last() else {
-            continue;
-        };
-        let failures = |name: &str| {
-            windows
-                .iter()
-                .filter(|w| w.metric(name).is_some_and(|m| m.passed == Some(false)))
-                .count()
-        };
-        let Some(headline) = last
-            .metrics
-            .iter()
-            .max_by_key(|m| {
-                (
-                    failures(&m.name),
-                    std::cmp::Reverse(last.metrics.iter().position(|x| x.name == m.name)),
-                )
-            })
-            .cloned()
-        else {
-            continue;
-        };
-        if out.is_empty() {
-            out.push_str("<h2 id=\"performance-over-time\">Performance over time</h2>\n<p class=\"note\">Per service, its headline metric by scored date (the one that failed most often): grey the reference, dashed vermillion the threshold, solid blue realized from labels, dashed orange estimated before them inside its 95 % band. A day recomputed when its labels arrived shows both.</p>\n");
-        }
-        if let Some(svg) = metric_chart(&windows, &headline) {
-            let _ = writeln!(
-                out,
-                "<h3>{} · {}</h3>\n<div class=\"chart wide\">{svg}</div>",
-                escape(service),
-                escape(&headline.name)
-            );
-        }
-    }
-    out
 }
