@@ -4,7 +4,8 @@
 //! Confusion-matrix metrics use one rule, the delta method: a metric is a smooth function of the
 //! matrix's weights, so its variance is the variance of the weights (multinomial for realized
 //! windows, a sum of per-row categorical draws for estimated ones) carried through the metric's
-//! gradient. ROC AUC uses Hanley and McNeil's formula.
+//! gradient. A realized ROC AUC uses Hanley and McNeil's formula; an estimated one its own delta
+//! method (`estimate`).
 
 use super::realized::from_cells;
 use super::{Metric, Problem};
