@@ -111,6 +111,8 @@ struct Table {
     name: String,
     columns: Vec<(String, RawColumn)>,
     rows: usize,
+    /// Every column of the dataset, also those not read, for messages.
+    all: Vec<String>,
 }
 
 impl Table {
@@ -123,18 +125,18 @@ impl Table {
                 PipelineError::Performance(format!(
                     "{} has no column `{name}`; its columns: {}",
                     self.name,
-                    self.columns
-                        .iter()
-                        .map(|(n, _)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::base::text::some_names(&self.all, 50)
                 ))
             })
     }
 }
 
-/// Reads every column of a dataset (only the outputs, truth and inputs are kept by the caller).
-fn read_table(side: &'static str, dataset: Dataset) -> Result<Table, PipelineError> {
+/// Reads the columns `keep` of a dataset (every column when `None`).
+fn read_table(
+    side: &'static str,
+    dataset: Dataset,
+    keep: Option<&[String]>,
+) -> Result<Table, PipelineError> {
     let name = match &dataset {
         Dataset::Location(spec) => spec.clone(),
         Dataset::Batches { name, .. } | Dataset::Inputs { name, .. } => name.clone(),
@@ -150,6 +152,7 @@ fn read_table(side: &'static str, dataset: Dataset) -> Result<Table, PipelineErr
             .names
             .iter()
             .zip(&chunk.columns)
+            .filter(|(name, _)| keep.is_none_or(|k| k.contains(name)))
             .map(|(name, column)| (name.clone(), raw(column)))
             .collect()
     };
@@ -185,6 +188,7 @@ fn read_table(side: &'static str, dataset: Dataset) -> Result<Table, PipelineErr
     };
     let mut table = Table {
         name: format!("the {side} `{name}`"),
+        all: info.schema.columns.iter().map(|c| c.name.clone()).collect(),
         ..Table::default()
     };
     for column in info.schema.columns.iter().map(|c| &c.name) {
@@ -260,9 +264,12 @@ pub fn performance(
     target: Dataset,
     labels: Option<Dataset>,
 ) -> Result<PerformanceResult, PipelineError> {
-    let reference = read_table("reference", reference)?;
-    let target = read_table("target", target)?;
-    let labels = labels.map(|l| read_table("labels", l)).transpose()?;
+    let keep = columns_needed(request);
+    let reference = read_table("reference", reference, keep.as_deref())?;
+    let target = read_table("target", target, keep.as_deref())?;
+    let labels = labels
+        .map(|l| read_table("labels", l, keep.as_deref()))
+        .transpose()?;
     let truth_of_target = match &labels {
         Some(labels) => Some(join_labels(request, &target, labels)?),
         None => None,
@@ -274,35 +281,30 @@ pub fn performance(
     let (spec, reference_outcomes, target_outcomes) = match problem {
         Problem::Regression => {
             let features = feature_names(request, &reference);
-            let regression =
-                |t: &Table, truth: Option<Vec<f64>>| -> Result<Outcomes, PipelineError> {
-                    let truth = match truth {
-                        Some(truth) => truth,
-                        None => match t.get(&request.y_true) {
-                            Ok(c) => c.numbers(),
-                            Err(_) if t.name.contains("target") => vec![f64::NAN; t.rows],
-                            Err(e) => return Err(e),
-                        },
-                    };
-                    Ok(Outcomes::Regression {
-                        truth,
-                        predicted: t.get(&request.y_pred)?.numbers(),
-                        features: features
-                            .iter()
-                            .map(|f| encode_feature(&reference, t, f))
-                            .collect::<Result<_, _>>()?,
-                    })
-                };
-            let truth = truth_of_target.map(|labels| {
-                labels
+            let regression = |t: &Table, truth: Vec<f64>| -> Result<Outcomes, PipelineError> {
+                Ok(Outcomes::Regression {
+                    truth,
+                    predicted: t.get(&request.y_pred)?.numbers(),
+                    features: features
+                        .iter()
+                        .map(|f| encode_feature(&reference, t, f))
+                        .collect::<Result<_, _>>()?,
+                })
+            };
+            // The target's truth: joined labels, else its own column, else unknown.
+            let truth = match truth_of_target {
+                Some(labels) => labels
                     .iter()
                     .map(|l| {
                         l.as_deref()
                             .and_then(|s| s.parse().ok())
                             .unwrap_or(f64::NAN)
                     })
-                    .collect()
-            });
+                    .collect(),
+                None => target
+                    .get(&request.y_true)
+                    .map_or_else(|_| vec![f64::NAN; target.rows], RawColumn::numbers),
+            };
             let spec = PerformanceSpec {
                 problem,
                 classes: Vec::new(),
@@ -311,7 +313,7 @@ pub fn performance(
             };
             (
                 spec,
-                regression(&reference, None)?,
+                regression(&reference, reference.get(&request.y_true)?.numbers())?,
                 regression(&target, truth)?,
             )
         }
@@ -392,6 +394,30 @@ pub fn performance(
     };
     let windows = cut_windows(&target_outcomes, request.window_rows);
     Ok(performance::evaluate(&spec, &reference_outcomes, &windows)?)
+}
+
+/// The columns a request reads: its outputs, truth, id and named features; `None` (every
+/// column) when regression inputs are not named or the problem is to be guessed.
+fn columns_needed(request: &PerformanceRequest) -> Option<Vec<String>> {
+    let features = match (request.problem, &request.features) {
+        (Some(Problem::Binary | Problem::Multiclass), _) => Vec::new(),
+        (Some(Problem::Regression), Some(f)) => f.clone(),
+        _ => return None,
+    };
+    let proba = request.y_pred_proba.iter().map(|item| {
+        item.split_once('=')
+            .map_or(item.as_str(), |p| p.1)
+            .trim()
+            .to_string()
+    });
+    Some(
+        [request.y_true.clone(), request.y_pred.clone()]
+            .into_iter()
+            .chain(request.id.clone())
+            .chain(proba)
+            .chain(features)
+            .collect(),
+    )
 }
 
 /// Binary without `--problem`: two classes in the reference's truth make it binary, more make

@@ -14,7 +14,7 @@ use super::escape::{escape, truncate};
 use super::format::{count, nice_ticks, num, px};
 use super::page;
 use super::svg::{
-    BASELINE, Scale, Swatch, TARGET, THRESHOLD, legend_item, legend_width, open_svg, x_axis, y_axis,
+    BASELINE, Scale, Swatch, TARGET, THRESHOLD, draw_legend, legend_rows, open_svg, x_axis, y_axis,
 };
 use crate::drift::performance::{
     Metric, MetricPerformance, PerformanceResult, Problem, WindowPerformance,
@@ -303,15 +303,7 @@ fn metric_chart(windows: &[WindowPerformance], reference: &MetricPerformance) ->
     if failed {
         legend.push((Swatch::Box, THRESHOLD, "failed".into()));
     }
-    let mut rows = 1.0;
-    let mut lx = left;
-    for (_, _, label) in &legend {
-        if lx > left && lx + legend_width(label) > w - right {
-            lx = left;
-            rows += 1.0;
-        }
-        lx += legend_width(label);
-    }
+    let rows = legend_rows(&legend, left, w - right);
     let top = 16.0 + 18.0 * rows;
     let h = 314.0 + 18.0 * rows;
     let base = h - bottom;
@@ -585,15 +577,7 @@ fn metric_chart(windows: &[WindowPerformance], reference: &MetricPerformance) ->
         },
     );
 
-    let mut lx = left;
-    let mut ly = 18.0;
-    for (swatch, colour, label) in legend {
-        if lx > left && lx + legend_width(&label) > w - right {
-            lx = left;
-            ly += 18.0;
-        }
-        lx += legend_item(&mut out, lx, ly, swatch, colour, &label);
-    }
+    draw_legend(&mut out, &legend, left, w - right);
     out.push_str("</svg>");
     Some(out)
 }

@@ -200,6 +200,39 @@ pub(crate) fn legend_width(label: &str) -> f64 {
     30.0 + 7.4 * label.chars().count().min(LEGEND_CHARS) as f64
 }
 
+/// A chart's legend: swatch, colour and label of each entry.
+pub(crate) type Legend<'a> = [(Swatch, &'a str, String)];
+
+/// Where each legend entry goes between `left` and `right`, wrapping into rows 18 px apart from
+/// y = 18: one rule for measuring the legend and for drawing it.
+fn legend_layout(legend: &Legend<'_>, left: f64, right: f64) -> Vec<(f64, f64)> {
+    let (mut lx, mut ly) = (left, 18.0);
+    let mut at = Vec::with_capacity(legend.len());
+    for (_, _, label) in legend {
+        if lx > left && lx + legend_width(label) > right {
+            lx = left;
+            ly += 18.0;
+        }
+        at.push((lx, ly));
+        lx += legend_width(label);
+    }
+    at
+}
+
+/// Rows the legend takes.
+pub(crate) fn legend_rows(legend: &Legend<'_>, left: f64, right: f64) -> f64 {
+    legend_layout(legend, left, right)
+        .last()
+        .map_or(1.0, |&(_, y)| y / 18.0)
+}
+
+/// Draws the legend across the top of a chart.
+pub(crate) fn draw_legend(out: &mut String, legend: &Legend<'_>, left: f64, right: f64) {
+    for ((swatch, colour, label), (x, y)) in legend.iter().zip(legend_layout(legend, left, right)) {
+        legend_item(out, x, y, *swatch, colour, label);
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Swatch {
     Box,
@@ -244,15 +277,7 @@ pub fn coefficient_over_time(
     if !not_scored.is_empty() {
         legend.push((Swatch::Cross, THRESHOLD, "not scored".to_string()));
     }
-    let mut rows = 1.0;
-    let mut lx = left;
-    for (_, _, label) in &legend {
-        if lx > left && lx + legend_width(label) > w - right {
-            lx = left;
-            rows += 1.0;
-        }
-        lx += legend_width(label);
-    }
+    let rows = legend_rows(&legend, left, w - right);
     let top = 16.0 + 18.0 * rows;
     let h = 314.0 + 18.0 * rows;
     let dates = series
@@ -432,15 +457,7 @@ pub fn coefficient_over_time(
     x_axis(&mut out, &x, &xt, base, "scoring date (UTC)");
 
     // Legend across the top, wrapped into as many rows as it needs.
-    let mut lx = left;
-    let mut ly = 18.0;
-    for (swatch, colour, label) in legend {
-        if lx > left && lx + legend_width(&label) > w - right {
-            lx = left;
-            ly += 18.0;
-        }
-        lx += legend_item(&mut out, lx, ly, swatch, colour, &label);
-    }
+    draw_legend(&mut out, &legend, left, w - right);
     out.push_str("</svg>");
     out
 }

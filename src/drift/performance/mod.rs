@@ -178,57 +178,33 @@ impl Outcomes {
         }
     }
 
+    /// Whether row `r`'s truth is known.
+    fn is_labelled(&self, r: usize) -> bool {
+        match self {
+            Outcomes::Classification { truth, .. } => truth[r] != NO_LABEL,
+            Outcomes::Regression { truth, .. } => !truth[r].is_nan(),
+        }
+    }
+
     /// Rows whose truth is known.
     pub fn labelled_rows(&self) -> usize {
-        match self {
-            Outcomes::Classification { truth, .. } => {
-                truth.iter().filter(|&&t| t != NO_LABEL).count()
-            }
-            Outcomes::Regression { truth, .. } => truth.iter().filter(|t| !t.is_nan()).count(),
-        }
+        (0..self.rows()).filter(|&r| self.is_labelled(r)).count()
     }
 
     /// The rows `range` (windows of a longer table).
     pub fn slice(&self, range: std::ops::Range<usize>) -> Outcomes {
-        match self {
-            Outcomes::Classification {
-                truth,
-                predicted,
-                scores,
-                columns,
-            } => Outcomes::Classification {
-                truth: truth[range.clone()].to_vec(),
-                predicted: predicted[range.clone()].to_vec(),
-                scores: if *columns > 0 {
-                    scores[range.start * columns..range.end * columns].to_vec()
-                } else {
-                    Vec::new()
-                },
-                columns: *columns,
-            },
-            Outcomes::Regression {
-                truth,
-                predicted,
-                features,
-            } => Outcomes::Regression {
-                truth: truth[range.clone()].to_vec(),
-                predicted: predicted[range.clone()].to_vec(),
-                features: features.iter().map(|f| f[range.clone()].to_vec()).collect(),
-            },
-        }
+        self.pick(&range.collect::<Vec<_>>())
     }
 
     /// The rows whose truth is known.
     fn labelled(&self) -> Outcomes {
-        let keep: Vec<usize> = match self {
-            Outcomes::Classification { truth, .. } => {
-                (0..truth.len()).filter(|&r| truth[r] != NO_LABEL).collect()
-            }
-            Outcomes::Regression { truth, .. } => {
-                (0..truth.len()).filter(|&r| !truth[r].is_nan()).collect()
-            }
-        };
-        let pick = |v: &[f64]| keep.iter().map(|&r| v[r]).collect::<Vec<_>>();
+        let keep: Vec<usize> = (0..self.rows()).filter(|&r| self.is_labelled(r)).collect();
+        self.pick(&keep)
+    }
+
+    /// The rows `keep`, in that order.
+    fn pick(&self, keep: &[usize]) -> Outcomes {
+        let take = |v: &[f64]| keep.iter().map(|&r| v[r]).collect::<Vec<_>>();
         match self {
             Outcomes::Classification {
                 truth,
@@ -249,9 +225,9 @@ impl Outcomes {
                 predicted,
                 features,
             } => Outcomes::Regression {
-                truth: pick(truth),
-                predicted: pick(predicted),
-                features: features.iter().map(|f| pick(f)).collect(),
+                truth: take(truth),
+                predicted: take(predicted),
+                features: features.iter().map(|f| take(f)).collect(),
             },
         }
     }
