@@ -316,6 +316,81 @@ mod detector {
         );
         assert!(html.contains("svc · "), "the chart names its service");
     }
+
+    /// A day that a Spark job profiled (a saved profile in the snapshot folder instead of the
+    /// rows) gets the performance signal the rows would give: its row sample carries the
+    /// model's outputs and labels.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_day_saved_as_a_profile_is_measured_as_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let with_labels = |inputs: &str, labels: &str| {
+            let mut joined = String::from("id,x1,x2,proba,y_pred,label\n");
+            for (a, b) in inputs.lines().skip(1).zip(labels.lines().skip(1)) {
+                joined.push_str(&format!("{a},{}\n", b.split(',').nth(1).unwrap()));
+            }
+            joined
+        };
+        let (reference, reference_labels, _) = rows(1, 5000, 0, 0.0);
+        write(
+            root,
+            "training/ref.csv",
+            &with_labels(&reference, &reference_labels),
+        );
+        let (day, day_labels, accuracy) = rows(2, 2000, 100_000, 0.0);
+        write(
+            root,
+            "rows/svc/2026/03/02/day.csv",
+            &with_labels(&day, &day_labels),
+        );
+        let inputs =
+            driftscan::data::resolve(root.join("rows/svc/2026/03/02/day.csv").to_str().unwrap())
+                .unwrap();
+        let profile = driftscan::profile::build(&inputs, &Default::default()).unwrap();
+        let saved = root.join("profiled/svc/2026/03/02/day.profile");
+        std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+        std::fs::write(&saved, profile.to_bytes()).unwrap();
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(root).unwrap());
+        let detectors = Detectors::new(Arc::clone(&store));
+        let mut signals = Vec::new();
+        for folder in ["rows", "profiled"] {
+            let definition = format!(
+                r#"{{"name":"{folder}","model_name":"m","model_version":1,"services":["svc"],
+                     "baseline":"training/ref.csv","feature_list":["x1","x2"],
+                     "snapshots":"{folder}/{{service}}/{{yyyy}}/{{MM}}/{{dd}}",
+                     "signals":{{"performance":{{"problem":"binary","y_true":"label","y_pred":"y_pred",
+                        "y_pred_proba":["proba"]}}}}}}"#
+            );
+            detectors.create(definition.as_bytes()).await.unwrap();
+            let request = RunRequest {
+                target_date: "2026-03-02".into(),
+                services: None,
+                feature_list: None,
+                drift_threshold: None,
+            };
+            let answer = detectors.run(folder, request).await.unwrap();
+            assert_eq!(
+                answer.runs[0].status,
+                RunStatus::Succeeded,
+                "{}",
+                answer.runs[0]
+            );
+            let key = keys::run(folder, "svc", "2026-03-02".parse().unwrap()).unwrap();
+            let obj = store.get(&key).await.unwrap().unwrap();
+            let result: RunResult = serde_json::from_slice(&obj.bytes).unwrap();
+            signals.push(performance(&result).performance.clone().unwrap());
+        }
+        let (rows, profiled) = (&signals[0], &signals[1]);
+        assert_eq!((profiled.rows, profiled.labelled_rows), (2000, 2000));
+        for (a, b) in rows.metrics.iter().zip(&profiled.metrics) {
+            let (ra, rb) = (a.realized.unwrap().value, b.realized.unwrap().value);
+            assert!((ra - rb).abs() < 1e-12, "{}: {ra} vs {rb}", a.name);
+            let (ea, eb) = (a.estimated.unwrap().value, b.estimated.unwrap().value);
+            assert!((ea - eb).abs() < 1e-9, "{}: {ea} vs {eb}", a.name);
+        }
+        let realized = profiled.metric("accuracy").unwrap().realized.unwrap().value;
+        assert!((realized - accuracy).abs() < 1e-12);
+    }
 }
 
 /// Coverage of the estimates' 95 % bands on generated data whose truth is known (the small
@@ -508,5 +583,96 @@ mod coverage {
             (92.0..=98.0).contains(&coverage),
             "regression, windows of 1,000 rows: coverage {coverage:.1} %"
         );
+    }
+}
+
+mod from_a_profile {
+    //! A profile's row sample carries the model's outputs and labels, so a profile (one a Spark
+    //! job saved, say) measures performance as the rows do: exactly while the data fits the
+    //! sample, and from a uniform sample, said in a warning, beyond it.
+
+    use driftscan::drift::performance::{PerformanceResult, Problem};
+    use driftscan::pipeline::local::Dataset;
+    use driftscan::pipeline::performance::{PerformanceRequest, performance};
+    use driftscan::profile::{self, ProfileOptions};
+
+    const DATA: &str = "tests/data/public/car_loan";
+
+    fn request() -> PerformanceRequest {
+        PerformanceRequest {
+            problem: Some(Problem::Binary),
+            y_true: "repaid".into(),
+            y_pred: "y_pred".into(),
+            y_pred_proba: vec!["y_pred_proba".into()],
+            seed: 7,
+            ..PerformanceRequest::default()
+        }
+    }
+
+    fn profile_of(path: &str, capacity: usize) -> Dataset {
+        let inputs = driftscan::data::resolve(path).unwrap();
+        let options = ProfileOptions {
+            sample_capacity: capacity,
+            ..ProfileOptions::default()
+        };
+        Dataset::Profile(Box::new(profile::build(&inputs, &options).unwrap()))
+    }
+
+    fn run(target: Dataset) -> PerformanceResult {
+        let reference = Dataset::Location(format!("{DATA}/reference.parquet"));
+        performance(&request(), reference, target, None).unwrap()
+    }
+
+    #[test]
+    fn a_profile_of_every_row_gives_the_figures_of_the_rows() {
+        let target = format!("{DATA}/analysis.parquet");
+        let rows = run(Dataset::Location(target.clone()));
+        let profiled = run(profile_of(&target, profile::DEFAULT_SAMPLE_CAPACITY));
+        assert!(profiled.warnings.iter().all(|w| !w.contains("sample")));
+        let (a, b) = (&rows.windows[0], &profiled.windows[0]);
+        assert_eq!((a.rows, a.labelled_rows), (b.rows, b.labelled_rows));
+        assert_eq!(a.confusion_matrix, b.confusion_matrix);
+        for (x, y) in a.metrics.iter().zip(&b.metrics) {
+            let (rx, ry) = (x.realized.as_ref().unwrap(), y.realized.as_ref().unwrap());
+            assert!((rx.value - ry.value).abs() < 1e-12, "{}", x.name);
+            let (ex, ey) = (x.estimated.as_ref().unwrap(), y.estimated.as_ref().unwrap());
+            assert!((ex.value - ey.value).abs() < 1e-9, "{}", x.name);
+            assert!((ex.upper - ey.upper).abs() < 1e-9, "{}", x.name);
+        }
+    }
+
+    #[test]
+    fn a_sampled_profile_says_so_and_its_band_holds_the_rows_value() {
+        let target = format!("{DATA}/analysis.parquet");
+        let rows = run(Dataset::Location(target.clone()));
+        let sampled = run(profile_of(&target, 5_000));
+        let said = sampled
+            .warnings
+            .iter()
+            .any(|w| w.contains("profiled 50000 rows and keeps a uniform sample of 5000"));
+        assert!(said, "{:?}", sampled.warnings);
+        assert_eq!(sampled.windows[0].rows, 5_000);
+        for (all, some) in rows.windows[0]
+            .metrics
+            .iter()
+            .zip(&sampled.windows[0].metrics)
+        {
+            let truth = all.realized.as_ref().unwrap().value;
+            let band = some.estimated.as_ref().unwrap();
+            assert!(
+                band.lower <= truth && truth <= band.upper,
+                "{}: {truth} outside [{}, {}]",
+                all.name,
+                band.lower,
+                band.upper
+            );
+        }
+        let windowed = PerformanceRequest {
+            window_rows: Some(1_000),
+            ..request()
+        };
+        let reference = Dataset::Location(format!("{DATA}/reference.parquet"));
+        let e = performance(&windowed, reference, profile_of(&target, 5_000), None).unwrap_err();
+        assert!(e.to_string().contains("one window"), "{e}");
     }
 }

@@ -1,8 +1,8 @@
 //! `performance`: a model's realized and estimated performance per window against a labelled
 //! reference, through [`driftscan::pipeline::performance`] as `driftscan performance` does.
 //!
-//! Reference, target and labels are paths or Arrow tables, read as `scan` reads its sides
-//! (a `Profile` is refused by the pipeline: performance needs the rows). The result crosses as
+//! Reference, target and labels are paths, Arrow tables or `Profile`s (whose row sample holds
+//! the outputs and labels, so a Spark profile serves), read as `scan` reads its sides. The result crosses as
 //! the document of `driftscan performance --json` and renders the same report page.
 
 use pyo3::prelude::*;

@@ -27,7 +27,7 @@ import pytest
 import driftscan
 from driftscan import spark as ds_spark
 from driftscan import spark_job
-from conftest import DATE, cli_scan_json, comparable, frame, run_cli
+from conftest import DATE, REPO, cli_scan_json, comparable, frame, run_cli
 from test_quality import assert_exact, production, reference
 
 MODEL, VERSION, SERVICE = "credit", 3, "credit-svc"
@@ -185,6 +185,26 @@ def test_scores_from_a_spark_target_profile_equal_the_commands_on_the_raw_target
     # The Python scan on the same profile agrees too.
     py = driftscan.scan(str(workdir / "train.csv"), spark_target, date=DATE).to_dict()
     assert comparable(py) == comparable(raw)
+
+
+def test_a_spark_profile_measures_performance_as_the_rows_do(spark):
+    """A profile's row sample carries the model's outputs and labels: the performance of a Spark
+    profile of NannyML's car-loan analysis period equals that of the frame itself."""
+    data = REPO / "tests" / "data" / "public" / "car_loan"
+    reference = pq.read_table(data / "reference.parquet")
+    columns = dict(y_true="repaid", y_pred="y_pred", y_pred_proba="y_pred_proba")
+    df = spark.read.parquet(str(data / "analysis.parquet")).repartition(5)
+    profiled = ds_spark.profile(df, list(columns.values()))
+    from_rows = driftscan.performance(
+        reference, pq.read_table(data / "analysis.parquet"), "binary", **columns
+    ).to_dict()
+    from_spark = driftscan.performance(reference, profiled, "binary", **columns).to_dict()
+    rows, sampled = from_rows["windows"][0], from_spark["windows"][0]
+    assert (sampled["rows"], sampled["labelled_rows"]) == (rows["rows"], rows["labelled_rows"]) == (50_000, 50_000)
+    assert sampled["confusion_matrix"] == rows["confusion_matrix"]
+    for a, b in zip(rows["metrics"], sampled["metrics"]):
+        assert b["realized"]["value"] == pytest.approx(a["realized"]["value"], abs=1e-12), a["name"]
+        assert b["estimated"]["value"] == pytest.approx(a["estimated"]["value"], abs=1e-9), a["name"]
 
 
 # -- The day's job and the service -----------------------------------------------------------------

@@ -22,7 +22,8 @@ use crate::drift::performance::{
 };
 use crate::drift::result::DatasetSummary;
 use crate::drift::signals::{Recomputed, SignalMetric, SignalResult, UpdatedWindow};
-use crate::profile::is_profile_name;
+use crate::profile::Profile;
+use crate::profile::sample::SampleColumn;
 use crate::store::{Key, Store};
 
 /// Which columns hold what, and how to cut windows.
@@ -113,6 +114,9 @@ struct Table {
     rows: usize,
     /// Every column of the dataset, also those not read, for messages.
     all: Vec<String>,
+    /// When the rows are a profile's row sample of fewer rows than it profiled: how many it
+    /// profiled.
+    sampled_from: Option<u64>,
 }
 
 impl Table {
@@ -140,12 +144,14 @@ fn read_table(
     let name = match &dataset {
         Dataset::Location(spec) => spec.clone(),
         Dataset::Batches { name, .. } | Dataset::Inputs { name, .. } => name.clone(),
-        Dataset::Profile(_) => {
-            return Err(PipelineError::Performance(format!(
-                "the {side} is a drift profile: performance needs the rows (outputs and labels), give the data"
-            )));
-        }
+        Dataset::Profile(profile) => return Ok(profile_table(side, profile, keep)),
     };
+    if let Dataset::Location(spec) = &dataset
+        && super::local::is_profile_location(spec)
+    {
+        let profile = super::local::load_dataset(side, dataset, &Default::default())?;
+        return Ok(profile_table(side, &profile, keep));
+    }
     let mut parts: Vec<Vec<(String, RawColumn)>> = Vec::new();
     let process = |chunk: &Chunk| -> Vec<(String, RawColumn)> {
         chunk
@@ -184,11 +190,12 @@ fn read_table(
         Dataset::Inputs { inputs, .. } => {
             data::scan(&inputs, process, |p| parts.push(p)).map_err(wrap)?
         }
-        Dataset::Profile(_) => unreachable!("refused above"),
+        Dataset::Profile(_) => unreachable!("read above"),
     };
     let mut table = Table {
         name: format!("the {side} `{name}`"),
         all: info.schema.columns.iter().map(|c| c.name.clone()).collect(),
+        sampled_from: None,
         ..Table::default()
     };
     for column in info.schema.columns.iter().map(|c| &c.name) {
@@ -216,6 +223,39 @@ fn read_table(
         }
     }
     Ok(table)
+}
+
+/// The rows a profile carries: its row sample (every row when the data had at most the
+/// sample's capacity of rows, else a uniform sample of them; see [`crate::profile::sample`]).
+/// The sample holds every profiled column, so a profile of the model's outputs (and labels,
+/// and inputs for regression) is all that performance needs, wherever it was profiled.
+fn profile_table(side: &'static str, profile: &Profile, keep: Option<&[String]>) -> Table {
+    let sample = &profile.sample;
+    let columns = sample
+        .names
+        .iter()
+        .zip(&sample.columns)
+        .filter(|(name, _)| keep.is_none_or(|k| k.contains(name)))
+        .map(|(name, column)| {
+            let raw = match column {
+                SampleColumn::Numeric(values) => RawColumn::Numbers(values.clone()),
+                SampleColumn::Categorical { codes, dictionary } => RawColumn::Text(
+                    codes
+                        .iter()
+                        .map(|&c| dictionary.get(c as usize).cloned())
+                        .collect(),
+                ),
+            };
+            (name.clone(), raw)
+        })
+        .collect();
+    Table {
+        name: format!("the {side} profile `{}`", profile.source),
+        columns,
+        rows: sample.len(),
+        all: sample.names.clone(),
+        sampled_from: (profile.rows > sample.len() as u64).then_some(profile.rows),
+    }
 }
 
 fn raw(column: &ChunkColumn) -> RawColumn {
@@ -392,8 +432,25 @@ pub fn performance(
             (spec, reference_outcomes, target_outcomes)
         }
     };
+    if target.sampled_from.is_some() && request.window_rows.is_some() {
+        return Err(PipelineError::Performance(format!(
+            "{} keeps a sample of its rows in no particular order: it is one window, without --window-rows",
+            target.name
+        )));
+    }
     let windows = cut_windows(&target_outcomes, request.window_rows);
-    Ok(performance::evaluate(&spec, &reference_outcomes, &windows)?)
+    let mut result = performance::evaluate(&spec, &reference_outcomes, &windows)?;
+    for table in [&reference, &target] {
+        if let Some(total) = table.sampled_from {
+            result.warnings.push(format!(
+                "{} profiled {} rows and keeps a uniform sample of {}: its figures are the sample's, with bands at the sample's size",
+                table.name,
+                total,
+                table.rows,
+            ));
+        }
+    }
+    Ok(result)
 }
 
 /// The columns a request reads: its outputs, truth, id and named features; `None` (every
@@ -632,6 +689,32 @@ fn detector_request(config: &PerformanceConfig, seed: u64) -> PerformanceRequest
     }
 }
 
+/// A day's rows for its performance signal: its data files and the profiles a Spark job (or
+/// `driftscan profile`) saved beside them.
+pub(super) struct DayRows {
+    pub inputs: Vec<Input>,
+    pub saved: Option<Profile>,
+}
+
+impl DayRows {
+    /// Every row of the data files when there are only files; with saved profiles, the row
+    /// sample of the day's whole profile (files profiled and merged with the saved ones).
+    fn dataset(self, name: String) -> Result<Dataset, PipelineError> {
+        match self.saved {
+            None => Ok(Dataset::Inputs {
+                name,
+                inputs: self.inputs,
+            }),
+            Some(saved) => Ok(Dataset::Profile(Box::new(super::run::target_profile(
+                Vec::new(),
+                self.inputs,
+                Some(saved),
+                name,
+            )?))),
+        }
+    }
+}
+
 /// The performance signal of one scored window of a detector: the labelled reference (the
 /// signal's `reference`, else the detector's baseline), the window's rows, and the labels that
 /// have arrived for them up to `label_lookback_days` after the window (or today, if sooner).
@@ -640,7 +723,7 @@ pub(super) async fn day_signal(
     detector: &Detector,
     service: &str,
     window: Window,
-    production: Vec<Input>,
+    production: DayRows,
     production_summary: DatasetSummary,
 ) -> Result<SignalResult, PipelineError> {
     let Some(config) = &detector.signals.performance else {
@@ -648,15 +731,17 @@ pub(super) async fn day_signal(
     };
     let location = config.reference.as_deref().unwrap_or(&detector.baseline);
     let (data, keys) = baseline_files(store, super::data_roots()?, location).await?;
-    let keys: Vec<Key> = keys.into_iter().filter(|k| !is_profile_key(k)).collect();
-    if keys.is_empty() {
-        return Err(PipelineError::Performance(format!(
-            "the performance reference `{location}` has no data files: performance needs its rows (outputs and labels), not a profile"
-        )));
-    }
-    let reference = Dataset::Inputs {
-        name: location.to_string(),
-        inputs: inputs_for(&data, &keys).await?,
+    // Data files when there are any (every row); else the saved profiles' row sample.
+    let (profiles, files): (Vec<Key>, Vec<Key>) = keys.into_iter().partition(is_profile_key);
+    let reference = if files.is_empty() && !profiles.is_empty() {
+        let mut profile = super::baseline::read_profiles(&data, &profiles).await?;
+        profile.source = location.to_string();
+        Dataset::Profile(Box::new(profile))
+    } else {
+        Dataset::Inputs {
+            name: location.to_string(),
+            inputs: inputs_for(&data, &files).await?,
+        }
     };
     let labels = match &config.labels {
         None => None,
@@ -683,12 +768,10 @@ pub(super) async fn day_signal(
         config,
         super::run::seed(&detector.name, service, window.start),
     );
-    let production = Dataset::Inputs {
-        name: production_summary.source.clone(),
-        inputs: production,
-    };
+    let name = production_summary.source.clone();
     let reference_source = location.to_string();
     let result = super::blocking("measuring performance", move || {
+        let production = production.dataset(name)?;
         // No label file yet for the window: every row is unlabelled, so the window is estimated.
         let labels =
             labels.filter(|l| !matches!(l, Dataset::Inputs { inputs, .. } if inputs.is_empty()));
@@ -864,17 +947,13 @@ async fn recompute_day(
     let template = detector.snapshot_template()?;
     let (data, template) = super::data_roots()?.open_template(store, &template)?;
     let files = snapshot_files(&*data, &template, detector, service, &day).await?;
-    let inputs: Vec<Input> = inputs_for(&data, &files)
-        .await?
-        .into_iter()
-        .filter(|i| !is_profile_name(&i.name()))
-        .collect();
+    let (inputs, saved, _) = super::run::snapshot_parts(&data, files).await?;
     day_signal(
         store,
         detector,
         service,
         day,
-        inputs,
+        DayRows { inputs, saved },
         earlier.target.clone(),
     )
     .await

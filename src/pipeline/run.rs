@@ -290,11 +290,15 @@ async fn score_service(
         None => None,
     };
     let (inputs, saved, prefix) = snapshot_parts(&data, files).await?;
-    let performance_inputs = detector
-        .signals
-        .performance
-        .as_ref()
-        .map(|_| inputs.clone());
+    let performance_inputs =
+        detector
+            .signals
+            .performance
+            .as_ref()
+            .map(|_| super::performance::DayRows {
+                inputs: inputs.clone(),
+                saved: saved.clone(),
+            });
     let scan_options = ScanOptions {
         features: detector.feature_list.clone(),
         threshold: detector.drift_threshold,
