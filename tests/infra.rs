@@ -158,6 +158,7 @@ fn arm_type(tf_type: &str, azapi_type: Option<&str>) -> String {
         "azurerm_role_assignment" => "Microsoft.Authorization/roleAssignments",
         "azurerm_eventgrid_topic" => "Microsoft.EventGrid/topics",
         "azurerm_monitor_action_group" => "Microsoft.Insights/actionGroups",
+        "azurerm_application_insights_workbook" => "Microsoft.Insights/workbooks",
         "azurerm_monitor_scheduled_query_rules_alert_v2" => {
             "Microsoft.Insights/scheduledQueryRules"
         }
@@ -176,7 +177,7 @@ fn terraform_parses_in_checkov_with_every_resource() {
         report["results"]["parsing_errors"]
     );
     assert_eq!(
-        report["summary"]["resource_count"], 18,
+        report["summary"]["resource_count"], 19,
         "resources parsed: {:#}",
         report["summary"]
     );
@@ -206,7 +207,7 @@ fn bicep_parses_in_checkov_with_every_resource() {
         "{:#}",
         main["results"]["parsing_errors"]
     );
-    // checkov 3.3.30 counts 16 of main.bicep's 18 declarations (resource names are checked one by
+    // checkov 3.3.30 counts 16 of main.bicep's 19 declarations (not the workbook either) (resource names are checked one by
     // one in `terraform_and_bicep_declare_the_same_resources`); the count guards against losing some.
     assert_eq!(
         main["summary"]["resource_count"], 16,
@@ -315,6 +316,7 @@ fn terraform_and_bicep_declare_the_same_resources() {
         ("Microsoft.Insights/actionGroups", 1),
         ("Microsoft.Insights/components", 1),
         ("Microsoft.Insights/scheduledQueryRules", 1),
+        ("Microsoft.Insights/workbooks", 1),
         ("Microsoft.OperationalInsights/workspaces", 1),
         ("Microsoft.Storage/storageAccounts", 1),
         (
@@ -694,4 +696,279 @@ fn infra_params_rejects_bad_definitions_naming_file_and_value() {
     );
     let err = infra_params(&["--store", "/tmp", "--format", "yaml"]).unwrap_err();
     assert!(err.contains("invalid value 'yaml'"), "{err}");
+}
+
+// ---------------------------------------------------------------- dashboards
+
+/// The workbook both IaC tools deploy (the `serializedData` of a `Microsoft.Insights/workbooks`).
+const WORKBOOK: &str = "infra/workbook/driftscan.workbook.json";
+/// Microsoft's workbook template schema (tests/data/README.md says where it comes from).
+const WORKBOOK_SCHEMA: &str = "tests/data/schema/workbook.json";
+
+fn read_json(path: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// Every KQL query of a workbook's items, groups included: (step name, query), parameters named
+/// `parameter <name>`.
+fn workbook_queries(items: &Value, out: &mut Vec<(String, String)>) {
+    for item in items.as_array().expect("workbook items") {
+        let name = item["name"].as_str().unwrap_or("?").to_string();
+        let content = &item["content"];
+        match item["type"].as_i64() {
+            Some(3) => out.push((
+                name,
+                content["query"].as_str().expect("query step").to_string(),
+            )),
+            Some(9) => {
+                for p in content["parameters"].as_array().expect("parameters") {
+                    if let Some(q) = p["query"].as_str() {
+                        out.push((format!("parameter {}", p["name"]), q.to_string()));
+                    }
+                }
+            }
+            Some(12) => workbook_queries(&content["items"], out),
+            _ => {}
+        }
+    }
+}
+
+/// The errors of `document` against a JSON schema (draft 7), from Python's `jsonschema` in the
+/// test Python; `None` when that Python is missing and not required.
+fn schema_errors(schema: &str, document: &Value) -> Option<Vec<String>> {
+    let python = match std::env::var("DRIFTSCAN_PYTHON") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            return crate::harness::component_missing(
+                "the schema check's Python",
+                "DRIFTSCAN_PYTHON is not set (a Python with jsonschema)",
+            );
+        }
+    };
+    let doc = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(doc.path(), serde_json::to_vec(document).unwrap()).unwrap();
+    let script = r#"
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+doc = json.load(open(sys.argv[2]))
+errors = jsonschema.Draft7Validator(schema).iter_errors(doc)
+print(json.dumps(["/".join(map(str, e.absolute_path)) + ": " + e.message for e in errors]))
+"#;
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(root().join(schema))
+        .arg(doc.path())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{python}`: {e}"));
+    assert!(
+        out.status.success(),
+        "schema check failed (is jsonschema installed? scripts/requirements-test.txt): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("a JSON list of errors"))
+}
+
+#[test]
+fn the_workbook_is_a_valid_workbook_with_a_detector_and_a_time_range_picker() {
+    let workbook = read_json(WORKBOOK);
+    assert_eq!(workbook["version"], "Notebook/1.0");
+    let items = &workbook["items"];
+    let params: Vec<&Value> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == 9)
+        .flat_map(|i| i["content"]["parameters"].as_array().unwrap())
+        .collect();
+    let param = |name: &str| {
+        *params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("workbook parameter {name}"))
+    };
+    // Type 4 is a time range picker, type 2 a drop-down.
+    assert_eq!(param("TimeRange")["type"], 4);
+    let detector = param("Detector");
+    assert_eq!(detector["type"], 2);
+    let picker = detector["query"].as_str().unwrap();
+    for needle in [
+        "customMetrics",
+        "tostring(customDimensions.detector)",
+        "distinct",
+    ] {
+        assert!(
+            picker.contains(needle),
+            "detector picker lacks {needle}: {picker}"
+        );
+    }
+
+    // Every step reads the picked detector over the picked time range.
+    let mut steps = Vec::new();
+    workbook_queries(items, &mut steps);
+    assert!(steps.len() >= 8, "{steps:?}");
+    let mut step_items = Vec::new();
+    fn query_items<'a>(items: &'a Value, out: &mut Vec<&'a Value>) {
+        for item in items.as_array().unwrap() {
+            match item["type"].as_i64() {
+                Some(3) => out.push(item),
+                Some(12) => query_items(&item["content"]["items"], out),
+                _ => {}
+            }
+        }
+    }
+    query_items(items, &mut step_items);
+    for step in step_items {
+        let c = &step["content"];
+        assert_eq!(
+            c["timeContextFromParameter"], "TimeRange",
+            "{}",
+            step["name"]
+        );
+        assert_eq!(
+            c["resourceType"], "microsoft.insights/components",
+            "{}",
+            step["name"]
+        );
+        assert!(
+            c["query"]
+                .as_str()
+                .unwrap()
+                .contains(r#"tostring(customDimensions.detector) == "{Detector}""#),
+            "step {} does not filter on the picked detector",
+            step["name"]
+        );
+    }
+
+    let Some(errors) = schema_errors(WORKBOOK_SCHEMA, &workbook) else {
+        return;
+    };
+    assert!(
+        errors.is_empty(),
+        "{WORKBOOK} against the workbook schema: {errors:#?}"
+    );
+    // The schema does catch a broken step (a query that is not text, a step without content).
+    let mut broken = workbook.clone();
+    let first_query = broken["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["type"] == 3)
+        .unwrap();
+    first_query["content"]["query"] = Value::from(42);
+    let errors = schema_errors(WORKBOOK_SCHEMA, &broken).unwrap();
+    assert!(!errors.is_empty(), "a numeric query passed the schema");
+    broken["items"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"type": 1}));
+    assert!(schema_errors(WORKBOOK_SCHEMA, &broken).unwrap().len() >= 2);
+}
+
+/// The `name` literals a KQL query compares with (`name == "x"`, `name != "x"`,
+/// `name in ("x", "y")`), each with the table the comparison filters: the last of
+/// `customMetrics` / `customEvents` named before it.
+fn kql_names(query: &str) -> Vec<(&'static str, String)> {
+    let compare = regex::Regex::new(r#"\bname\s*(==|!=|in\s*\(([^)]*)\))\s*("([^"]*)")?"#).unwrap();
+    let literal = regex::Regex::new(r#""([^"]*)""#).unwrap();
+    let mut out = Vec::new();
+    for m in compare.captures_iter(query) {
+        let at = m.get(0).unwrap().start();
+        let before = &query[..at];
+        let table = match (before.rfind("customMetrics"), before.rfind("customEvents")) {
+            (Some(a), Some(b)) if a > b => "customMetrics",
+            (Some(_), None) => "customMetrics",
+            (_, Some(_)) => "customEvents",
+            (None, None) => panic!("a name comparison before any table: {query}"),
+        };
+        let values: Vec<String> = match (m.get(2), m.get(4)) {
+            (Some(list), _) => literal
+                .captures_iter(list.as_str())
+                .map(|c| c[1].to_string())
+                .collect(),
+            (None, Some(v)) => vec![v.as_str().to_string()],
+            (None, None) => panic!("`name` compared with something other than a literal: {query}"),
+        };
+        assert!(!values.is_empty(), "empty `name in ()`: {query}");
+        out.extend(values.into_iter().map(|v| (table, v)));
+    }
+    out
+}
+
+#[test]
+fn kql_names_reads_every_form_of_name_comparison() {
+    let q = r#"union (customMetrics | where name == "a" or name in ("b", "c")),
+        (customEvents | where name != "E") | where isnotempty(x)"#;
+    assert_eq!(
+        kql_names(q),
+        [
+            ("customMetrics", "a".to_string()),
+            ("customMetrics", "b".to_string()),
+            ("customMetrics", "c".to_string()),
+            ("customEvents", "E".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn bicep_and_terraform_both_deploy_the_workbook_from_its_one_file() {
+    let Some(checkov) = checkov() else { return };
+    let inv = inventory(&checkov);
+    let workbook = root().join(WORKBOOK).canonicalize().unwrap();
+
+    let bicep = inv["bicep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Insights/workbooks")
+        .expect("a workbook in infra/bicep");
+    let config = &bicep["config"];
+    assert_eq!(config["kind"], "shared");
+    let props = &config["properties"];
+    assert_eq!(props["category"], "workbook");
+    assert_eq!(
+        props["sourceId"]["operator"]["operands"],
+        serde_json::json!({"operand_1": "appInsights", "operand_2": "id"}),
+        "the workbook belongs to the Application Insights resource: {props}"
+    );
+    let load = &props["serializedData"]["function"];
+    assert_eq!(load["type"], "load_text_content", "{props}");
+    let file = bicep["file"].as_str().unwrap();
+    let bicep_dir = root().join("infra/bicep").join(file);
+    let loaded = bicep_dir
+        .parent()
+        .unwrap()
+        .join(load["parameters"]["file_path"].as_str().unwrap());
+    assert_eq!(loaded.canonicalize().unwrap(), workbook);
+
+    let tf = inv["terraform"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "azurerm_application_insights_workbook")
+        .expect("a workbook in infra/terraform");
+    let body = &tf["body"];
+    assert_eq!(body["category"][0], "workbook");
+    assert!(
+        body["source_id"][0]
+            .as_str()
+            .unwrap()
+            .contains("azurerm_application_insights.ai.id"),
+        "{body}"
+    );
+    let data = body["data_json"][0].as_str().unwrap();
+    let path = regex::Regex::new(r#"file\("\$\{path\.module\}/([^"]+)"\)"#)
+        .unwrap()
+        .captures(data)
+        .unwrap_or_else(|| panic!("data_json is not file(\"${{path.module}}/...\"): {data}"));
+    assert_eq!(
+        root()
+            .join("infra/terraform")
+            .join(&path[1])
+            .canonicalize()
+            .unwrap(),
+        workbook
+    );
 }

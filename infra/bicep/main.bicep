@@ -1,6 +1,6 @@
 // driftscan on Azure: a Flex Consumption Function App running the driftscan custom handler, its
-// storage, Application Insights on a Log Analytics workspace, the managed identity's roles, and one
-// Azure Monitor log alert (with its action group) per detector.
+// storage, Application Insights on a Log Analytics workspace with a workbook over driftscan's telemetry,
+// the managed identity's roles, and one Azure Monitor log alert (with its action group) per detector.
 //
 // Deploy into an existing resource group:
 //   az deployment group create -g <rg> -f infra/bicep/main.bicep -p infra/bicep/main.bicepparam
@@ -108,6 +108,23 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     WorkspaceResourceId: workspace.id
     // Ingestion only with Entra ID: driftscan and the Functions host use the managed identity.
     DisableLocalAuth: true
+  }
+}
+
+// The operators' dashboard over the same telemetry (docs/deploy.md, "Dashboards"): one shared
+// workbook on the Application Insights resource. Its content is infra/workbook/driftscan.workbook.json,
+// which the Terraform configuration deploys too.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, appName, 'driftscan-workbook')
+  location: location
+  kind: 'shared'
+  tags: tags
+  properties: {
+    displayName: 'driftscan: ${appName}'
+    category: 'workbook'
+    sourceId: appInsights.id
+    version: 'Notebook/1.0'
+    serializedData: loadTextContent('../workbook/driftscan.workbook.json')
   }
 }
 
@@ -399,5 +416,6 @@ output storageAccountName string = storage.name
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
 output modelDataContainerUrl string = modelDataReader.outputs.containerUrl
 output appInsightsName string = appInsights.name
+output workbookId string = workbook.id
 output principalId string = functionApp.identity.principalId
 output eventGridTopicEndpoint string = eventGridTopic ? eventTopic.properties.endpoint : ''

@@ -1,5 +1,6 @@
 # One action group and one stateful log alert per detector: the alert fires once per service and
 # scoring date whose datadrift_coefficient is above the detector's threshold; backfills do not page.
+# At the end, the driftscan workbook on Application Insights.
 
 resource "azurerm_monitor_action_group" "detector" {
   for_each            = var.detectors
@@ -71,4 +72,19 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "drift" {
   action {
     action_groups = [azurerm_monitor_action_group.detector[each.key].id]
   }
+}
+
+# The operators' dashboard over the same telemetry (docs/deploy.md, "Dashboards"): one shared
+# workbook on the Application Insights resource. Its content is infra/workbook/driftscan.workbook.json,
+# which the Bicep template deploys too.
+resource "azurerm_application_insights_workbook" "driftscan" {
+  name                = uuidv5("url", "${data.azurerm_resource_group.rg.id}/${var.app_name}/driftscan-workbook")
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = local.location
+  display_name        = "driftscan: ${var.app_name}"
+  category            = "workbook"
+  # The provider compares source ids in lower case.
+  source_id = lower(azurerm_application_insights.ai.id)
+  data_json = file("${path.module}/../workbook/driftscan.workbook.json")
+  tags      = var.tags
 }

@@ -28,6 +28,11 @@ output "app_insights_name" {
   value       = azurerm_application_insights.ai.name
 }
 
+output "workbook_id" {
+  description = "Resource id of the driftscan workbook on Application Insights."
+  value       = azurerm_application_insights_workbook.driftscan.id
+}
+
 output "principal_id" {
   description = "Object id of the Function App's system-assigned identity."
   value       = local.principal_id
