@@ -5,6 +5,9 @@ profiled three ways on this machine's two cores:
 * ``driftscan profile`` (the command, one process reading the Parquet files);
 * ``driftscan.spark.profile(df)`` on ``spark.read.parquet(...)`` with Spark in local mode
   (``local[2]``): the Rust engine in the Python workers, fed by ``mapInArrow``;
+* ``driftscan.spark.profile_files(spark, folder)``, the file path: the executors read the
+  Parquet files with the engine themselves (one task per file, or per run of row groups of a
+  file larger than ``--split-mb``), nothing passes through the JVM but the partial profiles;
 * the same DataFrame through ``mapInArrow`` into a function that only counts the rows: what
   Spark itself costs (Parquet read, conversion to Arrow, transfer to the Python workers) before
   any profiling;
@@ -21,6 +24,7 @@ bytes as the command's.
 Usage (scripts/bench_spark.sh sets up the environment: the wheel, pyspark, whylogs):
     python scripts/bench_spark.py [--rows 10000000] [--files 10] [--data bench-data/spark]
                                   [--repeat 2] [--skip-whylogs] [--keep]
+                                  [--tools cli,spark-files,...] [--split-mb 128]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import time
 from pathlib import Path
 
 COLUMNS = 20
+TOOLS = ["cli", "spark", "spark-files", "spark-count", "whylogs"]
 
 
 def make_part(rows: int, seed: int):  # noqa: ANN201 - pyarrow.Table
@@ -161,6 +166,14 @@ def _count_rows(batches):  # noqa: ANN001, ANN202 - pyarrow batches
     yield pa.RecordBatch.from_arrays([pa.array([n], type=pa.int64())], names=["rows"])
 
 
+def _worker_peak_mb(_):  # noqa: ANN001, ANN202
+    """Peak RSS of the Python worker running this task (the largest of its life: it ran tasks
+    before), in MB."""
+    import resource
+
+    yield resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def tool(name: str, data: Path, repeat: int, rows: int, out: Path) -> dict:
     if name == "cli":
         command = Path(sys.executable).parent / "driftscan"
@@ -189,6 +202,22 @@ def tool(name: str, data: Path, repeat: int, rows: int, out: Path) -> dict:
         label = f"driftscan.spark.profile, local[2], {partitions} partitions"
         return {"seconds": seconds, "label": label, "same_statistics": same}
 
+    if name == "spark-files":
+        import driftscan
+        from driftscan import spark as ds_spark
+
+        split = int(os.environ.get("BENCH_SPLIT_MB", "128")) << 20
+        listed = [(str(p), p.stat().st_size) for p in sorted(data.glob("*.parquet"))]
+        tasks = len(ds_spark.plan_tasks(listed, split))
+        ds_spark.profile_files(spark, str(sorted(data.glob("*.parquet"))[0]), split_bytes=split)
+        seconds, prof = best(repeat, lambda: ds_spark.profile_files(spark, str(data), split_bytes=split))
+        expected = driftscan.Profile.load(out)
+        same = prof.statistics_bytes() == expected.statistics_bytes()
+        assert prof.rows == rows and same, "the file path's statistics differ from the command's"
+        worker = max(spark.sparkContext.parallelize(range(2), 2).mapPartitions(_worker_peak_mb).collect())
+        label = f"driftscan.spark.profile_files, local[2], {tasks} tasks"
+        return {"seconds": seconds, "label": label, "same_statistics": same, "worker_peak_mb": worker}
+
     if name == "spark-count":
         warm.mapInArrow(_count_rows, "rows long").collect()
         seconds, cells = best(repeat, lambda: df.mapInArrow(_count_rows, "rows long").collect())
@@ -212,7 +241,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--skip-whylogs", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the generated Parquet files")
-    ap.add_argument("--tool", choices=["cli", "spark", "spark-count", "whylogs"], help=argparse.SUPPRESS)
+    ap.add_argument("--tools", help="comma-separated tools to run (default: cli,spark,spark-files,spark-count,whylogs)")
+    ap.add_argument("--split-mb", type=int, default=128, help="the file path's split_bytes in MB (default 128)")
+    ap.add_argument("--tool", choices=TOOLS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     data = Path(args.data)
     out = data.parent / f"{data.name}-cli.profile"
@@ -225,7 +256,11 @@ def main() -> int:
     generate(data, args.rows, args.files)
     mb = sum(f.stat().st_size for f in data.glob("*.parquet")) / 1e6
     results = []
-    tools = ["cli", "spark", "spark-count"] + ([] if args.skip_whylogs else ["whylogs"])
+    workers: list[str] = []
+    tools = args.tools.split(",") if args.tools else [t for t in TOOLS if t != "whylogs" or not args.skip_whylogs]
+    if tools[0] != "cli":
+        tools.insert(0, "cli")  # the Spark runs check their answer against the command's
+    os.environ["BENCH_SPLIT_MB"] = str(args.split_mb)
     try:
         for name in tools:  # the command first: the Spark run checks its answer against it
             print(f"Running {name} ...", file=sys.stderr)
@@ -233,6 +268,8 @@ def main() -> int:
                     "--repeat", str(args.repeat)]
             result, peak_mb = run_measured(argv)
             results.append((result["label"], result["seconds"], peak_mb))
+            if "worker_peak_mb" in result:
+                workers.append(f"{result['label']}: a Python worker's peak RSS {result['worker_peak_mb']:,.0f} MB")
     finally:
         out.unlink(missing_ok=True)
         if not args.keep:
@@ -246,7 +283,9 @@ def main() -> int:
     base = results[0][1]
     for name, seconds, peak_mb in results:
         print(f"{name:<{width}}  {seconds:7.2f}  {args.rows / seconds:11,.0f}  {seconds / base:9.2f}x  {peak_mb:11,.0f}")
-    print("\nThe Spark profile's statistics are the same bytes as the command's (checked).")
+    for line in workers:
+        print(f"\n{line}")
+    print("\nThe Spark profiles' statistics are the same bytes as the command's (checked).")
     return 0
 
 

@@ -8,6 +8,11 @@ Past one machine, Spark does the heavy pass and the driftscan service keeps doin
   comes back as one binary cell holding its partial profile; the partial profiles are merged by
   a tree reduce on the executors (``fanout`` at a time), so the driver merges at most ``fanout``
   of them. The result is a normal :class:`driftscan.Profile`.
+* :func:`profile_files` profiles files where they lie (local paths, globs, ``az://``): the
+  driver lists them and makes tasks of whole files or of row groups of large Parquet files, each
+  executor reads its share with the engine itself (no rows through the JVM), and the partial
+  profiles are tree-reduced as for a DataFrame. The statistics are those of ``driftscan profile``
+  of the same files.
 * :func:`save_profile` writes it into a detector's store (a folder, ``az://container/...``, or
   any Hadoop path Spark can write, such as ``abfss://...``), where the service's timer scores it
   like a raw snapshot (see :data:`SNAPSHOT_TEMPLATE`).
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import math
 import os
 import uuid
@@ -40,10 +46,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_FANOUT",
+    "DEFAULT_SPLIT_BYTES",
     "PROFILE_FILE",
     "SNAPSHOT_TEMPLATE",
     "load_profile",
+    "day_files",
     "profile",
+    "profile_files",
     "profile_location",
     "read_collector",
     "read_legacy",
@@ -53,6 +62,16 @@ __all__ = [
 #: Partial profiles merged by one node of the tree reduce (and at most this many reach the
 #: driver). A profile holds up to 100,000 sampled rows, so a node holds at most ``fanout`` of them.
 DEFAULT_FANOUT = 8
+
+#: The file path's split rule (:func:`profile_files`): a Parquet file larger than this is cut into
+#: tasks of consecutive row groups of about this many (compressed) bytes; smaller files are
+#: profiled whole, one task each, and consecutive files smaller than :data:`PACK_BYTES` share a
+#: task. Chosen by measurement (docs/spark.md, "Files where they lie").
+DEFAULT_SPLIT_BYTES = 128 << 20
+
+#: Files smaller than this are packed into one task until it holds this many bytes, so that a
+#: day of thousands of small files is not thousands of tasks.
+PACK_BYTES = 16 << 20
 
 #: Where a Spark job writes the day's profile, relative to a detector's store: the same
 #: placeholders as a detector's ``snapshots`` template, which should be this folder.
@@ -108,17 +127,26 @@ def profile(
         raise InvalidArgumentError(f"fanout must be an integer of at least 2, got `{fanout}`", "invalid_argument")
     if features is not None:
         df = _select(df, list(features))
-    reference = _reference(like)
-    kinds = dict(reference.kinds if reference is not None else [])
-    kinds.update(types or {})
-    bounds = list(reference.numeric_bounds) if reference is not None else None
+    kinds, bounds = _kinds_and_bounds(like, types)
     label = name or _DEFAULT_NAME
-    profiler = _PartitionProfiler(label, list(kinds.items()) or None, bounds or None)
+    profiler = _PartitionProfiler(label, kinds, bounds)
     cells = df.mapInArrow(profiler, f"{_CELL} binary")
     merged = _tree_reduce(cells, fanout)
     if merged is None:
         raise DataError(f"`{label}` has no rows", "data_error")
     return merged
+
+
+def _kinds_and_bounds(
+    like: Like, types: dict[str, str] | None
+) -> tuple[list[tuple[str, str]] | None, list[tuple[str, float, float]] | None]:
+    """The kinds to pin (the baseline's, then the declared ``types`` over them) and the
+    baseline's numeric ranges, as the engine takes them."""
+    reference = _reference(like)
+    kinds = dict(reference.kinds if reference is not None else [])
+    kinds.update(types or {})
+    bounds = list(reference.numeric_bounds) if reference is not None else None
+    return list(kinds.items()) or None, bounds or None
 
 
 def _select(df: DataFrame, features: list[str]) -> DataFrame:
@@ -232,7 +260,13 @@ def _tree_reduce(cells: DataFrame, fanout: int) -> Profile | None:
         partitions = rdd.getNumPartitions()
     except Exception:  # noqa: BLE001 - Spark Connect: no RDD API
         return _merge_streamed(cells.toLocalIterator(), fanout)
-    level = rdd.map(lambda row: bytes(row[0]))
+    return _reduce_rdd(rdd.map(lambda row: bytes(row[0])), partitions, fanout)
+
+
+def _reduce_rdd(level: Any, partitions: int, fanout: int) -> Profile | None:
+    """The tree reduce of an RDD of encoded partial profiles (at most one per partition after the
+    first level): ``fanout`` consecutive partitions per node, level by level, until at most
+    ``fanout`` are left for the driver."""
     while partitions > fanout:
         partitions = math.ceil(partitions / fanout)
         level = (
@@ -267,6 +301,270 @@ class _GroupKey:
 
 def _identity(key: int) -> int:
     return key
+
+
+# -- Profiling files where they lie ---------------------------------------------------------------
+
+#: A file to profile: its location and size in bytes (as :func:`day_files` lists them).
+DataFile = tuple[str, int]
+
+#: One task of the file path: locations of whole files (in the dataset's order), or one large
+#: Parquet file with the row groups it reads.
+_Task = tuple[list[str], Union[list[int], None]]
+
+
+def profile_files(
+    spark: SparkSession,
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str] | DataFile],
+    features: Sequence[str] | None = None,
+    *,
+    like: Like = None,
+    name: str | None = None,
+    fanout: int = DEFAULT_FANOUT,
+    types: dict[str, str] | None = None,
+    split_bytes: int = DEFAULT_SPLIT_BYTES,
+    pack_bytes: int = PACK_BYTES,
+) -> Profile:
+    """Profiles data files where they lie, on the executors, and returns their :class:`Profile`:
+    the same statistics (``statistics_bytes``) as ``driftscan profile`` of the same files.
+
+    ``paths`` is a file, a folder, a glob or ``az://container/prefix`` (what
+    :func:`driftscan.profile` takes), a list of them, or ``(location, bytes)`` pairs as
+    :func:`day_files` lists them. The driver lists the files and reads the dataset's schema from
+    the head of the first (as the command does); the files become tasks, one per file, with a
+    Parquet file larger than ``split_bytes`` cut into runs of whole row groups and consecutive
+    files smaller than ``pack_bytes`` packed together (up to that size); each task reads and
+    profiles its share with the engine on an executor, which opens ``az://`` locations with its
+    own credentials (its environment, as the service). Nothing passes through the JVM but the
+    task descriptions and the partial profiles, which are tree-reduced as by :func:`profile`.
+
+    ``features``, ``like``, ``name``, ``fanout`` and ``types`` are as for :func:`profile`. Hadoop
+    paths (``abfss://``, ``dbfs:/``) are not read by the engine: read them into a DataFrame and
+    use :func:`profile`.
+    """
+    if not isinstance(fanout, int) or fanout < 2:
+        raise InvalidArgumentError(f"fanout must be an integer of at least 2, got `{fanout}`", "invalid_argument")
+    if not isinstance(split_bytes, int) or split_bytes < 1:
+        raise InvalidArgumentError(f"split_bytes must be a positive integer, got `{split_bytes}`", "invalid_argument")
+    files = _list(paths)
+    label = name or ", ".join(dict.fromkeys(_spec(p) for p in _as_list(paths)))
+    kinds, bounds = _kinds_and_bounds(like, types)
+    locations = [loc for loc, _ in files]
+    columns, excluded = _driftscan.files_schema(locations, kinds)
+    selected = None
+    if features is not None:
+        selected = list(dict.fromkeys(features))
+        if not selected:
+            raise InvalidArgumentError("features is empty; pass None to profile every column", "invalid_argument")
+        known = [c for c, _ in columns]
+        for f in selected:
+            if f not in known and all(f != e for e, _ in excluded):
+                raise DataError(
+                    f"feature `{f}` is not a column of `{label}` (columns: {', '.join(known)})",
+                    "unknown_feature",
+                )
+    tasks = plan_tasks(files, split_bytes, pack_bytes)
+    profiler = _TaskProfiler((columns, excluded), selected, label, kinds, bounds)
+    merged = _run_tasks(spark, tasks, profiler, fanout)
+    if merged is None:
+        raise DataError(f"`{label}` has no rows", "data_error")
+    return merged
+
+
+def day_files(
+    root: str,
+    layout: str,
+    service: str,
+    model: str,
+    version: int,
+    day: dt.date,
+) -> list[DataFile]:
+    """The files a model's data collector wrote for ``day`` below ``root`` (a folder or
+    ``az://container[/prefix]``), found as the detector's ``legacy`` or ``collector`` template
+    finds them in the service (zero-padded and unpadded date folders, every deployment and hour),
+    as ``(location, bytes)`` pairs for :func:`profile_files`. ``root`` is the ``modeldata``
+    container (legacy) or the ``modelDataCollector`` folder (collector)."""
+    if layout == "legacy":
+        template = _driftscan.LEGACY_SNAPSHOTS
+    elif layout == "collector":
+        # The template has no model or version: the endpoint's deployments are its folders.
+        template, model, version = _driftscan.COLLECTOR_SNAPSHOTS, "", 0
+    else:
+        raise InvalidArgumentError(f"layout `{layout}` is not `legacy` or `collector`", "invalid_argument")
+    if _is_hadoop_uri(os.fspath(root)):
+        raise InvalidArgumentError(
+            f"`{root}`: the engine reads local folders and az://container[/prefix]; read a Hadoop path "
+            "with read_legacy or read_collector and profile the DataFrame",
+            "invalid_argument",
+        )
+    files = _driftscan.snapshot_files(os.fspath(root), template, service, model, version, day.isoformat())
+    if not files:
+        raise DataError(f"`{root}`: no {layout} files for `{service}` on {day.isoformat()}", "not_found")
+    return files
+
+
+def _as_list(paths: Any) -> list[Any]:
+    if isinstance(paths, (str, os.PathLike)) or (isinstance(paths, tuple) and len(paths) == 2 and isinstance(paths[1], int)):
+        return [paths]
+    return list(paths)
+
+
+def _spec(item: Any) -> str:
+    return item[0] if isinstance(item, tuple) else os.fspath(item)
+
+
+def _list(paths: Any) -> list[DataFile]:
+    """The files of ``paths`` with their sizes, each once, in order."""
+    files: dict[str, int] = {}
+    for item in _as_list(paths):
+        if isinstance(item, tuple):
+            files.setdefault(str(item[0]), int(item[1]))
+            continue
+        spec = os.fspath(item)
+        if _is_hadoop_uri(spec):
+            raise InvalidArgumentError(
+                f"`{spec}`: the engine reads local paths and az://container/prefix; read a Hadoop path "
+                "into a DataFrame and use driftscan.spark.profile",
+                "invalid_argument",
+            )
+        for location, size in _driftscan.list_files(spec):
+            files.setdefault(location, size)
+    if not files:
+        raise DataError("no files to profile", "not_found")
+    return list(files.items())
+
+
+def _place(location: str) -> str:
+    """Where a file lies: its ``az://container``, or the local file system. A task's files share
+    one place."""
+    if location.startswith("az://"):
+        return "az://" + location[len("az://"):].split("/", 1)[0]
+    return ""
+
+
+def _is_parquet(location: str) -> bool:
+    return location.lower().endswith((".parquet", ".pq"))
+
+
+def plan_tasks(
+    files: Sequence[DataFile], split_bytes: int = DEFAULT_SPLIT_BYTES, pack_bytes: int = PACK_BYTES
+) -> list[_Task]:
+    """The file path's tasks for ``files`` (``(location, bytes)`` in the dataset's order): one
+    per file; a Parquet file larger than ``split_bytes`` is cut into runs of consecutive row groups
+    of about ``split_bytes`` compressed bytes (its footer is read on the driver); consecutive files
+    of one place smaller than ``pack_bytes`` are packed into one task up to that size."""
+    tasks: list[_Task] = []
+    pack: list[str] = []
+    packed = 0
+
+    def flush() -> None:
+        nonlocal pack, packed
+        if pack:
+            tasks.append((pack, None))
+        pack, packed = [], 0
+
+    for location, size in files:
+        if size < pack_bytes:
+            if pack and (packed + size > pack_bytes or _place(pack[0]) != _place(location)):
+                flush()
+            pack.append(location)
+            packed += size
+            continue
+        flush()
+        if size > split_bytes and _is_parquet(location):
+            runs: list[list[int]] = [[]]
+            run_bytes = 0
+            for index, (_, compressed) in enumerate(_driftscan.parquet_row_groups(location)):
+                if runs[-1] and run_bytes + compressed > split_bytes:
+                    runs.append([])
+                    run_bytes = 0
+                runs[-1].append(index)
+                run_bytes += compressed
+            if len(runs) > 1:
+                tasks.extend(([location], run) for run in runs)
+                continue
+        tasks.append(([location], None))
+    flush()
+    return tasks
+
+
+class _TaskProfiler:
+    """What each task of the file path runs on an executor: its files (or row groups) read and
+    profiled by the engine with the dataset's schema; one encoded partial profile comes back, or
+    none for a share without rows."""
+
+    def __init__(
+        self,
+        schema: tuple[list[tuple[str, str]], list[tuple[str, str]]],
+        features: list[str] | None,
+        name: str,
+        kinds: list[tuple[str, str]] | None,
+        bounds: list[tuple[str, float, float]] | None,
+    ) -> None:
+        self.schema = schema
+        self.features = features
+        self.name = name
+        self.kinds = kinds
+        self.bounds = bounds
+
+    def profile(self, task: _Task) -> bytes | None:
+        _engine_threads()
+        locations, row_groups = task
+        part = _driftscan.profile_files(
+            list(locations),
+            self.schema,
+            features=self.features,
+            row_groups=None if row_groups is None else list(row_groups),
+            name=self.name,
+            kinds=self.kinds,
+            bounds=self.bounds,
+        )
+        return None if part is None else part.to_bytes()
+
+    def __call__(self, tasks: Iterable[_Task]) -> Iterator[bytes]:
+        """An RDD partition of tasks: one merged cell."""
+        cells = [c for c in (self.profile(t) for t in tasks) if c is not None]
+        if len(cells) == 1:
+            yield cells[0]
+        elif cells:
+            yield Profile.merge_all([Profile.from_bytes(c) for c in cells]).to_bytes()
+
+    def arrow(self, batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+        """A DataFrame partition of task descriptions (JSON), for Spark Connect."""
+        tasks = [json.loads(t) for b in batches for t in b.column(0).to_pylist()]
+        for cell in self(tuple(t) for t in tasks):
+            yield _cell_batch([cell])
+
+
+class _ArrowTasks:
+    """``mapInArrow``'s function for the task DataFrame (a bound method would ship the same)."""
+
+    def __init__(self, profiler: _TaskProfiler) -> None:
+        self.profiler = profiler
+
+    def __call__(self, batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+        return self.profiler.arrow(batches)
+
+
+def _run_tasks(spark: SparkSession, tasks: list[_Task], profiler: _TaskProfiler, fanout: int, rdd: bool | None = None) -> Profile | None:
+    """Runs ``tasks`` one per partition and tree-reduces their partial profiles. Classic Spark:
+    ``sparkContext.parallelize`` and the RDD tree reduce. Spark Connect (no RDD API): a
+    DataFrame of the tasks as JSON strings, one per partition, through ``mapInArrow``, merged as
+    :func:`profile` merges under Connect. ``rdd`` forces one or the other (tests)."""
+    n = max(1, len(tasks))
+    context = None
+    if rdd is not False:
+        try:
+            context = spark.sparkContext
+        except Exception:  # noqa: BLE001 - Spark Connect: no SparkContext
+            context = None
+    if context is not None:
+        cells = context.parallelize(tasks, n).mapPartitions(profiler)
+        return _reduce_rdd(cells, n, fanout)
+    rows = [(i, json.dumps([list(loc), rg])) for i, (loc, rg) in enumerate(tasks)]
+    df = spark.createDataFrame(rows, "i int, task string").repartition(n, "i").select("task")
+    cells_df = df.mapInArrow(_ArrowTasks(profiler), f"{_CELL} binary")
+    return _tree_reduce(cells_df, fanout)
 
 
 # -- Saving and loading ---------------------------------------------------------------------------

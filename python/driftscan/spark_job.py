@@ -30,6 +30,18 @@ from driftscan.errors import DriftscanError, InvalidArgumentError
 #: ``collector`` snapshot templates).
 LAYOUTS = ("legacy", "collector")
 
+#: How the day is profiled: its files read by the engine on the executors, or a DataFrame read
+#: by Spark (see docs/spark.md, "Files where they lie").
+PATHS = ("auto", "files", "dataframe")
+
+
+def uses_files(args: argparse.Namespace) -> bool:
+    """Whether the day is profiled where its files lie: asked for, or by default when the engine
+    reads ``--input`` itself (a folder or ``az://``; not a Hadoop path such as ``abfss://``)."""
+    if args.path == "auto":
+        return not ds_spark._is_hadoop_uri(args.input)
+    return args.path == "files"
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
@@ -61,6 +73,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--template", default=ds_spark.SNAPSHOT_TEMPLATE, help="folder of the profile in the store (default: %(default)s)")
     p.add_argument("--file", default=ds_spark.PROFILE_FILE, help="file name of the profile (default: %(default)s)")
     p.add_argument("--fanout", type=int, default=ds_spark.DEFAULT_FANOUT, help="partial profiles merged per node (default: %(default)s)")
+    p.add_argument(
+        "--path",
+        choices=PATHS,
+        default="auto",
+        help="files: the executors read the day's files with driftscan's engine (a folder or az:// input); "
+        "dataframe: Spark reads them into a DataFrame (any Hadoop path); auto: files unless --input is a "
+        "Hadoop path (default: %(default)s)",
+    )
     args = p.parse_args(argv)
     if args.date is None:
         args.date = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)
@@ -82,7 +102,6 @@ def run(spark, args: argparse.Namespace) -> dict:  # noqa: ANN001 - pyspark type
     """Profiles the day and writes the profile; returns what was done (printed as JSON)."""
     started = time.monotonic()
     like = ds_spark.load_profile(args.baseline, spark) if args.baseline else None
-    df = read_day(spark, args, like)
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     name = f"{args.layout}:{args.service}/{args.model}/{args.version}/{args.date}"
     types = {}
@@ -91,13 +110,23 @@ def run(spark, args: argparse.Namespace) -> dict:  # noqa: ANN001 - pyspark type
         if not sep:
             raise InvalidArgumentError(f"--type `{item}`: declare a type as NAME=numeric or NAME=categorical", "invalid_argument")
         types[column.strip()] = kind.strip()
-    prof = ds_spark.profile(df, features, like=like, name=name, fanout=args.fanout, types=types)
+    if uses_files(args):
+        # The engine reads the collectors' layouts as the service does ($aml_* columns left out,
+        # collector records' `data` rows), so the day's files need no Spark transformation.
+        files = ds_spark.day_files(args.input, args.layout, args.service, args.model, args.version, args.date)
+        prof = ds_spark.profile_files(spark, files, features, like=like, name=name, fanout=args.fanout, types=types)
+        path = "files"
+    else:
+        df = read_day(spark, args, like)
+        prof = ds_spark.profile(df, features, like=like, name=name, fanout=args.fanout, types=types)
+        path = "dataframe"
     out = ds_spark.profile_location(
         args.store, args.service, args.model, args.version, args.date, args.template, args.file
     )
     written = ds_spark.save_profile(prof, out, spark)
     return {
         "profile": out,
+        "path": path,
         "rows": prof.rows,
         "columns": len(prof.columns),
         "bytes": written,

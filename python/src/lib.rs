@@ -10,6 +10,7 @@
 //!   answering in the REST API's JSON documents, so the Python class can drive either;
 //! * [`performance`]: a model's realized and estimated performance per window against a
 //!   labelled reference, with the document of `driftscan performance --json` and its report;
+//! * [`files`]: a dataset's files profiled where they lie, a share per Spark task;
 //! * [`snapshots`]: the service's snapshot templates rendered for a Spark job, which reads a
 //!   collector's day and writes its profile where the detector looks;
 //! * [`cli_main`]: the `driftscan` command that the wheel puts on PATH.
@@ -20,6 +21,7 @@
 
 mod detectors;
 mod errors;
+mod files;
 mod metrics;
 mod performance;
 mod snapshots;
@@ -498,5 +500,6 @@ fn _driftscan(m: &Bound<'_, PyModule>) -> PyResult<()> {
     detectors::register(m)?;
     performance::register(m)?;
     snapshots::register(m)?;
+    files::register(m)?;
     Ok(())
 }

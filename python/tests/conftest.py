@@ -238,6 +238,35 @@ class Azurite:
         assert response.status == 201, f"creating container {name}: HTTP {response.status} {response.read()!r}"
         conn.close()
 
+    def put_blob(self, container: str, key: str, data: bytes) -> None:
+        """One Shared-Key-signed ``Put Blob`` (a block blob) of ``data`` under ``key``."""
+        date = email.utils.formatdate(usegmt=True)
+        version = "2021-08-06"
+        length = str(len(data)) if data else ""
+        to_sign = (
+            f"PUT\n\n\n{length}\n\n\n\n\n\n\n\n\n"
+            f"x-ms-blob-type:BlockBlob\nx-ms-date:{date}\nx-ms-version:{version}\n"
+            f"/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{container}/{key}"
+        )
+        secret = base64.b64decode(AZURITE_KEY)
+        sig = base64.b64encode(hmac.new(secret, to_sign.encode(), hashlib.sha256).digest()).decode()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request(
+            "PUT",
+            f"/{AZURITE_ACCOUNT}/{container}/{key}",
+            body=data,
+            headers={
+                "x-ms-blob-type": "BlockBlob",
+                "x-ms-date": date,
+                "x-ms-version": version,
+                "Content-Length": str(len(data)),
+                "Authorization": f"SharedKey {AZURITE_ACCOUNT}:{sig}",
+            },
+        )
+        response = conn.getresponse()
+        assert response.status == 201, f"putting {container}/{key}: HTTP {response.status} {response.read()!r}"
+        conn.close()
+
     def stop(self) -> None:
         stop_process(self.proc)
         self.dir.cleanup()

@@ -379,3 +379,139 @@ def test_merged_spark_partitions_count_exactly(spark: Any, partitions: int) -> N
     df = spark.createDataFrame(prod).repartition(partitions)
     target = ds_spark.profile(df, like=baseline)
     assert_exact(driftscan.scan(baseline, target, date=DATE))
+
+
+# -- Files where they lie -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parquet_files(rows: pa.Table, tmp_path_factory) -> Path:
+    """The rows as 4 Parquet files of 4 row groups each (1,250 rows a row group)."""
+    folder = tmp_path_factory.mktemp("parquet-files")
+    for i in range(4):
+        pq.write_table(rows.slice(i * 5000, 5000), folder / f"part-{i}.parquet", row_group_size=1250)
+    return folder
+
+
+#: (split_bytes, pack_bytes) that make 1, 4 and 16 tasks of `parquet_files`: all four files in
+#: one task, one task per file, one per row group.
+SPLITS = {1: (1 << 40, 1 << 40), 4: (1 << 40, 0), 16: (1, 0)}
+
+
+@pytest.mark.parametrize("tasks", [1, 4, 16])
+def test_files_in_1_4_and_16_tasks_give_the_statistics_of_the_command(spark, rows, one_file, parquet_files, workdir, tasks):
+    split, pack = SPLITS[tasks]
+    listed = [(str(p), p.stat().st_size) for p in sorted(parquet_files.glob("*.parquet"))]
+    planned = ds_spark.plan_tasks(listed, split, pack)
+    assert len(planned) == tasks
+    if tasks == 16:
+        assert all(len(rg) == 1 for _, rg in planned)
+    cli = workdir / "files.profile"
+    run_cli("profile", "--input", str(parquet_files), "--out", str(cli))
+    command = driftscan.Profile.load(cli)
+    p = ds_spark.profile_files(spark, str(parquet_files), split_bytes=split, pack_bytes=pack)
+    assert p.rows == 20_000
+    assert p.statistics_bytes() == command.statistics_bytes() == one_file.statistics_bytes()
+    assert p.source == str(parquet_files)
+    # The DataFrame path on the same files.
+    df = ds_spark.profile(spark.read.parquet(str(parquet_files)).repartition(tasks))
+    assert df.statistics_bytes() == command.statistics_bytes()
+    # Spark Connect's route (a DataFrame of the tasks through mapInArrow) gives the same bytes.
+    if tasks == 16:
+        kinds, bounds = None, None
+        columns, excluded = driftscan._driftscan.files_schema([f for f, _ in listed], kinds)
+        profiler = ds_spark._TaskProfiler((columns, excluded), None, "x", kinds, bounds)
+        connect = ds_spark._run_tasks(spark, planned, profiler, 3, rdd=False)
+        assert connect.statistics_bytes() == command.statistics_bytes()
+
+
+@pytest.mark.parametrize("tasks", [1, 4, 16])
+def test_files_in_blob_storage_are_read_by_the_executors(spark, one_file, parquet_files, azurite, monkeypatch, tasks):
+    container = f"files-{tasks}"
+    azurite.create_container(container)
+    for p in sorted(parquet_files.glob("*.parquet")):
+        azurite.put_blob(container, f"day/2026/03/05/{p.name}", p.read_bytes())
+    azurite.put_blob(container, "day/2026/03/05/_SUCCESS", b"")  # not a data file: passed over
+    # The driver lists and reads the first footer; the executors open the blobs with their own
+    # environment's credentials.
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azurite.connection_string)
+    environment = spark.sparkContext.environment
+    environment["AZURE_STORAGE_CONNECTION_STRING"] = azurite.connection_string
+    try:
+        split, pack = SPLITS[tasks]
+        location = f"az://{container}/day/2026/03/05"
+        listed = driftscan._driftscan.list_files(location)
+        assert [f for f, _ in listed] == [f"{location}/part-{i}.parquet" for i in range(4)]
+        assert len(ds_spark.plan_tasks(listed, split, pack)) == tasks
+        p = ds_spark.profile_files(spark, location, split_bytes=split, pack_bytes=pack)
+        assert p.statistics_bytes() == one_file.statistics_bytes()
+        assert p.statistics_bytes() == driftscan.profile(location).statistics_bytes()
+    finally:
+        environment.pop("AZURE_STORAGE_CONNECTION_STRING", None)
+
+
+def test_csv_files_are_typed_by_the_first_file_as_the_command_types_them(spark, rows, workdir):
+    """16 CSV files; the first one's rows make `n` numeric, a later file holds text in it (counted
+    invalid), one file is a header alone, one lacks a column and one has an extra one: the
+    command's rules, whatever the tasks."""
+    folder = workdir / "csv-files"
+    folder.mkdir()
+    frame_ = rows.to_pandas()
+    for i in range(16):
+        part = frame_.iloc[i * 1250:(i + 1) * 1250].copy()
+        if i == 3:
+            part["n"] = part["n"].astype(str).where(part.index % 7 != 0, "oops")
+        if i == 5:
+            part = part.iloc[:0]
+        if i == 9:
+            part = part.drop(columns=["k"])
+        if i == 11:
+            part["extra"] = 1
+        part.to_csv(folder / f"part-{i:02}.csv", index=False)
+    cli = workdir / "csv.profile"
+    run_cli("profile", "--input", str(folder), "--out", str(cli))
+    command = driftscan.Profile.load(cli)
+    assert ("n", "numeric") in command.kinds
+    for pack in (1 << 40, 0):
+        p = ds_spark.profile_files(spark, str(folder), pack_bytes=pack)
+        assert p.statistics_bytes() == command.statistics_bytes()
+    # With a baseline, its kinds are pinned and its ranges counted, as by the command's engine.
+    baseline = driftscan.profile(rows, types={"n": "categorical"})
+    expected = driftscan.profile(str(folder), like=baseline)
+    p = ds_spark.profile_files(spark, str(folder), like=baseline, pack_bytes=0)
+    assert p.statistics_bytes() == expected.statistics_bytes()
+    assert ("n", "text") in p.kinds
+    p = ds_spark.profile_files(spark, str(folder), types={"k": "categorical"}, pack_bytes=0)
+    assert p.statistics_bytes() == driftscan.profile(str(folder), types={"k": "categorical"}).statistics_bytes()
+
+
+def test_file_path_features_names_and_errors(spark, rows, parquet_files, workdir):
+    p = ds_spark.profile_files(spark, str(parquet_files), ["x", "c"], name="day", pack_bytes=0)
+    assert p.columns == ["x", "c"] and p.source == "day" and p.excluded == []
+    df = ds_spark.profile(spark.read.parquet(str(parquet_files)), ["x", "c"])
+    assert p.statistics_bytes() == df.statistics_bytes()
+    with pytest.raises(driftscan.DataError, match="feature `nope` is not a column"):
+        ds_spark.profile_files(spark, str(parquet_files), ["nope"])
+    with pytest.raises(driftscan.InvalidArgumentError, match="Hadoop path"):
+        ds_spark.profile_files(spark, "abfss://c@a.dfs.core.windows.net/day")
+    headers = workdir / "headers-only"
+    headers.mkdir()
+    for i in range(3):
+        (headers / f"h{i}.csv").write_text("a,b\n")
+    with pytest.raises(driftscan.DataError, match="no rows"):
+        ds_spark.profile_files(spark, str(headers), pack_bytes=0)
+
+
+def test_the_job_reads_files_or_a_dataframe_with_the_same_statistics(spark, raw_store, workdir):
+    stores = {}
+    for path in ("files", "dataframe"):
+        store = workdir / f"store-{path}"
+        args = job_args(raw_store["root"], str(store), str(raw_store["baseline"])) + ["--path", path]
+        summary = spark_job.run(spark, spark_job.parse_args(args))
+        assert summary["path"] == path and summary["rows"] == 2500
+        stores[path] = driftscan.Profile.load(summary["profile"])
+    assert stores["files"].statistics_bytes() == stores["dataframe"].statistics_bytes()
+    assert spark_job.uses_files(spark_job.parse_args(job_args(raw_store["root"], "s", "b")))
+    hadoop = job_args(raw_store["root"], "s", "b")
+    hadoop[hadoop.index("--input") + 1] = "abfss://modeldata@acct.dfs.core.windows.net"
+    assert not spark_job.uses_files(spark_job.parse_args(hadoop))

@@ -76,7 +76,8 @@ pub use input::{
     resolve,
 };
 pub use read::{
-    Chunk, ChunkColumn, DatasetInfo, FileInfo, ReadOptions, scan, scan_pinned, scan_with,
+    Chunk, ChunkColumn, DatasetInfo, FileInfo, ReadOptions, parquet_row_groups, read_schema, scan,
+    scan_pinned, scan_with,
 };
 pub use schema::{
     AML_REASON, ColumnKind, DatasetSchema, MAX_COLUMNS, SchemaColumn, is_aml_bookkeeping,

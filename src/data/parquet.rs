@@ -34,16 +34,48 @@ const BATCH_ROWS: usize = 16 * 1024;
 pub(crate) struct ParquetDecoder<R> {
     /// Set by `start`, with the file's name for errors.
     batches: Option<(ParquetRecordBatchReader, String)>,
+    /// Only these row groups are read (a share of the file); all when None.
+    row_groups: Option<Vec<usize>>,
     feed: PhantomData<fn(R)>,
 }
 
 impl<R> Default for ParquetDecoder<R> {
     fn default() -> Self {
+        Self::new(None)
+    }
+}
+
+impl<R> ParquetDecoder<R> {
+    /// A decoder of the given row groups only (all when None).
+    pub fn new(row_groups: Option<Vec<usize>>) -> Self {
         ParquetDecoder {
             batches: None,
+            row_groups,
             feed: PhantomData,
         }
     }
+}
+
+/// The row groups of the Parquet file `feed`, as (rows, compressed bytes), from its footer.
+pub(crate) fn row_groups<R: RandomAccess>(
+    feed: R,
+    file: &str,
+) -> Result<Vec<(u64, u64)>, ReadError> {
+    let err = |e: &dyn std::fmt::Display| parquet_error(file.to_string(), e.to_string());
+    let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new(feed))
+        .map_err(|reason| err(&reason))?
+        .map_err(|e| err(&e))?;
+    Ok(builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| {
+            (
+                u64::try_from(rg.num_rows()).unwrap_or(0),
+                u64::try_from(rg.compressed_size()).unwrap_or(0),
+            )
+        })
+        .collect())
 }
 
 fn parquet_error(file: String, reason: String) -> ReadError {
@@ -106,13 +138,28 @@ impl<R: RandomAccess> Decoder for ParquetDecoder<R> {
                 .collect()
         })
         .map_err(|reason| err(&reason))?;
-        feed.will_read(column_chunks(builder.metadata(), &leaves, file_len));
+        let groups = builder.metadata().num_row_groups();
+        if let Some(wanted) = &self.row_groups
+            && let Some(bad) = wanted.iter().find(|&&g| g >= groups)
+        {
+            return Err(err(&format!(
+                "row group {bad} asked for, but the file has {groups}"
+            )));
+        }
+        let mut chunks = column_chunks(builder.metadata(), &leaves, file_len);
+        if let Some(wanted) = &self.row_groups {
+            chunks.retain(|c| wanted.contains(&c.row_group));
+        }
+        feed.will_read(chunks);
         let mask = ProjectionMask::roots(parquet_schema, roots.iter().copied());
+        let row_groups = self.row_groups.clone();
         let batches = guarded(|| {
-            builder
-                .with_projection(mask)
-                .with_batch_size(BATCH_ROWS)
-                .build()
+            let builder = builder.with_projection(mask).with_batch_size(BATCH_ROWS);
+            match row_groups {
+                Some(groups) => builder.with_row_groups(groups),
+                None => builder,
+            }
+            .build()
         })
         .map_err(|reason| err(&reason))?
         .map_err(|e| err(&e))?;

@@ -41,6 +41,14 @@ pub struct ReadOptions {
     /// hashed and decoded from memory); larger ones are read by range (see `data::ranges`).
     /// Default: 16 MB.
     pub parquet_whole_file_bytes: u64,
+    /// The dataset's schema decided beforehand ([`read_schema`] of the whole dataset's files),
+    /// for a part of a dataset read on its own (a Spark task's files): every file is mapped to it
+    /// as to the first file's, so the parts' profiles merge into the whole's. Default: none, the
+    /// first file's first rows pin it.
+    pub schema: Option<DatasetSchema>,
+    /// Only these row groups of each Parquet file are read (a Spark task's share of a large
+    /// file); the file's content hash is then not computed. Default: all.
+    pub parquet_row_groups: Option<Vec<usize>>,
 }
 
 /// Parquet files up to this size are fetched whole by default (see
@@ -53,6 +61,8 @@ impl Default for ReadOptions {
             pinned: Vec::new(),
             max_record_bytes: default_max_record_bytes(),
             parquet_whole_file_bytes: WHOLE_PARQUET_FILE,
+            schema: None,
+            parquet_row_groups: None,
         }
     }
 }
@@ -196,7 +206,7 @@ where
     P: Fn(&Chunk) -> T + Sync,
     M: FnMut(T),
 {
-    let mut schema: Option<DatasetSchema> = None;
+    let mut schema: Option<DatasetSchema> = options.schema.clone();
     let mut info = DatasetInfo::default();
     let mut hasher = ContentHasher::new();
     let unreadable = UnreadableValues::default();
@@ -253,6 +263,67 @@ where
     let warnings = unreadable.warnings(&info, &read_files);
     info.warnings.extend(warnings);
     Ok(info)
+}
+
+/// The schema [`scan_with`] would pin for `inputs`, read from the head of the first file that
+/// pins one (a CSV file of a header alone, or a JSON-lines file without rows, pins none): the
+/// header and first rows of a text file, the footer of a Parquet file. With
+/// [`ReadOptions::schema`] set to it, any part of the dataset is read as the whole would be.
+pub fn read_schema(inputs: &[Input], options: &ReadOptions) -> Result<DatasetSchema, ReadError> {
+    let mut schema: Option<DatasetSchema> = options.schema.clone();
+    let mut warnings = Vec::new();
+    for (index, input) in inputs.iter().enumerate() {
+        if schema.is_some() {
+            break;
+        }
+        let format = input.format()?;
+        let Some(source) = input.open()? else {
+            continue;
+        };
+        let name = input.name();
+        if source.is_empty() {
+            return Err(ReadError::Empty { file: name });
+        }
+        let mut ctx = FileContext {
+            index,
+            key: 0,
+            name: name.clone(),
+            schema: &mut schema,
+            warnings: &mut warnings,
+            rows: 0,
+            pinned: &options.pinned,
+        };
+        match format {
+            Format::Csv => {
+                let mut blocks = Blocks::open(&source, Dialect::Csv, options, &name);
+                CsvDecoder.start(&mut blocks, &mut ctx)?;
+            }
+            Format::JsonLines => {
+                let mut blocks = Blocks::open(&source, Dialect::JsonLines, options, &name);
+                JsonDecoder.start(&mut blocks, &mut ctx)?;
+            }
+            Format::Parquet => {
+                let mut ranges = Ranges::new(Arc::clone(&source)).map_err(|e| ctx.io_error(e))?;
+                ParquetDecoder::<Ranges>::default().start(&mut ranges, &mut ctx)?;
+            }
+        }
+    }
+    schema.ok_or_else(|| ReadError::NoRows {
+        file: inputs.first().map(Input::name).unwrap_or_default(),
+    })
+}
+
+/// The row groups of a Parquet file, as (rows, compressed bytes), from its footer alone.
+pub fn parquet_row_groups(input: &Input) -> Result<Vec<(u64, u64)>, ReadError> {
+    let name = input.name();
+    let Some(source) = input.open()? else {
+        return Err(ReadError::NotFound { spec: name });
+    };
+    let ranges = Ranges::new(source).map_err(|source| ReadError::Io {
+        file: name.clone(),
+        source,
+    })?;
+    super::parquet::row_groups(ranges, &name)
 }
 
 /// Files whose numeric columns hold values that are not numbers: a dataset's column kinds are
@@ -352,7 +423,7 @@ where
             let (mut bytes, hash) = fetch_whole(source, ctx)?;
             run(
                 Join,
-                ParquetDecoder::default(),
+                ParquetDecoder::new(options.parquet_row_groups.clone()),
                 &mut bytes,
                 ctx,
                 process,
@@ -362,16 +433,15 @@ where
         }
         Format::Parquet => {
             let mut ranges = Ranges::new(Arc::clone(source)).map_err(|e| ctx.io_error(e))?;
+            let decoder = ParquetDecoder::new(options.parquet_row_groups.clone());
+            if options.parquet_row_groups.is_some() {
+                // A share of the file: hashing all of it would read the whole file per share.
+                run(Join, decoder, &mut ranges, ctx, process, merge)?;
+                return Ok(FileHasher::new(source.name()));
+            }
             let file = ctx.name.clone();
             hashed_beside(source, file, || {
-                run(
-                    Join,
-                    ParquetDecoder::default(),
-                    &mut ranges,
-                    ctx,
-                    process,
-                    merge,
-                )
+                run(Join, decoder, &mut ranges, ctx, process, merge)
             })
         }
     }

@@ -38,42 +38,54 @@ pub async fn snapshot_files(
     let mut files = Vec::new();
     for day in window.days() {
         let segments = template.render(service, &detector.model_name, detector.model_version, day);
-        let mut prefixes = vec![Key::root()];
-        for seg in &segments {
-            let mut next = Vec::new();
-            for p in &prefixes {
-                match seg {
-                    Segment::Exact(variants) => {
-                        for v in variants {
-                            // A rendered segment may contain characters a key refuses; such a
-                            // folder cannot exist in the store.
-                            if let Ok(k) = p.join(v) {
-                                next.push(k);
-                            }
+        files.extend(files_below_segments(store, &segments).await?);
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Keys of the input files below the folders that rendered template `segments` name (relative
+/// to `store`): `*` / hour segments are expanded by listing folders; missing folders yield
+/// nothing. Not sorted.
+pub async fn files_below_segments(
+    store: &dyn Store,
+    segments: &[Segment],
+) -> Result<Vec<Key>, StoreError> {
+    let mut files = Vec::new();
+    let mut prefixes = vec![Key::root()];
+    for seg in segments {
+        let mut next = Vec::new();
+        for p in &prefixes {
+            match seg {
+                Segment::Exact(variants) => {
+                    for v in variants {
+                        // A rendered segment may contain characters a key refuses; such a
+                        // folder cannot exist in the store.
+                        if let Ok(k) = p.join(v) {
+                            next.push(k);
                         }
                     }
-                    Segment::Any(re) => {
-                        for name in store.list_folders(p).await? {
-                            if re.is_match(&name)
-                                && let Ok(k) = p.join(&name)
-                            {
-                                next.push(k);
-                            }
+                }
+                Segment::Any(re) => {
+                    for name in store.list_folders(p).await? {
+                        if re.is_match(&name)
+                            && let Ok(k) = p.join(&name)
+                        {
+                            next.push(k);
                         }
                     }
                 }
             }
-            prefixes = next;
-            if prefixes.is_empty() {
-                break;
-            }
         }
-        for p in prefixes {
-            files.extend(store.list(&p).await?.into_iter().filter(is_input_file));
+        prefixes = next;
+        if prefixes.is_empty() {
+            break;
         }
     }
-    files.sort();
-    files.dedup();
+    for p in prefixes {
+        files.extend(store.list(&p).await?.into_iter().filter(is_input_file));
+    }
     Ok(files)
 }
 

@@ -20,6 +20,7 @@
 pub mod baseline;
 pub mod codes;
 pub mod detectors;
+pub mod files;
 pub mod history;
 pub mod local;
 pub mod locate;
