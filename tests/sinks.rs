@@ -408,8 +408,22 @@ fn validate(envelope: &Value) -> Result<(), String> {
             Ok(())
         }
         ("Microsoft.ApplicationInsights.Event", Some("EventData")) => {
-            if base["name"] != "DriftDetected" {
-                return Err(format!("event name {}", base["name"]));
+            match base["name"].as_str() {
+                Some("DriftDetected") => {}
+                // Every run's own event: its status, and its reason when it scored nothing.
+                Some("DriftscanRun") => {
+                    let status = base["properties"]["status"].as_str().unwrap_or("");
+                    if !["succeeded", "no_data", "failed"].contains(&status) {
+                        return Err(format!("run event status `{status}`"));
+                    }
+                    if status != "succeeded" && !base["properties"]["reason"].is_string() {
+                        return Err("a run that scored nothing has no reason".to_string());
+                    }
+                    if !base["measurements"]["duration_seconds"].is_number() {
+                        return Err("the run event has no duration_seconds".to_string());
+                    }
+                }
+                _ => return Err(format!("event name {}", base["name"])),
             }
             let m = base["measurements"]
                 .as_object()
@@ -438,6 +452,9 @@ fn envelopes(r: &Request) -> Vec<Value> {
     }
     items
 }
+
+/// Envelopes of one run beside its metric values: the `DriftscanRun` event every run sends.
+const RUN_EVENTS: usize = 1;
 
 /// `name` or `name/feature` of a metric envelope; `event:Name` of an event.
 fn key(e: &Value) -> String {
@@ -492,8 +509,8 @@ async fn every_metric_reaches_ingestion_with_the_documented_schema() {
     let items = envelopes(&tracks[0]);
     assert_eq!(
         items.len(),
-        METRIC_VALUES + 1,
-        "11 values and the DriftDetected event"
+        METRIC_VALUES + 1 + RUN_EVENTS,
+        "11 values, the DriftDetected event and the run's event"
     );
     let expected: BTreeSet<String> = [
         "datadrift_coefficient",
@@ -508,11 +525,22 @@ async fn every_metric_reaches_ingestion_with_the_documented_schema() {
         "jensen_shannon_distance/region",
         "chi_squared/region",
         "event:DriftDetected",
+        "event:DriftscanRun",
     ]
     .into_iter()
     .map(String::from)
     .collect();
     assert_eq!(keys(&items), expected);
+    let run = items
+        .iter()
+        .find(|e| key(e) == "event:DriftscanRun")
+        .unwrap();
+    assert_eq!(run["data"]["baseData"]["properties"]["status"], "succeeded");
+    assert_eq!(run["data"]["baseData"]["properties"]["detector"], "credit");
+    assert_eq!(
+        run["data"]["baseData"]["measurements"]["datadrift_coefficient"],
+        0.43
+    );
 
     let coef = items
         .iter()
@@ -548,7 +576,7 @@ async fn every_metric_reaches_ingestion_with_the_documented_schema() {
     let ai = report.channel("appinsights").unwrap();
     assert_eq!(
         (ai.items, ai.delivered, ai.retried, ai.dropped, ai.attempts),
-        (12, 12, 0, 0, 1)
+        (13, 13, 0, 0, 1)
     );
     assert_eq!(
         report.undefined_values, 1,
@@ -568,7 +596,7 @@ async fn no_drift_sends_metrics_but_no_event_and_no_alert() {
     let det = detector(&["oncall@example.com"], Some(&format!("{}/hook", hook.url)));
     let report = publish(&result(0.12, false), &det, &cfg).await;
     let items = envelopes(&rx.tracks()[0]);
-    assert_eq!(items.len(), METRIC_VALUES);
+    assert_eq!(items.len(), METRIC_VALUES + RUN_EVENTS);
     assert!(!keys(&items).contains("event:DriftDetected"));
     assert!(!report.alerted);
     assert!(report.alerts.is_empty());
@@ -609,7 +637,7 @@ async fn partial_success_resends_only_retryable_items() {
         "exactly items 1 and 4 again"
     );
     let ai = report.channel("appinsights").unwrap();
-    assert_eq!(ai.delivered, 11, "9 accepted at once, 2 on the retry");
+    assert_eq!(ai.delivered, 12, "10 accepted at once, 2 on the retry");
     assert_eq!(ai.dropped, 1, "the 400 item");
     assert_eq!(ai.retried, 2);
     assert_eq!(ai.attempts, 2);
@@ -651,7 +679,7 @@ async fn throttling_429_is_retried_after_retry_after() {
         "the whole batch again"
     );
     let ai = report.channel("appinsights").unwrap();
-    assert_eq!((ai.delivered, ai.retried, ai.dropped), (12, 12, 0));
+    assert_eq!((ai.delivered, ai.retried, ai.dropped), (13, 13, 0));
 }
 
 /// A `Retry-After` that ends past the channel's budget is not waited for: the items are dropped
@@ -664,7 +692,7 @@ async fn retry_after_past_the_budget_is_not_waited_for() {
     let report = publish(&drifted(), &detector(&[], None), &cfg).await;
     assert_eq!(rx.tracks().len(), 1, "no retry");
     let ai = report.channel("appinsights").unwrap();
-    assert_eq!((ai.delivered, ai.dropped, ai.attempts), (0, 12, 1));
+    assert_eq!((ai.delivered, ai.dropped, ai.attempts), (0, 13, 1));
 }
 
 #[tokio::test]
@@ -682,7 +710,7 @@ async fn unavailable_503_is_retried_until_the_budget_is_spent_then_dropped() {
         rx.tracks().len()
     );
     assert_eq!(ai.attempts, rx.tracks().len());
-    assert_eq!((ai.delivered, ai.dropped), (0, 12));
+    assert_eq!((ai.delivered, ai.dropped), (0, 13));
     assert!(
         ai.errors.last().unwrap().contains("gave up after"),
         "{:?}",
@@ -706,7 +734,7 @@ async fn bad_request_400_is_dropped_without_retry() {
     let ai = report.channel("appinsights").unwrap();
     assert_eq!(
         (ai.delivered, ai.dropped, ai.retried, ai.attempts),
-        (0, 12, 0, 1)
+        (0, 13, 0, 1)
     );
     // Not retried: one request, no retry counted (so no backoff was waited either).
     assert!(ai.errors[0].contains("status 400"));
@@ -735,11 +763,11 @@ async fn server_error_500_resends_the_items_its_body_names() {
     let counts: Vec<usize> = tracks.iter().map(|r| envelopes(r).len()).collect();
     assert_eq!(
         counts,
-        vec![12, 12, 1],
+        vec![13, 13, 1],
         "unreadable 500: all again; 500 with items: only those"
     );
     let ai = report.channel("appinsights").unwrap();
-    assert_eq!((ai.delivered, ai.dropped), (12, 0));
+    assert_eq!((ai.delivered, ai.dropped), (13, 0));
 }
 
 #[tokio::test]
@@ -755,7 +783,7 @@ async fn batches_respect_the_batch_size() {
     );
     let report = publish(&drifted(), &detector(&[], None), &cfg).await;
     let counts: Vec<usize> = rx.tracks().iter().map(|r| envelopes(r).len()).collect();
-    assert_eq!(counts, vec![5, 5, 2]);
+    assert_eq!(counts, vec![5, 5, 3]);
     assert!(report.fully_delivered());
 }
 
@@ -833,7 +861,7 @@ async fn unreachable_ingestion_and_token_endpoints_cost_at_most_the_budget() {
     let report = publish(&drifted(), &detector(&[], None), &cfg).await;
     // Bounded by the budget: publish returned, retried, then gave up and said so.
     let ai = report.channel("appinsights").unwrap();
-    assert_eq!((ai.delivered, ai.dropped), (0, 12));
+    assert_eq!((ai.delivered, ai.dropped), (0, 13));
     assert!(ai.attempts >= 2);
     assert!(ai.errors[0].contains("request failed"), "{:?}", ai.errors);
     assert!(
@@ -856,7 +884,7 @@ async fn unreachable_ingestion_and_token_endpoints_cost_at_most_the_budget() {
     );
     let report = publish(&drifted(), &detector(&[], None), &cfg).await;
     let ai = report.channel("appinsights").unwrap();
-    assert_eq!(ai.dropped, 12);
+    assert_eq!(ai.dropped, 13);
     assert!(ai.errors[0].contains("managed identity"), "{:?}", ai.errors);
 }
 
@@ -1714,7 +1742,7 @@ async fn a_failing_signal_reaches_event_grid_webhook_and_app_insights_by_name() 
     assert_eq!(props["threshold"], "0");
     assert_eq!(rate["data"]["baseData"]["metrics"][0]["value"], 0.25);
     // The v1 metrics are there unchanged, and no data_drift metric is sent twice.
-    assert_eq!(items.len(), METRIC_VALUES + 2 + 3 + 1);
+    assert_eq!(items.len(), METRIC_VALUES + 2 + 3 + 1 + RUN_EVENTS);
     let event = items
         .iter()
         .find(|e| key(e) == "event:DriftDetected")

@@ -37,6 +37,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/detectors/{name}/output", web::get().to(output))
         // The HTML page of `crate::report`, rendered from the stored results on request.
         .route("/api/detectors/{name}/report", web::get().to(report))
+        // Prometheus' scrape, behind the API key like every route but the readiness probe.
+        .route("/metrics", web::get().to(metrics))
         .route("/{function}", web::post().to(timer));
 }
 
@@ -48,6 +50,14 @@ pub(super) async fn not_found(req: HttpRequest) -> HttpResponse {
 /// can reach the port may call it.
 async fn ready() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// The latest run of every detector and service, and this process's run counts and durations
+/// ([`crate::sinks::prometheus`]).
+async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(crate::sinks::prometheus::CONTENT_TYPE)
+        .body(crate::sinks::prometheus::render())
 }
 
 fn detectors(state: &AppState) -> Detectors {

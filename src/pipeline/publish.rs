@@ -22,6 +22,8 @@ static PENDING: LazyLock<Mutex<Vec<tokio::task::JoinHandle<()>>>> = LazyLock::ne
 
 /// Publishes a recorded result; waits for the delivery when `wait`, else leaves it running.
 pub async fn publish(result: &RunResult, detector: &Detector, store: &Arc<dyn Store>, wait: bool) {
+    // `/metrics` of this process, whatever the sinks are.
+    sinks::prometheus::record(result);
     let task = deliver(result.clone(), detector.clone(), Arc::clone(store));
     if wait {
         task.await;

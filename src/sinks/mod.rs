@@ -40,7 +40,10 @@ pub mod email;
 pub mod eventgrid;
 pub mod identity;
 pub mod jsonl;
+pub mod otlp;
+pub mod prometheus;
 pub mod retry;
+pub mod series;
 mod settings;
 pub mod webhook;
 
@@ -66,6 +69,10 @@ use settings::Settings;
 
 /// Name of the custom event sent to Application Insights when a run finds drift.
 pub const DRIFT_EVENT: &str = "DriftDetected";
+/// The Application Insights event every run sends, whatever its outcome: its `status`
+/// (`succeeded`, `no_data`, `failed`), the `reason` of a run that scored nothing, and its
+/// `duration_seconds`; what a workbook counts failed and empty runs from.
+pub const RUN_EVENT: &str = "DriftscanRun";
 /// Metric sent per signal, with the dimension `signal`: 1 when the signal failed, 0 when it passed
 /// (only for detectors that watch more than `data_drift`).
 pub const SIGNAL_FAILED: &str = "signal_failed";
@@ -372,10 +379,34 @@ impl Dimensions {
     }
 }
 
+/// The [`RUN_EVENT`] of `result`.
+fn run_event(
+    ctx: &appinsights::EnvelopeContext,
+    props: &BTreeMap<String, String>,
+    result: &RunResult,
+) -> serde_json::Value {
+    let mut props = props.clone();
+    props.insert(
+        "status".to_string(),
+        series::status_label(result.run.status).to_string(),
+    );
+    if let Some(reason) = &result.run.error {
+        props.insert("reason".to_string(), reason.clone());
+    }
+    let mut measurements = BTreeMap::from([(
+        "duration_seconds".to_string(),
+        result.run.duration_ms as f64 / 1000.0,
+    )]);
+    if let Some(c) = result.coefficient().filter(|c| c.is_finite()) {
+        measurements.insert(names::DATADRIFT_COEFFICIENT.to_string(), c);
+    }
+    ctx.event(RUN_EVENT, &props, &measurements)
+}
+
 /// What one channel did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ChannelReport {
-    /// `appinsights`, `file`, `log`, `email`, `webhook` or `eventgrid`.
+    /// `appinsights`, `file`, `otlp`, `log`, `email`, `webhook` or `eventgrid`.
     pub channel: &'static str,
     /// Where: ingestion URL, file path, SMTP server, webhook or topic host (never a webhook's
     /// secret path).
@@ -519,6 +550,7 @@ pub async fn publish(
             ]);
             envelopes.push(ctx.event(DRIFT_EVENT, &event_props, &measurements));
         }
+        envelopes.push(run_event(&ctx, &props, result));
         let mut report = ChannelReport::new("appinsights", cfg.track_url(), envelopes.len());
         if !envelopes.is_empty() {
             appinsights::upload(
@@ -673,11 +705,13 @@ pub async fn publish(
         r
     });
 
-    let (ai, file, mail, hook, grid) = tokio::join!(app_insights, file, mail, hook, grid);
+    let otlp = otlp::send(result);
+    let (ai, file, otlp, mail, hook, grid) =
+        tokio::join!(app_insights, file, otlp, mail, hook, grid);
     let report = PublishReport {
         alerted: alert.is_some(),
         undefined_values,
-        metrics: ai.into_iter().chain(file).collect(),
+        metrics: ai.into_iter().chain(file).chain(otlp).collect(),
         alerts: log
             .into_iter()
             .chain(mail)
