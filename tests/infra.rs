@@ -702,6 +702,8 @@ fn infra_params_rejects_bad_definitions_naming_file_and_value() {
 
 /// The workbook both IaC tools deploy (the `serializedData` of a `Microsoft.Insights/workbooks`).
 const WORKBOOK: &str = "infra/workbook/driftscan.workbook.json";
+/// The Grafana dashboard over `driftscan serve`'s `/metrics`.
+const GRAFANA: &str = "dashboards/grafana/driftscan.json";
 /// Microsoft's workbook template schema (tests/data/README.md says where it comes from).
 const WORKBOOK_SCHEMA: &str = "tests/data/schema/workbook.json";
 
@@ -913,6 +915,114 @@ fn kql_names_reads_every_form_of_name_comparison() {
 }
 
 #[test]
+fn the_workbook_queries_only_metrics_and_events_driftscan_sends() {
+    let workbook = read_json(WORKBOOK);
+    let mut queries = Vec::new();
+    workbook_queries(&workbook["items"], &mut queries);
+    let metrics = driftscan::sinks::series::emitted_metric_names();
+    let events = [driftscan::sinks::RUN_EVENT, driftscan::sinks::DRIFT_EVENT];
+    // The dimensions and measurements the sender attaches (src/sinks: metric points, the run
+    // event, the drift event).
+    let dimensions = [
+        "detector",
+        "model_name",
+        "model_version",
+        "service",
+        "run_type",
+        "scoring_date",
+        "drift_threshold",
+        "has_drift",
+        "feature",
+        "signal",
+        "threshold",
+        "status",
+        "reason",
+        "top_features",
+        "failed_signals",
+        "report_url",
+    ];
+    let measurements = [
+        "duration_seconds",
+        "datadrift_coefficient",
+        "drift_threshold",
+    ];
+    let dimension = regex::Regex::new(r"customDimensions\.([A-Za-z0-9_]+)").unwrap();
+    let measurement = regex::Regex::new(r"customMeasurements\.([A-Za-z0-9_]+)").unwrap();
+    let tables = regex::Regex::new(
+        r"\b(customMetrics|customEvents|requests|traces|exceptions|dependencies|pageViews|availabilityResults)\b",
+    )
+    .unwrap();
+    let mut named = BTreeMap::<&str, Vec<String>>::new();
+    for (step, query) in &queries {
+        for t in tables.captures_iter(query) {
+            assert!(
+                matches!(&t[1], "customMetrics" | "customEvents"),
+                "step {step} reads {}, which driftscan does not write",
+                &t[1]
+            );
+        }
+        for (table, name) in kql_names(query) {
+            match table {
+                "customMetrics" => assert!(
+                    metrics.contains(&name),
+                    "step {step} reads metric `{name}`, which driftscan never sends"
+                ),
+                _ => assert!(
+                    events.contains(&name.as_str()),
+                    "step {step} reads event `{name}`; driftscan sends {events:?}"
+                ),
+            }
+            named.entry(table).or_default().push(name);
+        }
+        for d in dimension.captures_iter(query) {
+            assert!(
+                dimensions.contains(&&d[1]),
+                "step {step} reads customDimensions.{}, which driftscan does not set",
+                &d[1]
+            );
+        }
+        for m in measurement.captures_iter(query) {
+            assert!(
+                measurements.contains(&&m[1]),
+                "step {step} reads customMeasurements.{}, which driftscan does not set",
+                &m[1]
+            );
+        }
+    }
+    // What the workbook promises to show.
+    for metric in [
+        "datadrift_coefficient",
+        "datadrift_contribution",
+        "signal_failed",
+    ] {
+        assert!(
+            named["customMetrics"].iter().any(|n| n == metric),
+            "no step reads {metric}"
+        );
+    }
+    for event in events {
+        assert!(
+            named["customEvents"].iter().any(|n| n == event),
+            "no step reads {event}"
+        );
+    }
+    assert!(
+        queries
+            .iter()
+            .any(|(_, q)| q.contains(driftscan::sinks::RUN_EVENT)
+                && q.contains(r#""failed""#)
+                && q.contains(r#""no_data""#)),
+        "no step lists failed and no-data runs"
+    );
+    assert!(
+        queries
+            .iter()
+            .any(|(_, q)| q.contains("datadrift_coefficient") && q.contains("drift_threshold")),
+        "no step draws the coefficient against its threshold"
+    );
+}
+
+#[test]
 fn bicep_and_terraform_both_deploy_the_workbook_from_its_one_file() {
     let Some(checkov) = checkov() else { return };
     let inv = inventory(&checkov);
@@ -970,5 +1080,185 @@ fn bicep_and_terraform_both_deploy_the_workbook_from_its_one_file() {
             .canonicalize()
             .unwrap(),
         workbook
+    );
+}
+
+/// The Prometheus families of `driftscan serve`'s `/metrics` (docs/sinks.md): a gauge per metric
+/// the runs send, the threshold, the run counter, the duration histogram and the last run times.
+fn prometheus_families() -> Vec<String> {
+    let mut families: Vec<String> = driftscan::sinks::series::emitted_metric_names()
+        .iter()
+        .map(|n| driftscan::sinks::series::prometheus_name(n))
+        .collect();
+    families.push(driftscan::sinks::series::prometheus_name("drift_threshold"));
+    for f in [
+        "driftscan_runs_total",
+        "driftscan_run_duration_seconds_bucket",
+        "driftscan_run_duration_seconds_sum",
+        "driftscan_run_duration_seconds_count",
+        "driftscan_last_run_timestamp_seconds",
+    ] {
+        families.push(f.to_string());
+    }
+    families
+}
+
+/// Every PromQL expression of a Grafana dashboard: panel targets (rows' panels included) and
+/// query variables.
+fn grafana_exprs(dashboard: &Value) -> Vec<(String, String)> {
+    fn panels(list: &Value, out: &mut Vec<(String, String)>) {
+        for p in list.as_array().into_iter().flatten() {
+            let title = p["title"].as_str().unwrap_or("?").to_string();
+            for t in p["targets"].as_array().into_iter().flatten() {
+                out.push((title.clone(), t["expr"].as_str().unwrap_or("").to_string()));
+            }
+            panels(&p["panels"], out);
+        }
+    }
+    let mut out = Vec::new();
+    panels(&dashboard["panels"], &mut out);
+    for v in dashboard["templating"]["list"].as_array().unwrap() {
+        if v["type"] == "query" {
+            let q = v["query"]["query"]
+                .as_str()
+                .or(v["query"].as_str())
+                .unwrap();
+            out.push((format!("variable {}", v["name"]), q.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_grafana_dashboard_reads_only_driftscan_families_through_its_datasource_variable() {
+    let dashboard = read_json(GRAFANA);
+    let families = prometheus_families();
+    for name in [
+        "driftscan_datadrift_coefficient",
+        "driftscan_datadrift_contribution",
+        "driftscan_signal_failed",
+        "driftscan_performance_accuracy",
+        "driftscan_drift_threshold",
+    ] {
+        assert!(
+            families.iter().any(|f| f == name),
+            "{name} not in the contract"
+        );
+    }
+
+    let vars = dashboard["templating"]["list"].as_array().unwrap();
+    let var = |name: &str| {
+        vars.iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("dashboard variable {name}"))
+    };
+    assert_eq!(var("datasource")["type"], "datasource");
+    assert_eq!(var("datasource")["query"], "prometheus");
+    assert_eq!(var("detector")["type"], "query");
+    assert_eq!(
+        var("detector")["query"]["query"],
+        "label_values(driftscan_datadrift_coefficient, detector)"
+    );
+    assert_eq!(var("detector")["datasource"]["uid"], "${datasource}");
+
+    let exprs = grafana_exprs(&dashboard);
+    assert!(exprs.len() >= 8, "{exprs:?}");
+    let family = regex::Regex::new(r"\b(driftscan_[A-Za-z0-9_]*)").unwrap();
+    let labels = regex::Regex::new(r#"([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*""#).unwrap();
+    let grouping = regex::Regex::new(r"\b(?:by|without)\s*\(([^)]*)\)").unwrap();
+    let known_labels = ["detector", "service", "feature", "signal", "status", "le"];
+    let mut used = std::collections::BTreeSet::new();
+    for (panel, expr) in &exprs {
+        let names: Vec<&str> = family
+            .captures_iter(expr)
+            .map(|c| c.get(1).unwrap().as_str())
+            .collect();
+        assert!(
+            !names.is_empty(),
+            "{panel}: `{expr}` reads no driftscan family"
+        );
+        assert!(
+            !expr.contains("__name__"),
+            "{panel}: `{expr}` selects by name pattern"
+        );
+        for n in names {
+            assert!(
+                families.iter().any(|f| f == n),
+                "{panel}: `{expr}` reads {n}, which `driftscan serve` does not expose"
+            );
+            used.insert(n.to_string());
+        }
+        let label_names = labels.captures_iter(expr).map(|c| c[1].to_string()).chain(
+            grouping.captures_iter(expr).flat_map(|c| {
+                c[1].split(',')
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+            }),
+        );
+        for l in label_names {
+            assert!(
+                known_labels.contains(&l.as_str()),
+                "{panel}: `{expr}` uses label {l}, which the families do not carry"
+            );
+        }
+        if !panel.starts_with("variable ") {
+            assert!(
+                expr.contains(r#"detector=~"$detector""#),
+                "{panel}: `{expr}` ignores the detector variable"
+            );
+        }
+    }
+    for needed in [
+        "driftscan_datadrift_coefficient",
+        "driftscan_drift_threshold",
+        "driftscan_datadrift_contribution",
+        "driftscan_signal_failed",
+        "driftscan_runs_total",
+        "driftscan_run_duration_seconds_bucket",
+    ] {
+        assert!(used.contains(needed), "no panel reads {needed}");
+    }
+    assert!(
+        exprs
+            .iter()
+            .any(|(_, e)| e.contains("topk(") && e.contains("driftscan_datadrift_contribution")),
+        "no panel ranks the top features"
+    );
+    assert!(
+        exprs.iter().any(|(_, e)| e.contains("histogram_quantile(")),
+        "no panel shows run duration quantiles"
+    );
+
+    // Every panel and every query goes through the datasource variable, none to a fixed source.
+    fn check_panels(list: &Value) {
+        for p in list.as_array().into_iter().flatten() {
+            if p["type"] != "row" {
+                assert_eq!(
+                    p["datasource"]["uid"], "${datasource}",
+                    "panel {}",
+                    p["title"]
+                );
+                assert_eq!(
+                    p["datasource"]["type"], "prometheus",
+                    "panel {}",
+                    p["title"]
+                );
+                for t in p["targets"].as_array().unwrap() {
+                    assert_eq!(
+                        t["datasource"]["uid"], "${datasource}",
+                        "panel {}",
+                        p["title"]
+                    );
+                }
+            }
+            check_panels(&p["panels"]);
+        }
+    }
+    check_panels(&dashboard["panels"]);
+    let text = std::fs::read_to_string(root().join(GRAFANA)).unwrap();
+    assert!(
+        !text.contains("${DS_"),
+        "the dashboard needs import-time inputs; it should use the datasource variable"
     );
 }
