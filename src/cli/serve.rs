@@ -58,7 +58,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     let stored = state.store.clone();
     actix_web::rt::System::new().block_on(async move {
         // `/metrics` starts from the results already stored, not from nothing.
-        actix_web::rt::spawn(async move { crate::sinks::prometheus::load_latest(&stored).await });
+        actix_web::rt::spawn(async move { crate::pipeline::publish::load_latest(&stored).await });
         // A slow or silent client is cut off (see the constants' docs) instead of holding a
         // connection for as long as it likes.
         let mut server = actix_web::HttpServer::new(move || functions::app(state.clone()))

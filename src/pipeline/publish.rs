@@ -106,3 +106,48 @@ async fn record(store: &dyn Store, result: &RunResult, report: &PublishReport) {
         tracing::warn!(message = "Could not record the delivery outcome.", error = %super::error_chain(&e));
     }
 }
+
+/// Loads the latest stored result (and failed record) of every detector and service into
+/// `/metrics` ([`sinks::prometheus`]), as a restarted process would have seen them. Errors are logged and skipped: `/metrics` then shows
+/// what it has.
+pub async fn load_latest(store: &Arc<dyn Store>) {
+    let detectors = match super::Detectors::new(Arc::clone(store)).list().await {
+        Ok(d) => d,
+        Err(error) => {
+            tracing::warn!(message = "Detectors not listed for /metrics.", %error);
+            return;
+        }
+    };
+    for detector in detectors {
+        for service in &detector.services {
+            let Ok(prefix) = keys::runs_prefix(&detector.name, service) else {
+                continue;
+            };
+            let Ok(listed) = store.list(&prefix).await else {
+                continue;
+            };
+            // The latest scored day, and the latest failed record if it is later.
+            let mut scored = None;
+            let mut failed = None;
+            for key in listed {
+                match keys::parse_run_key(key.as_str()) {
+                    Some((date, false)) if scored.as_ref().is_none_or(|(d, _)| *d < date) => {
+                        scored = Some((date, key))
+                    }
+                    Some((date, true)) if failed.as_ref().is_none_or(|(d, _)| *d < date) => {
+                        failed = Some((date, key))
+                    }
+                    _ => {}
+                }
+            }
+            for (_, key) in scored.into_iter().chain(failed) {
+                let Ok(Some(object)) = store.get(&key).await else {
+                    continue;
+                };
+                if let Ok(result) = serde_json::from_slice::<RunResult>(&object.bytes) {
+                    sinks::prometheus::keep_latest(&result);
+                }
+            }
+        }
+    }
+}

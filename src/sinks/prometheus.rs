@@ -3,7 +3,7 @@
 //! OpenMetrics text format (which Prometheus scrapes), encoded by `prometheus-client`.
 //!
 //! The latest values come from the runs the process publishes ([`record`]) and, at start, from
-//! the results already in the store ([`load_latest`]), so a restarted or scaled-out instance
+//! the results already in the store (`pipeline::publish::load_latest`), so a restarted or scaled-out instance
 //! answers with every detector. A run of an earlier day (a backfill) never replaces a later
 //! day's values; a failed or empty run keeps the values of the last scored day and shows in
 //! `driftscan_last_run_timestamp_seconds{status}` and `driftscan_runs_total{status}`. Names and
@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 use chrono::NaiveDate;
 use prometheus_client::encoding::text::encode;
@@ -27,7 +27,6 @@ use super::series::{
     status_label, top_features,
 };
 use crate::drift::result::{RunResult, RunStatus};
-use crate::store::{Store, keys};
 
 /// The `Content-Type` of [`render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -75,8 +74,9 @@ pub fn record(result: &RunResult) {
         .observe(result.run.duration_ms as f64 / 1000.0);
 }
 
-/// Keeps `result`'s values if it is the latest scored day of its detector and service.
-fn keep_latest(result: &RunResult) {
+/// Keeps `result`'s values if it is the latest scored day of its detector and service (a stored
+/// result read at start, or a run this process made through [`record`]).
+pub fn keep_latest(result: &RunResult) {
     let Ok(mut latest) = EXPOSITION.latest.lock() else {
         return;
     };
@@ -100,54 +100,6 @@ fn keep_latest(result: &RunResult) {
             result.drift_threshold,
             series_points(result, top_features()),
         ));
-    }
-}
-
-/// Loads the latest stored result (and failed record) of every detector and service, as a
-/// restarted process would have seen them. Errors are logged and skipped: `/metrics` then shows
-/// what it has.
-pub async fn load_latest(store: &Arc<dyn Store>) {
-    let detectors = match crate::pipeline::Detectors::new(Arc::clone(store))
-        .list()
-        .await
-    {
-        Ok(d) => d,
-        Err(error) => {
-            tracing::warn!(message = "Detectors not listed for /metrics.", %error);
-            return;
-        }
-    };
-    for detector in detectors {
-        for service in &detector.services {
-            let Ok(prefix) = keys::runs_prefix(&detector.name, service) else {
-                continue;
-            };
-            let Ok(listed) = store.list(&prefix).await else {
-                continue;
-            };
-            // The latest scored day, and the latest failed record if it is later.
-            let mut scored = None;
-            let mut failed = None;
-            for key in listed {
-                match keys::parse_run_key(key.as_str()) {
-                    Some((date, false)) if scored.as_ref().is_none_or(|(d, _)| *d < date) => {
-                        scored = Some((date, key))
-                    }
-                    Some((date, true)) if failed.as_ref().is_none_or(|(d, _)| *d < date) => {
-                        failed = Some((date, key))
-                    }
-                    _ => {}
-                }
-            }
-            for (_, key) in scored.into_iter().chain(failed) {
-                let Ok(Some(object)) = store.get(&key).await else {
-                    continue;
-                };
-                if let Ok(result) = serde_json::from_slice::<RunResult>(&object.bytes) {
-                    keep_latest(&result);
-                }
-            }
-        }
     }
 }
 
