@@ -209,6 +209,7 @@ def _engine_threads() -> None:
     1 by default): Spark already runs one task per core, and a pool per worker as wide as the
     machine would oversubscribe it. Set before the engine's first use in the worker process; an
     explicit ``RAYON_NUM_THREADS`` is left alone."""
+    _one_heap()
     if "RAYON_NUM_THREADS" in os.environ:
         return
     try:
@@ -219,6 +220,25 @@ def _engine_threads() -> None:
     except Exception:  # noqa: BLE001 - outside a task, or an older TaskContext
         cpus = 1
     os.environ["RAYON_NUM_THREADS"] = str(max(1, int(cpus)))
+
+
+def _one_heap() -> None:
+    """One malloc arena in a Python worker, as the ``driftscan`` command keeps (its peak memory
+    flat in rows): a worker is Spark's process, running one task at a time. Linux with glibc
+    only; elsewhere nothing."""
+    global _ONE_HEAP
+    if _ONE_HEAP:
+        return
+    _ONE_HEAP = True
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+    except Exception:  # noqa: BLE001 - not glibc
+        pass
+
+
+_ONE_HEAP = False
 
 
 def _cell_batch(cells: list[bytes]) -> pyarrow.RecordBatch:
@@ -324,6 +344,7 @@ def profile_files(
     types: dict[str, str] | None = None,
     split_bytes: int = DEFAULT_SPLIT_BYTES,
     pack_bytes: int = PACK_BYTES,
+    partitions: int | None = None,
 ) -> Profile:
     """Profiles data files where they lie, on the executors, and returns their :class:`Profile`:
     the same statistics (``statistics_bytes``) as ``driftscan profile`` of the same files.
@@ -338,7 +359,10 @@ def profile_files(
     own credentials (its environment, as the service). Nothing passes through the JVM but the
     task descriptions and the partial profiles, which are tree-reduced as by :func:`profile`.
 
-    ``features``, ``like``, ``name``, ``fanout`` and ``types`` are as for :func:`profile`. Hadoop
+    ``partitions`` is how many Spark partitions the tasks are dealt into (default one per core,
+    ``defaultParallelism``): each profiles its tasks in turn and merges them into one partial
+    profile. ``features``, ``like``, ``name``, ``fanout`` and ``types`` are as for
+    :func:`profile`. Hadoop
     paths (``abfss://``, ``dbfs:/``) are not read by the engine: read them into a DataFrame and
     use :func:`profile`.
     """
@@ -365,7 +389,7 @@ def profile_files(
                 )
     tasks = plan_tasks(files, split_bytes, pack_bytes)
     profiler = _TaskProfiler((columns, excluded), selected, label, kinds, bounds)
-    merged = _run_tasks(spark, tasks, profiler, fanout)
+    merged = _run_tasks(spark, tasks, profiler, fanout, partitions=partitions)
     if merged is None:
         raise DataError(f"`{label}` has no rows", "data_error")
     return merged
@@ -546,12 +570,29 @@ class _ArrowTasks:
         return self.profiler.arrow(batches)
 
 
-def _run_tasks(spark: SparkSession, tasks: list[_Task], profiler: _TaskProfiler, fanout: int, rdd: bool | None = None) -> Profile | None:
-    """Runs ``tasks`` one per partition and tree-reduces their partial profiles. Classic Spark:
-    ``sparkContext.parallelize`` and the RDD tree reduce. Spark Connect (no RDD API): a
+class _Slots:
+    """An RDD partition holding lists of tasks: all of them profiled and merged into one cell."""
+
+    def __init__(self, profiler: _TaskProfiler) -> None:
+        self.profiler = profiler
+
+    def __call__(self, slots: Iterable[list[_Task]]) -> Iterator[bytes]:
+        return self.profiler(t for slot in slots for t in slot)
+
+
+def _run_tasks(
+    spark: SparkSession,
+    tasks: list[_Task],
+    profiler: _TaskProfiler,
+    fanout: int,
+    rdd: bool | None = None,
+    partitions: int | None = None,
+) -> Profile | None:
+    """Runs ``tasks`` and tree-reduces their partial profiles. Classic Spark:
+    ``sparkContext.parallelize`` of ``partitions`` partitions (default: one per core,
+    ``defaultParallelism``) and the RDD tree reduce. Spark Connect (no RDD API): a
     DataFrame of the tasks as JSON strings, one per partition, through ``mapInArrow``, merged as
     :func:`profile` merges under Connect. ``rdd`` forces one or the other (tests)."""
-    n = max(1, len(tasks))
     context = None
     if rdd is not False:
         try:
@@ -559,8 +600,13 @@ def _run_tasks(spark: SparkSession, tasks: list[_Task], profiler: _TaskProfiler,
         except Exception:  # noqa: BLE001 - Spark Connect: no SparkContext
             context = None
     if context is not None:
-        cells = context.parallelize(tasks, n).mapPartitions(profiler)
+        # One partition per core, its tasks dealt round-robin and merged where they ran: fewer
+        # partial profiles to encode and reduce (measured: docs/spark.md, "The split rule").
+        n = max(1, min(len(tasks), partitions or context.defaultParallelism))
+        slots = [tasks[i::n] for i in range(n)]
+        cells = context.parallelize(slots, n).mapPartitions(_Slots(profiler))
         return _reduce_rdd(cells, n, fanout)
+    n = max(1, len(tasks))
     rows = [(i, json.dumps([list(loc), rg])) for i, (loc, rg) in enumerate(tasks)]
     df = spark.createDataFrame(rows, "i int, task string").repartition(n, "i").select("task")
     cells_df = df.mapInArrow(_ArrowTasks(profiler), f"{_CELL} binary")
