@@ -258,6 +258,16 @@ mod detector {
             "{estimate:?} vs realized {accuracy1}"
         );
         assert!(signal.passed, "{:?}", signal.metrics);
+        // Every value sent for it has a name dashboards and workbooks are checked against.
+        let emitted = driftscan::sinks::series::emitted_metric_names();
+        let (points, _) = driftscan::sinks::metric_points(&first);
+        for p in &points {
+            assert!(
+                emitted.contains(&p.name),
+                "{} is not in emitted_metric_names()",
+                p.name
+            );
+        }
 
         // Day 1's labels arrive with day 3's files; day 2's labels arrive on day 2 and show a
         // model gone wrong (45 % of its labels flipped).

@@ -1743,6 +1743,16 @@ async fn a_failing_signal_reaches_event_grid_webhook_and_app_insights_by_name() 
     assert_eq!(rate["data"]["baseData"]["metrics"][0]["value"], 0.25);
     // The v1 metrics are there unchanged, and no data_drift metric is sent twice.
     assert_eq!(items.len(), METRIC_VALUES + 2 + 3 + 1 + RUN_EVENTS);
+    // Every metric name sent is one the workbook and dashboards are checked against.
+    let emitted = driftscan::sinks::series::emitted_metric_names();
+    for item in &items {
+        if let Some(name) = item["data"]["baseData"]["metrics"][0]["name"].as_str() {
+            assert!(
+                emitted.iter().any(|e| e == name),
+                "{name} not in emitted_metric_names()"
+            );
+        }
+    }
     let event = items
         .iter()
         .find(|e| key(e) == "event:DriftDetected")
