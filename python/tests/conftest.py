@@ -212,59 +212,29 @@ class Azurite:
     def create_container(self, name: str) -> None:
         """One Shared-Key-signed ``PUT ?restype=container`` (the store cannot create
         containers)."""
-        date = email.utils.formatdate(usegmt=True)
-        version = "2021-08-06"
-        to_sign = (
-            "PUT\n\n\n\n\n\n\n\n\n\n\n\n"
-            f"x-ms-date:{date}\nx-ms-version:{version}\n"
-            f"/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{name}\nrestype:container"
-        )
-        key = base64.b64decode(AZURITE_KEY)
-        sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha256).digest()).decode()
-        # http.client sends only these headers (urllib would add a Content-Type, which is signed).
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn.request(
-            "PUT",
-            f"/{AZURITE_ACCOUNT}/{name}?restype=container",
-            body=b"",
-            headers={
-                "x-ms-date": date,
-                "x-ms-version": version,
-                "Content-Length": "0",
-                "Authorization": f"SharedKey {AZURITE_ACCOUNT}:{sig}",
-            },
-        )
-        response = conn.getresponse()
-        assert response.status == 201, f"creating container {name}: HTTP {response.status} {response.read()!r}"
-        conn.close()
+        self._signed_put(f"{name}?restype=container", f"/{name}\nrestype:container", b"", {}, what=f"creating container {name}")
 
     def put_blob(self, container: str, key: str, data: bytes) -> None:
         """One Shared-Key-signed ``Put Blob`` (a block blob) of ``data`` under ``key``."""
-        date = email.utils.formatdate(usegmt=True)
-        version = "2021-08-06"
-        length = str(len(data)) if data else ""
-        to_sign = (
-            f"PUT\n\n\n{length}\n\n\n\n\n\n\n\n\n"
-            f"x-ms-blob-type:BlockBlob\nx-ms-date:{date}\nx-ms-version:{version}\n"
-            f"/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{container}/{key}"
-        )
+        self._signed_put(f"{container}/{key}", f"/{container}/{key}", data, {"x-ms-blob-type": "BlockBlob"},
+                         what=f"putting {container}/{key}")
+
+    def _signed_put(self, path: str, resource: str, body: bytes, ms_headers: dict[str, str], what: str) -> None:
+        """A ``PUT`` signed with the account's Shared Key: the string to sign is the verb, the
+        content length (empty for 0), the ``x-ms-*`` headers in order and the canonical resource.
+        http.client sends only these headers (urllib would add a Content-Type, which is signed)."""
+        headers = {**ms_headers, "x-ms-date": email.utils.formatdate(usegmt=True), "x-ms-version": "2021-08-06"}
+        length = str(len(body)) if body else ""
+        canonical = "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()))
+        to_sign = f"PUT\n\n\n{length}\n\n\n\n\n\n\n\n\n{canonical}/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}{resource}"
         secret = base64.b64decode(AZURITE_KEY)
         sig = base64.b64encode(hmac.new(secret, to_sign.encode(), hashlib.sha256).digest()).decode()
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(
-            "PUT",
-            f"/{AZURITE_ACCOUNT}/{container}/{key}",
-            body=data,
-            headers={
-                "x-ms-blob-type": "BlockBlob",
-                "x-ms-date": date,
-                "x-ms-version": version,
-                "Content-Length": str(len(data)),
-                "Authorization": f"SharedKey {AZURITE_ACCOUNT}:{sig}",
-            },
-        )
+        conn.request("PUT", f"/{AZURITE_ACCOUNT}/{path}", body=body, headers={
+            **headers, "Content-Length": str(len(body)), "Authorization": f"SharedKey {AZURITE_ACCOUNT}:{sig}",
+        })
         response = conn.getresponse()
-        assert response.status == 201, f"putting {container}/{key}: HTTP {response.status} {response.read()!r}"
+        assert response.status == 201, f"{what}: HTTP {response.status} {response.read()!r}"
         conn.close()
 
     def stop(self) -> None:
