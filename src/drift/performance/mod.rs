@@ -420,10 +420,15 @@ pub fn evaluate(
     let mut warnings = Vec::new();
     let fitted = fit_reference(spec, &labelled, &mut warnings);
     let reference_window = judge(spec, &fitted, "reference".into(), &labelled);
-    let windows = windows
-        .iter()
-        .map(|(label, outcomes)| judge(spec, &fitted, label.clone(), outcomes))
-        .collect::<Vec<_>>();
+    // Windows are independent: one per core (a loss model's predictions of one window use
+    // every core only from 20,000 rows).
+    let windows = {
+        use rayon::prelude::*;
+        windows
+            .par_iter()
+            .map(|(label, outcomes)| judge(spec, &fitted, label.clone(), outcomes))
+            .collect::<Vec<_>>()
+    };
     Ok(PerformanceResult {
         problem: spec.problem,
         classes: spec.classes.clone(),
