@@ -840,7 +840,8 @@ fn cli_manages_detectors_and_generates_the_functions_app() {
             "detectors/function.json",
             "drift-daily/function.json",
             "driftscan",
-            "host.json"
+            "host.json",
+            "metrics/function.json"
         ]
     );
     let mut packed = Vec::new();

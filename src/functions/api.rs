@@ -39,6 +39,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/detectors/{name}/report", web::get().to(report))
         // Prometheus' scrape, behind the API key like every route but the readiness probe.
         .route("/metrics", web::get().to(metrics))
+        // The same behind the Functions host, which forwards only `/api/...`.
+        .route("/api/metrics", web::get().to(metrics))
         .route("/{function}", web::post().to(timer));
 }
 

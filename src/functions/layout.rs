@@ -109,6 +109,8 @@ pub fn http_functions() -> Vec<(&'static str, Value)> {
             "detector-action",
             http("detectors/{name}/{action}", &["get", "post"]),
         ),
+        // Prometheus' scrape of `/api/metrics` (the key as the `code` query parameter).
+        ("metrics", http("metrics", &["get"])),
     ]
 }
 
