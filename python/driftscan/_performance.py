@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PerformanceResult", "performance"]
 
-#: A reference, target or labels: a path (file, folder, glob, ``az://...``) or a table (pandas,
+#: A reference, target or labels: a path (file, folder, glob, ``az://...``), a ``Profile`` or a table (pandas,
 #: pyarrow, polars, DuckDB).
 Table = Union[str, "os.PathLike[str]", Any]
 
@@ -233,7 +233,9 @@ def performance(
     ``reference`` (the validation data, or a first production period with its labels),
     ``target`` and ``labels`` are pandas DataFrames, pyarrow tables (or any table with
     ``__arrow_c_stream__``), or paths (a CSV, Parquet or JSON-lines file, a folder, a glob,
-    ``az://container/prefix``), as :func:`driftscan.scan` takes them.
+    ``az://container/prefix``), as :func:`driftscan.scan` takes them, or :class:`Profile`\ s
+    that include the outcome columns (a profile's row sample carries them; see
+    docs/signals.md, "From a profile").
 
     ``y_true`` and ``y_pred`` name the truth and the model's prediction. ``y_pred_proba`` names
     the predicted probabilities: the positive class's column for a binary model; for a
