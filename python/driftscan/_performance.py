@@ -233,7 +233,7 @@ def performance(
     ``reference`` (the validation data, or a first production period with its labels),
     ``target`` and ``labels`` are pandas DataFrames, pyarrow tables (or any table with
     ``__arrow_c_stream__``), or paths (a CSV, Parquet or JSON-lines file, a folder, a glob,
-    ``az://container/prefix``), as :func:`driftscan.scan` takes them, or :class:`Profile`\ s
+    ``az://container/prefix``), as :func:`driftscan.scan` takes them, or :class:`Profile` objects
     that include the outcome columns (a profile's row sample carries them; see
     docs/signals.md, "From a profile").
 
