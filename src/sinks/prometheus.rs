@@ -3,8 +3,8 @@
 //! OpenMetrics text format (which Prometheus scrapes), encoded by `prometheus-client`.
 //!
 //! The latest values come from the runs the process publishes ([`record`]) and, at start, from
-//! the results already in the store (`pipeline::publish::load_latest`), so a restarted or scaled-out instance
-//! answers with every detector. A run of an earlier day (a backfill) never replaces a later
+//! the results already in the store (`pipeline::publish::load_latest`), so a restarted or
+//! scaled-out instance answers with every detector. A run of an earlier day (a backfill) never replaces a later
 //! day's values; a failed or empty run keeps the values of the last scored day and shows in
 //! `driftscan_last_run_timestamp_seconds{status}` and `driftscan_runs_total{status}`. Names and
 //! bounded labels: [`super::series`].
