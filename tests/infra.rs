@@ -923,24 +923,19 @@ fn the_workbook_queries_only_metrics_and_events_driftscan_sends() {
     let events = [driftscan::sinks::RUN_EVENT, driftscan::sinks::DRIFT_EVENT];
     // The dimensions and measurements the sender attaches (src/sinks: metric points, the run
     // event, the drift event).
-    let dimensions = [
-        "detector",
-        "model_name",
-        "model_version",
-        "service",
-        "run_type",
-        "scoring_date",
-        "drift_threshold",
-        "has_drift",
-        "feature",
-        "signal",
-        "threshold",
-        "status",
-        "reason",
-        "top_features",
-        "failed_signals",
-        "report_url",
-    ];
+    let dimensions: Vec<&str> = driftscan::sinks::DIMENSIONS
+        .into_iter()
+        .chain([
+            "feature",
+            "signal",
+            "threshold",
+            "status",
+            "reason",
+            "top_features",
+            "failed_signals",
+            "report_url",
+        ])
+        .collect();
     let measurements = [
         "duration_seconds",
         "datadrift_coefficient",

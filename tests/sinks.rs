@@ -282,15 +282,6 @@ fn ok_body(n: usize) -> String {
 
 // ---------------------------------------------------------------- envelope schema
 
-const DIMENSIONS: [&str; 7] = [
-    "detector",
-    "model_name",
-    "model_version",
-    "service",
-    "run_type",
-    "scoring_date",
-    "drift_threshold",
-];
 const DATASET_METRICS: [&str; 2] = ["datadrift_coefficient", "classifier_roc_auc"];
 
 /// Checks one envelope against the documented schema (reference 4.3) and driftscan's dimensions.
@@ -338,7 +329,7 @@ fn validate(envelope: &Value) -> Result<(), String> {
     if let Some((k, v)) = props.iter().find(|(_, v)| !v.is_string()) {
         return Err(format!("property {k} is not a string: {v}"));
     }
-    for d in DIMENSIONS {
+    for d in driftscan::sinks::DIMENSIONS {
         if props
             .get(d)
             .and_then(Value::as_str)

@@ -330,6 +330,19 @@ pub fn metric_points(result: &RunResult) -> (Vec<MetricPoint>, usize) {
     (points, undefined)
 }
 
+/// The Application Insights dimensions (`customDimensions`) of every value and event of a run;
+/// values add `feature`, `signal` and `threshold`, events their own (see docs/sinks.md).
+pub const DIMENSIONS: [&str; 8] = [
+    "detector",
+    "model_name",
+    "model_version",
+    "service",
+    "run_type",
+    "scoring_date",
+    "drift_threshold",
+    "has_drift",
+];
+
 /// The dimensions every metric of one run carries.
 #[derive(Debug, Clone)]
 pub(crate) struct Dimensions {
@@ -357,21 +370,24 @@ impl Dimensions {
         }
     }
 
-    /// As Application Insights properties (`customDimensions`), all strings.
+    /// As Application Insights properties (`customDimensions`, named [`DIMENSIONS`]), all
+    /// strings.
     fn properties(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("detector".to_string(), self.detector.clone()),
-            ("model_name".to_string(), self.model_name.clone()),
-            ("model_version".to_string(), self.model_version.to_string()),
-            ("service".to_string(), self.service.clone()),
-            ("run_type".to_string(), self.run_type.to_string()),
-            ("scoring_date".to_string(), self.scoring_date.to_string()),
-            (
-                "drift_threshold".to_string(),
-                self.drift_threshold.to_string(),
-            ),
-            ("has_drift".to_string(), self.has_drift.to_string()),
-        ])
+        let values = [
+            self.detector.clone(),
+            self.model_name.clone(),
+            self.model_version.to_string(),
+            self.service.clone(),
+            self.run_type.to_string(),
+            self.scoring_date.to_string(),
+            self.drift_threshold.to_string(),
+            self.has_drift.to_string(),
+        ];
+        DIMENSIONS
+            .iter()
+            .map(|d| d.to_string())
+            .zip(values)
+            .collect()
     }
 
     fn operation_id(&self) -> String {
