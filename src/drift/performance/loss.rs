@@ -49,6 +49,8 @@ const DEPTH: usize = 4;
 pub const HALVES: usize = 8;
 /// Rows predicted together, tree by tree.
 const BLOCK: usize = 256;
+/// Rows that walk a tree side by side.
+const LANES: usize = 8;
 
 /// The fitted loss models.
 pub struct Dle {
@@ -127,8 +129,8 @@ impl Trees {
     }
 
     /// The predictions for row-major rows of `cols` columns into `out` (one per row), summed
-    /// tree by tree as forust sums them. Four rows walk each tree side by side, so that their
-    /// chains of dependent loads overlap.
+    /// tree by tree as forust sums them. [`LANES`] rows walk each tree side by side, so that
+    /// their chains of dependent loads overlap.
     fn predict(&self, rows: &[f64], cols: usize, out: &mut [f64]) {
         out.iter_mut().for_each(|o| *o = self.base);
         let step = |i: u32, row: &[f64]| {
@@ -137,25 +139,22 @@ impl Trees {
             let other = if v.is_nan() { node.missing } else { node.right };
             if v < node.value { node.left } else { other }
         };
-        let quads = rows.len() / cols / 4;
+        let n = rows.len() / cols;
+        let groups = n / LANES;
         for &(root, depth) in &self.roots {
-            for q in 0..quads {
-                let at = |k: usize| &rows[(4 * q + k) * cols..(4 * q + k + 1) * cols];
-                let (r0, r1, r2, r3) = (at(0), at(1), at(2), at(3));
-                let mut i = [root; 4];
+            for g in 0..groups {
+                let first = g * LANES;
+                let lane: [&[f64]; LANES] =
+                    std::array::from_fn(|k| &rows[(first + k) * cols..(first + k + 1) * cols]);
+                let mut i = [root; LANES];
                 for _ in 0..depth {
-                    i = [
-                        step(i[0], r0),
-                        step(i[1], r1),
-                        step(i[2], r2),
-                        step(i[3], r3),
-                    ];
+                    i = std::array::from_fn(|k| step(i[k], lane[k]));
                 }
-                for k in 0..4 {
-                    out[4 * q + k] += self.nodes[i[k] as usize].leaf;
+                for k in 0..LANES {
+                    out[first + k] += self.nodes[i[k] as usize].leaf;
                 }
             }
-            for (r, o) in out.iter_mut().enumerate().skip(4 * quads) {
+            for (r, o) in out.iter_mut().enumerate().skip(LANES * groups) {
                 let row = &rows[r * cols..(r + 1) * cols];
                 let mut i = root;
                 for _ in 0..depth {
