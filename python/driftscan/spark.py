@@ -362,9 +362,8 @@ def profile_files(
     ``partitions`` is how many Spark partitions the tasks are dealt into (default one per core,
     ``defaultParallelism``): each profiles its tasks in turn and merges them into one partial
     profile. ``features``, ``like``, ``name``, ``fanout`` and ``types`` are as for
-    :func:`profile`. Hadoop
-    paths (``abfss://``, ``dbfs:/``) are not read by the engine: read them into a DataFrame and
-    use :func:`profile`.
+    :func:`profile`. Hadoop paths (``abfss://``, ``dbfs:/``) are not read by the engine: read
+    them into a DataFrame and use :func:`profile`.
     """
     if not isinstance(fanout, int) or fanout < 2:
         raise InvalidArgumentError(f"fanout must be an integer of at least 2, got `{fanout}`", "invalid_argument")
