@@ -413,75 +413,11 @@ mod detector {
 mod coverage {
     use driftscan::drift::performance::evaluate;
     use driftscan::drift::performance::{Outcomes, PerformanceResult, PerformanceSpec, Problem};
+    use rand::SeedableRng;
     use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-    use rand_distr::{Distribution, StandardNormal};
     use rayon::prelude::*;
 
-    fn sigmoid(z: f64) -> f64 {
-        1.0 / (1.0 + (-z).exp())
-    }
-
-    fn inputs(rng: &mut StdRng, rows: usize, mu: &[f64; 5]) -> Vec<[f64; 5]> {
-        (0..rows)
-            .map(|_| {
-                std::array::from_fn(|j| {
-                    let z: f64 = StandardNormal.sample(rng);
-                    mu[j] + z
-                })
-            })
-            .collect()
-    }
-
-    fn dot(a: &[f64; 5], b: &[f64; 5]) -> f64 {
-        a.iter().zip(b).map(|(x, y)| x * y).sum()
-    }
-
-    const W: [f64; 5] = [1.6, -1.2, 1.0, 0.8, 0.0];
-
-    /// Binary rows: truth from `sigmoid(w.x + 0.5)`; the score is that probability
-    /// (`calibrated`) or `sigmoid(0.5 (w.x + 0.5) + 0.4)`; the prediction is score >= 0.5.
-    fn binary(rng: &mut StdRng, rows: usize, mu: &[f64; 5], calibrated: bool) -> Outcomes {
-        let (mut truth, mut predicted, mut scores) = (Vec::new(), Vec::new(), Vec::new());
-        for x in inputs(rng, rows, mu) {
-            let z = dot(&W, &x) + 0.5;
-            truth.push(u32::from(rng.random::<f64>() < sigmoid(z)));
-            let s = if calibrated {
-                sigmoid(z)
-            } else {
-                sigmoid(0.5 * z + 0.4)
-            };
-            predicted.push(u32::from(s >= 0.5));
-            scores.push(s);
-        }
-        Outcomes::Classification {
-            truth,
-            predicted,
-            scores,
-            columns: 1,
-        }
-    }
-
-    /// Regression rows: `y = f(x) + e`, `f` between 5.5 and 18.5, `sd(e)` from 0.5 to 1.5
-    /// growing with `x4`; the prediction `f(x)`, or `f(x) + 0.3 + 0.2 x1` (`biased`).
-    fn regression(rng: &mut StdRng, rows: usize, mu: &[f64; 5], biased: bool) -> Outcomes {
-        let x = inputs(rng, rows, mu);
-        let (mut truth, mut predicted) = (Vec::new(), Vec::new());
-        for x in &x {
-            let f = 12.0 + 3.0 * x[0].tanh() - 2.0 * x[1].tanh()
-                + (2.0 * x[2]).sin()
-                + 0.5 * (x[2] * x[3]).tanh();
-            let e: f64 = StandardNormal.sample(rng);
-            truth.push(f + (0.5 + sigmoid(1.5 * x[4])) * e);
-            predicted.push(if biased { f + 0.3 + 0.2 * x[1] } else { f });
-        }
-        let features = (0..5).map(|j| x.iter().map(|r| r[j]).collect()).collect();
-        Outcomes::Regression {
-            truth,
-            predicted,
-            features,
-        }
-    }
+    use crate::performance_data::{binary, binary_mu, regression, regression_mu};
 
     /// (covered, scored) pairs per window size of a result's windows.
     fn covered(result: &PerformanceResult, sizes: &[usize]) -> Vec<(u64, u64)> {
@@ -522,8 +458,7 @@ mod coverage {
     #[test]
     fn binary_bands_cover_the_realized_value() {
         let sizes = [100, 1_000];
-        let w2 = dot(&W, &W);
-        let scenarios = [[0.0; 5], W.map(|w| 2.0 * w / w2), [0.9, 1.2, 0.0, 0.0, 0.0]];
+        let scenarios = ["none", "along", "orthogonal"].map(binary_mu);
         let parts: Vec<Vec<(u64, u64)>> = (0..250u64)
             .into_par_iter()
             .flat_map_iter(|seed| {
@@ -571,7 +506,8 @@ mod coverage {
                 let biased = seed % 2 == 1;
                 let mut rng = StdRng::seed_from_u64(0x4e91 + seed);
                 let reference = regression(&mut rng, 10_000, &[0.0; 5], biased);
-                let windows: Vec<(String, Outcomes)> = [[0.0; 5], [0.5, 0.0, 0.0, 0.0, 1.0]]
+                let windows: Vec<(String, Outcomes)> = ["none", "shift"]
+                    .map(regression_mu)
                     .iter()
                     .flat_map(|mu| {
                         (0..10)

@@ -18,6 +18,10 @@ mod engine;
 mod fuzz;
 /// Model performance: realized metrics against scikit-learn, estimates' bands over seeds.
 mod performance;
+/// Simulated models whose truth is known (shared with `examples/performance_sweep.rs`, which
+/// also uses the multiclass model the tests leave out).
+#[allow(dead_code)]
+mod performance_data;
 /// Prediction drift: Chebyshev distance against scipy, false-alarm rate and power over seeds.
 mod prediction;
 /// Profiles the same bytes however the data was split: partition invariance, merges, drivers.

@@ -195,7 +195,6 @@ fn read_table(
     let mut table = Table {
         name: format!("the {side} `{name}`"),
         all: info.schema.columns.iter().map(|c| c.name.clone()).collect(),
-        sampled_from: None,
         ..Table::default()
     };
     for column in info.schema.columns.iter().map(|c| &c.name) {
